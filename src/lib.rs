@@ -1,0 +1,17 @@
+//! cloud-task-exporter: turns the task lists of cloud backup and background-task services
+//! into Prometheus metrics.
+//!
+//! Data flow: `config → scheduler → provider → model → accounting → snapshot → metrics → /metrics`.
+//!
+//! # Layout
+//! - [`config`]: the YAML file, validated into typed settings (the only YAML user).
+//! - [`model`]: the provider-agnostic task model and state set.
+//! - [`timefmt`]: every time format the APIs use.
+//! - [`provider`]: one module per cloud API, plus the shared HTTP client and pager.
+//! - [`sim`]: the simulator of every API, used by `--demo` and the tests.
+
+pub mod config;
+pub mod model;
+pub mod provider;
+pub mod sim;
+pub mod timefmt;

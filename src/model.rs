@@ -1,0 +1,231 @@
+//! The provider-agnostic task model: what every provider maps its API's tasks to.
+//!
+//! Nothing here knows a cloud's field names; providers translate into these types
+//! (see `provider/<service>/`), and accounting and metrics read only these types.
+
+use jiff::Timestamp;
+
+/// Normalized task state (SPEC §2). Declaration order is exposition order; never reorder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskState {
+    /// Waiting to run.
+    Queued,
+    /// Running now.
+    Running,
+    /// Paused; still active.
+    Paused,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished with warnings (Yandex `resultCode: WARNING`).
+    Warning,
+    /// Finished with an error.
+    Failed,
+    /// Ran out of time.
+    TimedOut,
+    /// Cancelled before finishing.
+    Cancelled,
+    /// Skipped by the service.
+    Skipped,
+    /// A status the mapping does not know, or a terminal task whose outcome is unknown.
+    Unknown,
+}
+
+impl TaskState {
+    /// Every active state, in exposition order.
+    pub const ACTIVE: [TaskState; 3] = [TaskState::Queued, TaskState::Running, TaskState::Paused];
+
+    /// Every value the `result` label can take, in exposition order.
+    pub const RESULTS: [TaskState; 7] = [
+        TaskState::Succeeded,
+        TaskState::Warning,
+        TaskState::Failed,
+        TaskState::TimedOut,
+        TaskState::Cancelled,
+        TaskState::Skipped,
+        TaskState::Unknown,
+    ];
+
+    /// The label value; never derived from `Debug`.
+    pub const fn as_label(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Running => "running",
+            TaskState::Paused => "paused",
+            TaskState::Succeeded => "succeeded",
+            TaskState::Warning => "warning",
+            TaskState::Failed => "failed",
+            TaskState::TimedOut => "timed_out",
+            TaskState::Cancelled => "cancelled",
+            TaskState::Skipped => "skipped",
+            TaskState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a label value back (used by the state file).
+    pub fn from_label(s: &str) -> Option<TaskState> {
+        Self::ACTIVE
+            .iter()
+            .chain(Self::RESULTS.iter())
+            .copied()
+            .find(|st| st.as_label() == s)
+    }
+
+    /// `queued`, `running` or `paused`.
+    pub const fn is_active(self) -> bool {
+        matches!(self, TaskState::Queued | TaskState::Running | TaskState::Paused)
+    }
+
+    /// Counts towards `cloud_task_last_success_timestamp_seconds`.
+    pub const fn is_success(self) -> bool {
+        matches!(self, TaskState::Succeeded | TaskState::Warning)
+    }
+
+    /// Counts towards `cloud_task_last_failure_timestamp_seconds`.
+    pub const fn is_failure(self) -> bool {
+        matches!(self, TaskState::Failed | TaskState::TimedOut)
+    }
+}
+
+/// The state a provider maps a raw status to, plus whether the raw value was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapped {
+    /// Normalized state.
+    pub state: TaskState,
+    /// False when the raw status is not in the provider's table (counted as unknown).
+    pub known: bool,
+    /// True when the task is finished, whatever its result.
+    pub terminal: bool,
+}
+
+impl Mapped {
+    /// A recognised raw status.
+    pub const fn known(state: TaskState) -> Mapped {
+        Mapped {
+            state,
+            known: true,
+            terminal: !state.is_active(),
+        }
+    }
+
+    /// A terminal task whose outcome the API does not say (Yandex `COMPLETED` without `resultCode`).
+    pub const fn terminal_unknown() -> Mapped {
+        Mapped {
+            state: TaskState::Unknown,
+            known: true,
+            terminal: true,
+        }
+    }
+
+    /// A raw status the mapping does not know: not active, not terminal, counted as unknown.
+    pub const fn unrecognised() -> Mapped {
+        Mapped {
+            state: TaskState::Unknown,
+            known: false,
+            terminal: false,
+        }
+    }
+}
+
+/// One task as every provider reports it (SPEC §2 "Normalized task").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Provider task id, unique within the target.
+    pub id: String,
+    /// What the task works on.
+    pub resource: String,
+    /// Human-readable resource name, where the API gives it.
+    pub resource_name: Option<String>,
+    /// Resource type, where the API gives it.
+    pub resource_type: Option<String>,
+    /// Task type label (see SPEC §2 table).
+    pub task_type: String,
+    /// Normalized state.
+    pub state: TaskState,
+    /// Whether the task has finished.
+    pub terminal: bool,
+    /// The provider's own status string(s), for logs and the unknown-status counter.
+    pub raw_status: String,
+    /// False when `raw_status` is not in the provider's mapping.
+    pub status_known: bool,
+    /// When the task was created or enqueued.
+    pub created: Option<Timestamp>,
+    /// When it started running.
+    pub started: Option<Timestamp>,
+    /// When it finished.
+    pub finished: Option<Timestamp>,
+    /// Last update time, where the API gives one.
+    pub updated: Option<Timestamp>,
+    /// Progress 0.0–1.0, where the API gives it.
+    pub progress: Option<f64>,
+    /// Provider error code/message for failed tasks.
+    pub error: Option<String>,
+}
+
+impl Task {
+    /// A task with the given identity and mapping and no times; providers fill in the rest.
+    pub fn new(id: impl Into<String>, resource: impl Into<String>, task_type: impl Into<String>, raw_status: impl Into<String>, mapped: Mapped) -> Task {
+        Task {
+            id: id.into(),
+            resource: resource.into(),
+            resource_name: None,
+            resource_type: None,
+            task_type: task_type.into(),
+            state: mapped.state,
+            terminal: mapped.terminal,
+            raw_status: raw_status.into(),
+            status_known: mapped.known,
+            created: None,
+            started: None,
+            finished: None,
+            updated: None,
+            progress: None,
+            error: None,
+        }
+    }
+
+    /// Start time, falling back to the creation time (SPEC §2 "Durations").
+    pub fn start_or_created(&self) -> Option<Timestamp> {
+        self.started.or(self.created)
+    }
+
+    /// `finished − started` (or `− created`), in seconds with nanosecond precision.
+    /// `None` without an end time or when the end precedes the start.
+    pub fn duration_seconds(&self) -> Option<f64> {
+        let end = self.finished?;
+        let start = self.start_or_created()?;
+        let d = end.as_nanosecond() - start.as_nanosecond();
+        (d >= 0).then(|| d as f64 / 1e9)
+    }
+
+    /// The latest timestamp the task carries; the `lookback` rule compares this.
+    pub fn latest_timestamp(&self) -> Option<Timestamp> {
+        [self.created, self.started, self.finished, self.updated]
+            .into_iter()
+            .flatten()
+            .max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_round_trip() {
+        for st in TaskState::ACTIVE.iter().chain(TaskState::RESULTS.iter()) {
+            assert_eq!(TaskState::from_label(st.as_label()), Some(*st));
+        }
+    }
+
+    #[test]
+    fn duration_keeps_nanoseconds() {
+        let mut t = Task::new("1", "r", "backup", "OK", Mapped::known(TaskState::Succeeded));
+        t.started = Some("2024-05-01T12:00:00.000000001Z".parse().unwrap());
+        t.finished = Some("2024-05-01T12:00:01.000000003Z".parse().unwrap());
+        assert_eq!(t.duration_seconds(), Some(1.000000002));
+        t.started = None;
+        assert_eq!(t.duration_seconds(), None);
+        t.created = Some("2024-05-01T12:00:00Z".parse().unwrap());
+        assert_eq!(t.duration_seconds(), Some(1.000000003));
+    }
+}

@@ -1,0 +1,383 @@
+//! The one HTTP client every provider uses: per-request timeout, retries with jittered
+//! exponential backoff (honouring `Retry-After`), a request-rate and concurrency limit per
+//! target, a response-size cap, and a count of every attempt by status code.
+//!
+//! Providers build a fresh `reqwest::Request` for each attempt (Huawei signatures carry the
+//! time), so [`Http::send`] takes a closure.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::HeaderMap;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use super::{ProviderError, Reason};
+use crate::config::Settings;
+
+/// Longest wait a server's `Retry-After` can impose on one retry.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Longest computed backoff between retries.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Builds the shared reqwest client: rustls, gzip, a user agent, no proxy surprises.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("cloud-task-exporter/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// Counts of HTTP attempts by status code (`error` when no response), shared with metrics.
+#[derive(Debug, Default)]
+pub struct RequestCounts(Mutex<BTreeMap<String, u64>>);
+
+impl RequestCounts {
+    /// Adds one attempt with this code label.
+    pub fn record(&self, code: &str) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(code.to_string()).or_insert(0) += 1;
+    }
+
+    /// A copy of the counts.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the counts (restoring from the state file).
+    pub fn restore(&self, counts: BTreeMap<String, u64>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+    }
+}
+
+/// A token bucket of one token: spaces requests `1/rate` apart. Uses tokio time.
+#[derive(Debug)]
+pub struct RateLimiter {
+    period: Duration,
+    next: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    /// `rate` requests per second; 0 or less means unlimited.
+    pub fn new(rate: f64) -> RateLimiter {
+        let period = if rate > 0.0 && rate.is_finite() {
+            Duration::from_secs_f64(1.0 / rate)
+        } else {
+            Duration::ZERO
+        };
+        RateLimiter {
+            period,
+            next: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Waits for the next slot.
+    pub async fn acquire(&self) {
+        if self.period.is_zero() {
+            return;
+        }
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = Instant::now();
+            let slot = match *next {
+                Some(n) if n > now => n,
+                _ => now,
+            };
+            *next = Some(slot + self.period);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// A response that arrived with a 2xx status, body read in full (within the cap).
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// Decodes the body as JSON of type `T`; `what` names the call in the error.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, ProviderError> {
+        decode_json(&self.body, what)
+    }
+}
+
+/// Decodes JSON, naming the call and the JSON path of the first problem.
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ProviderError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(ProviderError::decode(format!("{what}: response body is not valid UTF-8")));
+    }
+    serde_json::from_slice(body).map_err(|e| ProviderError::decode(format!("{what}: invalid response body: {e}")))
+}
+
+/// Per-target HTTP access: one per target, shared by its provider and discovery.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+    max_body: u64,
+    limiter: Arc<RateLimiter>,
+    permits: Arc<Semaphore>,
+    counts: Arc<RequestCounts>,
+}
+
+impl Http {
+    /// Builds the client for a target from its settings.
+    pub fn new(client: reqwest::Client, settings: &Settings, counts: Arc<RequestCounts>) -> Http {
+        Http {
+            client,
+            timeout: settings.timeout,
+            retries: settings.retries,
+            backoff: settings.retry_backoff,
+            max_body: settings.max_response_bytes,
+            limiter: Arc::new(RateLimiter::new(settings.requests_per_second)),
+            permits: Arc::new(Semaphore::new(settings.concurrency.max(1) as usize)),
+            counts,
+        }
+    }
+
+    /// The reqwest client, for building requests.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The attempt counts this client records into.
+    pub fn counts(&self) -> &Arc<RequestCounts> {
+        &self.counts
+    }
+
+    /// Sends the request `build` makes, retrying 429, 5xx, timeouts and connection errors.
+    ///
+    /// Returns the first 2xx response. Any other final outcome is a [`ProviderError`] whose
+    /// reason follows the status (401/403 `auth`, 429 `throttled`, 5xx `server`, other 4xx
+    /// `client`) and whose message holds the API's own error code and message. `what` names
+    /// the call in messages.
+    pub async fn send<F>(&self, what: &str, build: F) -> Result<Response, ProviderError>
+    where
+        F: Fn() -> Result<reqwest::Request, ProviderError>,
+    {
+        let mut attempt = 0u32;
+        loop {
+            let req = build()?;
+            let outcome = self.attempt(what, req).await;
+            let (err, retry_after) = match outcome {
+                Ok(resp) => return Ok(resp),
+                Err(e) => e,
+            };
+            let retryable = matches!(err.reason, Reason::Throttled | Reason::Server | Reason::Timeout | Reason::Network);
+            if !retryable || attempt >= self.retries {
+                return Err(err);
+            }
+            let delay = match retry_after {
+                Some(d) => d.min(MAX_RETRY_AFTER),
+                None => backoff_delay(self.backoff, attempt),
+            };
+            tracing::debug!(call = what, attempt, delay_ms = delay.as_millis() as u64, reason = err.reason(), error = %err, "Retrying request.");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, what: &str, req: reqwest::Request) -> Result<Response, (ProviderError, Option<Duration>)> {
+        self.limiter.acquire().await;
+        let _permit = self.permits.acquire().await.map_err(|_| (ProviderError::new(Reason::Network, format!("{what}: client closed")), None))?;
+        let result = tokio::time::timeout(self.timeout, async {
+            let resp = self.client.execute(req).await?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = read_capped(resp, self.max_body).await;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        })
+        .await;
+        let (status, headers, body) = match result {
+            Err(_) => {
+                self.counts.record("error");
+                return Err((ProviderError::new(Reason::Timeout, format!("{what}: no response within {:?}", self.timeout)), None));
+            }
+            Ok(Err(e)) => {
+                self.counts.record("error");
+                let reason = if e.is_timeout() { Reason::Timeout } else { Reason::Network };
+                return Err((ProviderError::new(reason, format!("{what}: {}", error_chain(&e))), None));
+            }
+            Ok(Ok(parts)) => parts,
+        };
+        self.counts.record(&status.to_string());
+        let body = match body {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => {
+                return Err((ProviderError::decode(format!("{what}: response body larger than {} bytes", self.max_body)), None));
+            }
+            Err(BodyError::Read(e)) => {
+                let reason = if e.is_timeout() { Reason::Timeout } else { Reason::Decode };
+                return Err((ProviderError::new(reason, format!("{what}: response body cut short: {}", error_chain(&e))), None));
+            }
+        };
+        if (200..300).contains(&status) {
+            return Ok(Response { status, headers, body });
+        }
+        let reason = match status {
+            401 | 403 => Reason::Auth,
+            429 => Reason::Throttled,
+            500..=599 => Reason::Server,
+            _ => Reason::Client,
+        };
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let detail = error_detail(&body);
+        let err = ProviderError {
+            reason,
+            status: Some(status),
+            message: format!("{what}: HTTP {status}{}", detail.map(|d| format!(": {d}")).unwrap_or_default()),
+        };
+        Err((err, retry_after))
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+async fn read_capped(mut resp: reqwest::Response, max: u64) -> Result<Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+        if buf.len() as u64 + chunk.len() as u64 > max {
+            return Err(BodyError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+/// `base * 2^attempt`, capped at [`MAX_BACKOFF`], with ±50 % jitter.
+pub fn backoff_delay(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX)).min(MAX_BACKOFF);
+    let jitter: f64 = rand::random_range(0.5..1.5);
+    exp.mul_f64(jitter).min(MAX_BACKOFF)
+}
+
+/// Parses `Retry-After` in seconds or HTTP-date form, relative to `now`.
+pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate_parse(v)?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn httpdate_parse(v: &str) -> Option<SystemTime> {
+    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7).
+    let strptime = jiff::fmt::strtime::parse("%a, %d %b %Y %H:%M:%S GMT", v).ok()?;
+    let dt = strptime.to_datetime().ok()?;
+    let ts = jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()?;
+    Some(SystemTime::from(ts))
+}
+
+/// The API's own error code and message from an error body, whatever the service's shape
+/// (PROVIDERS.md §1.6, §2.5): `error_code|errorCode|code` and
+/// `error_msg|errorMsg|errorMessage|message`, searched recursively. `None` when the body is
+/// not JSON or has neither.
+pub fn error_detail(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    fn find<'a>(v: &'a serde_json::Value, keys: &[&str], depth: u8) -> Option<&'a serde_json::Value> {
+        let obj = v.as_object()?;
+        for k in keys {
+            if let Some(x) = obj.get(*k).filter(|x| x.is_string() || x.is_number()) {
+                return Some(x);
+            }
+        }
+        if depth == 0 {
+            return None;
+        }
+        obj.values().find_map(|x| find(x, keys, depth - 1))
+    }
+    let show = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) => s.chars().take(300).collect::<String>(),
+        other => other.to_string(),
+    };
+    let code = find(&v, &["error_code", "errorCode", "code"], 3).map(show);
+    let msg = find(&v, &["error_msg", "errorMsg", "errorMessage", "message"], 3).map(show);
+    match (code, msg) {
+        (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+        (Some(c), None) => Some(c),
+        (None, Some(m)) => Some(m),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // 1994-11-06 08:49:37
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn error_bodies_of_every_service() {
+        let cases: [(&str, &str); 5] = [
+            (r#"{"code":16,"message":"bad token","details":[]}"#, "16: bad token"),
+            (r#"{"error_msg":"sig","error_code":"APIGW.0301","request_id":"x"}"#, "APIGW.0301: sig"),
+            (r#"{"error":{"message":"XXXX","code":"VBS.1"}}"#, "VBS.1: XXXX"),
+            (r#"{"errorMessage":"Authorization failed.","errorCode":"CCE.01401001"}"#, "CCE.01401001: Authorization failed."),
+            (r#"{"error_code":"DMS.1","error_msg":"m","error_ext_msg":null}"#, "DMS.1: m"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(error_detail(body.as_bytes()).as_deref(), Some(want), "{body}");
+        }
+        assert_eq!(error_detail(b"<html>"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let b = Duration::from_millis(100);
+        assert!(backoff_delay(b, 0) <= Duration::from_millis(150));
+        assert!(backoff_delay(b, 3) >= Duration::from_millis(400));
+        assert!(backoff_delay(b, 40) <= MAX_BACKOFF);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_limiter_spaces_requests() {
+        let l = RateLimiter::new(10.0);
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            l.acquire().await;
+        }
+        assert_eq!(t0.elapsed(), Duration::from_millis(400));
+    }
+}
