@@ -87,6 +87,24 @@ pub struct Settings {
     pub max_response_bytes: u64,
 }
 
+impl Default for Settings {
+    /// The built-in defaults (SPEC §5).
+    fn default() -> Self {
+        Settings {
+            interval: Duration::from_secs(300),
+            timeout: Duration::from_secs(30),
+            lookback: Duration::from_secs(7 * 86_400),
+            page_size: 100,
+            max_pages: 200,
+            retries: 3,
+            retry_backoff: Duration::from_secs(1),
+            requests_per_second: 10.0,
+            concurrency: 4,
+            max_response_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
 /// Which API a target polls. `as_str` is the `provider` label and the config value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProviderKind {
