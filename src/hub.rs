@@ -1,0 +1,140 @@
+//! The hub: the latest published [`TargetSnapshot`] of every target, and the cached
+//! exposition built from them. Poll loops publish; HTTP handlers read. Nothing else is shared.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use bytes::Bytes;
+
+use crate::accounting::{Account, HistogramData};
+use crate::config::ProviderKind;
+use crate::provider::{ProviderError, Reason};
+
+/// Poll status of a target, as of its latest poll.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PollStatus {
+    /// At least one poll finished (success or failure).
+    pub polled: bool,
+    /// The latest poll succeeded.
+    pub up: bool,
+    /// Unix seconds of the latest poll's end.
+    pub last_attempt: Option<f64>,
+    /// Unix seconds of the latest successful poll's end.
+    pub last_success: Option<f64>,
+    /// The latest poll's error, if it failed.
+    pub last_error: Option<ProviderError>,
+    /// Failed polls by reason.
+    pub errors: BTreeMap<Reason, u64>,
+    /// Wall time of whole polls.
+    pub durations: HistogramData,
+    /// Units (resources) polled by the latest poll.
+    pub resources: usize,
+}
+
+/// Everything the metrics and status pages need of one target, immutable once published.
+#[derive(Debug, Clone)]
+pub struct TargetSnapshot {
+    /// Target name.
+    pub name: String,
+    /// Provider.
+    pub provider: ProviderKind,
+    /// Static labels from the config.
+    pub labels: BTreeMap<String, String>,
+    /// Accounting state (its seen-set emptied; see `tracked`).
+    pub account: Account,
+    /// Task ids held in memory.
+    pub tracked: usize,
+    /// Poll status.
+    pub status: PollStatus,
+    /// HTTP attempts by status code.
+    pub requests: BTreeMap<String, u64>,
+}
+
+/// Shared store of snapshots plus the exposition cache.
+#[derive(Debug, Default)]
+pub struct Hub {
+    targets: RwLock<BTreeMap<String, Arc<TargetSnapshot>>>,
+    order: RwLock<Vec<String>>,
+    generation: AtomicU64,
+    cache: Mutex<Option<(u64, Bytes)>>,
+    reload_ok: RwLock<(bool, Option<f64>)>,
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new() -> Arc<Hub> {
+        Arc::new(Hub::default())
+    }
+
+    /// Sets the configured targets (in config order); snapshots of other targets are dropped.
+    pub fn set_targets(&self, names: &[String]) {
+        let mut t = self.targets.write().unwrap_or_else(|e| e.into_inner());
+        t.retain(|k, _| names.contains(k));
+        *self.order.write().unwrap_or_else(|e| e.into_inner()) = names.to_vec();
+        self.bump();
+    }
+
+    /// Publishes a target's new snapshot.
+    pub fn publish(&self, snap: TargetSnapshot) {
+        let name = snap.name.clone();
+        self.targets.write().unwrap_or_else(|e| e.into_inner()).insert(name, Arc::new(snap));
+        self.bump();
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Snapshots in config order (targets not yet published are absent).
+    pub fn snapshots(&self) -> Vec<Arc<TargetSnapshot>> {
+        let t = self.targets.read().unwrap_or_else(|e| e.into_inner());
+        let order = self.order.read().unwrap_or_else(|e| e.into_inner());
+        order.iter().filter_map(|n| t.get(n).cloned()).collect()
+    }
+
+    /// Configured target names in order.
+    pub fn target_names(&self) -> Vec<String> {
+        self.order.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// True once every configured target finished its first poll.
+    pub fn ready(&self) -> bool {
+        let t = self.targets.read().unwrap_or_else(|e| e.into_inner());
+        self.order
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .all(|n| t.get(n).is_some_and(|s| s.status.polled))
+    }
+
+    /// Records the outcome of a config (re)load.
+    pub fn set_reload(&self, ok: bool, at: f64) {
+        let mut r = self.reload_ok.write().unwrap_or_else(|e| e.into_inner());
+        r.0 = ok;
+        if ok {
+            r.1 = Some(at);
+        }
+        drop(r);
+        self.bump();
+    }
+
+    /// (last reload successful, time of last successful reload).
+    pub fn reload_status(&self) -> (bool, Option<f64>) {
+        *self.reload_ok.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached exposition, rebuilt with `render` when anything was published since.
+    pub fn cached(&self, render: impl FnOnce(&Hub) -> Bytes) -> Bytes {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, text)) = cache.as_ref()
+            && *g == generation
+        {
+            return text.clone();
+        }
+        let text = render(self);
+        *cache = Some((generation, text.clone()));
+        text
+    }
+}

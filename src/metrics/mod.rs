@@ -1,0 +1,287 @@
+//! The exposition (SPEC §4): metric families rendered from target snapshots with the
+//! `prometheus` crate's data model and classic text encoder, cached by the [`Hub`] and
+//! rebuilt only when a poll published something. Metric names are the constants below.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use prometheus::Encoder;
+use prometheus::proto::{Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType};
+
+use crate::accounting::HistogramData;
+use crate::hub::{Hub, TargetSnapshot};
+use crate::model::TaskState;
+use crate::provider::Reason;
+
+/// Metric names: the public interface (SPEC §4).
+pub mod names {
+    #![allow(missing_docs)]
+    pub const ACTIVE_TASKS: &str = "cloud_task_active_tasks";
+    pub const COMPLETIONS: &str = "cloud_task_completions_total";
+    pub const DURATION: &str = "cloud_task_duration_seconds";
+    pub const LAST_RESULT: &str = "cloud_task_last_result";
+    pub const LAST_SUCCESS: &str = "cloud_task_last_success_timestamp_seconds";
+    pub const LAST_FAILURE: &str = "cloud_task_last_failure_timestamp_seconds";
+    pub const LAST_DURATION: &str = "cloud_task_last_duration_seconds";
+    pub const ACTIVE_PROGRESS: &str = "cloud_task_active_progress_ratio";
+    pub const ACTIVE_START: &str = "cloud_task_active_start_timestamp_seconds";
+    pub const RESOURCE_INFO: &str = "cloud_task_resource_info";
+    pub const UNKNOWN_STATUS: &str = "cloud_task_unknown_status_total";
+    pub const TARGET_UP: &str = "cloud_task_target_up";
+    pub const LAST_POLL_SUCCESS: &str = "cloud_task_target_last_poll_success_timestamp_seconds";
+    pub const POLL_DURATION: &str = "cloud_task_target_poll_duration_seconds";
+    pub const POLL_ERRORS: &str = "cloud_task_target_poll_errors_total";
+    pub const API_REQUESTS: &str = "cloud_task_api_requests_total";
+    pub const TARGET_RESOURCES: &str = "cloud_task_target_resources";
+    pub const TRACKED_TASKS: &str = "cloud_task_tracked_tasks";
+    pub const BUILD_INFO: &str = "cloud_task_exporter_build_info";
+    pub const RELOAD_OK: &str = "cloud_task_exporter_config_last_reload_successful";
+    pub const RELOAD_TS: &str = "cloud_task_exporter_config_last_reload_success_timestamp_seconds";
+}
+
+/// Buckets of `cloud_task_target_poll_duration_seconds`.
+pub const POLL_BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
+
+/// Version and revision for `cloud_task_exporter_build_info`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The git revision baked in at build time (`unknown` when built outside git).
+pub const REVISION: &str = match option_env!("CLOUD_TASK_EXPORTER_REVISION") {
+    Some(r) => r,
+    None => "unknown",
+};
+
+/// Everything `/metrics` serves: cached task families, then live process metrics.
+pub fn exposition(hub: &Hub, buckets: &[f64]) -> Bytes {
+    let cached = hub.cached(|h| encode(&families(h, buckets)));
+    let process = process_families();
+    if process.is_empty() {
+        return cached;
+    }
+    let mut out = cached.to_vec();
+    out.extend_from_slice(&encode(&process));
+    Bytes::from(out)
+}
+
+fn encode(fams: &[MetricFamily]) -> Bytes {
+    let mut buf = Vec::new();
+    // The text encoder only fails on an invalid family (e.g. no metrics); skip such output.
+    if prometheus::TextEncoder::new().encode(fams, &mut buf).is_err() {
+        buf.clear();
+        for f in fams {
+            let _ = prometheus::TextEncoder::new().encode(std::slice::from_ref(f), &mut buf);
+        }
+    }
+    Bytes::from(buf)
+}
+
+#[cfg(target_os = "linux")]
+fn process_families() -> Vec<MetricFamily> {
+    use prometheus::core::Collector;
+    use std::sync::OnceLock;
+    static PC: OnceLock<prometheus::process_collector::ProcessCollector> = OnceLock::new();
+    PC.get_or_init(prometheus::process_collector::ProcessCollector::for_self).collect()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_families() -> Vec<MetricFamily> {
+    Vec::new()
+}
+
+struct Fam {
+    fam: MetricFamily,
+}
+
+impl Fam {
+    fn new(name: &str, help: &str, t: MetricType) -> Fam {
+        let mut fam = MetricFamily::default();
+        fam.set_name(name.to_string());
+        fam.set_help(help.to_string());
+        fam.set_field_type(t);
+        Fam { fam }
+    }
+
+    fn gauge(&mut self, labels: Vec<LabelPair>, v: f64) {
+        let mut g = Gauge::default();
+        g.set_value(v);
+        let mut m = Metric::from_label(labels);
+        m.set_gauge(g);
+        self.fam.mut_metric().push(m);
+    }
+
+    fn counter(&mut self, labels: Vec<LabelPair>, v: f64) {
+        let mut c = Counter::default();
+        c.set_value(v);
+        let mut m = Metric::from_label(labels);
+        m.set_counter(c);
+        self.fam.mut_metric().push(m);
+    }
+
+    fn histogram(&mut self, labels: Vec<LabelPair>, bounds: &[f64], h: &HistogramData) {
+        let mut hist = Histogram::default();
+        let mut cum = 0;
+        let mut bs = Vec::with_capacity(bounds.len());
+        for (i, b) in bounds.iter().enumerate() {
+            cum += h.counts.get(i).copied().unwrap_or(0);
+            let mut bucket = Bucket::default();
+            bucket.set_upper_bound(*b);
+            bucket.set_cumulative_count(cum);
+            bs.push(bucket);
+        }
+        hist.set_bucket(bs);
+        hist.set_sample_count(h.count);
+        hist.set_sample_sum(h.sum);
+        let mut m = Metric::from_label(labels);
+        m.set_histogram(hist);
+        self.fam.mut_metric().push(m);
+    }
+}
+
+fn lp(name: &str, value: &str) -> LabelPair {
+    let mut l = LabelPair::default();
+    l.set_name(name.to_string());
+    l.set_value(value.to_string());
+    l
+}
+
+/// Base labels of a target's series: provider, target, then its static labels.
+fn base(s: &TargetSnapshot) -> Vec<LabelPair> {
+    let mut v = vec![lp("provider", s.provider.as_str()), lp("target", &s.name)];
+    v.extend(s.labels.iter().map(|(k, val)| lp(k, val)));
+    v
+}
+
+fn with(s: &TargetSnapshot, extra: &[(&str, &str)]) -> Vec<LabelPair> {
+    let mut v = base(s);
+    v.extend(extra.iter().map(|(k, val)| lp(k, val)));
+    v
+}
+
+/// Builds every task and target family from the hub's snapshots.
+pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
+    use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+    use names::*;
+    let snaps = hub.snapshots();
+    let mut active = Fam::new(ACTIVE_TASKS, "Tasks now queued, running or paused.", GAUGE);
+    let mut completions = Fam::new(COMPLETIONS, "Completed tasks seen, each counted once; result is the terminal state.", COUNTER);
+    let mut duration = Fam::new(DURATION, "Duration of each counted completion.", HISTOGRAM);
+    let mut last_result = Fam::new(LAST_RESULT, "1 for the result of the most recent completed task, 0 for the other results.", GAUGE);
+    let mut last_success = Fam::new(LAST_SUCCESS, "End time of the latest succeeded or warning task.", GAUGE);
+    let mut last_failure = Fam::new(LAST_FAILURE, "End time of the latest failed or timed-out task.", GAUGE);
+    let mut last_duration = Fam::new(LAST_DURATION, "Duration of the latest completed task.", GAUGE);
+    let mut progress = Fam::new(ACTIVE_PROGRESS, "Progress 0-1 of an active task, where the API reports it.", GAUGE);
+    let mut start = Fam::new(ACTIVE_START, "Start (or enqueue) time of an active task.", GAUGE);
+    let mut info = Fam::new(RESOURCE_INFO, "Human-readable name and type of a resource.", GAUGE);
+    let mut unknown = Fam::new(UNKNOWN_STATUS, "Tasks seen with a status the mapping does not know.", COUNTER);
+    let mut up = Fam::new(TARGET_UP, "1 if the latest poll of the target succeeded.", GAUGE);
+    let mut last_poll = Fam::new(LAST_POLL_SUCCESS, "When the target last polled cleanly.", GAUGE);
+    let mut poll_dur = Fam::new(POLL_DURATION, "Wall time of whole polls.", HISTOGRAM);
+    let mut poll_err = Fam::new(POLL_ERRORS, "Failed polls by reason.", COUNTER);
+    let mut requests = Fam::new(API_REQUESTS, "HTTP requests sent to the cloud, by status code (error when no response).", COUNTER);
+    let mut resources = Fam::new(TARGET_RESOURCES, "Resources polled (configured or discovered).", GAUGE);
+    let mut tracked = Fam::new(TRACKED_TASKS, "Task ids held in memory for the target.", GAUGE);
+
+    for s in &snaps {
+        let a = &s.account;
+        // Active tasks: every (resource, type) known × active state, zeros included.
+        let mut active_counts: BTreeMap<(&str, &str, TaskState), u64> = BTreeMap::new();
+        for r in &a.resources {
+            for t in &a.types {
+                for st in TaskState::ACTIVE {
+                    active_counts.insert((r, t, st), 0);
+                }
+            }
+        }
+        for t in &a.active {
+            *active_counts.entry((&t.resource, &t.task_type, t.state)).or_insert(0) += 1;
+            let l = with(s, &[("resource", &t.resource), ("type", &t.task_type), ("task_id", &t.id)]);
+            if let Some(p) = t.progress {
+                progress.gauge(l.clone(), p);
+            }
+            if let Some(st) = t.start {
+                let mut l = l;
+                l.push(lp("state", t.state.as_label()));
+                start.gauge(l, st);
+            }
+        }
+        for ((r, t, st), n) in &active_counts {
+            active.gauge(with(s, &[("resource", r), ("type", t), ("state", st.as_label())]), *n as f64);
+        }
+        // Completions: known resources × known types × results, zeros included.
+        let mut comp: BTreeMap<(&str, &str, TaskState), u64> = BTreeMap::new();
+        for r in &a.resources {
+            for t in &a.types {
+                for res in TaskState::RESULTS {
+                    comp.insert((r, t, res), 0);
+                }
+            }
+        }
+        for ((r, t, res), n) in &a.completions {
+            comp.insert((r, t, *res), *n);
+        }
+        for ((r, t, res), n) in &comp {
+            completions.counter(with(s, &[("resource", r), ("type", t), ("result", res.as_label())]), *n as f64);
+        }
+        // Durations: known types × results.
+        let empty = crate::accounting::HistogramData::new(buckets);
+        for t in &a.types {
+            for res in TaskState::RESULTS {
+                let h = a.durations.get(&(t.clone(), res)).unwrap_or(&empty);
+                duration.histogram(with(s, &[("type", t), ("result", res.as_label())]), buckets, h);
+            }
+        }
+        for ((r, t), last) in &a.last {
+            for res in TaskState::RESULTS {
+                let v = if res == last.result { 1.0 } else { 0.0 };
+                last_result.gauge(with(s, &[("resource", r), ("type", t), ("result", res.as_label())]), v);
+            }
+            let l = with(s, &[("resource", r), ("type", t)]);
+            if let Some(ts) = last.last_success {
+                last_success.gauge(l.clone(), ts);
+            }
+            if let Some(ts) = last.last_failure {
+                last_failure.gauge(l.clone(), ts);
+            }
+            if let Some(d) = last.duration {
+                last_duration.gauge(l, d);
+            }
+        }
+        for (r, (name, rtype)) in &a.resource_info {
+            info.gauge(with(s, &[("resource", r), ("resource_name", name), ("resource_type", rtype)]), 1.0);
+        }
+        for (status, n) in &a.unknown_status {
+            unknown.counter(with(s, &[("status", status)]), *n as f64);
+        }
+        let st = &s.status;
+        up.gauge(base(s), if st.up { 1.0 } else { 0.0 });
+        if let Some(ts) = st.last_success {
+            last_poll.gauge(base(s), ts);
+        }
+        poll_dur.histogram(base(s), &POLL_BUCKETS, &st.durations);
+        for r in Reason::ALL {
+            poll_err.counter(with(s, &[("reason", r.as_label())]), st.errors.get(&r).copied().unwrap_or(0) as f64);
+        }
+        for (code, n) in &s.requests {
+            requests.counter(with(s, &[("code", code)]), *n as f64);
+        }
+        resources.gauge(base(s), st.resources as f64);
+        tracked.gauge(base(s), s.tracked as f64);
+    }
+
+    let mut build = Fam::new(BUILD_INFO, "Version and revision of the exporter; the value is 1.", GAUGE);
+    build.gauge(vec![lp("revision", REVISION), lp("version", VERSION)], 1.0);
+    let (ok, at) = hub.reload_status();
+    let mut reload_ok = Fam::new(RELOAD_OK, "0 after a rejected configuration reload.", GAUGE);
+    reload_ok.gauge(vec![], if ok { 1.0 } else { 0.0 });
+    let mut reload_ts = Fam::new(RELOAD_TS, "When the configuration was last loaded successfully.", GAUGE);
+    reload_ts.gauge(vec![], at.unwrap_or(0.0));
+
+    [
+        active, completions, duration, last_result, last_success, last_failure, last_duration, progress, start, info, unknown, up, last_poll, poll_dur, poll_err, requests, resources, tracked, build, reload_ok,
+        reload_ts,
+    ]
+    .into_iter()
+    .map(|f| f.fam)
+    .filter(|f| !f.get_metric().is_empty())
+    .collect()
+}
