@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! The integration test binary: one module per topic.
+
+// Metrics rendering of a fixed scenario compared with tests/golden/*.prom.
+mod golden;
+// HTTP routes called without a socket.
+mod http;
+// Shared helpers: scenario builders, metric matchers, promtool.
+mod support;

@@ -1,0 +1,171 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use cloud_task_exporter::accounting::{Account, HistogramData};
+use cloud_task_exporter::config::ProviderKind;
+use cloud_task_exporter::hub::{PollStatus, TargetSnapshot};
+use cloud_task_exporter::metrics::POLL_BUCKETS;
+use cloud_task_exporter::model::{Mapped, Task, TaskState};
+
+/// The default `duration_buckets`.
+pub const BUCKETS: [f64; 11] = [30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0];
+
+/// Parses an RFC3339 timestamp.
+pub fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().expect("timestamp")
+}
+
+/// A task on `resource` with `state`, started at 10:00 and finished `secs` later if terminal.
+pub fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>) -> Task {
+    let mapped = if state == TaskState::Unknown { Mapped::terminal_unknown() } else { Mapped::known(state) };
+    let mut t = Task::new(id, resource, "backup", state.as_label().to_uppercase(), mapped);
+    t.created = Some(ts("2024-05-01T09:59:00Z"));
+    t.started = Some(ts("2024-05-01T10:00:00Z"));
+    t.finished = secs.map(|s| ts("2024-05-01T10:00:00Z").checked_add(jiff::SignedDuration::from_secs(s)).expect("add"));
+    t
+}
+
+/// Applies a poll of one unit to an account at a fixed time.
+pub fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
+    let units = vec![unit.to_string()];
+    let unit_of: HashMap<String, String> = tasks.iter().map(|t| (t.id.clone(), unit.to_string())).collect();
+    a.apply(&units, tasks, &unit_of, ts(now), Duration::from_secs(7 * 86400), &BUCKETS);
+}
+
+/// A snapshot with fixed poll status around an account.
+pub fn snapshot(name: &str, provider: ProviderKind, account: Account, up: bool) -> TargetSnapshot {
+    let mut durations = HistogramData::new(&POLL_BUCKETS);
+    durations.observe(&POLL_BUCKETS, 0.2);
+    let mut errors = BTreeMap::new();
+    if !up {
+        errors.insert(cloud_task_exporter::provider::Reason::Server, 1);
+    }
+    let tracked = account.seen.len();
+    let mut account = account;
+    account.seen.clear();
+    TargetSnapshot {
+        name: name.to_string(),
+        provider,
+        labels: BTreeMap::from([("env".to_string(), "test".to_string())]),
+        tracked,
+        status: PollStatus {
+            polled: true,
+            up,
+            last_attempt: Some(1_714_560_000.0),
+            last_success: Some(1_714_560_000.0),
+            last_error: None,
+            errors,
+            durations,
+            resources: account.resources.len(),
+        },
+        account,
+        requests: BTreeMap::from([("200".to_string(), 3), ("500".to_string(), 1)]),
+    }
+}
+
+/// The value of the sample with exactly these labels (in any order), if present.
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ')?;
+        let (n, rest) = match series.split_once('{') {
+            Some((n, rest)) => (n, rest.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        if n != name {
+            continue;
+        }
+        let got: Vec<(String, String)> = split_labels(rest);
+        if got.len() == labels.len() && labels.iter().all(|(k, v)| got.iter().any(|(gk, gv)| gk == k && gv == v)) {
+            return value.parse().ok();
+        }
+    }
+    None
+}
+
+fn split_labels(s: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some((k, after)) = rest.split_once("=\"") {
+        let mut val = String::new();
+        let mut chars = after.char_indices();
+        let mut end = after.len();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, n)) = chars.next() {
+                        val.push(n);
+                    }
+                }
+                '"' => {
+                    end = i + 1;
+                    break;
+                }
+                c => val.push(c),
+            }
+        }
+        out.push((k.trim_start_matches(',').to_string(), val));
+        rest = &after[end..];
+    }
+    out
+}
+
+/// Runs `promtool check metrics` on `text` if promtool is installed; returns its complaint.
+/// In CI (`CI` set) a missing promtool is a failure.
+pub fn promtool_check(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("promtool not available ({e}); skipping the lint outside CI");
+            return Ok(());
+        }
+        Err(e) => return Err(format!("promtool not available: {e}")),
+    };
+    child.stdin.take().expect("stdin").write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("promtool exit {:?}:\n{}{}", out.status.code(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// Drops families whose values change between runs (times, build info, process metrics).
+pub fn stable(text: &str) -> String {
+    const VOLATILE: [&str; 5] = ["process_", "cloud_task_target_poll_duration_seconds", "_timestamp_seconds", "cloud_task_exporter_build_info", "cloud_task_active_start"];
+    text.lines()
+        .filter(|l| {
+            let name = l.trim_start_matches("# HELP ").trim_start_matches("# TYPE ");
+            let name = name.split(['{', ' ']).next().unwrap_or("");
+            !VOLATILE.iter().any(|v| name.contains(v))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Compares `actual` with `tests/golden/<name>.prom`; `UPDATE_GOLDEN=1` rewrites the file.
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.prom"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    if expected != actual {
+        let rule = "=".repeat(72);
+        panic!("{} differs from the output (UPDATE_GOLDEN=1 rewrites it)\n{rule}\nexpected:\n{expected}{rule}\nactual:\n{actual}{rule}", path.display());
+    }
+}
