@@ -45,6 +45,7 @@ pub struct App {
     config: Config,
     running: BTreeMap<String, Running>,
     buckets: Arc<std::sync::RwLock<Vec<f64>>>,
+    saved: crate::state::StateFile,
 }
 
 impl App {
@@ -54,6 +55,7 @@ impl App {
             hub,
             client: crate::provider::http::client(),
             buckets: Arc::new(std::sync::RwLock::new(config.duration_buckets.clone())),
+            saved: config.state_file.as_deref().map(crate::state::load).unwrap_or_default(),
             config: config.clone(),
             running: BTreeMap::new(),
         };
@@ -70,7 +72,17 @@ impl App {
     fn build_runner(&self, t: &Target, cfg: &Config) -> anyhow::Result<TargetRunner> {
         let counts = Arc::new(RequestCounts::default());
         let provider = AnyProvider::build(t, self.client.clone(), Arc::clone(&counts))?;
-        Ok(TargetRunner::new(t.clone(), provider, counts, cfg.duration_buckets.clone(), cfg.shard))
+        let mut runner = TargetRunner::new(t.clone(), provider, counts, cfg.duration_buckets.clone(), cfg.shard);
+        // A restarted or changed target continues from its latest state: the running
+        // snapshot on reload, else the state file.
+        let saved = match self.hub.snapshot(&t.name) {
+            Some(snap) => Some(crate::state::TargetState::from_snapshot(&snap, &self.config.duration_buckets)),
+            None => self.saved.targets.get(&t.name).cloned(),
+        };
+        if let Some(saved) = saved {
+            runner.restore(&saved);
+        }
+        Ok(runner)
     }
 
     /// Applies a config: unchanged targets keep running with their state; changed and new
@@ -128,6 +140,32 @@ impl App {
         result
     }
 
+    /// The state of every target as of its latest snapshot.
+    pub fn state(&self) -> crate::state::StateFile {
+        let buckets = self.buckets.read().unwrap_or_else(|e| e.into_inner()).clone();
+        crate::state::StateFile {
+            version: crate::state::VERSION,
+            targets: self
+                .hub
+                .snapshots()
+                .iter()
+                .map(|s| (s.name.clone(), crate::state::TargetState::from_snapshot(s, &buckets)))
+                .collect(),
+        }
+    }
+
+    /// Writes the state file, if one is configured.
+    pub async fn save_state(&self) {
+        let Some(path) = self.config.state_file.clone() else { return };
+        let state = self.state();
+        let result = tokio::task::spawn_blocking(move || crate::state::save(&path, &state).map_err(|e| format!("{}: {e}", path.display()))).await;
+        match result {
+            Ok(Ok(())) => tracing::debug!("State file written."),
+            Ok(Err(e)) => tracing::error!(error = %e, "Cannot write the state file."),
+            Err(e) => tracing::error!(error = %e, "State file writer failed."),
+        }
+    }
+
     /// Stops every poll loop, waiting at most `grace`.
     pub async fn stop(self, grace: Duration) {
         for r in self.running.values() {
@@ -179,6 +217,9 @@ pub async fn run(config: Config, opts: Options, stop: CancellationToken, on_list
                     }
                 }
             },
+            _ = app.hub().published(), if app.config.state_file.is_some() => {
+                app.save_state().await;
+            }
             Some(reply) = reload_rx.recv() => {
                 let result = match &opts.config_file {
                     Some(p) => app.reload(p),
@@ -189,6 +230,10 @@ pub async fn run(config: Config, opts: Options, stop: CancellationToken, on_list
         }
     }
     tracing::info!("Shutting down.");
+    for r in app.running.values() {
+        r.stop.cancel();
+    }
+    app.save_state().await;
     app.stop(Duration::from_secs(2)).await;
     server_stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(3), server).await;

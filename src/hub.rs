@@ -41,7 +41,7 @@ pub struct TargetSnapshot {
     pub provider: ProviderKind,
     /// Static labels from the config.
     pub labels: BTreeMap<String, String>,
-    /// Accounting state (its seen-set emptied; see `tracked`).
+    /// Accounting state (with the seen-set, for the state file).
     pub account: Account,
     /// Task ids held in memory.
     pub tracked: usize,
@@ -59,6 +59,7 @@ pub struct Hub {
     generation: AtomicU64,
     cache: Mutex<Option<(u64, Bytes)>>,
     reload_ok: RwLock<(bool, Option<f64>)>,
+    published: tokio::sync::Notify,
 }
 
 impl Hub {
@@ -80,6 +81,17 @@ impl Hub {
         let name = snap.name.clone();
         self.targets.write().unwrap_or_else(|e| e.into_inner()).insert(name, Arc::new(snap));
         self.bump();
+        self.published.notify_one();
+    }
+
+    /// Waits until a snapshot is published (for the state-file writer).
+    pub async fn published(&self) {
+        self.published.notified().await;
+    }
+
+    /// The latest snapshot of one target.
+    pub fn snapshot(&self, name: &str) -> Option<Arc<TargetSnapshot>> {
+        self.targets.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
     }
 
     fn bump(&self) {

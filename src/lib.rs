@@ -24,3 +24,4 @@ pub mod server;
 pub mod shutdown;
 pub mod demo;
 pub mod logging;
+pub mod state;

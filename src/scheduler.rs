@@ -57,6 +57,24 @@ impl TargetRunner {
         }
     }
 
+    /// Restores counters, histograms, the seen-set and `last_*` values saved earlier.
+    pub fn restore(&mut self, saved: &crate::state::TargetState) {
+        if !saved.is_for(self.target.provider()) {
+            tracing::warn!(target = %self.target.name, saved = %saved.provider, "Saved state is of another provider; not restored.");
+            return;
+        }
+        match saved.to_account(self.provider.known_types(), &self.buckets) {
+            Ok(mut a) => {
+                a.resources.extend(self.account.resources.iter().cloned());
+                self.account = a;
+                self.counts.restore(saved.requests.clone());
+                self.status.errors = saved.poll_errors();
+                tracing::info!(target = %self.target.name, tracked = self.account.tracked(), "Restored saved state.");
+            }
+            Err(e) => tracing::error!(target = %self.target.name, error = %e, "Saved state of the target is unusable; starting it fresh."),
+        }
+    }
+
     /// The target's name.
     pub fn name(&self) -> &str {
         &self.target.name
@@ -64,8 +82,7 @@ impl TargetRunner {
 
     /// Builds the snapshot of the current state.
     pub fn snapshot(&self) -> TargetSnapshot {
-        let mut account = self.account.clone();
-        account.seen.clear();
+        let account = self.account.clone();
         TargetSnapshot {
             name: self.target.name.clone(),
             provider: self.target.provider(),
