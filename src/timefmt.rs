@@ -167,4 +167,22 @@ mod tests {
             let _ = lenient(s);
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn random_input_never_panics(s in "\\PC{0,40}", b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let _ = (rfc3339(&s), go_time(&s), naive_utc(&s), lenient(&s));
+            let lossy = String::from_utf8_lossy(&b);
+            let _ = (rfc3339(&lossy), go_time(&lossy), naive_utc(&lossy), lenient(&lossy));
+        }
+
+        #[test]
+        fn rfc3339_round_trips_nanoseconds(secs in 0i64..253_402_300_799, nanos in 0i32..1_000_000_000) {
+            let t = Timestamp::new(secs, nanos).unwrap();
+            let parsed = rfc3339(&t.to_string()).unwrap();
+            if secs != 0 || nanos != 0 {
+                proptest::prop_assert_eq!(parsed, Some(t));
+            }
+        }
+    }
 }

@@ -2,6 +2,8 @@
 
 //! The integration test binary: one module per topic.
 
+// Exactly-once accounting properties.
+mod accounting;
 // Metrics rendering of a fixed scenario compared with tests/golden/*.prom.
 mod golden;
 // HTTP routes called without a socket.
