@@ -146,7 +146,15 @@ impl Account {
     /// Applies one whole successful poll: `units` are the units polled, `tasks` every task
     /// they returned. Counts each new completion once (not for units polled for the first
     /// time), updates `last_*`, replaces the active set, and forgets ids older than `lookback`.
-    pub fn apply(&mut self, units: &[String], tasks: &[Task], unit_of: &HashMap<String, String>, now: Timestamp, lookback: Duration, buckets: &[f64]) -> ApplyReport {
+    pub fn apply(
+        &mut self,
+        units: &[String],
+        tasks: &[Task],
+        unit_of: &HashMap<String, String>,
+        now: Timestamp,
+        lookback: Duration,
+        buckets: &[f64],
+    ) -> ApplyReport {
         let mut report = ApplyReport::default();
         let horizon = unix_seconds(now) - lookback.as_secs_f64();
         let mut active = Vec::new();
@@ -163,7 +171,10 @@ impl Account {
             if task.resource_name.is_some() || task.resource_type.is_some() {
                 self.resource_info.insert(
                     task.resource.clone(),
-                    (task.resource_name.clone().unwrap_or_default(), task.resource_type.clone().unwrap_or_default()),
+                    (
+                        task.resource_name.clone().unwrap_or_default(),
+                        task.resource_type.clone().unwrap_or_default(),
+                    ),
                 );
             }
             let seen = self.seen.entry(task.id.clone()).or_insert(Seen {
@@ -174,9 +185,14 @@ impl Account {
             if let Some(t) = latest {
                 seen.last_ts = seen.last_ts.max(t);
             }
-            if !task.status_known && seen.unknown_counted.as_deref() != Some(task.raw_status.as_str()) {
+            if !task.status_known
+                && seen.unknown_counted.as_deref() != Some(task.raw_status.as_str())
+            {
                 seen.unknown_counted = Some(task.raw_status.clone());
-                let n = self.unknown_status.entry(task.raw_status.clone()).or_insert(0);
+                let n = self
+                    .unknown_status
+                    .entry(task.raw_status.clone())
+                    .or_insert(0);
                 if *n == 0 {
                     report.new_unknown_statuses.push(task.raw_status.clone());
                 }
@@ -188,7 +204,10 @@ impl Account {
                 if first_time {
                     if counting {
                         report.counted += 1;
-                        *self.completions.entry((task.resource.clone(), task.task_type.clone(), task.state)).or_insert(0) += 1;
+                        *self
+                            .completions
+                            .entry((task.resource.clone(), task.task_type.clone(), task.state))
+                            .or_insert(0) += 1;
                         if let Some(d) = task.duration_seconds() {
                             self.durations
                                 .entry((task.task_type.clone(), task.state))
@@ -211,7 +230,9 @@ impl Account {
                 });
             }
         }
-        active.sort_by(|a, b| (&a.resource, &a.task_type, &a.id).cmp(&(&b.resource, &b.task_type, &b.id)));
+        active.sort_by(|a, b| {
+            (&a.resource, &a.task_type, &a.id).cmp(&(&b.resource, &b.task_type, &b.id))
+        });
         self.active = active;
         self.seen.retain(|_, s| s.last_ts >= horizon);
         self.baselined.extend(units.iter().cloned());
@@ -219,7 +240,11 @@ impl Account {
     }
 
     fn note_last(&mut self, task: &Task, now: Timestamp) {
-        let end = task.finished.or(task.latest_timestamp()).map(unix_seconds).unwrap_or(unix_seconds(now));
+        let end = task
+            .finished
+            .or(task.latest_timestamp())
+            .map(unix_seconds)
+            .unwrap_or(unix_seconds(now));
         let key = (task.resource.clone(), task.task_type.clone());
         let entry = self.last.entry(key).or_insert_with(|| LastCompletion {
             result: task.state,
@@ -270,14 +295,21 @@ mod tests {
 
     fn apply(a: &mut Account, tasks: &[Task], now: &str) -> ApplyReport {
         let units = vec!["u".to_string()];
-        let unit_of = tasks.iter().map(|t| (t.id.clone(), "u".to_string())).collect();
+        let unit_of = tasks
+            .iter()
+            .map(|t| (t.id.clone(), "u".to_string()))
+            .collect();
         a.apply(&units, tasks, &unit_of, ts(now), LB, &B)
     }
 
     #[test]
     fn first_poll_counts_nothing_but_sets_last() {
         let mut a = Account::new(&["backup"], &[]);
-        let r = apply(&mut a, &[task("1", TaskState::Failed, Some("2024-05-01T10:00:30Z"))], "2024-05-01T11:00:00Z");
+        let r = apply(
+            &mut a,
+            &[task("1", TaskState::Failed, Some("2024-05-01T10:00:30Z"))],
+            "2024-05-01T11:00:00Z",
+        );
         assert_eq!((r.counted, r.baselined), (0, 1));
         assert!(a.completions.is_empty());
         let last = &a.last[&("vm1".to_string(), "backup".to_string())];
@@ -289,14 +321,24 @@ mod tests {
     #[test]
     fn later_completion_counted_once_across_polls() {
         let mut a = Account::new(&["backup"], &[]);
-        apply(&mut a, &[task("1", TaskState::Running, None)], "2024-05-01T10:01:00Z");
+        apply(
+            &mut a,
+            &[task("1", TaskState::Running, None)],
+            "2024-05-01T10:01:00Z",
+        );
         let done = task("1", TaskState::Succeeded, Some("2024-05-01T10:00:45Z"));
         for _ in 0..5 {
             apply(&mut a, std::slice::from_ref(&done), "2024-05-01T10:02:00Z");
         }
-        assert_eq!(a.completions[&("vm1".into(), "backup".into(), TaskState::Succeeded)], 1);
+        assert_eq!(
+            a.completions[&("vm1".into(), "backup".into(), TaskState::Succeeded)],
+            1
+        );
         let h = &a.durations[&("backup".into(), TaskState::Succeeded)];
-        assert_eq!((h.count, h.sum, h.counts.clone()), (1, 45.0, vec![0, 1, 0, 0]));
+        assert_eq!(
+            (h.count, h.sum, h.counts.clone()),
+            (1, 45.0, vec![0, 1, 0, 0])
+        );
         assert!(a.active.is_empty());
     }
 
@@ -315,9 +357,25 @@ mod tests {
     #[test]
     fn lookback_drops_old_tasks_and_forgets_ids() {
         let mut a = Account::default();
-        apply(&mut a, &[task("1", TaskState::Succeeded, Some("2024-05-01T10:00:45Z"))], "2024-05-01T10:02:00Z");
+        apply(
+            &mut a,
+            &[task(
+                "1",
+                TaskState::Succeeded,
+                Some("2024-05-01T10:00:45Z"),
+            )],
+            "2024-05-01T10:02:00Z",
+        );
         assert_eq!(a.tracked(), 1);
-        let r = apply(&mut a, &[task("1", TaskState::Succeeded, Some("2024-05-01T10:00:45Z"))], "2024-05-20T00:00:00Z");
+        let r = apply(
+            &mut a,
+            &[task(
+                "1",
+                TaskState::Succeeded,
+                Some("2024-05-01T10:00:45Z"),
+            )],
+            "2024-05-20T00:00:00Z",
+        );
         assert_eq!(r.too_old, 1);
         assert_eq!(a.tracked(), 0);
     }

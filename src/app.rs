@@ -55,7 +55,11 @@ impl App {
             hub,
             client: crate::provider::http::client(),
             buckets: Arc::new(std::sync::RwLock::new(config.duration_buckets.clone())),
-            saved: config.state_file.as_deref().map(crate::state::load).unwrap_or_default(),
+            saved: config
+                .state_file
+                .as_deref()
+                .map(crate::state::load)
+                .unwrap_or_default(),
             config: config.clone(),
             running: BTreeMap::new(),
         };
@@ -72,11 +76,20 @@ impl App {
     fn build_runner(&self, t: &Target, cfg: &Config) -> anyhow::Result<TargetRunner> {
         let counts = Arc::new(RequestCounts::default());
         let provider = AnyProvider::build(t, self.client.clone(), Arc::clone(&counts))?;
-        let mut runner = TargetRunner::new(t.clone(), provider, counts, cfg.duration_buckets.clone(), cfg.shard);
+        let mut runner = TargetRunner::new(
+            t.clone(),
+            provider,
+            counts,
+            cfg.duration_buckets.clone(),
+            cfg.shard,
+        );
         // A restarted or changed target continues from its latest state: the running
         // snapshot on reload, else the state file.
         let saved = match self.hub.snapshot(&t.name) {
-            Some(snap) => Some(crate::state::TargetState::from_snapshot(&snap, &self.config.duration_buckets)),
+            Some(snap) => Some(crate::state::TargetState::from_snapshot(
+                &snap,
+                &self.config.duration_buckets,
+            )),
             None => self.saved.targets.get(&t.name).cloned(),
         };
         if let Some(saved) = saved {
@@ -89,10 +102,13 @@ impl App {
     /// ones (re)start; removed ones stop and their series go away. Fails without changing
     /// anything when a provider cannot be built.
     fn apply(&mut self, cfg: Config) -> anyhow::Result<()> {
-        let same_globals = cfg.duration_buckets == self.config.duration_buckets && cfg.shard == self.config.shard && !self.running.is_empty();
+        let same_globals = cfg.duration_buckets == self.config.duration_buckets
+            && cfg.shard == self.config.shard
+            && !self.running.is_empty();
         let mut new_runners = Vec::new();
         for t in &cfg.targets {
-            let unchanged = same_globals && self.running.get(&t.name).is_some_and(|r| &r.target == t);
+            let unchanged =
+                same_globals && self.running.get(&t.name).is_some_and(|r| &r.target == t);
             if !unchanged {
                 new_runners.push(self.build_runner(t, &cfg)?);
             }
@@ -101,7 +117,11 @@ impl App {
         let stale: Vec<String> = self
             .running
             .iter()
-            .filter(|(n, r)| !names.contains(n) || new_runners.iter().any(|nr| nr.name() == n.as_str()) || !same_globals && !r.stop.is_cancelled())
+            .filter(|(n, r)| {
+                !names.contains(n)
+                    || new_runners.iter().any(|nr| nr.name() == n.as_str())
+                    || !same_globals && !r.stop.is_cancelled()
+            })
             .map(|(n, _)| n.clone())
             .collect();
         for n in stale {
@@ -117,7 +137,14 @@ impl App {
             let Some(target) = target else { continue };
             let stop = CancellationToken::new();
             let handle = tokio::spawn(runner.run(Arc::clone(&self.hub), stop.clone()));
-            self.running.insert(name, Running { target, stop, handle });
+            self.running.insert(
+                name,
+                Running {
+                    target,
+                    stop,
+                    handle,
+                },
+            );
         }
         *self.buckets.write().unwrap_or_else(|e| e.into_inner()) = cfg.duration_buckets.clone();
         self.config = cfg;
@@ -126,7 +153,9 @@ impl App {
 
     /// Re-reads the config file and applies it; on error the old config keeps running.
     pub fn reload(&mut self, path: &std::path::Path) -> Result<(), String> {
-        let result = Config::load(path).map_err(|e| e.to_string()).and_then(|cfg| self.apply(cfg).map_err(|e| format!("{e:#}")));
+        let result = Config::load(path)
+            .map_err(|e| e.to_string())
+            .and_then(|cfg| self.apply(cfg).map_err(|e| format!("{e:#}")));
         match &result {
             Ok(()) => {
                 tracing::info!(config = %path.display(), targets = self.running.len(), "Configuration reloaded.");
@@ -142,23 +171,37 @@ impl App {
 
     /// The state of every target as of its latest snapshot.
     pub fn state(&self) -> crate::state::StateFile {
-        let buckets = self.buckets.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let buckets = self
+            .buckets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         crate::state::StateFile {
             version: crate::state::VERSION,
             targets: self
                 .hub
                 .snapshots()
                 .iter()
-                .map(|s| (s.name.clone(), crate::state::TargetState::from_snapshot(s, &buckets)))
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        crate::state::TargetState::from_snapshot(s, &buckets),
+                    )
+                })
                 .collect(),
         }
     }
 
     /// Writes the state file, if one is configured.
     pub async fn save_state(&self) {
-        let Some(path) = self.config.state_file.clone() else { return };
+        let Some(path) = self.config.state_file.clone() else {
+            return;
+        };
         let state = self.state();
-        let result = tokio::task::spawn_blocking(move || crate::state::save(&path, &state).map_err(|e| format!("{}: {e}", path.display()))).await;
+        let result = tokio::task::spawn_blocking(move || {
+            crate::state::save(&path, &state).map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .await;
         match result {
             Ok(Ok(())) => tracing::debug!("State file written."),
             Ok(Err(e)) => tracing::error!(error = %e, "Cannot write the state file."),
@@ -181,7 +224,11 @@ impl App {
     }
 
     /// The HTTP state for this app.
-    pub fn http_state(&self, telemetry_path: &str, reload: Option<mpsc::Sender<ReloadRequest>>) -> AppState {
+    pub fn http_state(
+        &self,
+        telemetry_path: &str,
+        reload: Option<mpsc::Sender<ReloadRequest>>,
+    ) -> AppState {
         AppState {
             hub: Arc::clone(&self.hub),
             telemetry_path: telemetry_path.to_string(),
@@ -192,13 +239,23 @@ impl App {
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `stop`). `on_listen` learns the bound address.
-pub async fn run(config: Config, opts: Options, stop: CancellationToken, on_listen: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    opts: Options,
+    stop: CancellationToken,
+    on_listen: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let hub = Hub::new();
-    let listener = TcpListener::bind(opts.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr()?;
     let mut app = App::start(config, hub)?;
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
-    let st = app.http_state(&opts.telemetry_path, opts.enable_lifecycle.then(|| reload_tx.clone()));
+    let st = app.http_state(
+        &opts.telemetry_path,
+        opts.enable_lifecycle.then(|| reload_tx.clone()),
+    );
     let server_stop = CancellationToken::new();
     let server = tokio::spawn(crate::server::serve(listener, st, server_stop.clone()));
     tracing::info!(address = %addr, metrics = %opts.telemetry_path, "Listening.");

@@ -79,7 +79,10 @@ impl Hub {
     /// Publishes a target's new snapshot.
     pub fn publish(&self, snap: TargetSnapshot) {
         let name = snap.name.clone();
-        self.targets.write().unwrap_or_else(|e| e.into_inner()).insert(name, Arc::new(snap));
+        self.targets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, Arc::new(snap));
         self.bump();
         self.published.notify_one();
     }
@@ -91,7 +94,11 @@ impl Hub {
 
     /// The latest snapshot of one target.
     pub fn snapshot(&self, name: &str) -> Option<Arc<TargetSnapshot>> {
-        self.targets.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+        self.targets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
     }
 
     fn bump(&self) {

@@ -10,18 +10,18 @@
 //! - [`provider`]: one module per cloud API, plus the shared HTTP client and pager.
 //! - [`sim`]: the simulator of every API, used by `--demo` and the tests.
 
-pub mod config;
-pub mod model;
-pub mod provider;
-pub mod sim;
-pub mod timefmt;
 pub mod accounting;
 pub mod app;
+pub mod config;
+pub mod demo;
 pub mod hub;
+pub mod logging;
 pub mod metrics;
+pub mod model;
+pub mod provider;
 pub mod scheduler;
 pub mod server;
 pub mod shutdown;
-pub mod demo;
-pub mod logging;
+pub mod sim;
 pub mod state;
+pub mod timefmt;

@@ -13,13 +13,25 @@ use cloud_task_exporter::logging;
 #[command(name = "cloud-task-exporter", version, about)]
 struct Args {
     /// Path to the YAML configuration file.
-    #[arg(long = "config.file", value_name = "PATH", default_value = "cloud-task-exporter.yaml")]
+    #[arg(
+        long = "config.file",
+        value_name = "PATH",
+        default_value = "cloud-task-exporter.yaml"
+    )]
     config_file: PathBuf,
     /// Address to listen on for the web interface and telemetry.
-    #[arg(long = "web.listen-address", value_name = "ADDR", default_value = ":9733")]
+    #[arg(
+        long = "web.listen-address",
+        value_name = "ADDR",
+        default_value = ":9733"
+    )]
     listen_address: String,
     /// Path under which to expose metrics.
-    #[arg(long = "web.telemetry-path", value_name = "PATH", default_value = "/metrics")]
+    #[arg(
+        long = "web.telemetry-path",
+        value_name = "PATH",
+        default_value = "/metrics"
+    )]
     telemetry_path: String,
     /// Enable `POST /-/reload`.
     #[arg(long = "web.enable-lifecycle")]
@@ -40,7 +52,11 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let format = if args.log_format == "json" { logging::Format::Json } else { logging::Format::Logfmt };
+    let format = if args.log_format == "json" {
+        logging::Format::Json
+    } else {
+        logging::Format::Logfmt
+    };
     if let Err(e) = logging::init(&args.log_level, format) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
@@ -48,7 +64,11 @@ fn main() -> ExitCode {
     if args.check_config {
         return match Config::load(&args.config_file) {
             Ok(cfg) => {
-                println!("OK: {} ({} targets)", args.config_file.display(), cfg.targets.len());
+                println!(
+                    "OK: {} ({} targets)",
+                    args.config_file.display(),
+                    cfg.targets.len()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -57,7 +77,10 @@ fn main() -> ExitCode {
             }
         };
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start runtime: {e}");
@@ -77,7 +100,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let listen = cloud_task_exporter::server::parse_listen(&args.listen_address).map_err(anyhow::Error::msg)?;
+    let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)
+        .map_err(anyhow::Error::msg)?;
     let stop = tokio_util::sync::CancellationToken::new();
     if args.demo {
         return cloud_task_exporter::demo::run(listen, &args.telemetry_path, stop).await;

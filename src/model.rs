@@ -72,7 +72,10 @@ impl TaskState {
 
     /// `queued`, `running` or `paused`.
     pub const fn is_active(self) -> bool {
-        matches!(self, TaskState::Queued | TaskState::Running | TaskState::Paused)
+        matches!(
+            self,
+            TaskState::Queued | TaskState::Running | TaskState::Paused
+        )
     }
 
     /// Counts towards `cloud_task_last_success_timestamp_seconds`.
@@ -163,7 +166,13 @@ pub struct Task {
 
 impl Task {
     /// A task with the given identity and mapping and no times; providers fill in the rest.
-    pub fn new(id: impl Into<String>, resource: impl Into<String>, task_type: impl Into<String>, raw_status: impl Into<String>, mapped: Mapped) -> Task {
+    pub fn new(
+        id: impl Into<String>,
+        resource: impl Into<String>,
+        task_type: impl Into<String>,
+        raw_status: impl Into<String>,
+        mapped: Mapped,
+    ) -> Task {
         Task {
             id: id.into(),
             resource: resource.into(),
@@ -219,7 +228,13 @@ mod tests {
 
     #[test]
     fn duration_keeps_nanoseconds() {
-        let mut t = Task::new("1", "r", "backup", "OK", Mapped::known(TaskState::Succeeded));
+        let mut t = Task::new(
+            "1",
+            "r",
+            "backup",
+            "OK",
+            Mapped::known(TaskState::Succeeded),
+        );
         t.started = Some("2024-05-01T12:00:00.000000001Z".parse().unwrap());
         t.finished = Some("2024-05-01T12:00:01.000000003Z".parse().unwrap());
         assert_eq!(t.duration_seconds(), Some(1.000000002));

@@ -36,9 +36,18 @@ pub struct TargetRunner {
 
 impl TargetRunner {
     /// A runner for `target` with a built provider.
-    pub fn new(target: Target, provider: AnyProvider, counts: Arc<RequestCounts>, buckets: Vec<f64>, shard: Shard) -> TargetRunner {
+    pub fn new(
+        target: Target,
+        provider: AnyProvider,
+        counts: Arc<RequestCounts>,
+        buckets: Vec<f64>,
+        shard: Shard,
+    ) -> TargetRunner {
         let fixed_resources = match (provider.units(), unit_is_resource(target.provider())) {
-            (Units::Fixed(ids), true) => ids.into_iter().filter(|u| in_shard(&target.name, u, shard)).collect(),
+            (Units::Fixed(ids), true) => ids
+                .into_iter()
+                .filter(|u| in_shard(&target.name, u, shard))
+                .collect(),
             _ => Vec::new(),
         };
         let account = Account::new(provider.known_types(), &fixed_resources);
@@ -71,7 +80,9 @@ impl TargetRunner {
                 self.status.errors = saved.poll_errors();
                 tracing::info!(target = %self.target.name, tracked = self.account.tracked(), "Restored saved state.");
             }
-            Err(e) => tracing::error!(target = %self.target.name, error = %e, "Saved state of the target is unusable; starting it fresh."),
+            Err(e) => {
+                tracing::error!(target = %self.target.name, error = %e, "Saved state of the target is unusable; starting it fresh.")
+            }
         }
     }
 
@@ -105,7 +116,14 @@ impl TargetRunner {
         self.status.durations.observe(&POLL_BUCKETS, elapsed);
         match result {
             Ok((units, tasks, unit_of)) => {
-                let report = self.account.apply(&units, &tasks, &unit_of, now, self.target.settings.lookback, &self.buckets);
+                let report = self.account.apply(
+                    &units,
+                    &tasks,
+                    &unit_of,
+                    now,
+                    self.target.settings.lookback,
+                    &self.buckets,
+                );
                 for status in &report.new_unknown_statuses {
                     tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), status = %status, "Task status not in the mapping; counted as unknown.");
                 }
@@ -113,7 +131,11 @@ impl TargetRunner {
                 self.status.up = true;
                 self.status.last_success = Some(unix_seconds(now));
                 self.status.last_error = None;
-                self.status.resources = if unit_is_resource(self.target.provider()) { units.len() } else { self.account.resources.len() };
+                self.status.resources = if unit_is_resource(self.target.provider()) {
+                    units.len()
+                } else {
+                    self.account.resources.len()
+                };
                 Ok(())
             }
             Err(e) => {
@@ -130,7 +152,10 @@ impl TargetRunner {
         let all = match self.provider.units() {
             Units::Fixed(ids) => ids,
             Units::Discover(every) => {
-                let fresh = self.discovered.as_ref().is_some_and(|(_, at)| at.elapsed() < every);
+                let fresh = self
+                    .discovered
+                    .as_ref()
+                    .is_some_and(|(_, at)| at.elapsed() < every);
                 if !fresh {
                     match self.provider.discover().await {
                         Ok(ids) => {
@@ -143,22 +168,31 @@ impl TargetRunner {
                         }
                     }
                 }
-                self.discovered.as_ref().map(|(ids, _)| ids.clone()).unwrap_or_default()
+                self.discovered
+                    .as_ref()
+                    .map(|(ids, _)| ids.clone())
+                    .unwrap_or_default()
             }
         };
         let name = self.target.name.clone();
         let shard = self.shard;
-        let mut units: Vec<String> = all.into_iter().filter(|u| in_shard(&name, u, shard)).collect();
+        let mut units: Vec<String> = all
+            .into_iter()
+            .filter(|u| in_shard(&name, u, shard))
+            .collect();
         units.sort();
         units.dedup();
         Ok(units)
     }
 
     #[allow(clippy::type_complexity)]
-    async fn fetch(&mut self) -> Result<(Vec<String>, Vec<Task>, HashMap<String, String>), ProviderError> {
+    async fn fetch(
+        &mut self,
+    ) -> Result<(Vec<String>, Vec<Task>, HashMap<String, String>), ProviderError> {
         let units = self.units().await?;
         let now = Timestamp::now();
-        let lookback = jiff::SignedDuration::try_from(self.target.settings.lookback).unwrap_or(jiff::SignedDuration::MAX);
+        let lookback = jiff::SignedDuration::try_from(self.target.settings.lookback)
+            .unwrap_or(jiff::SignedDuration::MAX);
         let ctx = PollContext {
             now,
             since: now.checked_sub(lookback).unwrap_or(Timestamp::MIN),
@@ -202,8 +236,14 @@ impl TargetRunner {
 
     /// Polls forever on the target's interval until `stop` fires; publishes after each poll.
     pub async fn run(mut self, hub: Arc<Hub>, stop: CancellationToken) -> TargetRunner {
-        let interval = self.target.settings.interval.max(Duration::from_millis(100));
-        let jitter = interval.min(Duration::from_secs(300)).mul_f64(0.1 * rand::random::<f64>());
+        let interval = self
+            .target
+            .settings
+            .interval
+            .max(Duration::from_millis(100));
+        let jitter = interval
+            .min(Duration::from_secs(300))
+            .mul_f64(0.1 * rand::random::<f64>());
         tokio::select! {
             _ = stop.cancelled() => return self,
             _ = tokio::time::sleep(jitter) => {}
@@ -226,7 +266,10 @@ impl TargetRunner {
 
 /// For these providers a polled unit is itself the resource (so it gets zero series).
 fn unit_is_resource(kind: ProviderKind) -> bool {
-    matches!(kind, ProviderKind::YandexBackup | ProviderKind::HuaweiCce | ProviderKind::HuaweiDms)
+    matches!(
+        kind,
+        ProviderKind::YandexBackup | ProviderKind::HuaweiCce | ProviderKind::HuaweiDms
+    )
 }
 
 /// Stable FNV-1a hash of `target/unit`, so shards do not move between versions or replicas.
@@ -235,7 +278,11 @@ pub fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
         return true;
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in target.bytes().chain(std::iter::once(b'/')).chain(unit.bytes()) {
+    for b in target
+        .bytes()
+        .chain(std::iter::once(b'/'))
+        .chain(unit.bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -244,7 +291,10 @@ pub fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
 
 /// Unix seconds now, from the wall clock (only for `*_timestamp_seconds`).
 pub fn wall_now() -> f64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 #[cfg(test)]

@@ -43,12 +43,16 @@ type Resp = Response<Full<Bytes>>;
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Resp {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
 fn with_type(mut r: Resp, ct: &'static str) -> Resp {
-    r.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static(ct));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static(ct));
     r
 }
 
@@ -61,7 +65,10 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
             return text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n");
         }
         let Some(tx) = &st.reload else {
-            return text(StatusCode::FORBIDDEN, "lifecycle APIs are not enabled (--web.enable-lifecycle)\n");
+            return text(
+                StatusCode::FORBIDDEN,
+                "lifecycle APIs are not enabled (--web.enable-lifecycle)\n",
+            );
         };
         let (reply_tx, reply_rx) = oneshot::channel();
         if tx.send(reply_tx).await.is_err() {
@@ -69,7 +76,10 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
         }
         return match reply_rx.await {
             Ok(Ok(())) => text(StatusCode::OK, "config reloaded\n"),
-            Ok(Err(e)) => text(StatusCode::BAD_REQUEST, format!("config reload failed, old config kept:\n{e}\n")),
+            Ok(Err(e)) => text(
+                StatusCode::BAD_REQUEST,
+                format!("config reload failed, old config kept:\n{e}\n"),
+            ),
             Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
         };
     }
@@ -83,15 +93,27 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
             .headers()
             .get(ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
-        let mut r = with_type(text(StatusCode::OK, Bytes::new()), "text/plain; version=0.0.4; charset=utf-8");
-        r.headers_mut().insert(VARY, hyper::header::HeaderValue::from_static("Accept-Encoding"));
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|e| e.trim().split(';').next() == Some("gzip"))
+            });
+        let mut r = with_type(
+            text(StatusCode::OK, Bytes::new()),
+            "text/plain; version=0.0.4; charset=utf-8",
+        );
+        r.headers_mut().insert(
+            VARY,
+            hyper::header::HeaderValue::from_static("Accept-Encoding"),
+        );
         if gzip {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             if enc.write_all(&body).is_ok()
                 && let Ok(z) = enc.finish()
             {
-                r.headers_mut().insert(CONTENT_ENCODING, hyper::header::HeaderValue::from_static("gzip"));
+                r.headers_mut().insert(
+                    CONTENT_ENCODING,
+                    hyper::header::HeaderValue::from_static("gzip"),
+                );
                 *r.body_mut() = Full::new(Bytes::from(z));
                 return r;
             }
@@ -105,11 +127,20 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
             if st.hub.ready() {
                 text(StatusCode::OK, "Ready.\n")
             } else {
-                text(StatusCode::SERVICE_UNAVAILABLE, "Not ready: waiting for the first poll of every target.\n")
+                text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Not ready: waiting for the first poll of every target.\n",
+                )
             }
         }
-        "/api/v1/targets" => with_type(text(StatusCode::OK, targets_json(&st.hub).to_string()), "application/json"),
-        "/" => with_type(text(StatusCode::OK, landing(&st.hub, &st.telemetry_path)), "text/html; charset=utf-8"),
+        "/api/v1/targets" => with_type(
+            text(StatusCode::OK, targets_json(&st.hub).to_string()),
+            "application/json",
+        ),
+        "/" => with_type(
+            text(StatusCode::OK, landing(&st.hub, &st.telemetry_path)),
+            "text/html; charset=utf-8",
+        ),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     }
 }
@@ -126,8 +157,20 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
         };
         let mut resources = serde_json::Map::new();
         for r in &s.account.resources {
-            let last_success = s.account.last.iter().filter(|((res, _), _)| res == r).filter_map(|(_, l)| l.last_success).fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
-            let last_failure = s.account.last.iter().filter(|((res, _), _)| res == r).filter_map(|(_, l)| l.last_failure).fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+            let last_success = s
+                .account
+                .last
+                .iter()
+                .filter(|((res, _), _)| res == r)
+                .filter_map(|(_, l)| l.last_success)
+                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+            let last_failure = s
+                .account
+                .last
+                .iter()
+                .filter(|((res, _), _)| res == r)
+                .filter_map(|(_, l)| l.last_failure)
+                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
             resources.insert(
                 r.clone(),
                 serde_json::json!({
@@ -156,13 +199,22 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn age(now: f64, t: Option<f64>) -> String {
     match t {
         None => "never".to_string(),
-        Some(t) => crate::config::format_duration(std::time::Duration::from_secs((now - t).max(0.0) as u64)).replace("0ms", "0s") + " ago",
+        Some(t) => {
+            crate::config::format_duration(
+                std::time::Duration::from_secs((now - t).max(0.0) as u64),
+            )
+            .replace("0ms", "0s")
+                + " ago"
+        }
     }
 }
 
@@ -175,17 +227,36 @@ fn landing(hub: &Hub, metrics_path: &str) -> String {
             rows.push_str(&format!("<tr><td>{}</td><td></td><td class=wait>waiting for first poll</td><td></td><td></td></tr>\n", esc(&name)));
             continue;
         };
-        let (class, state) = if s.status.up { ("ok", "up") } else { ("bad", "down") };
-        let err = s.status.last_error.as_ref().map(|e| format!("{}: {}", e.reason(), esc(&e.message))).unwrap_or_default();
+        let (class, state) = if s.status.up {
+            ("ok", "up")
+        } else {
+            ("bad", "down")
+        };
+        let err = s
+            .status
+            .last_error
+            .as_ref()
+            .map(|e| format!("{}: {}", e.reason(), esc(&e.message)))
+            .unwrap_or_default();
         let mut res = String::new();
         for r in &s.account.resources {
-            let ls = s.account.last.iter().filter(|((res, _), _)| res == r).filter_map(|(_, l)| l.last_success).fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+            let ls = s
+                .account
+                .last
+                .iter()
+                .filter(|((res, _), _)| res == r)
+                .filter_map(|(_, l)| l.last_success)
+                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
             let class = match ls {
                 Some(t) if now - t < 86_400.0 => "ok",
                 Some(t) if now - t < 3.0 * 86_400.0 => "warn",
                 _ => "bad",
             };
-            res.push_str(&format!("<span class={class}>{}: {}</span><br>", esc(r), age(now, ls)));
+            res.push_str(&format!(
+                "<span class={class}>{}: {}</span><br>",
+                esc(r),
+                age(now, ls)
+            ));
         }
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td class={class}>{state}, last poll {}</td><td>{err}</td><td>{res}</td></tr>\n",
@@ -239,11 +310,19 @@ pub async fn serve(listener: TcpListener, st: AppState, stop: CancellationToken)
         });
         while conns.try_join_next().is_some() {}
     }
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async { while conns.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
 }
 
 /// Parses `--web.listen-address` (`:9733`, `0.0.0.0:9733`, `[::]:9733`, `127.0.0.1:0`).
 pub fn parse_listen(addr: &str) -> Result<SocketAddr, String> {
-    let a = if let Some(port) = addr.strip_prefix(':') { format!("0.0.0.0:{port}") } else { addr.to_string() };
-    a.parse().map_err(|e| format!("invalid --web.listen-address {addr:?}: {e}"))
+    let a = if let Some(port) = addr.strip_prefix(':') {
+        format!("0.0.0.0:{port}")
+    } else {
+        addr.to_string()
+    };
+    a.parse()
+        .map_err(|e| format!("invalid --web.listen-address {addr:?}: {e}"))
 }

@@ -191,7 +191,12 @@ impl TargetState {
             types: a.types.clone(),
             resource_info: a.resource_info.clone(),
             requests: s.requests.clone(),
-            poll_errors: s.status.errors.iter().map(|(r, n)| (r.as_label().to_string(), *n)).collect(),
+            poll_errors: s
+                .status
+                .errors
+                .iter()
+                .map(|(r, n)| (r.as_label().to_string(), *n))
+                .collect(),
         }
     }
 
@@ -210,12 +215,21 @@ impl TargetState {
             );
         }
         for c in &self.completions {
-            a.completions.insert((c.resource.clone(), c.task_type.clone(), result(&c.result)?), c.count);
+            a.completions.insert(
+                (c.resource.clone(), c.task_type.clone(), result(&c.result)?),
+                c.count,
+            );
         }
         if self.buckets == buckets {
             for d in &self.durations {
                 if d.counts.len() != buckets.len() + 1 {
-                    return Err(format!("histogram {}/{} has {} buckets, expected {}", d.task_type, d.result, d.counts.len(), buckets.len() + 1));
+                    return Err(format!(
+                        "histogram {}/{} has {} buckets, expected {}",
+                        d.task_type,
+                        d.result,
+                        d.counts.len(),
+                        buckets.len() + 1
+                    ));
                 }
                 a.durations.insert(
                     (d.task_type.clone(), result(&d.result)?),
@@ -253,7 +267,12 @@ impl TargetState {
     pub fn poll_errors(&self) -> BTreeMap<Reason, u64> {
         self.poll_errors
             .iter()
-            .filter_map(|(k, v)| Reason::ALL.into_iter().find(|r| r.as_label() == k).map(|r| (r, *v)))
+            .filter_map(|(k, v)| {
+                Reason::ALL
+                    .into_iter()
+                    .find(|r| r.as_label() == k)
+                    .map(|r| (r, *v))
+            })
             .collect()
     }
 
@@ -291,7 +310,10 @@ pub fn load(path: &Path) -> StateFile {
 }
 
 fn move_aside(path: &Path) -> Option<PathBuf> {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let mut aside = path.as_os_str().to_owned();
     aside.push(format!(".corrupt-{stamp}"));
     let aside = PathBuf::from(aside);
@@ -309,7 +331,10 @@ fn move_aside(path: &Path) -> Option<PathBuf> {
 
 /// Writes the state file crash-safely: temp file, fsync, rename, fsync of the directory.
 pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let body = serde_json::to_vec(state).map_err(std::io::Error::other)?;
     let mut tmp = tempfile_in(dir, path)?;
     tmp.1.write_all(&body)?;
@@ -325,9 +350,16 @@ pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
 }
 
 fn tempfile_in(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".to_string());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".to_string());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
     Ok((tmp, f))
 }
 
@@ -342,8 +374,14 @@ mod tests {
         std::fs::write(&p, b"{\"version\":1,\"targets\":{\"x\":").unwrap();
         assert_eq!(load(&p), StateFile::default());
         assert!(!p.exists());
-        let moved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        assert!(moved.iter().any(|n| n.starts_with("state.json.corrupt-")), "{moved:?}");
+        let moved: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            moved.iter().any(|n| n.starts_with("state.json.corrupt-")),
+            "{moved:?}"
+        );
     }
 
     #[test]

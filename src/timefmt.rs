@@ -41,7 +41,9 @@ pub fn rfc3339(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     if s.contains('[') || !(s.contains('T') || s.contains('t')) {
         return Err(err("RFC3339", raw));
     }
-    s.parse::<Timestamp>().map(Some).map_err(|_| err("RFC3339", raw))
+    s.parse::<Timestamp>()
+        .map(Some)
+        .map_err(|_| err("RFC3339", raw))
 }
 
 /// A naive `YYYY-MM-DDTHH:MM:SS[.fff]` documented as UTC (VBS).
@@ -93,12 +95,16 @@ pub fn lenient(raw: &str) -> Result<Option<Timestamp>, TimeError> {
 
 /// `YYYYMMDDHHmmss` in UTC (DMS `begin_time`/`end_time`).
 pub fn compact_utc(t: Timestamp) -> String {
-    t.to_zoned(TimeZone::UTC).strftime("%Y%m%d%H%M%S").to_string()
+    t.to_zoned(TimeZone::UTC)
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, second precision (CBR `start_time`).
 pub fn rfc3339_seconds(t: Timestamp) -> String {
-    t.to_zoned(TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    t.to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// Seconds since the epoch as f64 with the nanoseconds kept as far as f64 allows.
@@ -118,10 +124,22 @@ mod tests {
     fn rfc3339_fraction_digits_0_3_6_9_exact() {
         let base = 1_714_564_800_i128 * 1_000_000_000; // 2024-05-01T12:00:00Z
         assert_eq!(ns(rfc3339("2024-05-01T12:00:00Z").unwrap()), base);
-        assert_eq!(ns(rfc3339("2024-05-01T12:00:00.123Z").unwrap()), base + 123_000_000);
-        assert_eq!(ns(rfc3339("2024-05-01T12:00:00.123456Z").unwrap()), base + 123_456_000);
-        assert_eq!(ns(rfc3339("2024-05-01T12:00:00.123456789Z").unwrap()), base + 123_456_789);
-        assert_eq!(ns(rfc3339("2024-05-01T14:00:00.5+02:00").unwrap()), base + 500_000_000);
+        assert_eq!(
+            ns(rfc3339("2024-05-01T12:00:00.123Z").unwrap()),
+            base + 123_000_000
+        );
+        assert_eq!(
+            ns(rfc3339("2024-05-01T12:00:00.123456Z").unwrap()),
+            base + 123_456_000
+        );
+        assert_eq!(
+            ns(rfc3339("2024-05-01T12:00:00.123456789Z").unwrap()),
+            base + 123_456_789
+        );
+        assert_eq!(
+            ns(rfc3339("2024-05-01T14:00:00.5+02:00").unwrap()),
+            base + 500_000_000
+        );
     }
 
     #[test]
@@ -141,11 +159,17 @@ mod tests {
 
     #[test]
     fn go_time_uses_numeric_offset() {
-        let t = go_time("2023-11-25 17:03:46.739012 +0800 CST").unwrap().unwrap();
+        let t = go_time("2023-11-25 17:03:46.739012 +0800 CST")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.to_string(), "2023-11-25T09:03:46.739012Z");
-        let t = go_time("2020-02-02 03:48:58.968214406 +0000 UTC").unwrap().unwrap();
+        let t = go_time("2020-02-02 03:48:58.968214406 +0000 UTC")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.as_nanosecond() % 1_000_000_000, 968_214_406);
-        let t = go_time("2020-02-02 03:48:58 -0530 XYZ m=+12.5").unwrap().unwrap();
+        let t = go_time("2020-02-02 03:48:58 -0530 XYZ m=+12.5")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.to_string(), "2020-02-02T09:18:58Z");
         assert!(go_time("2020-02-02 03:48:58").is_err());
         assert!(go_time("2020-02-02 03:48:58 CST +0800").is_err());
@@ -160,7 +184,14 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for s in ["\u{0}", "9999-99-99T99:99:99Z", "2024-05-01T12:00:00.1234567890Z", "ä ö ü", "- - -", "2024-05-01T12:00:00Z[UTC]"] {
+        for s in [
+            "\u{0}",
+            "9999-99-99T99:99:99Z",
+            "2024-05-01T12:00:00.1234567890Z",
+            "ä ö ü",
+            "- - -",
+            "2024-05-01T12:00:00Z[UTC]",
+        ] {
             let _ = rfc3339(s);
             let _ = go_time(s);
             let _ = naive_utc(s);

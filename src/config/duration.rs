@@ -17,7 +17,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             i += 1;
         }
         if start == i {
-            return Err(format!("invalid duration {s:?}: expected a number, e.g. 30s, 5m, 7d"));
+            return Err(format!(
+                "invalid duration {s:?}: expected a number, e.g. 30s, 5m, 7d"
+            ));
         }
         let n: u128 = t[start..i]
             .parse()
@@ -33,8 +35,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "h" => 3_600_000,
             "d" => 86_400_000,
             "w" => 7 * 86_400_000,
-            "" => return Err(format!("invalid duration {s:?}: missing unit (ms, s, m, h, d, w)")),
-            u => return Err(format!("invalid duration {s:?}: unknown unit {u:?} (ms, s, m, h, d, w)")),
+            "" => {
+                return Err(format!(
+                    "invalid duration {s:?}: missing unit (ms, s, m, h, d, w)"
+                ));
+            }
+            u => {
+                return Err(format!(
+                    "invalid duration {s:?}: unknown unit {u:?} (ms, s, m, h, d, w)"
+                ));
+            }
         };
         total = n
             .checked_mul(unit_ms)
@@ -48,7 +58,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Formats a duration the way [`parse_duration`] reads it (largest exact unit).
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    for (unit, size) in [("w", 604_800_000u128), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+    for (unit, size) in [
+        ("w", 604_800_000u128),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
         if ms > 0 && ms % size == 0 {
             return format!("{}{unit}", ms / size);
         }
@@ -73,7 +89,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        for s in ["", "5", "5x", "m", "-5s", "1.5h", "99999999999999999999999d", "5 m"] {
+        for s in [
+            "",
+            "5",
+            "5x",
+            "m",
+            "-5s",
+            "1.5h",
+            "99999999999999999999999d",
+            "5 m",
+        ] {
             assert!(parse_duration(s).is_err(), "{s:?}");
         }
     }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use prometheus::Encoder;
-use prometheus::proto::{Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType};
+use prometheus::proto::{
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
+};
 
 use crate::accounting::HistogramData;
 use crate::hub::{Hub, TargetSnapshot};
@@ -66,7 +68,10 @@ pub fn exposition(hub: &Hub, buckets: &[f64]) -> Bytes {
 fn encode(fams: &[MetricFamily]) -> Bytes {
     let mut buf = Vec::new();
     // The text encoder only fails on an invalid family (e.g. no metrics); skip such output.
-    if prometheus::TextEncoder::new().encode(fams, &mut buf).is_err() {
+    if prometheus::TextEncoder::new()
+        .encode(fams, &mut buf)
+        .is_err()
+    {
         buf.clear();
         for f in fams {
             let _ = prometheus::TextEncoder::new().encode(std::slice::from_ref(f), &mut buf);
@@ -80,7 +85,8 @@ fn process_families() -> Vec<MetricFamily> {
     use prometheus::core::Collector;
     use std::sync::OnceLock;
     static PC: OnceLock<prometheus::process_collector::ProcessCollector> = OnceLock::new();
-    PC.get_or_init(prometheus::process_collector::ProcessCollector::for_self).collect()
+    PC.get_or_init(prometheus::process_collector::ProcessCollector::for_self)
+        .collect()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -163,23 +169,79 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
     use names::*;
     let snaps = hub.snapshots();
     let mut active = Fam::new(ACTIVE_TASKS, "Tasks now queued, running or paused.", GAUGE);
-    let mut completions = Fam::new(COMPLETIONS, "Completed tasks seen, each counted once; result is the terminal state.", COUNTER);
+    let mut completions = Fam::new(
+        COMPLETIONS,
+        "Completed tasks seen, each counted once; result is the terminal state.",
+        COUNTER,
+    );
     let mut duration = Fam::new(DURATION, "Duration of each counted completion.", HISTOGRAM);
-    let mut last_result = Fam::new(LAST_RESULT, "1 for the result of the most recent completed task, 0 for the other results.", GAUGE);
-    let mut last_success = Fam::new(LAST_SUCCESS, "End time of the latest succeeded or warning task.", GAUGE);
-    let mut last_failure = Fam::new(LAST_FAILURE, "End time of the latest failed or timed-out task.", GAUGE);
-    let mut last_duration = Fam::new(LAST_DURATION, "Duration of the latest completed task.", GAUGE);
-    let mut progress = Fam::new(ACTIVE_PROGRESS, "Progress 0-1 of an active task, where the API reports it.", GAUGE);
-    let mut start = Fam::new(ACTIVE_START, "Start (or enqueue) time of an active task.", GAUGE);
-    let mut info = Fam::new(RESOURCE_INFO, "Human-readable name and type of a resource.", GAUGE);
-    let mut unknown = Fam::new(UNKNOWN_STATUS, "Tasks seen with a status the mapping does not know.", COUNTER);
-    let mut up = Fam::new(TARGET_UP, "1 if the latest poll of the target succeeded.", GAUGE);
-    let mut last_poll = Fam::new(LAST_POLL_SUCCESS, "When the target last polled cleanly.", GAUGE);
+    let mut last_result = Fam::new(
+        LAST_RESULT,
+        "1 for the result of the most recent completed task, 0 for the other results.",
+        GAUGE,
+    );
+    let mut last_success = Fam::new(
+        LAST_SUCCESS,
+        "End time of the latest succeeded or warning task.",
+        GAUGE,
+    );
+    let mut last_failure = Fam::new(
+        LAST_FAILURE,
+        "End time of the latest failed or timed-out task.",
+        GAUGE,
+    );
+    let mut last_duration = Fam::new(
+        LAST_DURATION,
+        "Duration of the latest completed task.",
+        GAUGE,
+    );
+    let mut progress = Fam::new(
+        ACTIVE_PROGRESS,
+        "Progress 0-1 of an active task, where the API reports it.",
+        GAUGE,
+    );
+    let mut start = Fam::new(
+        ACTIVE_START,
+        "Start (or enqueue) time of an active task.",
+        GAUGE,
+    );
+    let mut info = Fam::new(
+        RESOURCE_INFO,
+        "Human-readable name and type of a resource.",
+        GAUGE,
+    );
+    let mut unknown = Fam::new(
+        UNKNOWN_STATUS,
+        "Tasks seen with a status the mapping does not know.",
+        COUNTER,
+    );
+    let mut up = Fam::new(
+        TARGET_UP,
+        "1 if the latest poll of the target succeeded.",
+        GAUGE,
+    );
+    let mut last_poll = Fam::new(
+        LAST_POLL_SUCCESS,
+        "When the target last polled cleanly.",
+        GAUGE,
+    );
     let mut poll_dur = Fam::new(POLL_DURATION, "Wall time of whole polls.", HISTOGRAM);
     let mut poll_err = Fam::new(POLL_ERRORS, "Failed polls by reason.", COUNTER);
-    let mut requests = Fam::new(API_REQUESTS, "HTTP requests sent to the cloud, by status code (error when no response).", COUNTER);
-    let mut resources = Fam::new(TARGET_RESOURCES, "Resources polled (configured or discovered).", GAUGE);
-    let mut tracked = Fam::new(TRACKED_TASKS, "Task ids held in memory for the target.", GAUGE);
+    let mut requests = Fam::new(
+        API_REQUESTS,
+        "HTTP requests sent to the cloud, by status code (error when no response).",
+        COUNTER,
+    );
+    let mut resources = Fam::new(
+        TARGET_RESOURCES,
+        "Resources polled (configured or discovered).",
+        GAUGE,
+    );
+    let mut tracked = Fam::new(
+        TRACKED_TASKS,
+        "Task ids held in memory for the target.",
+        GAUGE,
+    );
 
     for s in &snaps {
         let a = &s.account;
@@ -193,8 +255,17 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             }
         }
         for t in &a.active {
-            *active_counts.entry((&t.resource, &t.task_type, t.state)).or_insert(0) += 1;
-            let l = with(s, &[("resource", &t.resource), ("type", &t.task_type), ("task_id", &t.id)]);
+            *active_counts
+                .entry((&t.resource, &t.task_type, t.state))
+                .or_insert(0) += 1;
+            let l = with(
+                s,
+                &[
+                    ("resource", &t.resource),
+                    ("type", &t.task_type),
+                    ("task_id", &t.id),
+                ],
+            );
             if let Some(p) = t.progress {
                 progress.gauge(l.clone(), p);
             }
@@ -205,7 +276,10 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             }
         }
         for ((r, t, st), n) in &active_counts {
-            active.gauge(with(s, &[("resource", r), ("type", t), ("state", st.as_label())]), *n as f64);
+            active.gauge(
+                with(s, &[("resource", r), ("type", t), ("state", st.as_label())]),
+                *n as f64,
+            );
         }
         // Completions: known resources × known types × results, zeros included.
         let mut comp: BTreeMap<(&str, &str, TaskState), u64> = BTreeMap::new();
@@ -220,20 +294,36 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             comp.insert((r, t, *res), *n);
         }
         for ((r, t, res), n) in &comp {
-            completions.counter(with(s, &[("resource", r), ("type", t), ("result", res.as_label())]), *n as f64);
+            completions.counter(
+                with(
+                    s,
+                    &[("resource", r), ("type", t), ("result", res.as_label())],
+                ),
+                *n as f64,
+            );
         }
         // Durations: known types × results.
         let empty = crate::accounting::HistogramData::new(buckets);
         for t in &a.types {
             for res in TaskState::RESULTS {
                 let h = a.durations.get(&(t.clone(), res)).unwrap_or(&empty);
-                duration.histogram(with(s, &[("type", t), ("result", res.as_label())]), buckets, h);
+                duration.histogram(
+                    with(s, &[("type", t), ("result", res.as_label())]),
+                    buckets,
+                    h,
+                );
             }
         }
         for ((r, t), last) in &a.last {
             for res in TaskState::RESULTS {
                 let v = if res == last.result { 1.0 } else { 0.0 };
-                last_result.gauge(with(s, &[("resource", r), ("type", t), ("result", res.as_label())]), v);
+                last_result.gauge(
+                    with(
+                        s,
+                        &[("resource", r), ("type", t), ("result", res.as_label())],
+                    ),
+                    v,
+                );
             }
             let l = with(s, &[("resource", r), ("type", t)]);
             if let Some(ts) = last.last_success {
@@ -247,7 +337,17 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             }
         }
         for (r, (name, rtype)) in &a.resource_info {
-            info.gauge(with(s, &[("resource", r), ("resource_name", name), ("resource_type", rtype)]), 1.0);
+            info.gauge(
+                with(
+                    s,
+                    &[
+                        ("resource", r),
+                        ("resource_name", name),
+                        ("resource_type", rtype),
+                    ],
+                ),
+                1.0,
+            );
         }
         for (status, n) in &a.unknown_status {
             unknown.counter(with(s, &[("status", status)]), *n as f64);
@@ -259,7 +359,10 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         }
         poll_dur.histogram(base(s), &POLL_BUCKETS, &st.durations);
         for r in Reason::ALL {
-            poll_err.counter(with(s, &[("reason", r.as_label())]), st.errors.get(&r).copied().unwrap_or(0) as f64);
+            poll_err.counter(
+                with(s, &[("reason", r.as_label())]),
+                st.errors.get(&r).copied().unwrap_or(0) as f64,
+            );
         }
         for (code, n) in &s.requests {
             requests.counter(with(s, &[("code", code)]), *n as f64);
@@ -268,16 +371,43 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         tracked.gauge(base(s), s.tracked as f64);
     }
 
-    let mut build = Fam::new(BUILD_INFO, "Version and revision of the exporter; the value is 1.", GAUGE);
+    let mut build = Fam::new(
+        BUILD_INFO,
+        "Version and revision of the exporter; the value is 1.",
+        GAUGE,
+    );
     build.gauge(vec![lp("revision", REVISION), lp("version", VERSION)], 1.0);
     let (ok, at) = hub.reload_status();
     let mut reload_ok = Fam::new(RELOAD_OK, "0 after a rejected configuration reload.", GAUGE);
     reload_ok.gauge(vec![], if ok { 1.0 } else { 0.0 });
-    let mut reload_ts = Fam::new(RELOAD_TS, "When the configuration was last loaded successfully.", GAUGE);
+    let mut reload_ts = Fam::new(
+        RELOAD_TS,
+        "When the configuration was last loaded successfully.",
+        GAUGE,
+    );
     reload_ts.gauge(vec![], at.unwrap_or(0.0));
 
     [
-        active, completions, duration, last_result, last_success, last_failure, last_duration, progress, start, info, unknown, up, last_poll, poll_dur, poll_err, requests, resources, tracked, build, reload_ok,
+        active,
+        completions,
+        duration,
+        last_result,
+        last_success,
+        last_failure,
+        last_duration,
+        progress,
+        start,
+        info,
+        unknown,
+        up,
+        last_poll,
+        poll_dur,
+        poll_err,
+        requests,
+        resources,
+        tracked,
+        build,
+        reload_ok,
         reload_ts,
     ]
     .into_iter()

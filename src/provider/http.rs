@@ -114,11 +114,17 @@ impl Response {
 }
 
 /// Decodes JSON, naming the call and the JSON path of the first problem.
-pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ProviderError> {
+pub fn decode_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, ProviderError> {
     if std::str::from_utf8(body).is_err() {
-        return Err(ProviderError::decode(format!("{what}: response body is not valid UTF-8")));
+        return Err(ProviderError::decode(format!(
+            "{what}: response body is not valid UTF-8"
+        )));
     }
-    serde_json::from_slice(body).map_err(|e| ProviderError::decode(format!("{what}: invalid response body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ProviderError::decode(format!("{what}: invalid response body: {e}")))
 }
 
 /// Per-target HTTP access: one per target, shared by its provider and discovery.
@@ -177,7 +183,10 @@ impl Http {
                 Ok(resp) => return Ok(resp),
                 Err(e) => e,
             };
-            let retryable = matches!(err.reason, Reason::Throttled | Reason::Server | Reason::Timeout | Reason::Network);
+            let retryable = matches!(
+                err.reason,
+                Reason::Throttled | Reason::Server | Reason::Timeout | Reason::Network
+            );
             if !retryable || attempt >= self.retries {
                 return Err(err);
             }
@@ -191,9 +200,18 @@ impl Http {
         }
     }
 
-    async fn attempt(&self, what: &str, req: reqwest::Request) -> Result<Response, (ProviderError, Option<Duration>)> {
+    async fn attempt(
+        &self,
+        what: &str,
+        req: reqwest::Request,
+    ) -> Result<Response, (ProviderError, Option<Duration>)> {
         self.limiter.acquire().await;
-        let _permit = self.permits.acquire().await.map_err(|_| (ProviderError::new(Reason::Network, format!("{what}: client closed")), None))?;
+        let _permit = self.permits.acquire().await.map_err(|_| {
+            (
+                ProviderError::new(Reason::Network, format!("{what}: client closed")),
+                None,
+            )
+        })?;
         let result = tokio::time::timeout(self.timeout, async {
             let resp = self.client.execute(req).await?;
             let status = resp.status().as_u16();
@@ -205,12 +223,25 @@ impl Http {
         let (status, headers, body) = match result {
             Err(_) => {
                 self.counts.record("error");
-                return Err((ProviderError::new(Reason::Timeout, format!("{what}: no response within {:?}", self.timeout)), None));
+                return Err((
+                    ProviderError::new(
+                        Reason::Timeout,
+                        format!("{what}: no response within {:?}", self.timeout),
+                    ),
+                    None,
+                ));
             }
             Ok(Err(e)) => {
                 self.counts.record("error");
-                let reason = if e.is_timeout() { Reason::Timeout } else { Reason::Network };
-                return Err((ProviderError::new(reason, format!("{what}: {}", error_chain(&e))), None));
+                let reason = if e.is_timeout() {
+                    Reason::Timeout
+                } else {
+                    Reason::Network
+                };
+                return Err((
+                    ProviderError::new(reason, format!("{what}: {}", error_chain(&e))),
+                    None,
+                ));
             }
             Ok(Ok(parts)) => parts,
         };
@@ -218,15 +249,35 @@ impl Http {
         let body = match body {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
-                return Err((ProviderError::decode(format!("{what}: response body larger than {} bytes", self.max_body)), None));
+                return Err((
+                    ProviderError::decode(format!(
+                        "{what}: response body larger than {} bytes",
+                        self.max_body
+                    )),
+                    None,
+                ));
             }
             Err(BodyError::Read(e)) => {
-                let reason = if e.is_timeout() { Reason::Timeout } else { Reason::Decode };
-                return Err((ProviderError::new(reason, format!("{what}: response body cut short: {}", error_chain(&e))), None));
+                let reason = if e.is_timeout() {
+                    Reason::Timeout
+                } else {
+                    Reason::Decode
+                };
+                return Err((
+                    ProviderError::new(
+                        reason,
+                        format!("{what}: response body cut short: {}", error_chain(&e)),
+                    ),
+                    None,
+                ));
             }
         };
         if (200..300).contains(&status) {
-            return Ok(Response { status, headers, body });
+            return Ok(Response {
+                status,
+                headers,
+                body,
+            });
         }
         let reason = match status {
             401 | 403 => Reason::Auth,
@@ -242,7 +293,10 @@ impl Http {
         let err = ProviderError {
             reason,
             status: Some(status),
-            message: format!("{what}: HTTP {status}{}", detail.map(|d| format!(": {d}")).unwrap_or_default()),
+            message: format!(
+                "{what}: HTTP {status}{}",
+                detail.map(|d| format!(": {d}")).unwrap_or_default()
+            ),
         };
         Err((err, retry_after))
     }
@@ -280,7 +334,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// `base * 2^attempt`, capped at [`MAX_BACKOFF`], with ±50 % jitter.
 pub fn backoff_delay(base: Duration, attempt: u32) -> Duration {
-    let exp = base.saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX)).min(MAX_BACKOFF);
+    let exp = base
+        .saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX))
+        .min(MAX_BACKOFF);
     let jitter: f64 = rand::random_range(0.5..1.5);
     exp.mul_f64(jitter).min(MAX_BACKOFF)
 }
@@ -309,7 +365,11 @@ fn httpdate_parse(v: &str) -> Option<SystemTime> {
 /// not JSON or has neither.
 pub fn error_detail(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    fn find<'a>(v: &'a serde_json::Value, keys: &[&str], depth: u8) -> Option<&'a serde_json::Value> {
+    fn find<'a>(
+        v: &'a serde_json::Value,
+        keys: &[&str],
+        depth: u8,
+    ) -> Option<&'a serde_json::Value> {
         let obj = v.as_object()?;
         for k in keys {
             if let Some(x) = obj.get(*k).filter(|x| x.is_string() || x.is_number()) {
@@ -343,22 +403,47 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // 1994-11-06 08:49:37
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
     fn error_bodies_of_every_service() {
         let cases: [(&str, &str); 5] = [
-            (r#"{"code":16,"message":"bad token","details":[]}"#, "16: bad token"),
-            (r#"{"error_msg":"sig","error_code":"APIGW.0301","request_id":"x"}"#, "APIGW.0301: sig"),
-            (r#"{"error":{"message":"XXXX","code":"VBS.1"}}"#, "VBS.1: XXXX"),
-            (r#"{"errorMessage":"Authorization failed.","errorCode":"CCE.01401001"}"#, "CCE.01401001: Authorization failed."),
-            (r#"{"error_code":"DMS.1","error_msg":"m","error_ext_msg":null}"#, "DMS.1: m"),
+            (
+                r#"{"code":16,"message":"bad token","details":[]}"#,
+                "16: bad token",
+            ),
+            (
+                r#"{"error_msg":"sig","error_code":"APIGW.0301","request_id":"x"}"#,
+                "APIGW.0301: sig",
+            ),
+            (
+                r#"{"error":{"message":"XXXX","code":"VBS.1"}}"#,
+                "VBS.1: XXXX",
+            ),
+            (
+                r#"{"errorMessage":"Authorization failed.","errorCode":"CCE.01401001"}"#,
+                "CCE.01401001: Authorization failed.",
+            ),
+            (
+                r#"{"error_code":"DMS.1","error_msg":"m","error_ext_msg":null}"#,
+                "DMS.1: m",
+            ),
         ];
         for (body, want) in cases {
-            assert_eq!(error_detail(body.as_bytes()).as_deref(), Some(want), "{body}");
+            assert_eq!(
+                error_detail(body.as_bytes()).as_deref(),
+                Some(want),
+                "{body}"
+            );
         }
         assert_eq!(error_detail(b"<html>"), None);
     }

@@ -66,7 +66,11 @@ pub trait Provider: Send + Sync {
     /// Asks the cloud for the units to poll.
     fn discover(&self) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
     /// Lists the tasks of one unit, following pagination to the end, de-duplicated by id.
-    fn list_tasks(&self, unit: &str, ctx: &PollContext) -> impl Future<Output = Result<Vec<Task>, ProviderError>> + Send;
+    fn list_tasks(
+        &self,
+        unit: &str,
+        ctx: &PollContext,
+    ) -> impl Future<Output = Result<Vec<Task>, ProviderError>> + Send;
 }
 
 /// The closed set of providers.
@@ -88,15 +92,24 @@ pub struct BuildError {
 
 impl AnyProvider {
     /// Builds the provider for a validated target.
-    pub fn build(target: &Target, client: reqwest::Client, counts: Arc<RequestCounts>) -> Result<AnyProvider, BuildError> {
+    pub fn build(
+        target: &Target,
+        client: reqwest::Client,
+        counts: Arc<RequestCounts>,
+    ) -> Result<AnyProvider, BuildError> {
         let http = Http::new(client, &target.settings, counts);
         let fail = |message: String| BuildError {
             target: target.name.clone(),
             message,
         };
         match &target.spec {
-            TargetSpec::YandexBackup(y) => yandex_backup::Client::new(target, y, http).map(AnyProvider::YandexBackup).map_err(fail),
-            other => Err(fail(format!("provider {} is not supported yet", target_kind(other).as_str()))),
+            TargetSpec::YandexBackup(y) => yandex_backup::Client::new(target, y, http)
+                .map(AnyProvider::YandexBackup)
+                .map_err(fail),
+            other => Err(fail(format!(
+                "provider {} is not supported yet",
+                target_kind(other).as_str()
+            ))),
         }
     }
 }

@@ -93,8 +93,17 @@ mod tests {
     #[test]
     fn dedupes_and_prefers_terminal() {
         let mut p = Pager::new("x", 10);
-        assert_eq!(p.add_page(vec![t("1", TaskState::Running), t("2", TaskState::Queued)]), 2);
-        assert_eq!(p.add_page(vec![t("1", TaskState::Succeeded), t("3", TaskState::Failed)]), 1);
+        assert_eq!(
+            p.add_page(vec![t("1", TaskState::Running), t("2", TaskState::Queued)]),
+            2
+        );
+        assert_eq!(
+            p.add_page(vec![
+                t("1", TaskState::Succeeded),
+                t("3", TaskState::Failed)
+            ]),
+            1
+        );
         assert_eq!(p.add_page(vec![t("1", TaskState::Running)]), 0);
         let out = p.into_tasks();
         assert_eq!(out.len(), 3);

@@ -65,7 +65,11 @@ impl FaultRule {
     }
 
     pub(crate) fn matches(&self, service: &str, req: &SimRequest) -> bool {
-        self.service.as_deref().is_none_or(|s| s == service) && self.path_contains.as_deref().is_none_or(|p| req.path.contains(p))
+        self.service.as_deref().is_none_or(|s| s == service)
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|p| req.path.contains(p))
     }
 }
 

@@ -41,7 +41,10 @@ pub struct SimRequest {
 impl SimRequest {
     /// The first header with this (case-insensitive) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Query parameters, percent-decoded; the last value wins.
@@ -58,12 +61,18 @@ impl SimRequest {
 
     /// Path segments, percent-decoded (empty segments dropped).
     pub fn segments(&self) -> Vec<String> {
-        self.path.split('/').filter(|s| !s.is_empty()).map(decode).collect()
+        self.path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(decode)
+            .collect()
     }
 }
 
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A response the simulator sends.
@@ -142,7 +151,11 @@ impl Sim {
 
     /// Requests answered by `service`.
     pub fn requests_to(&self, service: &str) -> Vec<LoggedRequest> {
-        lock(&self.log).iter().filter(|r| r.service == service).cloned().collect()
+        lock(&self.log)
+            .iter()
+            .filter(|r| r.service == service)
+            .cloned()
+            .collect()
     }
 
     /// Forgets the request log.
@@ -160,7 +173,10 @@ impl Sim {
         if let Some(r) = yandex::route(self, req) {
             return r;
         }
-        SimResponse::json(404, &serde_json::json!({"code": 5, "message": format!("no route for {} {}", req.method, req.path)}))
+        SimResponse::json(
+            404,
+            &serde_json::json!({"code": 5, "message": format!("no route for {} {}", req.method, req.path)}),
+        )
     }
 
     /// The fault to apply to this request, if any (consumes one use of a counted rule).
@@ -178,6 +194,10 @@ impl Sim {
     }
 
     pub(crate) fn record(&self, service: &'static str, request: SimRequest, status: u16) {
-        lock(&self.log).push(LoggedRequest { service, request, status });
+        lock(&self.log).push(LoggedRequest {
+            service,
+            request,
+            status,
+        });
     }
 }

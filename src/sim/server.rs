@@ -31,7 +31,13 @@ pub struct FakeCloud {
 impl FakeCloud {
     /// Starts a simulator over `sim` on `127.0.0.1:0`.
     pub async fn start(sim: Arc<Sim>) -> std::io::Result<FakeCloud> {
-        Self::start_on(sim, "127.0.0.1:0".parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))).await
+        Self::start_on(
+            sim,
+            "127.0.0.1:0"
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0))),
+        )
+        .await
     }
 
     /// Starts a simulator over `sim` on a given address.
@@ -40,7 +46,12 @@ impl FakeCloud {
         let addr = listener.local_addr()?;
         let stop = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&sim), stop.clone()));
-        Ok(FakeCloud { addr, sim, stop, task })
+        Ok(FakeCloud {
+            addr,
+            sim,
+            stop,
+            task,
+        })
     }
 
     /// The bound address.
@@ -100,7 +111,11 @@ impl std::error::Error for ResetConnection {}
 
 async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>, ResetConnection> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let sreq = SimRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
@@ -108,7 +123,12 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body,
     };
@@ -122,7 +142,11 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
             sim.record(service, sreq, 0);
             return Err(ResetConnection);
         }
-        Some(Fault::Status { status, body, retry_after }) => {
+        Some(Fault::Status {
+            status,
+            body,
+            retry_after,
+        }) => {
             let mut r = SimResponse {
                 status: *status,
                 headers: vec![("content-type".into(), "application/json".into())],
@@ -156,19 +180,30 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
     let body: Body = if matches!(fault, Some(Fault::Truncate)) {
         builder = builder.header("content-length", resp.body.len().to_string());
         let half = resp.body.slice(..resp.body.len() / 2);
-        let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![Ok(Frame::data(half)), Err(std::io::Error::other("simulated truncation"))];
+        let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
+            Ok(Frame::data(half)),
+            Err(std::io::Error::other("simulated truncation")),
+        ];
         BodyExt::boxed(StreamBody::new(futures_stream(frames)))
     } else {
-        Full::new(resp.body).map_err(|e: Infallible| match e {}).boxed()
+        Full::new(resp.body)
+            .map_err(|e: Infallible| match e {})
+            .boxed()
     };
     builder.body(body).map_err(|_| ResetConnection)
 }
 
-fn futures_stream(items: Vec<Result<Frame<Bytes>, std::io::Error>>) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static {
+fn futures_stream(
+    items: Vec<Result<Frame<Bytes>, std::io::Error>>,
+) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static
+{
     struct Iter(std::vec::IntoIter<Result<Frame<Bytes>, std::io::Error>>);
     impl futures_core::Stream for Iter {
         type Item = Result<Frame<Bytes>, std::io::Error>;
-        fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
             std::task::Poll::Ready(self.0.next())
         }
     }

@@ -20,12 +20,18 @@ struct Life {
 }
 
 fn life() -> impl Strategy<Value = Life> {
-    (0usize..8, proptest::option::of(0usize..8), prop::sample::select(TaskState::RESULTS.to_vec()), 0usize..3).prop_map(|(appears, ends, result, resource)| Life {
-        appears,
-        ends: ends.map(|e| e.max(appears)),
-        result,
-        resource,
-    })
+    (
+        0usize..8,
+        proptest::option::of(0usize..8),
+        prop::sample::select(TaskState::RESULTS.to_vec()),
+        0usize..3,
+    )
+        .prop_map(|(appears, ends, result, resource)| Life {
+            appears,
+            ends: ends.map(|e| e.max(appears)),
+            result,
+            resource,
+        })
 }
 
 fn view(id: usize, l: &Life, poll: usize) -> Option<Task> {
@@ -34,11 +40,21 @@ fn view(id: usize, l: &Life, poll: usize) -> Option<Task> {
     }
     let done = l.ends.is_some_and(|e| e <= poll);
     let mapped = if done {
-        if l.result == TaskState::Unknown { Mapped::terminal_unknown() } else { Mapped::known(l.result) }
+        if l.result == TaskState::Unknown {
+            Mapped::terminal_unknown()
+        } else {
+            Mapped::known(l.result)
+        }
     } else {
         Mapped::known(TaskState::Running)
     };
-    let mut t = Task::new(id.to_string(), format!("vm{}", l.resource), "backup", "x", mapped);
+    let mut t = Task::new(
+        id.to_string(),
+        format!("vm{}", l.resource),
+        "backup",
+        "x",
+        mapped,
+    );
     t.started = Some(ts("2024-05-01T10:00:00Z"));
     if done {
         t.finished = Some(ts("2024-05-01T10:05:00Z"));

@@ -34,9 +34,19 @@ async fn ready_only_after_every_target_polled() {
     let st = state(Arc::clone(&hub));
     assert_eq!(get(&st, "/-/healthy").await.0, 200);
     assert_eq!(get(&st, "/-/ready").await.0, 503);
-    hub.publish(snapshot("a", ProviderKind::YandexBackup, Account::default(), true));
+    hub.publish(snapshot(
+        "a",
+        ProviderKind::YandexBackup,
+        Account::default(),
+        true,
+    ));
     assert_eq!(get(&st, "/-/ready").await.0, 503);
-    hub.publish(snapshot("b", ProviderKind::YandexBackup, Account::default(), false));
+    hub.publish(snapshot(
+        "b",
+        ProviderKind::YandexBackup,
+        Account::default(),
+        false,
+    ));
     assert_eq!(get(&st, "/-/ready").await.0, 200);
 }
 
@@ -44,11 +54,21 @@ async fn ready_only_after_every_target_polled() {
 async fn routes_and_methods() {
     let hub = Hub::new();
     hub.set_targets(&["a".to_string()]);
-    hub.publish(snapshot("a", ProviderKind::YandexBackup, Account::new(&["backup"], &["vm1".to_string()]), true));
+    hub.publish(snapshot(
+        "a",
+        ProviderKind::YandexBackup,
+        Account::new(&["backup"], &["vm1".to_string()]),
+        true,
+    ));
     let st = state(hub);
     let (code, body) = get(&st, "/metrics").await;
     assert_eq!(code, 200);
-    assert!(body.contains("cloud_task_target_up{provider=\"yandex_backup\",target=\"a\",env=\"test\"} 1"), "{body}");
+    assert!(
+        body.contains(
+            "cloud_task_target_up{provider=\"yandex_backup\",target=\"a\",env=\"test\"} 1"
+        ),
+        "{body}"
+    );
     let (code, body) = get(&st, "/api/v1/targets").await;
     assert_eq!(code, 200);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -61,16 +81,32 @@ async fn routes_and_methods() {
     let resp = route(Request::post("/metrics").body(()).unwrap(), &st).await;
     assert_eq!(resp.status().as_u16(), 405);
     let resp = route(Request::post("/-/reload").body(()).unwrap(), &st).await;
-    assert_eq!(resp.status().as_u16(), 403, "reload needs --web.enable-lifecycle");
+    assert_eq!(
+        resp.status().as_u16(),
+        403,
+        "reload needs --web.enable-lifecycle"
+    );
 }
 
 #[tokio::test]
 async fn metrics_gzip_when_asked() {
     let hub = Hub::new();
     hub.set_targets(&["a".to_string()]);
-    hub.publish(snapshot("a", ProviderKind::YandexBackup, Account::default(), true));
+    hub.publish(snapshot(
+        "a",
+        ProviderKind::YandexBackup,
+        Account::default(),
+        true,
+    ));
     let st = state(hub);
-    let resp = route(Request::get("/metrics").header("accept-encoding", "deflate, gzip;q=1.0").body(()).unwrap(), &st).await;
+    let resp = route(
+        Request::get("/metrics")
+            .header("accept-encoding", "deflate, gzip;q=1.0")
+            .body(())
+            .unwrap(),
+        &st,
+    )
+    .await;
     assert_eq!(resp.headers()["content-encoding"], "gzip");
     let body = resp.into_body().collect().await.unwrap().to_bytes();
     let mut text = String::new();

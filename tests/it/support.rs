@@ -12,7 +12,9 @@ use cloud_task_exporter::metrics::POLL_BUCKETS;
 use cloud_task_exporter::model::{Mapped, Task, TaskState};
 
 /// The default `duration_buckets`.
-pub const BUCKETS: [f64; 11] = [30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0];
+pub const BUCKETS: [f64; 11] = [
+    30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
+];
 
 /// Parses an RFC3339 timestamp.
 pub fn ts(s: &str) -> jiff::Timestamp {
@@ -21,19 +23,43 @@ pub fn ts(s: &str) -> jiff::Timestamp {
 
 /// A task on `resource` with `state`, started at 10:00 and finished `secs` later if terminal.
 pub fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>) -> Task {
-    let mapped = if state == TaskState::Unknown { Mapped::terminal_unknown() } else { Mapped::known(state) };
-    let mut t = Task::new(id, resource, "backup", state.as_label().to_uppercase(), mapped);
+    let mapped = if state == TaskState::Unknown {
+        Mapped::terminal_unknown()
+    } else {
+        Mapped::known(state)
+    };
+    let mut t = Task::new(
+        id,
+        resource,
+        "backup",
+        state.as_label().to_uppercase(),
+        mapped,
+    );
     t.created = Some(ts("2024-05-01T09:59:00Z"));
     t.started = Some(ts("2024-05-01T10:00:00Z"));
-    t.finished = secs.map(|s| ts("2024-05-01T10:00:00Z").checked_add(jiff::SignedDuration::from_secs(s)).expect("add"));
+    t.finished = secs.map(|s| {
+        ts("2024-05-01T10:00:00Z")
+            .checked_add(jiff::SignedDuration::from_secs(s))
+            .expect("add")
+    });
     t
 }
 
 /// Applies a poll of one unit to an account at a fixed time.
 pub fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
     let units = vec![unit.to_string()];
-    let unit_of: HashMap<String, String> = tasks.iter().map(|t| (t.id.clone(), unit.to_string())).collect();
-    a.apply(&units, tasks, &unit_of, ts(now), Duration::from_secs(7 * 86400), &BUCKETS);
+    let unit_of: HashMap<String, String> = tasks
+        .iter()
+        .map(|t| (t.id.clone(), unit.to_string()))
+        .collect();
+    a.apply(
+        &units,
+        tasks,
+        &unit_of,
+        ts(now),
+        Duration::from_secs(7 * 86400),
+        &BUCKETS,
+    );
 }
 
 /// A snapshot with fixed poll status around an account.
@@ -82,7 +108,11 @@ pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
             continue;
         }
         let got: Vec<(String, String)> = split_labels(rest);
-        if got.len() == labels.len() && labels.iter().all(|(k, v)| got.iter().any(|(gk, gv)| gk == k && gv == v)) {
+        if got.len() == labels.len()
+            && labels
+                .iter()
+                .all(|(k, v)| got.iter().any(|(gk, gv)| gk == k && gv == v))
+        {
             return value.parse().ok();
         }
     }
@@ -134,21 +164,39 @@ pub fn promtool_check(text: &str) -> Result<(), String> {
         }
         Err(e) => return Err(format!("promtool not available: {e}")),
     };
-    child.stdin.take().expect("stdin").write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("promtool exit {:?}:\n{}{}", out.status.code(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "promtool exit {:?}:\n{}{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
 /// Drops families whose values change between runs (times, build info, process metrics).
 pub fn stable(text: &str) -> String {
-    const VOLATILE: [&str; 5] = ["process_", "cloud_task_target_poll_duration_seconds", "_timestamp_seconds", "cloud_task_exporter_build_info", "cloud_task_active_start"];
+    const VOLATILE: [&str; 5] = [
+        "process_",
+        "cloud_task_target_poll_duration_seconds",
+        "_timestamp_seconds",
+        "cloud_task_exporter_build_info",
+        "cloud_task_active_start",
+    ];
     text.lines()
         .filter(|l| {
-            let name = l.trim_start_matches("# HELP ").trim_start_matches("# TYPE ");
+            let name = l
+                .trim_start_matches("# HELP ")
+                .trim_start_matches("# TYPE ");
             let name = name.split(['{', ' ']).next().unwrap_or("");
             !VOLATILE.iter().any(|v| name.contains(v))
         })
@@ -158,14 +206,24 @@ pub fn stable(text: &str) -> String {
 
 /// Compares `actual` with `tests/golden/<name>.prom`; `UPDATE_GOLDEN=1` rewrites the file.
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.prom"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.prom"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
     if expected != actual {
         let rule = "=".repeat(72);
-        panic!("{} differs from the output (UPDATE_GOLDEN=1 rewrites it)\n{rule}\nexpected:\n{expected}{rule}\nactual:\n{actual}{rule}", path.display());
+        panic!(
+            "{} differs from the output (UPDATE_GOLDEN=1 rewrites it)\n{rule}\nexpected:\n{expected}{rule}\nactual:\n{actual}{rule}",
+            path.display()
+        );
     }
 }

@@ -28,7 +28,13 @@ impl Provider for Client {
         ProviderKind::YandexBackup
     }
     fn known_types(&self) -> &'static [&'static str] {
-        &["backup", "retention", "recovery", "apply_policy", "revoke_policy"]
+        &[
+            "backup",
+            "retention",
+            "recovery",
+            "apply_policy",
+            "revoke_policy",
+        ]
     }
     fn units(&self) -> Units {
         self.units.clone()
@@ -36,7 +42,11 @@ impl Provider for Client {
     async fn discover(&self) -> Result<Vec<String>, ProviderError> {
         Ok(vec![])
     }
-    async fn list_tasks(&self, _unit: &str, _ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(
+        &self,
+        _unit: &str,
+        _ctx: &PollContext,
+    ) -> Result<Vec<Task>, ProviderError> {
         Ok(vec![])
     }
 }
