@@ -10,3 +10,5 @@ mod golden;
 mod http;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// Yandex Cloud Backup provider against the simulator.
+mod yandex;
