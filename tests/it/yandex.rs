@@ -660,3 +660,85 @@ async fn yandex_poll_through_the_scheduler_renders_metrics() {
         Some(5.0)
     );
 }
+
+#[tokio::test]
+async fn yandex_simulated_iam_checks_every_jwt_rule() {
+    use cloud_task_exporter::sim::yandex::{JWT_AUDIENCE, TEST_PRIVATE_KEY_PEM};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let c = cloud().await;
+    lock(&c.sim().yandex).register_test_sa_key();
+    let key = EncodingKey::from_rsa_pem(TEST_PRIVATE_KEY_PEM.as_bytes()).unwrap();
+    let now = Timestamp::now().as_second();
+    let jwt = |alg: Algorithm, kid: &str, iss: &str, aud: &str, iat: i64, exp: i64| {
+        let mut h = Header::new(alg);
+        h.kid = Some(kid.to_string());
+        let claims = serde_json::json!({"iss": iss, "aud": aud, "iat": iat, "exp": exp});
+        jsonwebtoken::encode(&h, &claims, &key).unwrap()
+    };
+    let post = |body: serde_json::Value| {
+        reqwest::Client::new()
+            .post(format!("{}/iam/v1/tokens", c.url()))
+            .json(&body)
+            .send()
+    };
+    let (k, sa, aud) = (TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, JWT_AUDIENCE);
+    let ok = jwt(Algorithm::PS256, k, sa, aud, now, now + 3600);
+    let r = post(serde_json::json!({ "jwt": ok })).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["iamToken"].as_str().unwrap().starts_with("t1."));
+    assert!(body["expiresAt"].as_str().unwrap().ends_with('Z'));
+    let refused = [
+        jwt(Algorithm::RS256, k, sa, aud, now, now + 60),
+        jwt(Algorithm::PS256, "other-key", sa, aud, now, now + 60),
+        jwt(Algorithm::PS256, k, "other-sa", aud, now, now + 60),
+        jwt(
+            Algorithm::PS256,
+            k,
+            sa,
+            "https://example.com/",
+            now,
+            now + 60,
+        ),
+        jwt(Algorithm::PS256, k, sa, aud, now, now + 7200),
+        jwt(Algorithm::PS256, k, sa, aud, now - 7200, now - 3600),
+    ];
+    for (i, j) in refused.into_iter().enumerate() {
+        let r = post(serde_json::json!({ "jwt": j })).await.unwrap();
+        assert_eq!(r.status(), 401, "case {i}");
+    }
+    let r = post(serde_json::json!({})).await.unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[test]
+fn yandex_bad_key_file_is_a_build_error_without_the_key() {
+    let mut json: serde_json::Value = serde_json::from_str(&test_authorized_key_json()).unwrap();
+    json["private_key"] = serde_json::Value::String("PLEASE DO NOT REMOVE\nnot a pem".into());
+    let t = Target {
+        name: "yc".to_string(),
+        endpoint: None,
+        labels: BTreeMap::new(),
+        settings: Settings::default(),
+        spec: TargetSpec::YandexBackup(YandexTarget {
+            auth: YandexAuth::ServiceAccountKey {
+                origin: "/etc/key.json".to_string(),
+                json: Secret::new(json.to_string()),
+            },
+            iam_endpoint: None,
+            resources: ids(&[VM]),
+        }),
+    };
+    let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
+    assert!(e.to_string().contains("/etc/key.json"), "{e}");
+    assert!(!e.to_string().contains("not a pem"), "{e}");
+    let mut t = t;
+    if let TargetSpec::YandexBackup(y) = &mut t.spec {
+        y.auth = YandexAuth::ServiceAccountKey {
+            origin: "<inline>".to_string(),
+            json: Secret::new(r#"{"id": "k", "private_key": "SECRETSTUFF"}"#),
+        };
+    }
+    let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
+    assert!(!e.to_string().contains("SECRETSTUFF"), "{e}");
+}
