@@ -12,3 +12,5 @@ mod http;
 mod state_crash;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// Yandex Cloud Backup provider against the simulator.
+mod yandex;

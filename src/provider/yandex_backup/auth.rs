@@ -163,8 +163,13 @@ impl TokenCache {
                 url: iam_url,
             },
             YandexAuth::ServiceAccountKey { origin, json } => {
+                // serde_json's message may quote the key; report only where the problem is.
                 let key: AuthorizedKey = serde_json::from_str(json.expose()).map_err(|e| {
-                    format!("service account key {origin}: not an authorized key JSON: {e}")
+                    format!(
+                        "service account key {origin}: not an authorized key JSON with id, service_account_id and private_key (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    )
                 })?;
                 let pem = strip_pem_preamble(&key.private_key);
                 let enc = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {

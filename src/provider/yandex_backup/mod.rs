@@ -199,7 +199,7 @@ impl Provider for Client {
                 "{}/backup/v1/resources?folderId={}&pageSize={}",
                 self.endpoint,
                 enc(folder),
-                self.page_size
+                self.page_size.clamp(1, 1000)
             );
             if !token.is_empty() {
                 url.push_str(&format!("&pageToken={}", enc(&token)));

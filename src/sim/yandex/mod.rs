@@ -338,6 +338,7 @@ pub(crate) fn error(code: i32, message: &str) -> SimResponse {
         5 => 404,
         7 => 403,
         8 => 429,
+        12 => 501,
         14 => 503,
         16 => 401,
         _ => 500,
