@@ -7,6 +7,7 @@
 
 mod error;
 pub mod http;
+pub mod huawei;
 mod pager;
 pub mod yandex_backup;
 
