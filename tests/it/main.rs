@@ -10,6 +10,8 @@ mod golden;
 mod http;
 // kill -9 during state-file writes.
 mod state_crash;
+// The fault matrix: every provider under every fault.
+mod faults;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
