@@ -133,6 +133,7 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
         body,
     };
     let service = Sim::service_of(&sreq);
+    sim.run_hooks(service);
     let fault = sim.take_fault(service, &sreq);
     if let Some(Fault::Delay(d)) = &fault {
         tokio::time::sleep(*d).await;

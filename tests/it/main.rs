@@ -8,6 +8,8 @@ mod accounting;
 mod golden;
 // HTTP routes called without a socket.
 mod http;
+// kill -9 during state-file writes.
+mod state_crash;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
