@@ -742,3 +742,28 @@ fn yandex_bad_key_file_is_a_build_error_without_the_key() {
     let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
     assert!(!e.to_string().contains("SECRETSTUFF"), "{e}");
 }
+
+#[tokio::test]
+async fn yandex_throttled_page_is_retried_after_retry_after() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        for i in 1..=4 {
+            y.upsert_task(VM, done(&i.to_string(), "OK"));
+        }
+    }
+    c.sim()
+        .inject(FaultRule::service("yandex_backup", Fault::throttle("0")).times(1));
+    let mut t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
+    t.settings.retries = 2;
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    assert_eq!(tasks.len(), 4);
+    let statuses: Vec<u16> = c
+        .sim()
+        .requests_to("yandex_backup")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![429, 200, 200]);
+}

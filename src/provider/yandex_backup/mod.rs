@@ -125,7 +125,8 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if seen.insert(raw.to_string()) {
-            tracing::warn!(provider = "yandex_backup", status = %raw, "Task status not in the mapping; mapped to unknown.");
+            // The scheduler warns when the unknown status is first counted; this notes where.
+            tracing::debug!(provider = "yandex_backup", status = %raw, "Task status not in the mapping; mapped to unknown.");
         }
     }
 
