@@ -63,6 +63,8 @@ pub fn load_str_with_env(
         }
     };
     let config = cx.config(&root);
+    // In file order, so the list reads top to bottom; problems at one line keep their order.
+    cx.errors.sort_by_key(|e| e.line.unwrap_or(0));
     if cx.errors.is_empty() {
         if config.targets.is_empty() {
             tracing::warn!(config = %source.display(), "No targets configured; only the exporter's own metrics are served.");
