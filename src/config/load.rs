@@ -233,6 +233,10 @@ impl<'a> Cx<'a> {
                 );
                 continue;
             }
+            if path.is_empty() && self.target.is_none() && name.starts_with("x-") {
+                // Extension fields (as in Compose files): a home for YAML anchors.
+                continue;
+            }
             if !allowed.contains(&name.as_str()) {
                 let why = hint(name).unwrap_or_else(|| match suggest(name, allowed) {
                     Some(s) => format!("unknown key (did you mean '{s}'?)"),
@@ -257,6 +261,10 @@ impl<'a> Cx<'a> {
                 }
             },
             Value::Int(i) => Some(i.to_string()),
+            Value::Null => {
+                self.bad(node, key, "has no value");
+                None
+            }
             other => {
                 self.bad(
                     node,
@@ -304,11 +312,19 @@ impl<'a> Cx<'a> {
                     None
                 }
             },
+            Value::Null => {
+                self.bad(node, key, "has no value");
+                None
+            }
             other => {
+                // YAML would turn `0x1F` into 31 or `1.50` into 1.5: only quoted text is exact.
                 self.bad(
                     node,
                     key,
-                    format!("expected a string, found {}", other.kind()),
+                    format!(
+                        "expected a string, found {} (quote the value so YAML keeps it as written)",
+                        other.kind()
+                    ),
                 );
                 None
             }

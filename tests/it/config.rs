@@ -912,7 +912,50 @@ targets:
     assert_eq!(errs.len(), 5, "{errs:#?}");
 }
 
+#[test]
+fn empty_values_and_unquoted_secrets() {
+    let errs = errors(
+        "
+targets:
+  - name: hw
+    provider: huawei_cbr
+    region:
+    project_id: ''
+    auth: { access_key: a, secret_key: 123456 }
+",
+    );
+    assert_eq!(
+        errs,
+        [
+            "config.yaml:5: target 'hw': region: has no value",
+            "config.yaml:6: target 'hw': project_id: must not be empty",
+            "config.yaml:7: target 'hw': auth.secret_key: expected a string, found an integer (quote the value so YAML keeps it as written)",
+        ]
+    );
+}
+
 // === values: ${VAR}, *_file, redaction ===
+
+#[test]
+fn yaml_anchors_and_merge_keys_work() {
+    let c = ok("
+x-huawei: &hw
+  region: ap-southeast-1
+  project_id: p
+  auth: { access_key: a, secret_key: b }
+targets:
+  - name: cce
+    provider: huawei_cce
+    <<: *hw
+    cluster_ids: [c]
+  - name: dms
+    provider: huawei_dms
+    engine: kafka
+    <<: *hw
+    instance_ids: [i]
+");
+    assert_eq!(c.targets.len(), 2);
+}
 
 #[test]
 fn env_vars_expand_in_every_string() {
