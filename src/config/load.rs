@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::check::{self, expand, suggest};
-use super::duration::parse_duration;
+use super::duration::{format_duration, parse_duration};
 use super::file::{self, Node, Value};
 use super::{Config, DEFAULT_DURATION_BUCKETS, Secret, Settings, Shard};
 
@@ -642,6 +642,23 @@ impl<'a> Cx<'a> {
                 }
                 _ => {}
             }
+        }
+        // A request that may outlast the poll interval would make polls overlap their schedule.
+        let (key, at) = match (f.get("interval"), f.get("timeout")) {
+            (Some(n), _) => ("interval", n),
+            (None, Some(n)) => ("timeout", n),
+            (None, None) => ("interval", f.node),
+        };
+        if s.timeout >= s.interval && (s.timeout != base.timeout || s.interval != base.interval) {
+            self.bad(
+                at,
+                &f.key(key),
+                format!(
+                    "interval must be greater than timeout ({} <= {})",
+                    format_duration(s.interval),
+                    format_duration(s.timeout)
+                ),
+            );
         }
         s
     }

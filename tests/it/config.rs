@@ -562,6 +562,34 @@ targets:
 }
 
 #[test]
+fn interval_must_exceed_timeout() {
+    let errs = errors(
+        "
+defaults:
+  interval: 20s
+targets:
+  - name: yc
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+  - name: yc2
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    timeout: 5s
+    interval: 5s
+",
+    );
+    assert_eq!(
+        errs,
+        [
+            "config.yaml:3: defaults.interval: interval must be greater than timeout (20s <= 30s)",
+            "config.yaml:14: target 'yc2': interval: interval must be greater than timeout (5s <= 5s)",
+        ]
+    );
+}
+
+#[test]
 fn bad_provider_name() {
     let errs = errors(
         "
