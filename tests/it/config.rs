@@ -669,7 +669,7 @@ targets:
         errs,
         [
             "config.yaml:9: target 'yc': labels.team-name: 'team-name' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)",
-            "config.yaml:10: target 'yc': labels.target: 'target' is a label the exporter sets itself",
+            "config.yaml:10: target 'yc': labels.target: 'target' is reserved: the exporter or Prometheus sets it",
             "config.yaml:11: target 'yc': labels.__meta: '__meta': label names starting with '__' are reserved",
         ]
     );
