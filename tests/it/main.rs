@@ -14,6 +14,8 @@ mod http;
 mod state_crash;
 // The fault matrix: every provider under every fault.
 mod faults;
+// The real binary: --demo, promtool, SIGTERM.
+mod binary;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
