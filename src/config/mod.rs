@@ -9,6 +9,7 @@ mod duration;
 mod file;
 mod load;
 mod secret;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
