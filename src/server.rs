@@ -309,7 +309,7 @@ pub async fn serve_with(
         let stop = stop.clone();
         let web = web.clone();
         conns.spawn(async move {
-            match web.tls().cloned() {
+            match web.tls() {
                 None => serve_conn(stream, st, web, stop).await,
                 Some(acceptor) => {
                     let tls = tokio::select! {

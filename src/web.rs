@@ -12,7 +12,7 @@
 //! cannot take every core. Nothing here logs a user's password or hash.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use base64::Engine;
 use hmac::{KeyInit, Mac};
@@ -29,9 +29,12 @@ const CACHE_MAX: usize = 1024;
 const BCRYPT_CONCURRENCY: usize = 2;
 
 /// The security layer of the HTTP server. The default is plain HTTP without auth.
+///
+/// Clones share one setting, which [`Web::replace`] swaps on reload: a new TLS setting
+/// applies to new connections, new users and headers to the next request.
 #[derive(Clone, Default)]
 pub struct Web {
-    inner: Arc<Inner>,
+    inner: Arc<RwLock<Arc<Inner>>>,
 }
 
 #[derive(Default)]
@@ -43,10 +46,11 @@ struct Inner {
 
 impl std::fmt::Debug for Web {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cur = self.current();
         f.debug_struct("Web")
-            .field("tls", &self.inner.tls.is_some())
-            .field("basic_auth", &self.inner.auth.is_some())
-            .field("headers", &self.inner.headers.len())
+            .field("tls", &cur.tls.is_some())
+            .field("basic_auth", &cur.auth.is_some())
+            .field("headers", &cur.headers.len())
             .finish()
     }
 }
@@ -54,42 +58,36 @@ impl std::fmt::Debug for Web {
 impl Web {
     /// Builds the layer from a validated web config.
     pub fn new(cfg: &WebConfig) -> Web {
-        let headers = cfg
-            .headers
-            .iter()
-            .filter_map(|(n, v)| {
-                Some((
-                    HeaderName::from_bytes(n.as_bytes()).ok()?,
-                    HeaderValue::from_str(v).ok()?,
-                ))
-            })
-            .collect();
         Web {
-            inner: Arc::new(Inner {
-                tls: cfg
-                    .tls
-                    .as_ref()
-                    .map(|t| TlsAcceptor::from(Arc::clone(&t.server_config))),
-                auth: (!cfg.users.is_empty()).then(|| BasicAuth::new(cfg.users.clone())),
-                headers,
-            }),
+            inner: Arc::new(RwLock::new(Arc::new(Inner::new(cfg)))),
         }
     }
 
-    /// The TLS acceptor, when TLS is configured.
-    pub fn tls(&self) -> Option<&TlsAcceptor> {
-        self.inner.tls.as_ref()
+    /// Replaces the setting of this layer and its clones (on reload).
+    pub fn replace(&self, cfg: &WebConfig) {
+        let new = Arc::new(Inner::new(cfg));
+        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = new;
+    }
+
+    fn current(&self) -> Arc<Inner> {
+        Arc::clone(&self.inner.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The TLS acceptor for a new connection, when TLS is configured.
+    pub fn tls(&self) -> Option<TlsAcceptor> {
+        self.current().tls.clone()
     }
 
     /// Whether basic auth is required.
     pub fn requires_auth(&self) -> bool {
-        self.inner.auth.is_some()
+        self.current().auth.is_some()
     }
 
     /// Whether a request with these headers may pass: always without configured users, else
     /// only with a valid `Authorization: Basic` header.
     pub async fn authorized(&self, headers: &HeaderMap) -> bool {
-        match &self.inner.auth {
+        let cur = self.current();
+        match &cur.auth {
             None => true,
             Some(auth) => auth.check(headers).await,
         }
@@ -97,7 +95,7 @@ impl Web {
 
     /// Adds the configured headers to a response.
     pub fn decorate<B>(&self, resp: &mut hyper::Response<B>) {
-        for (n, v) in &self.inner.headers {
+        for (n, v) in &self.current().headers {
             resp.headers_mut().insert(n.clone(), v.clone());
         }
     }
@@ -115,6 +113,29 @@ impl Web {
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
         r
+    }
+}
+
+impl Inner {
+    fn new(cfg: &WebConfig) -> Inner {
+        let headers = cfg
+            .headers
+            .iter()
+            .filter_map(|(n, v)| {
+                Some((
+                    HeaderName::from_bytes(n.as_bytes()).ok()?,
+                    HeaderValue::from_str(v).ok()?,
+                ))
+            })
+            .collect();
+        Inner {
+            tls: cfg
+                .tls
+                .as_ref()
+                .map(|t| TlsAcceptor::from(Arc::clone(&t.server_config))),
+            auth: (!cfg.users.is_empty()).then(|| BasicAuth::new(cfg.users.clone())),
+            headers,
+        }
     }
 }
 
