@@ -10,5 +10,7 @@ mod golden;
 mod http;
 // kill -9 during state-file writes.
 mod state_crash;
+// --web.config.file: TLS, client certificates and basic auth on a socket.
+mod webcfg;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
