@@ -7,6 +7,11 @@
 
 mod error;
 pub mod http;
+pub mod huawei;
+pub mod huawei_cbr;
+pub mod huawei_cce;
+pub mod huawei_dms;
+pub mod huawei_vbs;
 mod pager;
 pub mod yandex_backup;
 
@@ -78,6 +83,14 @@ pub trait Provider: Send + Sync {
 pub enum AnyProvider {
     /// Yandex Cloud Backup.
     YandexBackup(yandex_backup::Client),
+    /// Huawei VBS backup-policy tasks.
+    HuaweiVbs(huawei_vbs::Client),
+    /// Huawei CBR operation logs.
+    HuaweiCbr(huawei_cbr::Client),
+    /// Huawei CCE cluster snapshot tasks.
+    HuaweiCce(huawei_cce::Client),
+    /// Huawei DMS instance background tasks.
+    HuaweiDms(huawei_dms::Client),
 }
 
 /// A target's provider could not be built (unreadable key, unsupported provider).
@@ -106,21 +119,19 @@ impl AnyProvider {
             TargetSpec::YandexBackup(y) => yandex_backup::Client::new(target, y, http)
                 .map(AnyProvider::YandexBackup)
                 .map_err(fail),
-            other => Err(fail(format!(
-                "provider {} is not supported yet",
-                target_kind(other).as_str()
-            ))),
+            TargetSpec::HuaweiVbs(t) => huawei_vbs::Client::new(target, t, http)
+                .map(AnyProvider::HuaweiVbs)
+                .map_err(fail),
+            TargetSpec::HuaweiCbr(t) => huawei_cbr::Client::new(target, t, http)
+                .map(AnyProvider::HuaweiCbr)
+                .map_err(fail),
+            TargetSpec::HuaweiCce(t) => huawei_cce::Client::new(target, t, http)
+                .map(AnyProvider::HuaweiCce)
+                .map_err(fail),
+            TargetSpec::HuaweiDms(t) => huawei_dms::Client::new(target, t, http)
+                .map(AnyProvider::HuaweiDms)
+                .map_err(fail),
         }
-    }
-}
-
-fn target_kind(spec: &TargetSpec) -> ProviderKind {
-    match spec {
-        TargetSpec::YandexBackup(_) => ProviderKind::YandexBackup,
-        TargetSpec::HuaweiVbs(_) => ProviderKind::HuaweiVbs,
-        TargetSpec::HuaweiCbr(_) => ProviderKind::HuaweiCbr,
-        TargetSpec::HuaweiCce(_) => ProviderKind::HuaweiCce,
-        TargetSpec::HuaweiDms(_) => ProviderKind::HuaweiDms,
     }
 }
 
@@ -128,30 +139,50 @@ impl Provider for AnyProvider {
     fn kind(&self) -> ProviderKind {
         match self {
             AnyProvider::YandexBackup(p) => p.kind(),
+            AnyProvider::HuaweiVbs(p) => p.kind(),
+            AnyProvider::HuaweiCbr(p) => p.kind(),
+            AnyProvider::HuaweiCce(p) => p.kind(),
+            AnyProvider::HuaweiDms(p) => p.kind(),
         }
     }
 
     fn known_types(&self) -> &'static [&'static str] {
         match self {
             AnyProvider::YandexBackup(p) => p.known_types(),
+            AnyProvider::HuaweiVbs(p) => p.known_types(),
+            AnyProvider::HuaweiCbr(p) => p.known_types(),
+            AnyProvider::HuaweiCce(p) => p.known_types(),
+            AnyProvider::HuaweiDms(p) => p.known_types(),
         }
     }
 
     fn units(&self) -> Units {
         match self {
             AnyProvider::YandexBackup(p) => p.units(),
+            AnyProvider::HuaweiVbs(p) => p.units(),
+            AnyProvider::HuaweiCbr(p) => p.units(),
+            AnyProvider::HuaweiCce(p) => p.units(),
+            AnyProvider::HuaweiDms(p) => p.units(),
         }
     }
 
     async fn discover(&self) -> Result<Vec<String>, ProviderError> {
         match self {
             AnyProvider::YandexBackup(p) => p.discover().await,
+            AnyProvider::HuaweiVbs(p) => p.discover().await,
+            AnyProvider::HuaweiCbr(p) => p.discover().await,
+            AnyProvider::HuaweiCce(p) => p.discover().await,
+            AnyProvider::HuaweiDms(p) => p.discover().await,
         }
     }
 
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
         match self {
             AnyProvider::YandexBackup(p) => p.list_tasks(unit, ctx).await,
+            AnyProvider::HuaweiVbs(p) => p.list_tasks(unit, ctx).await,
+            AnyProvider::HuaweiCbr(p) => p.list_tasks(unit, ctx).await,
+            AnyProvider::HuaweiCce(p) => p.list_tasks(unit, ctx).await,
+            AnyProvider::HuaweiDms(p) => p.list_tasks(unit, ctx).await,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! that answers the paths it owns; [`Sim::dispatch`] asks them in turn.
 
 mod faults;
+pub mod huawei;
 mod server;
 pub mod yandex;
 
@@ -137,6 +138,8 @@ impl std::fmt::Debug for Hook {
 pub struct Sim {
     /// Yandex Backup, IAM and metadata state.
     pub yandex: Mutex<yandex::YandexState>,
+    /// Huawei IAM, credentials and the VBS, CBR, CCE and DMS task state.
+    pub huawei: Mutex<huawei::HuaweiState>,
     faults: Mutex<Vec<FaultRule>>,
     hooks: Mutex<Vec<Hook>>,
     log: Mutex<Vec<LoggedRequest>>,
@@ -217,12 +220,17 @@ impl Sim {
 
     /// Which service owns a path (for fault matching and the log).
     pub fn service_of(req: &SimRequest) -> &'static str {
-        yandex::service_of(req).unwrap_or("unknown")
+        yandex::service_of(req)
+            .or_else(|| huawei::service_of(req))
+            .unwrap_or("unknown")
     }
 
     /// Answers a request: the first service that owns the path answers it.
     pub fn dispatch(&self, req: &SimRequest) -> SimResponse {
         if let Some(r) = yandex::route(self, req) {
+            return r;
+        }
+        if let Some(r) = huawei::route(self, req) {
             return r;
         }
         SimResponse::json(

@@ -4,13 +4,19 @@
 
 // Exactly-once accounting properties.
 mod accounting;
+// The configuration loader: defaults, ${VAR}, *_file secrets, every error kind, --check-config.
+mod config;
 // Metrics rendering of a fixed scenario compared with tests/golden/*.prom.
 mod golden;
 // HTTP routes called without a socket.
 mod http;
 // kill -9 during state-file writes.
 mod state_crash;
+// The fault matrix: every provider under every fault.
+mod faults;
 // --web.config.file: TLS, client certificates and basic auth on a socket.
 mod webcfg;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// Yandex Cloud Backup provider against the simulator.
+mod yandex;

@@ -1,0 +1,227 @@
+//! Huawei credentials at run time: AK/SK (signed per request) or an IAM user token
+//! (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
+//! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
+//! in a row is locked for 5 minutes, PROVIDERS.md §2.2).
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::endpoint::{Base, parse_base};
+use crate::config::{HuaweiAuth, Secret};
+use crate::provider::http::Http;
+use crate::provider::{ProviderError, Reason};
+
+/// How long requests stop after credentials were rejected.
+pub const AUTH_BACKOFF: Duration = Duration::from_secs(5 * 60);
+
+/// Token lifetime assumed when the response does not say (PROVIDERS.md §2.3: 24 h).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// What one request is authenticated with.
+#[derive(Debug, Clone)]
+pub(crate) enum Credential {
+    /// Sign with these.
+    AkSk {
+        access_key: Secret,
+        secret_key: Secret,
+        security_token: Option<Secret>,
+    },
+    /// Send as `X-Auth-Token`.
+    Token(Secret),
+}
+
+#[derive(Debug)]
+struct CachedToken {
+    token: Secret,
+    refresh_at: Instant,
+}
+
+#[derive(Debug)]
+struct IamUser {
+    base: Base,
+    domain: String,
+    user: String,
+    password: Secret,
+    project_id: String,
+    cached: Mutex<Option<CachedToken>>,
+}
+
+#[derive(Debug)]
+enum Kind {
+    AkSk(Credential),
+    Iam(Box<IamUser>),
+}
+
+/// The credentials of one target.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    kind: Kind,
+    blocked_until: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Auth {
+    /// From the validated config; `iam_default` is the region's IAM endpoint.
+    pub(crate) fn new(
+        auth: &HuaweiAuth,
+        project_id: &str,
+        iam_default: &str,
+    ) -> Result<Auth, String> {
+        let kind = match auth {
+            HuaweiAuth::AkSk {
+                access_key,
+                secret_key,
+                security_token,
+            } => Kind::AkSk(Credential::AkSk {
+                access_key: access_key.clone(),
+                secret_key: secret_key.clone(),
+                security_token: security_token.clone(),
+            }),
+            HuaweiAuth::Iam {
+                endpoint,
+                domain,
+                user,
+                password,
+            } => Kind::Iam(Box::new(IamUser {
+                base: parse_base(endpoint.as_deref().unwrap_or(iam_default))?,
+                domain: domain.clone(),
+                user: user.clone(),
+                password: password.clone(),
+                project_id: project_id.to_string(),
+                cached: Mutex::new(None),
+            })),
+        };
+        Ok(Auth {
+            kind,
+            blocked_until: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// Fails fast while a recent rejection's back-off lasts.
+    pub(crate) fn check_blocked(&self) -> Result<(), ProviderError> {
+        let until = *self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
+        match until {
+            Some(t) if Instant::now() < t => Err(ProviderError::auth(format!(
+                "credentials were rejected recently; not calling the API for another {}s",
+                (t - Instant::now()).as_secs()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts the back-off after a rejection.
+    pub(crate) fn block(&self) {
+        *self.blocked_until.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Instant::now() + AUTH_BACKOFF);
+    }
+
+    /// The credential for the next request; `fresh` forces a new IAM token.
+    pub(crate) async fn credential(
+        &self,
+        http: &Http,
+        fresh: bool,
+    ) -> Result<Credential, ProviderError> {
+        match &self.kind {
+            Kind::AkSk(c) => Ok(c.clone()),
+            Kind::Iam(iam) => {
+                let mut cached = iam.cached.lock().await;
+                if !fresh
+                    && let Some(c) = cached.as_ref()
+                    && Instant::now() < c.refresh_at
+                {
+                    return Ok(Credential::Token(c.token.clone()));
+                }
+                *cached = None;
+                let got = match iam.fetch(http).await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        if e.reason == Reason::Auth {
+                            self.block();
+                        }
+                        return Err(e);
+                    }
+                };
+                let token = got.token.clone();
+                *cached = Some(got);
+                Ok(Credential::Token(token))
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenBody {
+    token: TokenInfo,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenInfo {
+    #[serde(default)]
+    expires_at: Option<String>,
+    #[serde(default)]
+    issued_at: Option<String>,
+}
+
+impl IamUser {
+    async fn fetch(&self, http: &Http) -> Result<CachedToken, ProviderError> {
+        let what = "IAM POST /v3/auth/tokens";
+        let url = format!(
+            "{}{}/v3/auth/tokens?nocatalog=true",
+            self.base.origin, self.base.prefix
+        );
+        let body = serde_json::json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": self.user,
+                "password": self.password.expose(),
+                "domain": {"name": self.domain},
+            }}},
+            "scope": {"project": {"id": self.project_id}},
+        }})
+        .to_string();
+        let resp = http
+            .send(what, || {
+                http.client()
+                    .post(&url)
+                    .header("content-type", "application/json;charset=utf8")
+                    .body(body.clone())
+                    .build()
+                    .map_err(|e| ProviderError::new(Reason::Client, format!("{what}: {e}")))
+            })
+            .await
+            .inspect_err(|e| {
+                tracing::warn!(call = what, user = %self.user, domain = %self.domain, reason = e.reason(), error = %e, "IAM token request failed.");
+            })?;
+        let token = resp
+            .headers
+            .get("x-subject-token")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ProviderError::decode(format!("{what}: no X-Subject-Token header")))?
+            .to_string();
+        let info: TokenBody = resp.json(what)?;
+        let parse = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|s| crate::timefmt::rfc3339(s).ok().flatten())
+        };
+        let lifetime = match (parse(&info.token.issued_at), parse(&info.token.expires_at)) {
+            (Some(i), Some(e)) if e > i => {
+                Duration::try_from(e.duration_since(i)).unwrap_or(DEFAULT_TOKEN_LIFETIME)
+            }
+            (None, Some(e)) => Duration::try_from(e.duration_since(jiff::Timestamp::now()))
+                .unwrap_or(Duration::ZERO),
+            _ => DEFAULT_TOKEN_LIFETIME,
+        };
+        // Refresh an hour early (half the lifetime for short-lived tokens).
+        let margin = (lifetime / 2).min(Duration::from_secs(3600));
+        tracing::debug!(
+            call = what,
+            lifetime_s = lifetime.as_secs(),
+            "Obtained an IAM token."
+        );
+        Ok(CachedToken {
+            token: Secret::new(token),
+            refresh_at: Instant::now() + lifetime.saturating_sub(margin),
+        })
+    }
+}

@@ -1,0 +1,195 @@
+//! What the four Huawei Cloud providers share: endpoints from the region, AK/SK signing of
+//! every request (a fresh signature per attempt), IAM user tokens, the one re-sign or token
+//! refresh after a 401 and the back-off after credentials are rejected, and status mapping.
+
+mod auth;
+pub mod endpoint;
+pub mod sign;
+
+use jiff::Timestamp;
+
+use crate::config::{HuaweiCommon, Target};
+use crate::model::{Mapped, TaskState};
+use crate::provider::http::{Http, Response};
+use crate::provider::{ProviderError, Reason};
+use crate::timefmt::TimeError;
+pub use auth::AUTH_BACKOFF;
+use auth::{Auth, Credential};
+use endpoint::{Base, Service, default_endpoint, parse_base};
+
+/// One Huawei service of one target: where to send requests and how to authenticate them.
+#[derive(Debug)]
+pub struct HuaweiClient {
+    http: Http,
+    base: Base,
+    project_id: String,
+    auth: Auth,
+}
+
+impl HuaweiClient {
+    /// Builds the client of `service` for a target (its `endpoint`, else the region's).
+    pub fn new(
+        target: &Target,
+        common: &HuaweiCommon,
+        service: Service,
+        http: Http,
+    ) -> Result<HuaweiClient, String> {
+        let base = match &target.endpoint {
+            Some(e) => parse_base(e)?,
+            None => parse_base(&default_endpoint(service, &common.region))?,
+        };
+        let auth = Auth::new(
+            &common.auth,
+            &common.project_id,
+            &default_endpoint(Service::Iam, &common.region),
+        )?;
+        Ok(HuaweiClient {
+            http,
+            base,
+            project_id: common.project_id.clone(),
+            auth,
+        })
+    }
+
+    /// The project id.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// `GET` of `segments` (each percent-encoded here) with `query`, decoded as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        segments: &[&str],
+        query: &[(String, String)],
+    ) -> Result<T, ProviderError> {
+        let path: String = segments
+            .iter()
+            .map(|s| format!("/{}", sign::quote(s)))
+            .collect();
+        self.get(what, &path, query).await?.json(what)
+    }
+
+    async fn get(
+        &self,
+        what: &str,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<Response, ProviderError> {
+        self.auth.check_blocked()?;
+        let mut fresh = false;
+        loop {
+            let cred = self.auth.credential(&self.http, fresh).await?;
+            let result = self
+                .http
+                .send(what, || self.build(path, query, &cred))
+                .await;
+            match result {
+                Ok(r) => return Ok(r),
+                Err(e) if e.is_unauthorized() && !fresh => {
+                    tracing::info!(call = what, error = %e, "Request was refused (401); retrying once with fresh credentials.");
+                    fresh = true;
+                }
+                Err(e) if e.is_unauthorized() => {
+                    tracing::warn!(call = what, error = %e, backoff_s = AUTH_BACKOFF.as_secs(), "Credentials rejected twice; pausing requests of this target.");
+                    self.auth.block();
+                    return Err(e);
+                }
+                Err(e) => {
+                    tracing::debug!(call = what, reason = e.reason(), error = %e, "Request failed.");
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn build(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        cred: &Credential,
+    ) -> Result<reqwest::Request, ProviderError> {
+        let full_path = format!("{}{}", self.base.prefix, path);
+        let mut headers: Vec<(String, String)> =
+            vec![("X-Project-Id".into(), self.project_id.clone())];
+        let query_string = match cred {
+            Credential::AkSk {
+                access_key,
+                secret_key,
+                security_token,
+            } => {
+                if let Some(t) = security_token {
+                    headers.push(("X-Security-Token".into(), t.expose().to_string()));
+                }
+                let date = sign::sdk_date(Timestamp::now());
+                let signed = sign::sign(
+                    &sign::SignRequest {
+                        method: "GET",
+                        path: &full_path,
+                        query,
+                        headers: &headers,
+                        host: Some(&self.base.host),
+                        body: b"",
+                    },
+                    access_key.expose(),
+                    secret_key.expose(),
+                    &date,
+                );
+                headers.push(("X-Sdk-Date".into(), signed.sdk_date));
+                headers.push(("Authorization".into(), signed.authorization));
+                headers.push(("Host".into(), self.base.host.clone()));
+                signed.query
+            }
+            Credential::Token(t) => {
+                headers.push(("X-Auth-Token".into(), t.expose().to_string()));
+                sign::canonical_query(query)
+            }
+        };
+        let url = if query_string.is_empty() {
+            format!("{}{full_path}", self.base.origin)
+        } else {
+            format!("{}{full_path}?{query_string}", self.base.origin)
+        };
+        let mut rb = self.http.client().get(url);
+        for (k, v) in headers {
+            rb = rb.header(k, v);
+        }
+        rb.build()
+            .map_err(|e| ProviderError::new(Reason::Client, format!("cannot build request: {e}")))
+    }
+}
+
+/// Maps a raw status through a table, case-insensitively and ignoring surrounding space.
+pub fn map_status(raw: &str, table: &[(&str, TaskState)]) -> Mapped {
+    let s = raw.trim();
+    table
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(s))
+        .map(|(_, st)| Mapped::known(*st))
+        .unwrap_or_else(Mapped::unrecognised)
+}
+
+/// A time field: `None` when absent or unset, a decode error naming the field when malformed.
+pub fn time_field(
+    what: &str,
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Result<Option<Timestamp>, TimeError>,
+) -> Result<Option<Timestamp>, ProviderError> {
+    match value {
+        None => Ok(None),
+        Some(v) => parse(v).map_err(|e| ProviderError::decode(format!("{what}: {field}: {e}"))),
+    }
+}
+
+/// `code: message` of an error, or whichever is non-empty; `None` when both are empty.
+pub fn error_text(code: Option<&str>, message: Option<&str>) -> Option<String> {
+    let code = code.map(str::trim).filter(|s| !s.is_empty());
+    let message = message.map(str::trim).filter(|s| !s.is_empty());
+    match (code, message) {
+        (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+        (Some(c), None) => Some(c.to_string()),
+        (None, Some(m)) => Some(m.to_string()),
+        (None, None) => None,
+    }
+}

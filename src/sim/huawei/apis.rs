@@ -1,0 +1,357 @@
+//! The four task APIs as their docs describe them: paths, query parameters, paging,
+//! response fields and error bodies.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{HuaweiState, gateway_error};
+use crate::sim::{SimRequest, SimResponse};
+
+pub(super) fn answer(
+    st: &HuaweiState,
+    service: &str,
+    req: &SimRequest,
+    segs: &[String],
+) -> SimResponse {
+    if req.method != "GET" {
+        return gateway_error(405, "APIGW.0202", "Method not allowed.");
+    }
+    let q = req.query_map();
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match (service, s.as_slice()) {
+        ("huawei_vbs", ["v2", _, "backuppolicy"]) => vbs_policies(st),
+        ("huawei_vbs", ["v2", _, "backuppolicy", id, "backuptasks"]) => vbs_tasks(st, id, &q),
+        ("huawei_cbr", ["v3", _, "operation-logs"]) => cbr_logs(st, &q),
+        ("huawei_cce", ["api", "v3", "projects", _, "clusters"]) => cce_clusters(st),
+        (
+            "huawei_cce",
+            [
+                "api",
+                "v3.1",
+                "projects",
+                _,
+                "clusters",
+                id,
+                "operation",
+                "snapshot",
+                "tasks",
+            ],
+        ) => cce_tasks(st, id),
+        ("huawei_dms", ["v2", _, "instances"]) => dms_instances(st, &q),
+        ("huawei_dms", ["v2", _, "instances", id, "tasks"]) => dms_tasks(st, id, &q),
+        _ => gateway_error(
+            404,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment.",
+        ),
+    }
+}
+
+fn int(q: &BTreeMap<String, String>, key: &str, default: u64) -> Result<u64, String> {
+    match q.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| format!("invalid {key}: {v:?}")),
+    }
+}
+
+fn ts(s: &str) -> Option<jiff::Timestamp> {
+    s.parse::<jiff::Timestamp>().ok()
+}
+
+fn vbs_error(status: u16, code: &str, msg: &str) -> SimResponse {
+    SimResponse::json(status, &json!({"error": {"message": msg, "code": code}}))
+}
+
+fn vbs_policies(st: &HuaweiState) -> SimResponse {
+    let list: Vec<Value> = st
+        .vbs_policies
+        .iter()
+        .map(|p| {
+            json!({
+                "backup_policy_id": p.id,
+                "backup_policy_name": p.name,
+                "scheduled_policy": {"start_time": "12:00", "frequency": 1, "rentention_num": 10,
+                    "remain_first_backup_of_curMonth": "Y", "status": "ON"},
+                "policy_resource_count": st.vbs_tasks.get(&p.id).map_or(0, Vec::len),
+            })
+        })
+        .collect();
+    SimResponse::json(200, &json!({"backup_policies": list}))
+}
+
+fn vbs_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimResponse {
+    if !st.vbs_policies.iter().any(|p| p.id == id) {
+        return vbs_error(404, "VBS.0026", "The backup policy does not exist.");
+    }
+    let (limit, offset) = match (int(q, "limit", 20), int(q, "offset", 0)) {
+        (Ok(l), Ok(o)) => (l, o),
+        (Err(e), _) | (_, Err(e)) => return vbs_error(400, "VBS.0001", &e),
+    };
+    if let Some(k) = q.get("sort_key")
+        && k != "created_at"
+    {
+        return vbs_error(400, "VBS.0001", "sort_key must be created_at");
+    }
+    let mut tasks: Vec<_> = st
+        .vbs_tasks
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter(|t| q.get("status").is_none_or(|s| *s == t.status))
+        .filter(|t| q.get("job_id").is_none_or(|j| *j == t.job_id))
+        .collect();
+    tasks.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    if q.get("sort_dir").is_none_or(|d| d == "desc") {
+        tasks.reverse();
+    }
+    let count = tasks.len();
+    let page: Vec<Value> = tasks
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|t| {
+            let mut v = json!({
+                "status": t.status, "job_id": t.job_id, "created_at": t.created_at,
+                "backup_name": t.backup_name, "resource_id": t.resource_id,
+                "resource_type": t.resource_type,
+            });
+            if let Some(f) = &t.finished_at {
+                v["finished_at"] = json!(f);
+            }
+            if let Some((code, msg)) = &t.error {
+                v["code"] = json!(code);
+                v["message"] = json!(msg);
+            }
+            v
+        })
+        .collect();
+    SimResponse::json(200, &json!({"tasks": page, "count": count}))
+}
+
+fn cbr_error(status: u16, code: &str, msg: &str) -> SimResponse {
+    SimResponse::json(status, &json!({"error_code": code, "error_msg": msg}))
+}
+
+fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>) -> SimResponse {
+    let (limit, offset) = match (int(q, "limit", 1000), int(q, "offset", 0)) {
+        (Ok(l), Ok(o)) => (l, o),
+        (Err(e), _) | (_, Err(e)) => return cbr_error(400, "BackupService.0001", &e),
+    };
+    if !(1..=1000).contains(&limit) {
+        return cbr_error(400, "BackupService.0001", "limit must be 1-1000");
+    }
+    let window = |k: &str| -> Result<Option<jiff::Timestamp>, SimResponse> {
+        match q.get(k) {
+            None => Ok(None),
+            Some(v) => ts(v).map(Some).ok_or_else(|| {
+                cbr_error(400, "BackupService.0001", &format!("invalid {k}: {v:?}"))
+            }),
+        }
+    };
+    let (start, end) = match (window("start_time"), window("end_time")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let mut logs: Vec<_> = st
+        .cbr_logs
+        .iter()
+        .filter(|l| q.get("status").is_none_or(|s| *s == l.status))
+        .filter(|l| {
+            q.get("operation_type")
+                .is_none_or(|s| *s == l.operation_type)
+        })
+        .filter(|l| q.get("resource_id").is_none_or(|s| *s == l.resource_id))
+        .filter(|l| q.get("resource_name").is_none_or(|s| *s == l.resource_name))
+        .filter(|l| q.get("vault_id").is_none_or(|s| *s == l.vault_id))
+        .filter(|l| {
+            let c = ts(&l.created_at);
+            start.is_none_or(|s| c.is_none_or(|c| c >= s))
+                && end.is_none_or(|e| c.is_none_or(|c| c <= e))
+        })
+        .collect();
+    logs.sort_by_key(|l| std::cmp::Reverse(ts(&l.created_at)));
+    let count = logs.len();
+    let page: Vec<Value> = logs
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|l| {
+            let (code, msg) = l.error.clone().unwrap_or_default();
+            let mut common = json!({"request_id": format!("req-{}", l.id)});
+            if let Some(p) = l.progress {
+                common["progress"] = json!(p);
+            }
+            let mut v = json!({
+                "id": l.id, "status": l.status, "operation_type": l.operation_type,
+                "created_at": l.created_at, "started_at": l.started_at, "updated_at": l.updated_at,
+                "provider_id": "0daac4c5-6707-4851-97ba-169e36266b66",
+                "project_id": "sim", "vault_id": l.vault_id, "vault_name": format!("vault-{}", l.vault_id),
+                "error_info": {"code": code, "message": msg},
+                "extra_info": {
+                    "common": common,
+                    "resource": {"id": l.resource_id, "name": l.resource_name, "type": l.resource_type},
+                },
+            });
+            if let Some(e) = &l.ended_at {
+                v["ended_at"] = json!(e);
+            }
+            v
+        })
+        .collect();
+    SimResponse::json(
+        200,
+        &json!({"operation_logs": page, "count": count, "limit": limit, "offset": offset}),
+    )
+}
+
+fn cce_error(status: u16, code: &str, msg: &str) -> SimResponse {
+    SimResponse::json(status, &json!({"errorCode": code, "errorMessage": msg}))
+}
+
+fn cce_clusters(st: &HuaweiState) -> SimResponse {
+    let items: Vec<Value> = st
+        .cce_clusters
+        .iter()
+        .map(|c| {
+            json!({"kind": "Cluster", "apiVersion": "v3",
+                "metadata": {"uid": c.id, "name": c.name},
+                "status": {"phase": c.phase}})
+        })
+        .collect();
+    SimResponse::json(
+        200,
+        &json!({"kind": "Cluster", "apiVersion": "v3", "items": items}),
+    )
+}
+
+fn cce_tasks(st: &HuaweiState, id: &str) -> SimResponse {
+    if !st.cce_clusters.iter().any(|c| c.id == id) {
+        return cce_error(
+            404,
+            "CCE.01404001",
+            "The resource could not be found: cluster not found.",
+        );
+    }
+    let items: Vec<Value> = st
+        .cce_tasks
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let spec_items: Vec<Value> = t
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, (kind, status, msg))| {
+                    json!({"id": format!("{}-{i}", t.uid), "type": kind, "status": status,
+                        "creationTimestamp": t.created, "updateTimestamp": t.updated, "message": msg})
+                })
+                .collect();
+            let mut status = json!({"phase": t.phase});
+            if let Some(p) = &t.progress {
+                status["progress"] = json!(p);
+            }
+            if let Some(c) = &t.completion {
+                status["completionTime"] = json!(c);
+            }
+            json!({"kind": "SnapshotTask", "apiVersion": "v3.1",
+                "metadata": {"uid": t.uid, "creationTimestamp": t.created, "updateTimestamp": t.updated},
+                "spec": {"items": spec_items},
+                "status": status})
+        })
+        .collect();
+    let latest = st
+        .cce_tasks
+        .get(id)
+        .and_then(|l| l.iter().filter_map(|t| t.completion.clone()).max());
+    SimResponse::json(
+        200,
+        &json!({"kind": "List", "apiVersion": "v3.1", "metadata": {}, "items": items,
+            "status": {"latestBackupTime": latest.unwrap_or_default()}}),
+    )
+}
+
+fn dms_error(status: u16, code: &str, msg: &str) -> SimResponse {
+    SimResponse::json(status, &json!({"error_code": code, "error_msg": msg}))
+}
+
+fn dms_instances(st: &HuaweiState, q: &BTreeMap<String, String>) -> SimResponse {
+    let Some(engine) = q.get("engine") else {
+        return dms_error(400, "DMS.00400002", "The engine parameter is required.");
+    };
+    let (limit, offset) = match (int(q, "limit", 10), int(q, "offset", 0)) {
+        (Ok(l), Ok(o)) if (1..=50).contains(&l) => (l, o),
+        _ => return dms_error(400, "DMS.00400002", "limit must be 1-50."),
+    };
+    let list: Vec<_> = st
+        .dms_instances
+        .iter()
+        .filter(|i| i.engine == *engine || (engine == "reliability" && i.engine == "rocketmq"))
+        .collect();
+    let total = list.len();
+    let page: Vec<Value> = list
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|i| json!({"instance_id": i.id, "name": i.name, "engine": i.engine, "status": "RUNNING"}))
+        .collect();
+    SimResponse::json(200, &json!({"instances": page, "instance_num": total}))
+}
+
+fn compact(s: &str) -> Option<jiff::Timestamp> {
+    let p = jiff::fmt::strtime::parse("%Y%m%d%H%M%S", s).ok()?;
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(p.to_datetime().ok()?)
+        .ok()
+}
+
+fn dms_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimResponse {
+    if !st.dms_instances.iter().any(|i| i.id == id) {
+        return dms_error(404, "DMS.00404022", "The instance does not exist.");
+    }
+    let (start, limit) = match (int(q, "start", 0), int(q, "limit", 10)) {
+        (Ok(s), Ok(l)) => (s, l),
+        _ => return dms_error(400, "DMS.00400002", "Invalid start or limit."),
+    };
+    let mut bounds = [None, None];
+    for (i, k) in ["begin_time", "end_time"].iter().enumerate() {
+        if let Some(v) = q.get(*k) {
+            match compact(v) {
+                Some(t) => bounds[i] = Some(t),
+                None => {
+                    return dms_error(400, "DMS.00400002", &format!("{k} must be YYYYMMDDHHmmss"));
+                }
+            }
+        }
+    }
+    let mut tasks: Vec<_> = st
+        .dms_tasks
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter(|t| {
+            let c = ts(&t.created_at);
+            bounds[0].is_none_or(|b| c.is_none_or(|c| c >= b))
+                && bounds[1].is_none_or(|b| c.is_none_or(|c| c <= b))
+        })
+        .collect();
+    tasks.sort_by_key(|t| std::cmp::Reverse(ts(&t.created_at)));
+    let total = tasks.len();
+    let page: Vec<Value> = tasks
+        .into_iter()
+        .skip(usize::try_from(start).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|t| {
+            json!({"id": t.id, "name": t.name, "user_name": "paas_dms",
+                "user_id": "3df5f1a2b3c44d5e8f9a0b1c2d3e4f5a", "params": "{}",
+                "status": t.status, "created_at": t.created_at, "updated_at": t.updated_at})
+        })
+        .collect();
+    SimResponse::json(
+        200,
+        &json!({"task_count": total.to_string(), "tasks": page}),
+    )
+}

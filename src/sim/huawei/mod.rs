@@ -1,0 +1,573 @@
+//! Huawei Cloud: IAM tokens, AK/SK signature checks, and the VBS, CBR, CCE and DMS task
+//! APIs (seeds 001–004, PROVIDERS.md §2–§6), written from the docs.
+//!
+//! Seed it through [`crate::sim::lock`]`(&sim.huawei)`: register credentials
+//! ([`HuaweiState::add_aksk`], [`HuaweiState::add_user`]), then tasks per service with the
+//! plain structs below (times are strings in each API's own format).
+
+mod apis;
+pub mod verify;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Sim, SimRequest, SimResponse, lock};
+
+/// A registered access key.
+#[derive(Debug, Clone)]
+pub struct AkSk {
+    /// Secret key.
+    pub secret: String,
+    /// Security token that must accompany temporary credentials.
+    pub security_token: Option<String>,
+}
+
+/// A registered IAM user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamUser {
+    /// Account (domain) name.
+    pub domain: String,
+    /// User name.
+    pub user: String,
+    /// Password.
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+struct IssuedToken {
+    project_id: String,
+    expires: Instant,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Failures {
+    count: u32,
+    locked_until: Option<Instant>,
+}
+
+/// A VBS backup policy (discovery).
+#[derive(Debug, Clone, Default)]
+pub struct VbsPolicy {
+    /// `backup_policy_id`.
+    pub id: String,
+    /// `backup_policy_name`.
+    pub name: String,
+}
+
+/// A VBS backup job. Times are naive UTC `2016-12-02T09:06:46.706`.
+#[derive(Debug, Clone, Default)]
+pub struct VbsTask {
+    /// `job_id`.
+    pub job_id: String,
+    /// `WAITING`, `RUNNING`, `EXECUTE_SUCCESS`, `EXECUTE_FAIL`, `EXECUTE_TIMEOUT`, `SKIP`.
+    pub status: String,
+    /// `created_at`.
+    pub created_at: String,
+    /// `finished_at` (absent while running).
+    pub finished_at: Option<String>,
+    /// `backup_name`.
+    pub backup_name: String,
+    /// `resource_id` (the volume).
+    pub resource_id: String,
+    /// `resource_type`, e.g. `volume`.
+    pub resource_type: String,
+    /// `code` and `message` of a failure.
+    pub error: Option<(String, String)>,
+}
+
+/// A CBR operation log. Times are RFC3339, e.g. `2019-05-23T14:35:23.584+00:00`.
+#[derive(Debug, Clone, Default)]
+pub struct CbrLog {
+    /// `id`.
+    pub id: String,
+    /// `success`, `skipped`, `failed`, `running`, `timeout`, `waiting`.
+    pub status: String,
+    /// `backup`, `restore`, `delete`, …
+    pub operation_type: String,
+    /// `created_at`.
+    pub created_at: String,
+    /// `started_at`.
+    pub started_at: String,
+    /// `updated_at`.
+    pub updated_at: String,
+    /// `ended_at`.
+    pub ended_at: Option<String>,
+    /// `extra_info.common.progress` (0–100).
+    pub progress: Option<u32>,
+    /// `extra_info.resource.id`.
+    pub resource_id: String,
+    /// `extra_info.resource.name`.
+    pub resource_name: String,
+    /// `extra_info.resource.type`, e.g. `OS::Nova::Server`.
+    pub resource_type: String,
+    /// `vault_id`.
+    pub vault_id: String,
+    /// `error_info.code` / `error_info.message` (empty strings on success).
+    pub error: Option<(String, String)>,
+}
+
+/// A CCE cluster (discovery).
+#[derive(Debug, Clone, Default)]
+pub struct CceCluster {
+    /// `metadata.uid`.
+    pub id: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `status.phase`, e.g. `Available`.
+    pub phase: String,
+}
+
+/// A CCE snapshot task. Times are Go `time.String()`: `2023-11-25 17:03:46.739012 +0800 CST`.
+#[derive(Debug, Clone, Default)]
+pub struct CceTask {
+    /// `metadata.uid`.
+    pub uid: String,
+    /// `status.phase`.
+    pub phase: String,
+    /// `status.progress` (a string).
+    pub progress: Option<String>,
+    /// `metadata.creationTimestamp`.
+    pub created: String,
+    /// `metadata.updateTimestamp`.
+    pub updated: String,
+    /// `status.completionTime`.
+    pub completion: Option<String>,
+    /// `spec.items[]`: (type, status, message).
+    pub items: Vec<(String, String, String)>,
+}
+
+/// A DMS instance (discovery).
+#[derive(Debug, Clone, Default)]
+pub struct DmsInstance {
+    /// `instance_id`.
+    pub id: String,
+    /// `name`.
+    pub name: String,
+    /// `kafka`, `rabbitmq` or `rocketmq`.
+    pub engine: String,
+}
+
+/// A DMS background task. Times are `2020-05-15T03:19:51.046Z`.
+#[derive(Debug, Clone, Default)]
+pub struct DmsTask {
+    /// `id` (32 hex).
+    pub id: String,
+    /// `name`, e.g. `bindInstancePublicIp`.
+    pub name: String,
+    /// `CREATED`, `EXECUTING`, `SUCCESS`, `FAILED`, `DELETED`, `CANCELLED`.
+    pub status: String,
+    /// `created_at` ("start time").
+    pub created_at: String,
+    /// `updated_at` ("end time").
+    pub updated_at: String,
+}
+
+/// All Huawei state.
+#[derive(Debug)]
+pub struct HuaweiState {
+    aksk: HashMap<String, AkSk>,
+    users: Vec<IamUser>,
+    tokens: HashMap<String, IssuedToken>,
+    failures: HashMap<String, Failures>,
+    tokens_issued: u64,
+    /// Lifetime of issued IAM tokens (24 h).
+    pub token_ttl: Duration,
+    /// Largest accepted `X-Sdk-Date` skew (15 min).
+    pub max_skew: Duration,
+    /// Failed signatures in a row that lock an AK (5).
+    pub lockout_after: u32,
+    /// How long a locked AK stays locked (5 min).
+    pub lockout: Duration,
+    /// VBS policies.
+    pub vbs_policies: Vec<VbsPolicy>,
+    /// VBS jobs per policy id.
+    pub vbs_tasks: BTreeMap<String, Vec<VbsTask>>,
+    /// CBR operation logs of the project.
+    pub cbr_logs: Vec<CbrLog>,
+    /// CCE clusters.
+    pub cce_clusters: Vec<CceCluster>,
+    /// CCE tasks per cluster id.
+    pub cce_tasks: BTreeMap<String, Vec<CceTask>>,
+    /// DMS instances.
+    pub dms_instances: Vec<DmsInstance>,
+    /// DMS tasks per instance id.
+    pub dms_tasks: BTreeMap<String, Vec<DmsTask>>,
+}
+
+impl Default for HuaweiState {
+    fn default() -> Self {
+        HuaweiState {
+            aksk: HashMap::new(),
+            users: Vec::new(),
+            tokens: HashMap::new(),
+            failures: HashMap::new(),
+            tokens_issued: 0,
+            token_ttl: Duration::from_secs(24 * 3600),
+            max_skew: Duration::from_secs(15 * 60),
+            lockout_after: 5,
+            lockout: Duration::from_secs(5 * 60),
+            vbs_policies: Vec::new(),
+            vbs_tasks: BTreeMap::new(),
+            cbr_logs: Vec::new(),
+            cce_clusters: Vec::new(),
+            cce_tasks: BTreeMap::new(),
+            dms_instances: Vec::new(),
+            dms_tasks: BTreeMap::new(),
+        }
+    }
+}
+
+impl HuaweiState {
+    /// Registers a permanent AK/SK.
+    pub fn add_aksk(&mut self, ak: &str, sk: &str) {
+        self.aksk.insert(
+            ak.to_string(),
+            AkSk {
+                secret: sk.to_string(),
+                security_token: None,
+            },
+        );
+    }
+
+    /// Registers temporary credentials: requests must carry and sign `X-Security-Token`.
+    pub fn add_temporary_aksk(&mut self, ak: &str, sk: &str, security_token: &str) {
+        self.aksk.insert(
+            ak.to_string(),
+            AkSk {
+                secret: sk.to_string(),
+                security_token: Some(security_token.to_string()),
+            },
+        );
+    }
+
+    /// Registers an IAM user that can obtain tokens.
+    pub fn add_user(&mut self, domain: &str, user: &str, password: &str) {
+        self.users.push(IamUser {
+            domain: domain.to_string(),
+            user: user.to_string(),
+            password: password.to_string(),
+        });
+    }
+
+    /// Invalidates every issued token (as a password change does).
+    pub fn expire_tokens(&mut self) {
+        self.tokens.clear();
+    }
+
+    /// How many tokens `POST /v3/auth/tokens` has issued.
+    pub fn tokens_issued(&self) -> u64 {
+        self.tokens_issued
+    }
+
+    /// Whether an AK is locked out now.
+    pub fn is_locked(&self, ak: &str) -> bool {
+        self.failures
+            .get(ak)
+            .and_then(|f| f.locked_until)
+            .is_some_and(|t| Instant::now() < t)
+    }
+
+    /// Adds a VBS job to a policy (registering the policy for discovery if new).
+    pub fn add_vbs_task(&mut self, policy_id: &str, task: VbsTask) {
+        if !self.vbs_policies.iter().any(|p| p.id == policy_id) {
+            self.vbs_policies.push(VbsPolicy {
+                id: policy_id.to_string(),
+                name: format!("policy-{policy_id}"),
+            });
+        }
+        self.vbs_tasks
+            .entry(policy_id.to_string())
+            .or_default()
+            .push(task);
+    }
+
+    /// Adds (or replaces, by id) a CBR operation log.
+    pub fn add_cbr_log(&mut self, log: CbrLog) {
+        self.cbr_logs.retain(|l| l.id != log.id);
+        self.cbr_logs.push(log);
+    }
+
+    /// Adds a CCE cluster for discovery.
+    pub fn add_cce_cluster(&mut self, id: &str, name: &str) {
+        if !self.cce_clusters.iter().any(|c| c.id == id) {
+            self.cce_clusters.push(CceCluster {
+                id: id.to_string(),
+                name: name.to_string(),
+                phase: "Available".to_string(),
+            });
+        }
+    }
+
+    /// Adds a CCE task to a cluster (registering the cluster if new).
+    pub fn add_cce_task(&mut self, cluster_id: &str, task: CceTask) {
+        self.add_cce_cluster(cluster_id, cluster_id);
+        let list = self.cce_tasks.entry(cluster_id.to_string()).or_default();
+        list.retain(|t| t.uid != task.uid);
+        list.push(task);
+    }
+
+    /// Adds a DMS instance for discovery.
+    pub fn add_dms_instance(&mut self, id: &str, name: &str, engine: &str) {
+        if !self.dms_instances.iter().any(|i| i.id == id) {
+            self.dms_instances.push(DmsInstance {
+                id: id.to_string(),
+                name: name.to_string(),
+                engine: engine.to_string(),
+            });
+        }
+    }
+
+    /// Adds a DMS task to an instance (registering it as a Kafka instance if new).
+    pub fn add_dms_task(&mut self, instance_id: &str, task: DmsTask) {
+        self.add_dms_instance(instance_id, instance_id, "kafka");
+        let list = self.dms_tasks.entry(instance_id.to_string()).or_default();
+        list.retain(|t| t.id != task.id);
+        list.push(task);
+    }
+}
+
+/// Which Huawei service owns this path, if any.
+pub fn service_of(req: &SimRequest) -> Option<&'static str> {
+    let p = req.path.as_str();
+    if p.starts_with("/v3/auth/tokens") {
+        Some("huawei_iam")
+    } else if p.starts_with("/api/v3/projects/") || p.starts_with("/api/v3.1/projects/") {
+        Some("huawei_cce")
+    } else if p.starts_with("/v3/") && p.contains("/operation-logs") {
+        Some("huawei_cbr")
+    } else if p.starts_with("/v2/") && p.contains("/backuppolicy") {
+        Some("huawei_vbs")
+    } else if p.starts_with("/v2/") && p.contains("/instances") {
+        Some("huawei_dms")
+    } else {
+        None
+    }
+}
+
+/// The API gateway's error body.
+pub(crate) fn gateway_error(status: u16, code: &str, msg: &str) -> SimResponse {
+    SimResponse::json(
+        status,
+        &serde_json::json!({"error_msg": msg, "error_code": code, "request_id": request_id()}),
+    )
+}
+
+fn request_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// Answers a Huawei request, or `None` when the path is not Huawei's.
+pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
+    let service = service_of(req)?;
+    if service == "huawei_iam" {
+        return Some(issue_token(sim, req));
+    }
+    let mut st = lock(&sim.huawei);
+    let segs = req.segments();
+    let project = match service {
+        "huawei_cce" => segs.get(3),
+        _ => segs.get(1),
+    }
+    .cloned()
+    .unwrap_or_default();
+    if let Err(resp) = authenticate(&mut st, req, &project) {
+        return Some(resp);
+    }
+    Some(apis::answer(&st, service, req, &segs))
+}
+
+fn authenticate(st: &mut HuaweiState, req: &SimRequest, project: &str) -> Result<(), SimResponse> {
+    if let Some(token) = req.header("x-auth-token") {
+        let ok = st.tokens.get(token).cloned();
+        return match ok {
+            Some(t) if Instant::now() < t.expires => {
+                if t.project_id == project {
+                    Ok(())
+                } else {
+                    Err(gateway_error(
+                        403,
+                        "APIGW.0302",
+                        "The token is not scoped to this project.",
+                    ))
+                }
+            }
+            Some(_) => Err(gateway_error(
+                401,
+                "APIGW.0307",
+                "The token must be updated.",
+            )),
+            None => Err(gateway_error(
+                401,
+                "APIGW.0307",
+                "The token is invalid or expired.",
+            )),
+        };
+    }
+    let Some(auth) = req.header("authorization") else {
+        return Err(gateway_error(
+            401,
+            "APIGW.0101",
+            "Incorrect IAM authentication information: Authorization header not found",
+        ));
+    };
+    let Some(parsed) = verify::parse_authorization(auth) else {
+        return Err(gateway_error(
+            401,
+            "APIGW.0301",
+            "Incorrect IAM authentication information: unsupported Authorization header",
+        ));
+    };
+    if st
+        .failures
+        .get(&parsed.access)
+        .and_then(|f| f.locked_until)
+        .is_some_and(|t| Instant::now() < t)
+    {
+        return Err(gateway_error(
+            401,
+            "APIGW.0301",
+            "Incorrect IAM authentication information: the AK/SK is locked because of too many failed attempts",
+        ));
+    }
+    match check_signature(st, req, &parsed, project) {
+        Ok(()) => {
+            st.failures.remove(&parsed.access);
+            Ok(())
+        }
+        Err(msg) => {
+            let after = st.lockout_after;
+            let lockout = st.lockout;
+            let f = st.failures.entry(parsed.access.clone()).or_default();
+            f.count += 1;
+            if f.count >= after {
+                f.locked_until = Some(Instant::now() + lockout);
+                f.count = 0;
+            }
+            Err(gateway_error(
+                401,
+                "APIGW.0301",
+                &format!("Incorrect IAM authentication information: {msg}"),
+            ))
+        }
+    }
+}
+
+fn check_signature(
+    st: &HuaweiState,
+    req: &SimRequest,
+    a: &verify::AuthHeader,
+    project: &str,
+) -> Result<(), String> {
+    let cred = st
+        .aksk
+        .get(&a.access)
+        .ok_or_else(|| "access key not found".to_string())?;
+    let date = req
+        .header("x-sdk-date")
+        .ok_or_else(|| "X-Sdk-Date missing".to_string())?;
+    let when = jiff::fmt::strtime::parse("%Y%m%dT%H%M%SZ", date)
+        .ok()
+        .and_then(|p| p.to_datetime().ok())
+        .and_then(|d| jiff::tz::TimeZone::UTC.to_timestamp(d).ok())
+        .ok_or_else(|| "X-Sdk-Date malformed".to_string())?;
+    let skew = (jiff::Timestamp::now().as_second() - when.as_second()).unsigned_abs();
+    if skew > st.max_skew.as_secs() {
+        return Err("request date is more than 15 minutes from the server time".into());
+    }
+    if !a.signed_headers.iter().any(|h| h == "x-sdk-date") {
+        return Err("x-sdk-date is not signed".into());
+    }
+    if let Some(tok) = &cred.security_token {
+        let sent = req.header("x-security-token");
+        if sent != Some(tok.as_str()) || !a.signed_headers.iter().any(|h| h == "x-security-token") {
+            return Err("security token missing or invalid".into());
+        }
+    }
+    if let Some(p) = req.header("x-project-id")
+        && p != project
+    {
+        return Err("X-Project-Id does not match the project in the path".into());
+    }
+    let canonical = verify::canonical_request(
+        &req.method,
+        &req.path,
+        &req.query,
+        &req.headers,
+        &a.signed_headers,
+        &req.body,
+    );
+    let want = verify::expected_signature(&cred.secret, date, &canonical);
+    if verify::same(&want, &a.signature) {
+        Ok(())
+    } else {
+        Err("verify aksk signature fail".into())
+    }
+}
+
+fn issue_token(sim: &Sim, req: &SimRequest) -> SimResponse {
+    if req.method != "POST" {
+        return gateway_error(405, "IAM.0001", "Method not allowed.");
+    }
+    let body: serde_json::Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(_) => return gateway_error(400, "IAM.0002", "The request body is invalid."),
+    };
+    let user = &body["auth"]["identity"]["password"]["user"];
+    let name = user["name"].as_str().unwrap_or_default();
+    let password = user["password"].as_str().unwrap_or_default();
+    let domain = user["domain"]["name"].as_str().unwrap_or_default();
+    let scope = &body["auth"]["scope"]["project"];
+    let project = scope["id"]
+        .as_str()
+        .or(scope["name"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let mut st = lock(&sim.huawei);
+    let known = st
+        .users
+        .iter()
+        .any(|u| u.user == name && u.domain == domain && u.password == password);
+    if !known {
+        return SimResponse::json(
+            401,
+            &serde_json::json!({"error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}}),
+        );
+    }
+    if project.is_empty() {
+        return gateway_error(400, "IAM.0003", "A project scope is required.");
+    }
+    let token = format!("MIIsim{:032x}", rand::random::<u128>());
+    let ttl = st.token_ttl;
+    st.tokens.insert(
+        token.clone(),
+        IssuedToken {
+            project_id: project.clone(),
+            expires: Instant::now() + ttl,
+        },
+    );
+    st.tokens_issued += 1;
+    let now = jiff::Timestamp::now();
+    let exp = now
+        .checked_add(jiff::SignedDuration::from_secs(
+            i64::try_from(ttl.as_secs()).unwrap_or(86_400),
+        ))
+        .unwrap_or(now);
+    let fmt = |t: jiff::Timestamp| {
+        t.to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
+            .to_string()
+    };
+    SimResponse::json(
+        201,
+        &serde_json::json!({"token": {
+            "expires_at": fmt(exp),
+            "issued_at": fmt(now),
+            "methods": ["password"],
+            "project": {"id": project, "name": project},
+            "user": {"name": name, "domain": {"name": domain}},
+        }}),
+    )
+    .with_header("x-subject-token", &token)
+}
