@@ -30,6 +30,28 @@ pub struct Options {
     pub enable_lifecycle: bool,
     /// The config file, re-read on reload; `None` for a config that cannot be reloaded (demo).
     pub config_file: Option<PathBuf>,
+    /// TLS, basic auth and headers of the HTTP server (default: plain HTTP, no auth).
+    pub web: crate::web::Web,
+    /// `--web.config.file`, re-read on reload into `web`; `None` without the flag.
+    pub web_config_file: Option<PathBuf>,
+}
+
+/// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays.
+fn reload_web(opts: &Options) -> Result<(), String> {
+    let Some(path) = &opts.web_config_file else {
+        return Ok(());
+    };
+    match crate::config::web::WebConfig::load(path) {
+        Ok(cfg) => {
+            opts.web.replace(&cfg);
+            tracing::info!(web_config = %path.display(), tls = cfg.tls.is_some(), basic_auth = !cfg.users.is_empty(), "Web configuration reloaded.");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(web_config = %path.display(), error = %e, "Web configuration reload failed; the old one stays in force.");
+            Err(e.to_string())
+        }
+    }
 }
 
 struct Running {
@@ -257,8 +279,19 @@ pub async fn run(
         opts.enable_lifecycle.then(|| reload_tx.clone()),
     );
     let server_stop = CancellationToken::new();
-    let server = tokio::spawn(crate::server::serve(listener, st, server_stop.clone()));
-    tracing::info!(address = %addr, metrics = %opts.telemetry_path, "Listening.");
+    let server = tokio::spawn(crate::server::serve_with(
+        listener,
+        st,
+        opts.web.clone(),
+        server_stop.clone(),
+    ));
+    tracing::info!(
+        address = %addr,
+        metrics = %opts.telemetry_path,
+        tls = opts.web.tls().is_some(),
+        basic_auth = opts.web.requires_auth(),
+        "Listening."
+    );
     on_listen(addr);
     let mut signals = crate::shutdown::Signals::new()?;
     loop {
@@ -272,6 +305,7 @@ pub async fn run(
                     } else {
                         tracing::warn!("SIGHUP ignored: no config file to reload.");
                     }
+                    let _ = reload_web(&opts);
                 }
             },
             _ = app.hub().published(), if app.config.state_file.is_some() => {
@@ -282,6 +316,8 @@ pub async fn run(
                     Some(p) => app.reload(p),
                     None => Err("no config file to reload".to_string()),
                 };
+                let web = reload_web(&opts);
+                let result = result.and(web);
                 let _ = reply.send(result);
             }
         }

@@ -267,9 +267,12 @@ pub async fn start_sim() -> anyhow::Result<(FakeCloud, World)> {
 }
 
 /// Runs the demo until SIGTERM/SIGINT (or `stop`).
+/// `web` and `web_config_file` are `--web.config.file` (TLS and basic auth), as in normal runs.
 pub async fn run(
     listen: SocketAddr,
     telemetry_path: &str,
+    web: crate::web::Web,
+    web_config_file: Option<PathBuf>,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     let (cloud, mut world) = start_sim().await?;
@@ -292,11 +295,14 @@ pub async fn run(
             }
         })
     };
+    let scheme = if web.tls().is_some() { "https" } else { "http" };
     let opts = Options {
         listen,
         telemetry_path: telemetry_path.to_string(),
         enable_lifecycle: false,
         config_file: None,
+        web,
+        web_config_file,
     };
     let path = telemetry_path.to_string();
     let result = app::run(config, opts, stop, move |addr| {
@@ -306,8 +312,8 @@ pub async fn run(
             addr
         };
         tracing::info!(
-            status_page = %format!("http://{shown}/"),
-            metrics = %format!("http://{shown}{path}"),
+            status_page = %format!("{scheme}://{shown}/"),
+            metrics = %format!("{scheme}://{shown}{path}"),
             "Demo running: open the status page, or curl the metrics."
         );
     })

@@ -9,6 +9,7 @@
 //! - [`timefmt`]: every time format the APIs use.
 //! - [`provider`]: one module per cloud API, plus the shared HTTP client and pager.
 //! - [`sim`]: the simulator of every API, used by `--demo` and the tests.
+//! - [`web`]: TLS, basic auth and extra headers of the HTTP server (`--web.config.file`).
 
 pub mod accounting;
 pub mod app;
@@ -25,3 +26,4 @@ pub mod shutdown;
 pub mod sim;
 pub mod state;
 pub mod timefmt;
+pub mod web;

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use cloud_task_exporter::app::{self, Options};
 use cloud_task_exporter::config::Config;
+use cloud_task_exporter::config::web::WebConfig;
 use cloud_task_exporter::logging;
+use cloud_task_exporter::web::Web;
 
 /// Prometheus exporter for the task lists of cloud backup and background-task services.
 #[derive(Debug, Parser)]
@@ -33,6 +35,9 @@ struct Args {
         default_value = "/metrics"
     )]
     telemetry_path: String,
+    /// Path to a web config file (exporter-toolkit format) enabling TLS and basic auth.
+    #[arg(long = "web.config.file", value_name = "PATH")]
+    web_config_file: Option<PathBuf>,
     /// Enable `POST /-/reload`.
     #[arg(long = "web.enable-lifecycle")]
     enable_lifecycle: bool,
@@ -62,19 +67,33 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     if args.check_config {
-        return match Config::load(&args.config_file) {
+        let mut ok = match Config::load(&args.config_file) {
             Ok(cfg) => {
                 println!(
                     "OK: {} ({} targets)",
                     args.config_file.display(),
                     cfg.targets.len()
                 );
-                ExitCode::SUCCESS
+                true
             }
             Err(e) => {
                 eprintln!("{e}");
-                ExitCode::FAILURE
+                false
             }
+        };
+        if let Some(path) = &args.web_config_file {
+            match WebConfig::load(path) {
+                Ok(_) => println!("OK: {}", path.display()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    ok = false;
+                }
+            }
+        }
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
         };
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -103,8 +122,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)
         .map_err(anyhow::Error::msg)?;
     let stop = tokio_util::sync::CancellationToken::new();
+    let web = match &args.web_config_file {
+        Some(path) => Web::new(&WebConfig::load(path).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => Web::default(),
+    };
     if args.demo {
-        return cloud_task_exporter::demo::run(listen, &args.telemetry_path, stop).await;
+        return cloud_task_exporter::demo::run(
+            listen,
+            &args.telemetry_path,
+            web,
+            args.web_config_file,
+            stop,
+        )
+        .await;
     }
     let config = Config::load(&args.config_file).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = Options {
@@ -112,6 +142,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         telemetry_path: args.telemetry_path,
         enable_lifecycle: args.enable_lifecycle,
         config_file: Some(args.config_file),
+        web,
+        web_config_file: args.web_config_file,
     };
     app::run(config, opts, stop, |_| {}).await
 }

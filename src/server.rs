@@ -277,11 +277,25 @@ body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4p
     )
 }
 
-/// Serves until `stop` fires. Returns the bound address through `bound` once listening.
+/// Serves plain HTTP without auth until `stop` fires.
 pub async fn serve(listener: TcpListener, st: AppState, stop: CancellationToken) {
+    serve_with(listener, st, crate::web::Web::default(), stop).await
+}
+
+/// How long a client may take to complete the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves until `stop` fires, with the TLS, basic auth and headers of `web`
+/// (`--web.config.file`).
+pub async fn serve_with(
+    listener: TcpListener,
+    st: AppState,
+    web: crate::web::Web,
+    stop: CancellationToken,
+) {
     let mut conns = tokio::task::JoinSet::new();
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = stop.cancelled() => break,
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -293,18 +307,22 @@ pub async fn serve(listener: TcpListener, st: AppState, stop: CancellationToken)
         };
         let st = st.clone();
         let stop = stop.clone();
+        let web = web.clone();
         conns.spawn(async move {
-            let svc = service_fn(move |req: Request<Incoming>| {
-                let st = st.clone();
-                async move { Ok::<_, Infallible>(route(req, &st).await) }
-            });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), conn).await;
+            match web.tls() {
+                None => serve_conn(stream, st, web, stop).await,
+                Some(acceptor) => {
+                    let tls = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
+                    };
+                    match tls {
+                        Ok(Ok(tls)) => serve_conn(tls, st, web, stop).await,
+                        Ok(Err(e)) => {
+                            tracing::debug!(peer = %peer, error = %e, "TLS handshake failed.");
+                        }
+                        Err(_) => tracing::debug!(peer = %peer, "TLS handshake timed out."),
+                    }
                 }
             }
         });
@@ -314,6 +332,35 @@ pub async fn serve(listener: TcpListener, st: AppState, stop: CancellationToken)
         while conns.join_next().await.is_some() {}
     })
     .await;
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or `stop` fires.
+async fn serve_conn<S>(stream: S, st: AppState, web: crate::web::Web, stop: CancellationToken)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req: Request<Incoming>| {
+        let st = st.clone();
+        let web = web.clone();
+        async move {
+            let mut resp = if web.authorized(req.headers()).await {
+                route(req, &st).await
+            } else {
+                crate::web::Web::unauthorized()
+            };
+            web.decorate(&mut resp);
+            Ok::<_, Infallible>(resp)
+        }
+    });
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), conn).await;
+        }
+    }
 }
 
 /// Parses `--web.listen-address` (`:9733`, `0.0.0.0:9733`, `[::]:9733`, `127.0.0.1:0`).

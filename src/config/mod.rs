@@ -4,6 +4,7 @@
 //! and is the only user of the YAML crate; `load.rs` and `target.rs` turn it into the types
 //! below, expanding `${VAR}`, reading `*_file` secrets, and collecting every error with the
 //! file, line, target and key. `check.rs` holds the pure checks (URLs, label names, ids).
+//! `web.rs` reads the separate `--web.config.file` (TLS, basic auth) the same strict way.
 //! Nothing outside this module re-checks what these types promise.
 
 mod check;
@@ -12,6 +13,7 @@ mod file;
 mod load;
 mod secret;
 mod target;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

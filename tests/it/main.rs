@@ -16,6 +16,8 @@ mod state_crash;
 mod faults;
 // The real binary: --demo, promtool, SIGTERM.
 mod binary;
+// --web.config.file: TLS, client certificates and basic auth on a socket.
+mod webcfg;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
