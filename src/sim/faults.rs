@@ -22,6 +22,8 @@ pub enum Fault {
     Truncate,
     /// Answer 200 with this body instead of the real one.
     Garbage(String),
+    /// Answer 200 with exactly these bytes (not necessarily UTF-8) as a JSON body.
+    RawBody(bytes::Bytes),
     /// Answer 200 with a valid-looking JSON body of this many bytes.
     Oversize(usize),
     /// Close the connection without answering.

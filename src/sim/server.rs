@@ -158,6 +158,11 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
             }
             r
         }
+        Some(Fault::RawBody(b)) => SimResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: b.clone(),
+        },
         Some(Fault::Garbage(g)) => SimResponse {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],

@@ -391,6 +391,17 @@ mod yandex {
     }
 }
 
+/// One scenario per provider.
+pub fn all_scenarios() -> [&'static dyn Scenario; 5] {
+    [
+        &yandex::Yandex,
+        &huawei::Hw::Vbs,
+        &huawei::Hw::Cbr,
+        &huawei::Hw::Cce,
+        &huawei::Hw::Dms,
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yandex_backup_under_every_fault() {
     matrix(&yandex::Yandex).await;

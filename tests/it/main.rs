@@ -18,6 +18,8 @@ mod faults;
 mod binary;
 // --web.config.file: TLS, client certificates and basic auth on a socket.
 mod webcfg;
+// Random bodies into every provider's decoder.
+mod decoders;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
