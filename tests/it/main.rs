@@ -8,5 +8,7 @@ mod accounting;
 mod golden;
 // HTTP routes called without a socket.
 mod http;
+// The four Huawei providers, their auth and discovery, against the simulator.
+mod huawei;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
