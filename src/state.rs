@@ -285,6 +285,7 @@ impl TargetState {
 /// Reads the state file. A missing file is an empty state; an unreadable or corrupt one is
 /// moved aside, reported, and an empty state returned.
 pub fn load(path: &Path) -> StateFile {
+    remove_stale_temp_files(path);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return StateFile::default(),
@@ -305,6 +306,34 @@ pub fn load(path: &Path) -> StateFile {
             tracing::error!(path = %path.display(), error = %e, "State file is corrupt; moved aside, starting fresh.");
             move_aside(path);
             StateFile::default()
+        }
+    }
+}
+
+/// Deletes temp files left by writers that died mid-write (`kill -9`, power loss).
+fn remove_stale_temp_files(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => {
+                    tracing::debug!(path = %e.path().display(), "Removed a stale state temp file.")
+                }
+                Err(err) => {
+                    tracing::warn!(path = %e.path().display(), error = %err, "Cannot remove a stale state temp file.")
+                }
+            }
         }
     }
 }

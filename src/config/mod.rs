@@ -1,22 +1,31 @@
 //! Configuration: the validated types the rest of the exporter reads (SPEC §5).
 //!
-//! Two stages (ripgrep's lowargs/hiargs): `file.rs` mirrors the YAML with serde and is the only
-//! user of the YAML crate; `load.rs` turns it into the types below, collecting every error with
-//! the file, target, key and (where the parser gives it) line. Nothing outside this module
-//! re-checks what these types promise.
+//! Two stages (ripgrep's lowargs/hiargs): `file.rs` reads the YAML into a tree of located nodes
+//! and is the only user of the YAML crate; `load.rs` and `target.rs` turn it into the types
+//! below, expanding `${VAR}`, reading `*_file` secrets, and collecting every error with the
+//! file, line, target and key. `check.rs` holds the pure checks (URLs, label names, ids).
+//! Nothing outside this module re-checks what these types promise.
 
+mod check;
 mod duration;
 mod file;
 mod load;
 mod secret;
+mod target;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use check::RESERVED_LABELS;
 pub use duration::{format_duration, parse_duration};
-pub use load::{ConfigError, ConfigErrors};
+pub use load::{ConfigError, ConfigErrors, load_str_with_env};
 pub use secret::Secret;
+
+/// The default `duration_buckets` (seconds): 30s to 1d.
+pub const DEFAULT_DURATION_BUCKETS: [f64; 11] = [
+    30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
+];
 
 /// The whole validated configuration.
 #[derive(Debug, Clone, PartialEq)]

@@ -258,10 +258,11 @@ impl Http {
                 ));
             }
             Err(BodyError::Read(e)) => {
+                // The connection died mid-body: a network fault, retried like one.
                 let reason = if e.is_timeout() {
                     Reason::Timeout
                 } else {
-                    Reason::Decode
+                    Reason::Network
                 };
                 return Err((
                     ProviderError::new(

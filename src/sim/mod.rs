@@ -115,6 +115,24 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
+/// A one-shot change to the simulated world, run when the `nth` request to `service` arrives
+/// and before it is answered: a task list that shifts between page requests, a token that
+/// expires in the middle of a poll.
+struct Hook {
+    service: String,
+    remaining: usize,
+    action: Box<dyn FnOnce(&Sim) + Send>,
+}
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("service", &self.service)
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
 /// All simulator state, shared by the listener and the test or demo that drives it.
 #[derive(Debug, Default)]
 pub struct Sim {
@@ -123,6 +141,7 @@ pub struct Sim {
     /// Huawei IAM, credentials and the VBS, CBR, CCE and DMS task state.
     pub huawei: Mutex<huawei::HuaweiState>,
     faults: Mutex<Vec<FaultRule>>,
+    hooks: Mutex<Vec<Hook>>,
     log: Mutex<Vec<LoggedRequest>>,
 }
 
@@ -140,6 +159,39 @@ impl Sim {
     /// Adds a fault rule; rules are tried in order, first match wins.
     pub fn inject(&self, rule: FaultRule) {
         lock(&self.faults).push(rule);
+    }
+
+    /// Runs `action` when the `nth` (1-based, counted from now) request to `service` arrives,
+    /// before that request is answered. Once.
+    pub fn on_request(
+        &self,
+        service: &str,
+        nth: usize,
+        action: impl FnOnce(&Sim) + Send + 'static,
+    ) {
+        lock(&self.hooks).push(Hook {
+            service: service.to_string(),
+            remaining: nth.max(1),
+            action: Box::new(action),
+        });
+    }
+
+    /// Runs the hooks due for this request (called by the listener before dispatch).
+    pub(crate) fn run_hooks(&self, service: &str) {
+        let due: Vec<Hook> = {
+            let mut hooks = lock(&self.hooks);
+            for h in hooks.iter_mut().filter(|h| h.service == service) {
+                h.remaining -= 1;
+            }
+            let (due, keep) = std::mem::take(&mut *hooks)
+                .into_iter()
+                .partition(|h| h.remaining == 0);
+            *hooks = keep;
+            due
+        };
+        for h in due {
+            (h.action)(self);
+        }
     }
 
     /// Removes every fault rule.

@@ -133,6 +133,7 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
         body,
     };
     let service = Sim::service_of(&sreq);
+    sim.run_hooks(service);
     let fault = sim.take_fault(service, &sreq);
     if let Some(Fault::Delay(d)) = &fault {
         tokio::time::sleep(*d).await;
@@ -197,15 +198,30 @@ fn futures_stream(
     items: Vec<Result<Frame<Bytes>, std::io::Error>>,
 ) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static
 {
-    struct Iter(std::vec::IntoIter<Result<Frame<Bytes>, std::io::Error>>);
+    // Between two frames the stream yields once, so hyper flushes the headers and the first
+    // part of the body to the socket before the error aborts the connection: the client sees
+    // a response that starts well and is then cut short.
+    struct Iter {
+        items: std::vec::IntoIter<Result<Frame<Bytes>, std::io::Error>>,
+        yielded: bool,
+    }
     impl futures_core::Stream for Iter {
         type Item = Result<Frame<Bytes>, std::io::Error>;
         fn poll_next(
             mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
+            cx: &mut std::task::Context<'_>,
         ) -> std::task::Poll<Option<Self::Item>> {
-            std::task::Poll::Ready(self.0.next())
+            if !self.yielded {
+                self.yielded = true;
+                cx.waker().wake_by_ref();
+                return std::task::Poll::Pending;
+            }
+            self.yielded = false;
+            std::task::Poll::Ready(self.items.next())
         }
     }
-    Iter(items.into_iter())
+    Iter {
+        items: items.into_iter(),
+        yielded: true,
+    }
 }

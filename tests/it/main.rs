@@ -10,5 +10,11 @@ mod golden;
 mod http;
 // The four Huawei providers, their auth and discovery, against the simulator.
 mod huawei;
+// kill -9 during state-file writes.
+mod state_crash;
+// The fault matrix: every provider under every fault.
+mod faults;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// Yandex Cloud Backup provider against the simulator.
+mod yandex;

@@ -1,0 +1,128 @@
+//! `status` + `resultCode` → [`Mapped`] (SPEC §2 table, PROVIDERS.md §1.2).
+
+use crate::model::{Mapped, TaskState};
+
+/// Normalizes an enum name: trimmed, upper-cased.
+fn norm(s: &str) -> String {
+    s.trim().to_ascii_uppercase()
+}
+
+/// Maps a task's `status` and, when `COMPLETED`, its `resultCode`.
+///
+/// Returns the mapping and the raw status string kept on the task: the status alone, or
+/// `COMPLETED/<resultCode>` for a completed task with a result code. `COMPLETED` with no
+/// (or an unspecified) result code is a terminal task with result `unknown`; a result code
+/// the table does not know is a terminal, unrecognised `unknown`.
+pub(crate) fn map_status(status: Option<&str>, result_code: Option<&str>) -> (Mapped, String) {
+    let status = norm(status.unwrap_or(""));
+    let state = match status.as_str() {
+        "ENQUEUED" | "ASSIGNED" => TaskState::Queued,
+        "STARTED" => TaskState::Running,
+        "PAUSED" => TaskState::Paused,
+        "COMPLETED" => {
+            let code = norm(result_code.unwrap_or(""));
+            if code.is_empty() || code == "CODE_UNSPECIFIED" {
+                return (Mapped::terminal_unknown(), status);
+            }
+            let raw = format!("{status}/{code}");
+            let result = match code.as_str() {
+                "OK" => TaskState::Succeeded,
+                "WARNING" => TaskState::Warning,
+                "ERROR" | "ABANDONED" => TaskState::Failed,
+                "TIMEDOUT" => TaskState::TimedOut,
+                "CANCELLED" => TaskState::Cancelled,
+                _ => {
+                    let m = Mapped {
+                        state: TaskState::Unknown,
+                        known: false,
+                        terminal: true,
+                    };
+                    return (m, raw);
+                }
+            };
+            return (Mapped::known(result), raw);
+        }
+        _ => {
+            let raw = if status.is_empty() {
+                "STATUS_UNSPECIFIED".to_string()
+            } else {
+                status
+            };
+            return (Mapped::unrecognised(), raw);
+        }
+    };
+    (Mapped::known(state), status)
+}
+
+/// The `type` label: the enum name lower-cased; `unspecified` when absent or unspecified.
+pub(crate) fn task_type(raw: Option<&str>) -> String {
+    let t = raw.unwrap_or("").trim().to_ascii_lowercase();
+    if t.is_empty() || t == "type_unspecified" {
+        "unspecified".to_string()
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_value() {
+        let cases = [
+            ("ENQUEUED", None, TaskState::Queued, false),
+            ("ASSIGNED", None, TaskState::Queued, false),
+            ("STARTED", None, TaskState::Running, false),
+            ("PAUSED", None, TaskState::Paused, false),
+            ("COMPLETED", Some("OK"), TaskState::Succeeded, true),
+            ("COMPLETED", Some("WARNING"), TaskState::Warning, true),
+            ("COMPLETED", Some("ERROR"), TaskState::Failed, true),
+            ("COMPLETED", Some("ABANDONED"), TaskState::Failed, true),
+            ("COMPLETED", Some("TIMEDOUT"), TaskState::TimedOut, true),
+            ("COMPLETED", Some("CANCELLED"), TaskState::Cancelled, true),
+            (" completed ", Some("ok "), TaskState::Succeeded, true),
+        ];
+        for (s, c, want, terminal) in cases {
+            let (m, _) = map_status(Some(s), c);
+            assert_eq!(
+                (m.state, m.known, m.terminal),
+                (want, true, terminal),
+                "{s} {c:?}"
+            );
+        }
+        // The result code only counts for COMPLETED.
+        assert_eq!(
+            map_status(Some("STARTED"), Some("ERROR")).0.state,
+            TaskState::Running
+        );
+    }
+
+    #[test]
+    fn unknown_values() {
+        let (m, raw) = map_status(Some("COMPLETED"), None);
+        assert_eq!(m, Mapped::terminal_unknown());
+        assert_eq!(raw, "COMPLETED");
+        assert_eq!(
+            map_status(Some("COMPLETED"), Some("CODE_UNSPECIFIED")).0,
+            Mapped::terminal_unknown()
+        );
+        let (m, raw) = map_status(Some("COMPLETED"), Some("EXPLODED"));
+        assert!(!m.known && m.terminal && m.state == TaskState::Unknown);
+        assert_eq!(raw, "COMPLETED/EXPLODED");
+        let (m, raw) = map_status(Some("HIBERNATING"), None);
+        assert_eq!((m, raw.as_str()), (Mapped::unrecognised(), "HIBERNATING"));
+        let (m, raw) = map_status(None, None);
+        assert_eq!(
+            (m, raw.as_str()),
+            (Mapped::unrecognised(), "STATUS_UNSPECIFIED")
+        );
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(task_type(Some("APPLY_POLICY")), "apply_policy");
+        assert_eq!(task_type(None), "unspecified");
+        assert_eq!(task_type(Some("TYPE_UNSPECIFIED")), "unspecified");
+    }
+}

@@ -1,0 +1,403 @@
+//! The fault matrix (issue "nothing lost, nothing doubled"): for every provider and every
+//! fault, over real HTTP against the simulator:
+//!
+//! 1. a clean first poll sets the baseline (nothing counted);
+//! 2. new completions appear, then the fault hits the next poll: the poll fails with the
+//!    right `reason` (or, for faults the client absorbs, succeeds), `up` says so, and no task
+//!    metric moves: the last values are still served and `/metrics` renders;
+//! 3. the fault clears: the next poll recovers `up`, and every counter equals exactly the
+//!    number of distinct terminal tasks that appeared after the baseline, however many polls
+//!    saw them.
+//!
+//! Each provider plugs in through [`Scenario`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloud_task_exporter::config::{Settings, Shard, Target};
+use cloud_task_exporter::hub::{Hub, TargetSnapshot};
+use cloud_task_exporter::metrics::exposition;
+use cloud_task_exporter::provider::AnyProvider;
+use cloud_task_exporter::provider::http::{RequestCounts, client};
+use cloud_task_exporter::scheduler::TargetRunner;
+use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim};
+
+use crate::support::sample;
+
+/// Buckets of the duration histogram in these tests.
+pub const BUCKETS: [f64; 4] = [60.0, 300.0, 1800.0, 7200.0];
+
+/// Per-request timeout of the fault tests; the hang fault waits well past it.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How one provider is driven through the matrix.
+pub trait Scenario: Sync {
+    /// The provider id.
+    fn provider(&self) -> &'static str;
+    /// The simulator service that serves the task list (fault rules and hooks aim at it).
+    fn service(&self) -> &'static str;
+    /// Registers credentials and resources in `sim`, seeds `n` terminal tasks, and returns
+    /// the target that polls them through `url`.
+    fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target;
+    /// Adds `n` new terminal tasks (distinct ids, finished just now) to the list.
+    fn add_terminal(&self, sim: &Sim, n: usize);
+    /// Invalidates every token the simulator issued, so the next API call answers 401.
+    /// `false` when the provider's auth has no token (AK/SK signing).
+    fn expire_tokens(&self, sim: &Sim) -> bool;
+    /// Whether the task list of this provider pages (page shifts are meaningful).
+    fn pages(&self) -> bool {
+        true
+    }
+}
+
+/// Settings of the fault tests: one retry, short backoff, small pages, a small body cap.
+pub fn settings() -> Settings {
+    Settings {
+        interval: Duration::from_secs(3600),
+        timeout: TIMEOUT,
+        lookback: Duration::from_secs(86_400),
+        page_size: 2,
+        max_pages: 100,
+        retries: 1,
+        retry_backoff: Duration::from_millis(10),
+        requests_per_second: 1000.0,
+        concurrency: 4,
+        max_response_bytes: 256 * 1024,
+    }
+}
+
+/// A simulator, a target polling it, and its runner.
+pub struct Rig {
+    /// The simulator.
+    pub cloud: FakeCloud,
+    /// The runner under test.
+    pub runner: TargetRunner,
+    /// The target.
+    pub target: Target,
+}
+
+impl Rig {
+    /// Starts a simulator seeded with `n` terminal tasks and a runner for it.
+    pub async fn start(s: &dyn Scenario, n: usize) -> Rig {
+        let cloud = FakeCloud::start(Sim::new()).await.unwrap();
+        let target = s.setup(cloud.sim(), &cloud.url(), settings(), n);
+        let counts = Arc::new(RequestCounts::default());
+        let provider = AnyProvider::build(&target, client(), Arc::clone(&counts)).unwrap();
+        let runner = TargetRunner::new(
+            target.clone(),
+            provider,
+            counts,
+            BUCKETS.to_vec(),
+            Shard::default(),
+        );
+        Rig {
+            cloud,
+            runner,
+            target,
+        }
+    }
+
+    /// The simulator state.
+    pub fn sim(&self) -> &Sim {
+        self.cloud.sim()
+    }
+
+    /// The runner's snapshot.
+    pub fn snap(&self) -> TargetSnapshot {
+        self.runner.snapshot()
+    }
+
+    /// The exposition of this one target.
+    pub fn metrics(&self) -> String {
+        let hub = Hub::new();
+        hub.set_targets(std::slice::from_ref(&self.target.name));
+        hub.publish(self.snap());
+        String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap()
+    }
+}
+
+/// Sum of every completion counter.
+pub fn completions(s: &TargetSnapshot) -> u64 {
+    s.account.completions.values().sum()
+}
+
+/// What a fault does to the poll it hits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// The poll fails with this reason.
+    Fails(&'static str),
+    /// The client absorbs the fault; the poll succeeds.
+    Absorbed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Status500,
+    Status503,
+    Throttled,
+    Hang,
+    Reset,
+    Truncated,
+    Garbage,
+    Oversized,
+    ExpiredToken,
+    PageShift,
+}
+
+const KINDS: [Kind; 10] = [
+    Kind::Status500,
+    Kind::Status503,
+    Kind::Throttled,
+    Kind::Hang,
+    Kind::Reset,
+    Kind::Truncated,
+    Kind::Garbage,
+    Kind::Oversized,
+    Kind::ExpiredToken,
+    Kind::PageShift,
+];
+
+/// Arms the fault; returns what the next poll should do, or `None` when it does not apply.
+fn arm(kind: Kind, s: &'static dyn Scenario, sim: &Sim) -> Option<Expect> {
+    let svc = s.service();
+    let rule = |f: Fault| sim.inject(FaultRule::service(svc, f));
+    Some(match kind {
+        Kind::Status500 => {
+            rule(Fault::status(500));
+            Expect::Fails("server")
+        }
+        Kind::Status503 => {
+            rule(Fault::status(503));
+            Expect::Fails("server")
+        }
+        Kind::Throttled => {
+            rule(Fault::throttle("1"));
+            Expect::Fails("throttled")
+        }
+        Kind::Hang => {
+            rule(Fault::Delay(TIMEOUT * 3));
+            Expect::Fails("timeout")
+        }
+        Kind::Reset => {
+            rule(Fault::Reset);
+            Expect::Fails("network")
+        }
+        Kind::Truncated => {
+            rule(Fault::Truncate);
+            Expect::Fails("network")
+        }
+        Kind::Garbage => {
+            rule(Fault::Garbage("{\"tasks\": [{\"id\": ".to_string()));
+            Expect::Fails("decode")
+        }
+        Kind::Oversized => {
+            rule(Fault::Oversize(1024 * 1024));
+            Expect::Fails("decode")
+        }
+        Kind::ExpiredToken => {
+            if !s.expire_tokens(sim) {
+                return None;
+            }
+            Expect::Absorbed
+        }
+        Kind::PageShift => {
+            if !s.pages() {
+                return None;
+            }
+            // While the second page is being asked for, a new completion lands at the head
+            // and shifts every later task one place down.
+            sim.on_request(svc, 2, move |sim| s.add_terminal(sim, 1));
+            Expect::Absorbed
+        }
+    })
+}
+
+/// Runs every fault against one provider.
+pub async fn matrix(s: &'static dyn Scenario) {
+    for kind in KINDS {
+        one(s, kind).await;
+    }
+}
+
+async fn one(s: &'static dyn Scenario, kind: Kind) {
+    let ctx = format!("{} / {kind:?}", s.provider());
+    let mut rig = Rig::start(s, 5).await;
+
+    // 1. Baseline: five old completions recorded, none counted.
+    rig.runner
+        .poll_once()
+        .await
+        .unwrap_or_else(|e| panic!("{ctx}: baseline poll: {e}"));
+    let base = rig.snap();
+    assert!(base.status.up, "{ctx}");
+    assert_eq!(completions(&base), 0, "{ctx}: the baseline counts nothing");
+    let last_before = base.account.last.clone();
+    assert!(!last_before.is_empty(), "{ctx}: the baseline sets last_*");
+
+    // 2. Three new completions, then the fault.
+    s.add_terminal(rig.sim(), 3);
+    let mut expected = 3;
+    let Some(expect) = arm(kind, s, rig.sim()) else {
+        return;
+    };
+    if kind == Kind::PageShift {
+        expected += 1;
+    }
+    let result = rig.runner.poll_once().await;
+    let snap = rig.snap();
+    match expect {
+        Expect::Fails(reason) => {
+            let err = result.expect_err(&ctx);
+            assert_eq!(err.reason(), reason, "{ctx}: {err}");
+            if kind == Kind::Truncated {
+                assert!(err.to_string().contains("cut short"), "{ctx}: {err}");
+            }
+            assert!(!snap.status.up, "{ctx}: up must be 0");
+            assert_eq!(
+                completions(&snap),
+                0,
+                "{ctx}: a failed poll applies nothing"
+            );
+            assert_eq!(snap.account.last, last_before, "{ctx}: last values kept");
+            let text = rig.metrics();
+            let labels = [
+                ("provider", s.provider()),
+                ("target", rig.target.name.as_str()),
+            ];
+            assert_eq!(
+                sample(&text, "cloud_task_target_up", &labels),
+                Some(0.0),
+                "{ctx}"
+            );
+            let mut with_reason = labels.to_vec();
+            with_reason.push(("reason", reason));
+            assert_eq!(
+                sample(&text, "cloud_task_target_poll_errors_total", &with_reason),
+                Some(1.0),
+                "{ctx}"
+            );
+        }
+        Expect::Absorbed => {
+            result.unwrap_or_else(|e| panic!("{ctx}: the client should absorb this: {e}"));
+            assert!(snap.status.up, "{ctx}");
+            // A task inserted at the head after page 1 was read shows up on the next poll.
+            let seen_now = completions(&snap);
+            assert!(
+                seen_now == expected || kind == Kind::PageShift && seen_now == expected - 1,
+                "{ctx}: counted {seen_now}, expected {expected}"
+            );
+        }
+    }
+
+    // 3. Recovery, then a repeat poll: each completion counted exactly once.
+    rig.sim().clear_faults();
+    rig.runner
+        .poll_once()
+        .await
+        .unwrap_or_else(|e| panic!("{ctx}: recovery poll: {e}"));
+    rig.runner
+        .poll_once()
+        .await
+        .unwrap_or_else(|e| panic!("{ctx}: repeat poll: {e}"));
+    let end = rig.snap();
+    assert!(end.status.up, "{ctx}: recovered");
+    assert_eq!(completions(&end), expected, "{ctx}: counted exactly once");
+    let text = rig.metrics();
+    let labels = [
+        ("provider", s.provider()),
+        ("target", rig.target.name.as_str()),
+    ];
+    assert_eq!(
+        sample(&text, "cloud_task_target_up", &labels),
+        Some(1.0),
+        "{ctx}"
+    );
+    let durations: u64 = end.account.durations.values().map(|h| h.count).sum();
+    assert!(durations <= expected, "{ctx}: each duration lands once");
+}
+
+/// A fresh task id for scenario tasks (unique across the whole test binary).
+pub fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1_000_000);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// RFC3339 of `now - secs`.
+pub fn ago(secs: i64) -> String {
+    (jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs)).to_string()
+}
+
+mod yandex {
+    use cloud_task_exporter::config::{
+        Resources, Secret, Settings, Target, TargetSpec, YandexAuth, YandexTarget,
+    };
+    use cloud_task_exporter::sim::yandex::{SimTask, test_authorized_key_json};
+    use cloud_task_exporter::sim::{Sim, lock};
+
+    use super::{Scenario, ago, next_id};
+
+    const INSTANCE: &str = "fhmfaultmatrix01";
+
+    fn done(id: u64, result: &str) -> SimTask {
+        SimTask::new(id.to_string(), "BACKUP", "COMPLETED")
+            .times(&ago(900), Some(&ago(890)), Some(&ago(10)))
+            .result(result, None)
+    }
+
+    pub struct Yandex;
+
+    impl Scenario for Yandex {
+        fn provider(&self) -> &'static str {
+            "yandex_backup"
+        }
+        fn service(&self) -> &'static str {
+            "yandex_backup"
+        }
+        fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target {
+            let mut y = lock(&sim.yandex);
+            y.register_test_sa_key();
+            y.add_instance(INSTANCE);
+            for i in 0..n {
+                y.upsert_task(INSTANCE, done(next_id(), ["OK", "ERROR"][i % 2]));
+            }
+            Target {
+                name: "yc-faults".into(),
+                endpoint: Some(url.to_string()),
+                labels: Default::default(),
+                settings,
+                spec: TargetSpec::YandexBackup(YandexTarget {
+                    auth: YandexAuth::ServiceAccountKey {
+                        origin: "<test>".into(),
+                        json: Secret::new(test_authorized_key_json()),
+                    },
+                    iam_endpoint: Some(url.to_string()),
+                    resources: Resources::Ids(vec![INSTANCE.into()]),
+                }),
+            }
+        }
+        fn add_terminal(&self, sim: &Sim, n: usize) {
+            // New tasks go to the head of the list, shifting every older one down.
+            let mut y = lock(&sim.yandex);
+            let old = y.tasks(INSTANCE);
+            for t in &old {
+                y.remove_task(INSTANCE, &t.id);
+            }
+            for i in 0..n {
+                y.upsert_task(INSTANCE, done(next_id(), ["OK", "TIMEDOUT"][i % 2]));
+            }
+            for t in old {
+                y.upsert_task(INSTANCE, t);
+            }
+        }
+        fn expire_tokens(&self, sim: &Sim) -> bool {
+            lock(&sim.yandex).expire_all_tokens();
+            true
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yandex_backup_under_every_fault() {
+    matrix(&yandex::Yandex).await;
+}

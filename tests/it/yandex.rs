@@ -1,0 +1,769 @@
+//! Yandex Cloud Backup against the simulator: paging, every token source, token refresh,
+//! the status table, time precision, discovery, and a scheduler poll rendered as metrics.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloud_task_exporter::config::{
+    Discover, Resources, Secret, Settings, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
+};
+use cloud_task_exporter::hub::Hub;
+use cloud_task_exporter::metrics::exposition;
+use cloud_task_exporter::model::{Task, TaskState};
+use cloud_task_exporter::provider::http::{self, RequestCounts};
+use cloud_task_exporter::provider::{AnyProvider, PollContext, Provider, Reason};
+use cloud_task_exporter::scheduler::TargetRunner;
+use cloud_task_exporter::sim::yandex::{
+    SimResource, SimTask, TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, test_authorized_key_json,
+};
+use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
+use jiff::Timestamp;
+
+use crate::support::{BUCKETS, sample};
+
+const VM: &str = "fhm0vm000000000000a1";
+const TOKEN: &str = "t1.static-token.test";
+
+async fn cloud() -> FakeCloud {
+    FakeCloud::start(Sim::new()).await.unwrap()
+}
+
+fn target(cloud: &FakeCloud, auth: YandexAuth, resources: Resources, page_size: u32) -> Target {
+    Target {
+        name: "yc".to_string(),
+        endpoint: Some(cloud.url()),
+        labels: BTreeMap::new(),
+        settings: Settings {
+            page_size,
+            retries: 0,
+            retry_backoff: Duration::from_millis(10),
+            requests_per_second: 0.0,
+            timeout: Duration::from_secs(10),
+            ..Settings::default()
+        },
+        spec: TargetSpec::YandexBackup(YandexTarget {
+            auth,
+            iam_endpoint: Some(cloud.url()),
+            resources,
+        }),
+    }
+}
+
+fn ids(list: &[&str]) -> Resources {
+    Resources::Ids(list.iter().map(|s| s.to_string()).collect())
+}
+
+fn provider(t: &Target) -> AnyProvider {
+    AnyProvider::build(t, http::client(), Arc::new(RequestCounts::default())).unwrap()
+}
+
+fn ctx(page_size: u32) -> PollContext {
+    PollContext {
+        now: Timestamp::now(),
+        since: Timestamp::MIN,
+        page_size,
+        max_pages: 50,
+    }
+}
+
+fn sa_key() -> YandexAuth {
+    YandexAuth::ServiceAccountKey {
+        origin: "<inline>".to_string(),
+        json: Secret::new(test_authorized_key_json()),
+    }
+}
+
+/// An RFC3339 time `mins` minutes before now, with 9 fraction digits.
+fn ago(mins: i64) -> String {
+    Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_mins(mins))
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        .to_string()
+}
+
+fn done(id: &str, code: &str) -> SimTask {
+    SimTask::new(id, "BACKUP", "COMPLETED")
+        .times(&ago(30), Some(&ago(29)), Some(&ago(20)))
+        .result(code, (code != "OK").then_some("agent reported a problem"))
+}
+
+fn by_id<'a>(tasks: &'a [Task], id: &str) -> &'a Task {
+    tasks.iter().find(|t| t.id == id).unwrap()
+}
+
+#[tokio::test]
+async fn yandex_follows_every_page_with_bearer_token() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        for i in 1..=7 {
+            y.upsert_task(VM, done(&i.to_string(), "OK"));
+        }
+    }
+    let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 3);
+    let tasks = provider(&t).list_tasks(VM, &ctx(3)).await.unwrap();
+    assert_eq!(tasks.len(), 7);
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t.resource == VM && t.task_type == "backup")
+    );
+    let reqs = c.sim().requests_to("yandex_backup");
+    assert_eq!(reqs.len(), 3, "three pages of 3, 3, 1");
+    assert!(reqs.iter().all(|r| r.status == 200));
+    assert_eq!(
+        reqs[0].request.path,
+        format!("/backup/v1/resources/{VM}/tasks")
+    );
+    assert_eq!(reqs[0].request.query_map()["pageSize"], "3");
+    assert!(!reqs[0].request.query_map().contains_key("pageToken"));
+    assert!(reqs[1].request.query_map().contains_key("pageToken"));
+    assert_eq!(
+        reqs[2].request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(c.sim().requests_to("yandex_iam").is_empty());
+}
+
+#[tokio::test]
+async fn yandex_status_and_result_code_map_per_spec() {
+    let c = cloud().await;
+    let cases = [
+        ("ENQUEUED", None, TaskState::Queued, false),
+        ("ASSIGNED", None, TaskState::Queued, false),
+        ("STARTED", None, TaskState::Running, false),
+        ("PAUSED", None, TaskState::Paused, false),
+        ("COMPLETED", Some("OK"), TaskState::Succeeded, true),
+        ("COMPLETED", Some("WARNING"), TaskState::Warning, true),
+        ("COMPLETED", Some("ERROR"), TaskState::Failed, true),
+        ("COMPLETED", Some("ABANDONED"), TaskState::Failed, true),
+        ("COMPLETED", Some("TIMEDOUT"), TaskState::TimedOut, true),
+        ("COMPLETED", Some("CANCELLED"), TaskState::Cancelled, true),
+        ("COMPLETED", None, TaskState::Unknown, true),
+        (
+            "COMPLETED",
+            Some("CODE_UNSPECIFIED"),
+            TaskState::Unknown,
+            true,
+        ),
+    ];
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        for (i, (status, code, _, _)) in cases.iter().enumerate() {
+            let mut t = SimTask::new(i.to_string(), "RETENTION", status);
+            t.result_code = code.map(str::to_string);
+            y.upsert_task(VM, t);
+        }
+        y.upsert_task(VM, SimTask::new("100", "APPLY_POLICY", "HIBERNATING"));
+        y.upsert_task(
+            VM,
+            SimTask::new("101", "REVOKE_POLICY", "COMPLETED").result("EXPLODED", None),
+        );
+    }
+    let t = target(
+        &c,
+        YandexAuth::IamToken(Secret::new(TOKEN)),
+        ids(&[VM]),
+        100,
+    );
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    for (i, (status, code, state, terminal)) in cases.iter().enumerate() {
+        let got = by_id(&tasks, &i.to_string());
+        assert_eq!(
+            (got.state, got.terminal, got.status_known),
+            (*state, *terminal, true),
+            "{status} {code:?}"
+        );
+        assert_eq!(got.task_type, "retention");
+    }
+    let unknown = by_id(&tasks, "100");
+    assert_eq!(
+        (unknown.state, unknown.status_known),
+        (TaskState::Unknown, false)
+    );
+    assert!(!unknown.terminal);
+    assert_eq!(unknown.raw_status, "HIBERNATING");
+    assert_eq!(unknown.task_type, "apply_policy");
+    let code = by_id(&tasks, "101");
+    assert_eq!(
+        (code.state, code.status_known, code.terminal),
+        (TaskState::Unknown, false, true)
+    );
+    assert_eq!(code.raw_status, "COMPLETED/EXPLODED");
+}
+
+#[tokio::test]
+async fn yandex_time_fractions_are_kept_to_the_nanosecond() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        let t = |id: &str, started: &str, completed: &str| {
+            SimTask::new(id, "BACKUP", "COMPLETED")
+                .times("2024-05-01T09:59:59Z", Some(started), Some(completed))
+                .result("OK", None)
+                .progress(10, 10)
+        };
+        y.upsert_task(VM, t("0", "2024-05-01T10:00:00Z", "2024-05-01T10:01:01Z"));
+        y.upsert_task(
+            VM,
+            t("3", "2024-05-01T10:00:00.120Z", "2024-05-01T10:00:01.125Z"),
+        );
+        y.upsert_task(
+            VM,
+            t(
+                "6",
+                "2024-05-01T10:00:00.000001Z",
+                "2024-05-01T10:00:00.500003Z",
+            ),
+        );
+        y.upsert_task(
+            VM,
+            t(
+                "9",
+                "2024-05-01T10:00:00.000000001Z",
+                "2024-05-01T12:00:00.999999999+02:00",
+            ),
+        );
+        let mut running = SimTask::new("p", "RECOVERY", "STARTED").progress(25, 200);
+        running.enqueued_at = Some("2024-05-01T10:00:00.5Z".to_string());
+        y.upsert_task(VM, running);
+    }
+    let t = target(
+        &c,
+        YandexAuth::IamToken(Secret::new(TOKEN)),
+        ids(&[VM]),
+        100,
+    );
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    let ns = |id: &str| {
+        let t = by_id(&tasks, id);
+        (
+            t.started.unwrap().as_nanosecond(),
+            t.finished.unwrap().as_nanosecond(),
+            t.duration_seconds().unwrap(),
+        )
+    };
+    let base: i128 = "2024-05-01T10:00:00Z"
+        .parse::<Timestamp>()
+        .unwrap()
+        .as_nanosecond();
+    assert_eq!(ns("0"), (base, base + 61_000_000_000, 61.0));
+    assert_eq!(ns("3"), (base + 120_000_000, base + 1_125_000_000, 1.005));
+    assert_eq!(ns("6"), (base + 1_000, base + 500_003_000, 0.500002));
+    assert_eq!(ns("9"), (base + 1, base + 999_999_999, 0.999999998));
+    assert_eq!(by_id(&tasks, "9").progress, Some(1.0));
+    let p = by_id(&tasks, "p");
+    assert_eq!(p.progress, Some(0.125));
+    assert_eq!(p.created.unwrap().as_nanosecond(), base + 500_000_000);
+    assert!(p.started.is_none() && p.finished.is_none());
+}
+
+#[tokio::test]
+async fn yandex_oauth_token_is_exchanged_once_and_cached() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_oauth_token("y0_oauth");
+        y.upsert_task(VM, done("1", "OK"));
+    }
+    let t = target(
+        &c,
+        YandexAuth::OAuthToken(Secret::new("y0_oauth")),
+        ids(&[VM]),
+        100,
+    );
+    let p = provider(&t);
+    p.list_tasks(VM, &ctx(100)).await.unwrap();
+    p.list_tasks(VM, &ctx(100)).await.unwrap();
+    let iam = c.sim().requests_to("yandex_iam");
+    assert_eq!(iam.len(), 1);
+    assert_eq!(iam[0].request.method, "POST");
+    let body: serde_json::Value = serde_json::from_slice(&iam[0].request.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"yandexPassportOauthToken": "y0_oauth"})
+    );
+    // A wrong OAuth token is an auth failure.
+    let t = target(
+        &c,
+        YandexAuth::OAuthToken(Secret::new("nope")),
+        ids(&[VM]),
+        100,
+    );
+    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    assert_eq!(e.reason, Reason::Auth);
+    assert!(!e.message.contains("nope"));
+}
+
+#[tokio::test]
+async fn yandex_service_account_key_with_please_line_signs_a_jwt() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        y.upsert_task(VM, done("1", "OK"));
+    }
+    assert!(test_authorized_key_json().contains("PLEASE DO NOT REMOVE THIS LINE!"));
+    let t = target(&c, sa_key(), ids(&[VM]), 100);
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    let iam = c.sim().requests_to("yandex_iam");
+    assert_eq!((iam.len(), iam[0].status), (1, 200));
+    let body: serde_json::Value = serde_json::from_slice(&iam[0].request.body).unwrap();
+    let jwt = body["jwt"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(jwt).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::PS256);
+    assert_eq!(header.kid.as_deref(), Some(TEST_KEY_ID));
+    let payload = jwt.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["iss"], TEST_SERVICE_ACCOUNT_ID);
+    assert_eq!(
+        claims["aud"],
+        "https://iam.api.cloud.yandex.net/iam/v1/tokens"
+    );
+    let life = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert!((1..=3600).contains(&life));
+}
+
+#[tokio::test]
+async fn yandex_wrong_jwt_signature_is_refused_as_auth() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        let other = include_str!("fixtures/other_sa_key.pub.pem");
+        y.register_sa_key(TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, other);
+        y.upsert_task(VM, done("1", "OK"));
+    }
+    let t = target(&c, sa_key(), ids(&[VM]), 100);
+    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    assert_eq!(e.reason, Reason::Auth, "{e}");
+    assert_eq!(c.sim().requests_to("yandex_iam")[0].status, 401);
+    assert!(c.sim().requests_to("yandex_backup").is_empty());
+}
+
+#[tokio::test]
+async fn yandex_metadata_token_needs_the_flavor_header() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.upsert_task(VM, done("1", "WARNING"));
+    }
+    let auth = YandexAuth::Metadata { url: Some(c.url()) };
+    let t = target(&c, auth, ids(&[VM]), 100);
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    assert_eq!(tasks[0].state, TaskState::Warning);
+    assert_eq!(tasks[0].error.as_deref(), Some("agent reported a problem"));
+    let md = c.sim().requests_to("metadata");
+    assert_eq!(md.len(), 1);
+    assert_eq!(md[0].request.header("metadata-flavor"), Some("Google"));
+    // Without the header the simulated service refuses.
+    let r = reqwest::get(format!(
+        "{}/computeMetadata/v1/instance/service-accounts/default/token",
+        c.url()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn yandex_401_refreshes_the_token_once_and_retries() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        y.upsert_task(VM, done("1", "OK"));
+    }
+    let t = target(&c, sa_key(), ids(&[VM]), 100);
+    let p = provider(&t);
+    p.list_tasks(VM, &ctx(100)).await.unwrap();
+    lock(&c.sim().yandex).expire_all_tokens();
+    let tasks = p.list_tasks(VM, &ctx(100)).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
+    let statuses: Vec<u16> = c
+        .sim()
+        .requests_to("yandex_backup")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![200, 401, 200]);
+}
+
+#[tokio::test]
+async fn yandex_second_401_is_an_auth_error() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        y.upsert_task(VM, done("1", "OK"));
+    }
+    c.sim().inject(
+        FaultRule::service(
+            "yandex_backup",
+            Fault::Status {
+                status: 401,
+                body: r#"{"code":16,"message":"The token is invalid or has expired"}"#.to_string(),
+                retry_after: None,
+            },
+        )
+        .times(2),
+    );
+    let t = target(&c, sa_key(), ids(&[VM]), 100);
+    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    assert_eq!(e.reason, Reason::Auth);
+    assert_eq!(e.status, Some(401));
+    assert_eq!(
+        c.sim().requests_to("yandex_backup").len(),
+        2,
+        "one retry only"
+    );
+    assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
+}
+
+#[tokio::test]
+async fn yandex_static_token_401_is_not_retried() {
+    let c = cloud().await;
+    lock(&c.sim().yandex).add_instance(VM);
+    let t = target(
+        &c,
+        YandexAuth::IamToken(Secret::new("t1.unknown")),
+        ids(&[VM]),
+        100,
+    );
+    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    assert_eq!((e.reason, e.status), (Reason::Auth, Some(401)));
+    assert!(e.message.contains("16: The token is invalid"), "{e}");
+    assert!(!e.message.contains("t1.unknown"));
+    assert_eq!(c.sim().requests_to("yandex_backup").len(), 1);
+}
+
+#[tokio::test]
+async fn yandex_token_is_refreshed_ahead_of_expiry() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        y.set_iam_token_lifetime(Duration::from_secs(1));
+        y.upsert_task(VM, done("1", "OK"));
+    }
+    let t = target(&c, sa_key(), ids(&[VM]), 100);
+    let p = provider(&t);
+    p.list_tasks(VM, &ctx(100)).await.unwrap();
+    // Past half the lifetime: the client refreshes before the server would refuse.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    p.list_tasks(VM, &ctx(100)).await.unwrap();
+    assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
+    assert!(
+        c.sim()
+            .requests_to("yandex_backup")
+            .iter()
+            .all(|r| r.status == 200)
+    );
+}
+
+#[tokio::test]
+async fn yandex_concurrent_requests_share_one_refresh() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        for i in 0..8 {
+            y.upsert_task(&format!("vm{i}"), done(&i.to_string(), "OK"));
+        }
+    }
+    let t = target(&c, sa_key(), ids(&[]), 100);
+    let p = Arc::new(provider(&t));
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let p = Arc::clone(&p);
+        set.spawn(async move { p.list_tasks(&format!("vm{i}"), &ctx(100)).await });
+    }
+    while let Some(r) = set.join_next().await {
+        assert_eq!(r.unwrap().unwrap().len(), 1);
+    }
+    assert_eq!(lock(&c.sim().yandex).issued_tokens(), 1);
+}
+
+#[tokio::test]
+async fn yandex_discovery_lists_backup_enabled_instances() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        let mut list: Vec<SimResource> = ["a1", "a2", "a3", "a4", "a5"]
+            .iter()
+            .map(|i| SimResource::enabled(i))
+            .collect();
+        list[1].enabled = false;
+        list[3].init_status = "DELETED".to_string();
+        y.set_resource_list("b1gfolder", list);
+    }
+    let resources = Resources::Discover(Discover {
+        folder_id: Some("b1gfolder".to_string()),
+        interval: Duration::from_secs(3600),
+    });
+    let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), resources, 2);
+    let found = provider(&t).discover().await.unwrap();
+    assert_eq!(found, vec!["a1", "a3", "a5"]);
+    let reqs = c.sim().requests_to("yandex_backup");
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0].request.path, "/backup/v1/resources");
+    assert_eq!(reqs[0].request.query_map()["folderId"], "b1gfolder");
+}
+
+#[tokio::test]
+async fn yandex_simulator_validates_requests() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        y.add_instance(VM);
+    }
+    let get = |path: String| {
+        reqwest::Client::new()
+            .get(format!("{}{path}", c.url()))
+            .bearer_auth(TOKEN)
+            .send()
+    };
+    let r = get(format!("/backup/v1/resources/{VM}/tasks?pageSize=1001"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], 3);
+    assert_eq!(
+        body["details"][0]["@type"],
+        "type.googleapis.com/google.rpc.RequestInfo"
+    );
+    let r = get(format!("/backup/v1/resources/{VM}/tasks?pageToken=bogus"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = get("/backup/v1/resources/fhmnope/tasks".to_string())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = get(format!("/backup/v1/resources/{VM}/tasks"))
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), r#"{"tasks":[]}"#);
+    // Through the client a missing instance is a client error, not auth.
+    let t = target(
+        &c,
+        YandexAuth::IamToken(Secret::new(TOKEN)),
+        ids(&["fhmnope"]),
+        100,
+    );
+    let e = provider(&t)
+        .list_tasks("fhmnope", &ctx(100))
+        .await
+        .unwrap_err();
+    assert_eq!((e.reason, e.status), (Reason::Client, Some(404)));
+}
+
+#[tokio::test]
+async fn yandex_poll_through_the_scheduler_renders_metrics() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        y.upsert_task(VM, done("1", "ERROR"));
+        y.upsert_task(
+            VM,
+            SimTask::new("2", "BACKUP", "STARTED")
+                .times(&ago(5), Some(&ago(4)), None)
+                .progress(1, 4),
+        );
+        y.upsert_task(
+            VM,
+            SimTask::new("3", "BACKUP", "HIBERNATING").times(&ago(3), None, None),
+        );
+    }
+    let t = target(&c, sa_key(), ids(&[VM]), 2);
+    let counts = Arc::new(RequestCounts::default());
+    let p = AnyProvider::build(&t, http::client(), Arc::clone(&counts)).unwrap();
+    let mut runner = TargetRunner::new(t, p, counts, BUCKETS.to_vec(), Shard::default());
+    runner.poll_once().await.unwrap();
+    // The running task finishes; a new task times out.
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.upsert_task(VM, done("2", "OK"));
+        y.upsert_task(VM, done("4", "TIMEDOUT"));
+    }
+    runner.poll_once().await.unwrap();
+    let hub = Hub::new();
+    hub.set_targets(&["yc".to_string()]);
+    hub.publish(runner.snapshot());
+    let text = String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap();
+    let base = [("provider", "yandex_backup"), ("target", "yc")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut l = base.to_vec();
+        l.extend_from_slice(extra);
+        l
+    };
+    assert_eq!(sample(&text, "cloud_task_target_up", &base), Some(1.0));
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_unknown_status_total",
+            &with(&[("status", "HIBERNATING")])
+        ),
+        Some(1.0)
+    );
+    let done_labels = |result| with(&[("resource", VM), ("type", "backup"), ("result", result)]);
+    // Task 1 was terminal at the first poll: baseline, not counted.
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_completions_total",
+            &done_labels("failed")
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_completions_total",
+            &done_labels("succeeded")
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_completions_total",
+            &done_labels("timed_out")
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "cloud_task_target_resources", &base),
+        Some(1.0)
+    );
+    // Two polls of two pages each, plus one token exchange.
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_api_requests_total",
+            &with(&[("code", "200")])
+        ),
+        Some(5.0)
+    );
+}
+
+#[tokio::test]
+async fn yandex_simulated_iam_checks_every_jwt_rule() {
+    use cloud_task_exporter::sim::yandex::{JWT_AUDIENCE, TEST_PRIVATE_KEY_PEM};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let c = cloud().await;
+    lock(&c.sim().yandex).register_test_sa_key();
+    let key = EncodingKey::from_rsa_pem(TEST_PRIVATE_KEY_PEM.as_bytes()).unwrap();
+    let now = Timestamp::now().as_second();
+    let jwt = |alg: Algorithm, kid: &str, iss: &str, aud: &str, iat: i64, exp: i64| {
+        let mut h = Header::new(alg);
+        h.kid = Some(kid.to_string());
+        let claims = serde_json::json!({"iss": iss, "aud": aud, "iat": iat, "exp": exp});
+        jsonwebtoken::encode(&h, &claims, &key).unwrap()
+    };
+    let post = |body: serde_json::Value| {
+        reqwest::Client::new()
+            .post(format!("{}/iam/v1/tokens", c.url()))
+            .json(&body)
+            .send()
+    };
+    let (k, sa, aud) = (TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, JWT_AUDIENCE);
+    let ok = jwt(Algorithm::PS256, k, sa, aud, now, now + 3600);
+    let r = post(serde_json::json!({ "jwt": ok })).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["iamToken"].as_str().unwrap().starts_with("t1."));
+    assert!(body["expiresAt"].as_str().unwrap().ends_with('Z'));
+    let refused = [
+        jwt(Algorithm::RS256, k, sa, aud, now, now + 60),
+        jwt(Algorithm::PS256, "other-key", sa, aud, now, now + 60),
+        jwt(Algorithm::PS256, k, "other-sa", aud, now, now + 60),
+        jwt(
+            Algorithm::PS256,
+            k,
+            sa,
+            "https://example.com/",
+            now,
+            now + 60,
+        ),
+        jwt(Algorithm::PS256, k, sa, aud, now, now + 7200),
+        jwt(Algorithm::PS256, k, sa, aud, now - 7200, now - 3600),
+    ];
+    for (i, j) in refused.into_iter().enumerate() {
+        let r = post(serde_json::json!({ "jwt": j })).await.unwrap();
+        assert_eq!(r.status(), 401, "case {i}");
+    }
+    let r = post(serde_json::json!({})).await.unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[test]
+fn yandex_bad_key_file_is_a_build_error_without_the_key() {
+    let mut json: serde_json::Value = serde_json::from_str(&test_authorized_key_json()).unwrap();
+    json["private_key"] = serde_json::Value::String("PLEASE DO NOT REMOVE\nnot a pem".into());
+    let t = Target {
+        name: "yc".to_string(),
+        endpoint: None,
+        labels: BTreeMap::new(),
+        settings: Settings::default(),
+        spec: TargetSpec::YandexBackup(YandexTarget {
+            auth: YandexAuth::ServiceAccountKey {
+                origin: "/etc/key.json".to_string(),
+                json: Secret::new(json.to_string()),
+            },
+            iam_endpoint: None,
+            resources: ids(&[VM]),
+        }),
+    };
+    let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
+    assert!(e.to_string().contains("/etc/key.json"), "{e}");
+    assert!(!e.to_string().contains("not a pem"), "{e}");
+    let mut t = t;
+    if let TargetSpec::YandexBackup(y) = &mut t.spec {
+        y.auth = YandexAuth::ServiceAccountKey {
+            origin: "<inline>".to_string(),
+            json: Secret::new(r#"{"id": "k", "private_key": "SECRETSTUFF"}"#),
+        };
+    }
+    let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
+    assert!(!e.to_string().contains("SECRETSTUFF"), "{e}");
+}
+
+#[tokio::test]
+async fn yandex_throttled_page_is_retried_after_retry_after() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        for i in 1..=4 {
+            y.upsert_task(VM, done(&i.to_string(), "OK"));
+        }
+    }
+    c.sim()
+        .inject(FaultRule::service("yandex_backup", Fault::throttle("0")).times(1));
+    let mut t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
+    t.settings.retries = 2;
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    assert_eq!(tasks.len(), 4);
+    let statuses: Vec<u16> = c
+        .sim()
+        .requests_to("yandex_backup")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![429, 200, 200]);
+}
