@@ -846,3 +846,38 @@ fn default_endpoints_follow_the_region() {
     };
     assert!(AnyProvider::build(&bad, client(), Arc::new(RequestCounts::default())).is_err());
 }
+
+#[tokio::test]
+async fn every_retry_is_signed_afresh_and_throttling_is_reported() {
+    use cloud_task_exporter::sim::{Fault, FaultRule};
+    let cloud = start().await;
+    let mut t = cbr(&cloud.url(), aksk(SK), &[]);
+    t.settings.retries = 1;
+    cloud
+        .sim()
+        .inject(FaultRule::service("huawei_cbr", Fault::status(503)).times(1));
+    build(&t).list_tasks(PROJECT, &ctx()).await.unwrap();
+    let statuses: Vec<u16> = cloud
+        .sim()
+        .requests_to("huawei_cbr")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![503, 200],
+        "the retry passed the signature check"
+    );
+
+    cloud.sim().inject(FaultRule::service(
+        "huawei_cbr",
+        Fault::Status {
+            status: 429,
+            body: r#"{"error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 minute","error_code":"APIGW.0308","request_id":"r"}"#.into(),
+            retry_after: Some("0".into()),
+        },
+    ));
+    let err = build(&t).list_tasks(PROJECT, &ctx()).await.unwrap_err();
+    assert_eq!(err.reason, Reason::Throttled);
+    assert!(err.message.contains("APIGW.0308"), "{}", err.message);
+}
