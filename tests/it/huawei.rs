@@ -881,3 +881,56 @@ async fn every_retry_is_signed_afresh_and_throttling_is_reported() {
     assert_eq!(err.reason, Reason::Throttled);
     assert!(err.message.contains("APIGW.0308"), "{}", err.message);
 }
+
+#[tokio::test]
+async fn the_example_data_set_reads_cleanly_through_every_provider() {
+    use cloud_task_exporter::sim::huawei::{EXAMPLE_CLUSTER, EXAMPLE_INSTANCE, EXAMPLE_POLICY};
+    let cloud = start().await;
+    lock(&cloud.sim().huawei).seed_example(Timestamp::now());
+    let url = cloud.url();
+    let specs = [
+        (
+            TargetSpec::HuaweiVbs(HuaweiTarget {
+                common: common(aksk(SK)),
+                resources: ids(&[EXAMPLE_POLICY]),
+            }),
+            EXAMPLE_POLICY,
+            5,
+        ),
+        (
+            TargetSpec::HuaweiCbr(HuaweiCbrTarget {
+                common: common(aksk(SK)),
+                filters: BTreeMap::new(),
+            }),
+            PROJECT,
+            6,
+        ),
+        (
+            TargetSpec::HuaweiCce(HuaweiTarget {
+                common: common(aksk(SK)),
+                resources: ids(&[EXAMPLE_CLUSTER]),
+            }),
+            EXAMPLE_CLUSTER,
+            3,
+        ),
+        (
+            TargetSpec::HuaweiDms(HuaweiDmsTarget {
+                common: common(aksk(SK)),
+                engine: DmsEngine::Kafka,
+                resources: ids(&[EXAMPLE_INSTANCE]),
+            }),
+            EXAMPLE_INSTANCE,
+            5,
+        ),
+    ];
+    for (spec, unit, n) in specs {
+        let tasks = build(&target(&url, spec))
+            .list_tasks(unit, &ctx())
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), n, "{unit}");
+        assert!(tasks.iter().all(|t| t.status_known), "{unit}");
+        assert!(tasks.iter().any(|t| t.state.is_active()), "{unit}");
+        assert!(tasks.iter().any(|t| t.state == TaskState::Failed), "{unit}");
+    }
+}

@@ -6,12 +6,15 @@
 //! plain structs below (times are strings in each API's own format).
 
 mod apis;
+mod example;
 pub mod verify;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+pub use example::{EXAMPLE_CLUSTER, EXAMPLE_INSTANCE, EXAMPLE_POLICY};
 
 use super::{Sim, SimRequest, SimResponse, lock};
 
