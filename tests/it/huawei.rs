@@ -429,6 +429,7 @@ async fn dms_pages_by_start_dedupes_and_maps_every_status() {
                     status: status.to_string(),
                     created_at: fmt(c, 0, "%Y-%m-%dT%H:%M:%S%.3fZ"),
                     updated_at: fmt(plus(c, 5, 0), 0, "%Y-%m-%dT%H:%M:%S%.3fZ"),
+                    progress: (i == 1).then_some(55),
                 },
             );
         }
@@ -446,8 +447,18 @@ async fn dms_pages_by_start_dedupes_and_maps_every_status() {
     let reqs = cloud.sim().requests_to("huawei_dms");
     assert_eq!(
         reqs.len(),
-        3,
-        "6 tasks in pages of 2, stopping at task_count"
+        4,
+        "6 tasks in pages of 2 (stopping at task_count) + 1 progress"
+    );
+    assert!(
+        reqs[3]
+            .request
+            .path
+            .ends_with("/tasks/8abfa7b372160bfd0172165864064001/progress")
+    );
+    assert_eq!(
+        by_id(&tasks, "8abfa7b372160bfd0172165864064001").progress,
+        Some(0.55)
     );
     let q0 = reqs[0].request.query_map();
     assert_eq!(q0["start"], "0");
@@ -486,6 +497,7 @@ async fn dms_tolerates_a_list_that_shifts_between_pages() {
                     status: "SUCCESS".into(),
                     created_at: c.clone(),
                     updated_at: c,
+                    progress: None,
                 },
             );
         }
@@ -781,6 +793,7 @@ async fn scheduler_polls_a_discovered_dms_target() {
                     status: status.to_string(),
                     created_at: c.clone(),
                     updated_at: c,
+                    progress: None,
                 },
             );
         }
@@ -802,7 +815,12 @@ async fn scheduler_polls_a_discovered_dms_target() {
     assert_eq!(snap.status.resources, 2);
     assert_eq!(snap.tracked, 3);
     assert_eq!(snap.account.active.len(), 1);
-    assert_eq!(snap.requests.get("200"), Some(&3));
+    assert_eq!(
+        snap.requests.get("200"),
+        Some(&4),
+        "discovery, 2 lists, 1 progress"
+    );
+    assert_eq!(snap.account.active[0].progress, Some(0.0));
 
     // Bad credentials: the poll fails with reason auth and keeps the last data.
     let bad = target(

@@ -40,6 +40,9 @@ pub(super) fn answer(
         ) => cce_tasks(st, id),
         ("huawei_dms", ["v2", _, "instances"]) => dms_instances(st, &q),
         ("huawei_dms", ["v2", _, "instances", id, "tasks"]) => dms_tasks(st, id, &q),
+        ("huawei_dms", ["v2", _, "instances", id, "tasks", task, "progress"]) => {
+            dms_progress(st, id, task)
+        }
         _ => gateway_error(
             404,
             "APIGW.0101",
@@ -353,5 +356,37 @@ fn dms_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimRes
     SimResponse::json(
         200,
         &json!({"task_count": total.to_string(), "tasks": page}),
+    )
+}
+
+fn dms_progress(st: &HuaweiState, id: &str, task: &str) -> SimResponse {
+    let Some(inst) = st.dms_instances.iter().find(|i| i.id == id) else {
+        return dms_error(404, "DMS.00404022", "The instance does not exist.");
+    };
+    if inst.engine == "rabbitmq" {
+        return gateway_error(
+            404,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment.",
+        );
+    }
+    let Some(t) = st
+        .dms_tasks
+        .get(id)
+        .into_iter()
+        .flatten()
+        .find(|t| t.id == task)
+    else {
+        return dms_error(404, "DMS.00404044", "The task does not exist.");
+    };
+    let pct = t.progress.unwrap_or(match t.status.as_str() {
+        "SUCCESS" => 100,
+        _ => 0,
+    });
+    let step = |name: &str, statue: &str| json!({"name": name, "statue": statue, "start_time": 0, "end_time": 0});
+    SimResponse::json(
+        200,
+        &json!({"progress_percentage": pct, "remain_time": (100 - pct.min(100)) * 6,
+            "step_list": [step("prepare", "COMPLETED"), step("execute", if pct >= 100 { "COMPLETED" } else { "IN_PROGRESS" })]}),
     )
 }

@@ -126,6 +126,7 @@ impl HuaweiState {
                     status: status.into(),
                     created_at: fmt(ago(now, start), 0, iso),
                     updated_at: fmt(ago(now, end.unwrap_or(0)), 0, iso),
+                    progress: (status == "EXECUTING").then_some(30),
                 },
             );
         }

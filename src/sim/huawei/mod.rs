@@ -165,6 +165,8 @@ pub struct DmsTask {
     pub created_at: String,
     /// `updated_at` ("end time").
     pub updated_at: String,
+    /// `progress_percentage` of `GET …/tasks/{id}/progress` (Kafka and RocketMQ only).
+    pub progress: Option<u32>,
 }
 
 /// All Huawei state.
