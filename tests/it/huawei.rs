@@ -952,3 +952,40 @@ async fn the_example_data_set_reads_cleanly_through_every_provider() {
         assert!(tasks.iter().any(|t| t.state == TaskState::Failed), "{unit}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_refusals_share_one_token_refresh() {
+    let cloud = start().await;
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        st.add_user("acme", "exporter", "pa55");
+        for i in 0..4 {
+            st.add_dms_instance(&format!("k-{i}"), "kafka", "kafka");
+        }
+    }
+    let t = target(
+        &cloud.url(),
+        TargetSpec::HuaweiDms(HuaweiDmsTarget {
+            common: common(HuaweiAuth::Iam {
+                endpoint: Some(cloud.url()),
+                domain: "acme".into(),
+                user: "exporter".into(),
+                password: Secret::new("pa55"),
+            }),
+            engine: DmsEngine::Kafka,
+            resources: ids(&["k-0", "k-1", "k-2", "k-3"]),
+        }),
+    );
+    let counts = Arc::new(RequestCounts::default());
+    let provider = AnyProvider::build(&t, client(), Arc::clone(&counts)).unwrap();
+    let mut runner = TargetRunner::new(t, provider, counts, vec![60.0], Shard::default());
+    runner.poll_once().await.unwrap();
+    assert_eq!(lock(&cloud.sim().huawei).tokens_issued(), 1);
+    lock(&cloud.sim().huawei).expire_tokens();
+    runner.poll_once().await.unwrap();
+    assert_eq!(
+        lock(&cloud.sim().huawei).tokens_issued(),
+        2,
+        "one refresh for four refused requests"
+    );
+}
