@@ -148,7 +148,9 @@ pub(crate) fn label_name(s: &str) -> Result<(), String> {
         ));
     }
     if RESERVED_LABELS.contains(&s) {
-        return Err(format!("'{s}' is a label the exporter sets itself"));
+        return Err(format!(
+            "'{s}' is reserved: the exporter or Prometheus sets it"
+        ));
     }
     Ok(())
 }

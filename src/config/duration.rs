@@ -35,6 +35,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "h" => 3_600_000,
             "d" => 86_400_000,
             "w" => 7 * 86_400_000,
+            "" if bytes.get(i) == Some(&b'.') => {
+                return Err(format!(
+                    "invalid duration {s:?}: fractions are not supported (write e.g. 1h30m or 90s)"
+                ));
+            }
             "" => {
                 return Err(format!(
                     "invalid duration {s:?}: missing unit (ms, s, m, h, d, w)"

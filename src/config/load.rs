@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::check::{self, expand, suggest};
-use super::duration::parse_duration;
+use super::duration::{format_duration, parse_duration};
 use super::file::{self, Node, Value};
 use super::{Config, DEFAULT_DURATION_BUCKETS, Secret, Settings, Shard};
 
@@ -63,6 +63,8 @@ pub fn load_str_with_env(
         }
     };
     let config = cx.config(&root);
+    // In file order, so the list reads top to bottom; problems at one line keep their order.
+    cx.errors.sort_by_key(|e| e.line.unwrap_or(0));
     if cx.errors.is_empty() {
         if config.targets.is_empty() {
             tracing::warn!(config = %source.display(), "No targets configured; only the exporter's own metrics are served.");
@@ -231,6 +233,10 @@ impl<'a> Cx<'a> {
                 );
                 continue;
             }
+            if path.is_empty() && self.target.is_none() && name.starts_with("x-") {
+                // Extension fields (as in Compose files): a home for YAML anchors.
+                continue;
+            }
             if !allowed.contains(&name.as_str()) {
                 let why = hint(name).unwrap_or_else(|| match suggest(name, allowed) {
                     Some(s) => format!("unknown key (did you mean '{s}'?)"),
@@ -255,6 +261,10 @@ impl<'a> Cx<'a> {
                 }
             },
             Value::Int(i) => Some(i.to_string()),
+            Value::Null => {
+                self.bad(node, key, "has no value");
+                None
+            }
             other => {
                 self.bad(
                     node,
@@ -302,11 +312,19 @@ impl<'a> Cx<'a> {
                     None
                 }
             },
+            Value::Null => {
+                self.bad(node, key, "has no value");
+                None
+            }
             other => {
+                // YAML would turn `0x1F` into 31 or `1.50` into 1.5: only quoted text is exact.
                 self.bad(
                     node,
                     key,
-                    format!("expected a string, found {}", other.kind()),
+                    format!(
+                        "expected a string, found {} (quote the value so YAML keeps it as written)",
+                        other.kind()
+                    ),
                 );
                 None
             }
@@ -624,6 +642,23 @@ impl<'a> Cx<'a> {
                 }
                 _ => {}
             }
+        }
+        // A request that may outlast the poll interval would make polls overlap their schedule.
+        let (key, at) = match (f.get("interval"), f.get("timeout")) {
+            (Some(n), _) => ("interval", n),
+            (None, Some(n)) => ("timeout", n),
+            (None, None) => ("interval", f.node),
+        };
+        if s.timeout >= s.interval && (s.timeout != base.timeout || s.interval != base.interval) {
+            self.bad(
+                at,
+                &f.key(key),
+                format!(
+                    "interval must be greater than timeout ({} <= {})",
+                    format_duration(s.interval),
+                    format_duration(s.timeout)
+                ),
+            );
         }
         s
     }

@@ -239,6 +239,9 @@ impl Cx<'_> {
 
     fn yandex_auth(&mut self, node: &Node) -> Option<(YandexAuth, Option<String>)> {
         let f = self.fields(node, "auth", YANDEX_AUTH_KEYS, &|_| None);
+        if !matches!(node.value, Value::Map(_) | Value::Null) {
+            return None;
+        }
         let iam_endpoint = f.get("iam_endpoint").and_then(|v| {
             let k = f.key("iam_endpoint");
             self.url(v, &k)
@@ -467,6 +470,9 @@ impl Cx<'_> {
             (k == "endpoint" || k == "domain" || k == "user" || k == "password")
                 .then(|| "unknown key; IAM user credentials go under 'iam:'".to_string())
         });
+        if !matches!(node.value, Value::Map(_) | Value::Null) {
+            return None;
+        }
         let aksk: Vec<&str> = HUAWEI_AUTH_KEYS
             .iter()
             .copied()

@@ -377,17 +377,11 @@ mod yandex {
             }
         }
         fn add_terminal(&self, sim: &Sim, n: usize) {
-            // New tasks go to the head of the list, shifting every older one down.
+            // The simulator lists newest first: new tasks go to the head and shift every
+            // older one down a place.
             let mut y = lock(&sim.yandex);
-            let old = y.tasks(INSTANCE);
-            for t in &old {
-                y.remove_task(INSTANCE, &t.id);
-            }
             for i in 0..n {
                 y.upsert_task(INSTANCE, done(next_id(), ["OK", "TIMEDOUT"][i % 2]));
-            }
-            for t in old {
-                y.upsert_task(INSTANCE, t);
             }
         }
         fn expire_tokens(&self, sim: &Sim) -> bool {
@@ -400,4 +394,258 @@ mod yandex {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yandex_backup_under_every_fault() {
     matrix(&yandex::Yandex).await;
+}
+
+mod huawei {
+    use std::collections::BTreeMap;
+
+    use cloud_task_exporter::config::{
+        DmsEngine, HuaweiAuth, HuaweiCbrTarget, HuaweiCommon, HuaweiDmsTarget, HuaweiTarget,
+        Resources, Secret, Settings, Target, TargetSpec,
+    };
+    use cloud_task_exporter::sim::huawei::{CbrLog, CceTask, DmsTask, VbsTask};
+    use cloud_task_exporter::sim::{Sim, lock};
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::{Scenario, next_id};
+
+    const AK: &str = "FAULTMATRIXAK0000001";
+    const SK: &str = "fault-matrix-secret-key";
+    const PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    const POLICY: &str = "policy-faults";
+    const CLUSTER: &str = "cluster-faults";
+    const INSTANCE: &str = "instance-faults";
+
+    fn at(secs_ago: i64) -> Timestamp {
+        Timestamp::now() - SignedDuration::from_secs(secs_ago)
+    }
+
+    fn uuid(n: u64) -> String {
+        format!("00000000-0000-4000-8000-{n:012x}")
+    }
+
+    fn target(name: &str, url: &str, settings: Settings, spec: TargetSpec) -> Target {
+        Target {
+            name: name.into(),
+            endpoint: Some(url.to_string()),
+            labels: BTreeMap::new(),
+            settings,
+            spec,
+        }
+    }
+
+    fn common(auth: HuaweiAuth) -> HuaweiCommon {
+        HuaweiCommon {
+            region: "ap-southeast-1".into(),
+            project_id: PROJECT.into(),
+            auth,
+        }
+    }
+
+    fn aksk() -> HuaweiAuth {
+        HuaweiAuth::AkSk {
+            access_key: Secret::new(AK),
+            secret_key: Secret::new(SK),
+            security_token: None,
+        }
+    }
+
+    /// `created` seconds ago, finished a few seconds ago.
+    fn vbs(id: u64, created: i64, ok: bool) -> VbsTask {
+        VbsTask {
+            job_id: uuid(id),
+            status: if ok {
+                "EXECUTE_SUCCESS"
+            } else {
+                "EXECUTE_FAIL"
+            }
+            .into(),
+            created_at: at(created).strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+            finished_at: Some(at(5).strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string()),
+            backup_name: format!("autobk_{id}"),
+            resource_id: "vol-faults-1".into(),
+            resource_type: "volume".into(),
+            error: None,
+        }
+    }
+
+    fn cbr(id: u64, created: i64, ok: bool) -> CbrLog {
+        let f = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string();
+        CbrLog {
+            id: uuid(id),
+            status: if ok { "success" } else { "timeout" }.into(),
+            operation_type: "backup".into(),
+            created_at: f(at(created)),
+            started_at: f(at(created - 1)),
+            updated_at: f(at(5)),
+            ended_at: Some(f(at(5))),
+            progress: Some(100),
+            resource_id: "ecs-faults-1".into(),
+            resource_name: "web-1".into(),
+            resource_type: "OS::Nova::Server".into(),
+            vault_id: "vault-1".into(),
+            error: None,
+        }
+    }
+
+    fn cce(id: u64, created: i64, ok: bool) -> CceTask {
+        let f = |t: Timestamp| {
+            t.to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%Y-%m-%d %H:%M:%S%.6f +0000 UTC")
+                .to_string()
+        };
+        CceTask {
+            uid: uuid(id),
+            phase: if ok { "Success" } else { "Failed" }.into(),
+            progress: Some("100".into()),
+            created: f(at(created)),
+            updated: f(at(5)),
+            completion: Some(f(at(5))),
+            items: vec![],
+        }
+    }
+
+    fn dms(id: u64, created: i64, ok: bool) -> DmsTask {
+        let f = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        DmsTask {
+            id: format!("{id:032x}"),
+            name: "bindInstancePublicIp".into(),
+            status: if ok { "SUCCESS" } else { "FAILED" }.into(),
+            created_at: f(at(created)),
+            updated_at: f(at(5)),
+        }
+    }
+
+    /// Which Huawei service a scenario drives.
+    #[derive(Clone, Copy)]
+    pub enum Hw {
+        Vbs,
+        Cbr,
+        Cce,
+        Dms,
+    }
+
+    impl Hw {
+        /// Adds one finished task created `created` seconds ago.
+        fn add(self, sim: &Sim, created: i64, ok: bool) {
+            let id = next_id();
+            let mut h = lock(&sim.huawei);
+            match self {
+                Hw::Vbs => h.add_vbs_task(POLICY, vbs(id, created, ok)),
+                Hw::Cbr => h.add_cbr_log(cbr(id, created, ok)),
+                Hw::Cce => h.add_cce_task(CLUSTER, cce(id, created, ok)),
+                Hw::Dms => h.add_dms_task(INSTANCE, dms(id, created, ok)),
+            }
+        }
+    }
+
+    impl Scenario for Hw {
+        fn provider(&self) -> &'static str {
+            match self {
+                Hw::Vbs => "huawei_vbs",
+                Hw::Cbr => "huawei_cbr",
+                Hw::Cce => "huawei_cce",
+                Hw::Dms => "huawei_dms",
+            }
+        }
+        fn service(&self) -> &'static str {
+            self.provider()
+        }
+        fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target {
+            {
+                let mut h = lock(&sim.huawei);
+                h.add_aksk(AK, SK);
+                h.add_user("faults-domain", "faults-user", "faults-password");
+                h.add_dms_instance(INSTANCE, "kafka-1", "kafka");
+            }
+            for i in 0..n {
+                // Oldest first, a minute apart, an hour ago.
+                self.add(sim, 3600 - i as i64 * 60, i % 2 == 0);
+            }
+            let ids = |id: &str| Resources::Ids(vec![id.to_string()]);
+            match self {
+                Hw::Vbs => target(
+                    "hw-vbs-faults",
+                    url,
+                    settings,
+                    TargetSpec::HuaweiVbs(HuaweiTarget {
+                        common: common(aksk()),
+                        resources: ids(POLICY),
+                    }),
+                ),
+                Hw::Cbr => target(
+                    "hw-cbr-faults",
+                    url,
+                    settings,
+                    TargetSpec::HuaweiCbr(HuaweiCbrTarget {
+                        common: common(aksk()),
+                        filters: BTreeMap::new(),
+                    }),
+                ),
+                Hw::Cce => target(
+                    "hw-cce-faults",
+                    url,
+                    settings,
+                    TargetSpec::HuaweiCce(HuaweiTarget {
+                        common: common(aksk()),
+                        resources: ids(CLUSTER),
+                    }),
+                ),
+                // DMS authenticates with an IAM user token, so token expiry is covered.
+                Hw::Dms => target(
+                    "hw-dms-faults",
+                    url,
+                    settings,
+                    TargetSpec::HuaweiDms(HuaweiDmsTarget {
+                        common: common(HuaweiAuth::Iam {
+                            endpoint: Some(url.to_string()),
+                            domain: "faults-domain".into(),
+                            user: "faults-user".into(),
+                            password: Secret::new("faults-password"),
+                        }),
+                        engine: DmsEngine::Kafka,
+                        resources: ids(INSTANCE),
+                    }),
+                ),
+            }
+        }
+        fn add_terminal(&self, sim: &Sim, n: usize) {
+            // Newest first in every Huawei listing: each new task lands at the head.
+            for i in 0..n {
+                self.add(sim, 60 - i as i64, i % 2 == 0);
+            }
+        }
+        fn expire_tokens(&self, sim: &Sim) -> bool {
+            match self {
+                Hw::Dms => {
+                    lock(&sim.huawei).expire_tokens();
+                    true
+                }
+                _ => false,
+            }
+        }
+        fn pages(&self) -> bool {
+            !matches!(self, Hw::Cce)
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huawei_vbs_under_every_fault() {
+    matrix(&huawei::Hw::Vbs).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huawei_cbr_under_every_fault() {
+    matrix(&huawei::Hw::Cbr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huawei_cce_under_every_fault() {
+    matrix(&huawei::Hw::Cce).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huawei_dms_under_every_fault() {
+    matrix(&huawei::Hw::Dms).await;
 }

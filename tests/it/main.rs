@@ -4,6 +4,8 @@
 
 // Exactly-once accounting properties.
 mod accounting;
+// The configuration loader: defaults, ${VAR}, *_file secrets, every error kind, --check-config.
+mod config;
 // Metrics rendering of a fixed scenario compared with tests/golden/*.prom.
 mod golden;
 // HTTP routes called without a socket.
@@ -16,6 +18,8 @@ mod huawei_faults;
 mod state_crash;
 // The fault matrix: every provider under every fault.
 mod faults;
+// The real binary: --demo, promtool, SIGTERM.
+mod binary;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.

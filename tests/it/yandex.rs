@@ -767,3 +767,51 @@ async fn yandex_throttled_page_is_retried_after_retry_after() {
         .collect();
     assert_eq!(statuses, vec![429, 200, 200]);
 }
+
+#[tokio::test]
+async fn yandex_list_shifting_between_pages_loses_and_doubles_nothing() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        for i in 1..=6 {
+            y.upsert_task(VM, done(&i.to_string(), "OK"));
+        }
+    }
+    // Before the second page is answered a new task arrives at the head of the list.
+    c.sim().on_request("yandex_backup", 2, |sim| {
+        lock(&sim.yandex).upsert_task(VM, done("7", "ERROR"));
+    });
+    let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    let mut got: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    got.sort();
+    assert_eq!(got, vec!["1", "2", "3", "4", "5", "6"]);
+}
+
+#[tokio::test]
+async fn yandex_token_expiring_mid_poll_is_refreshed_and_paging_continues() {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_test_sa_key();
+        for i in 1..=6 {
+            y.upsert_task(VM, done(&i.to_string(), "OK"));
+        }
+    }
+    c.sim().on_request("yandex_backup", 2, |sim| {
+        lock(&sim.yandex).expire_all_tokens();
+    });
+    let t = target(&c, sa_key(), ids(&[VM]), 2);
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    assert_eq!(tasks.len(), 6);
+    let reqs = c.sim().requests_to("yandex_backup");
+    let statuses: Vec<u16> = reqs.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![200, 401, 200, 200]);
+    assert_eq!(
+        reqs[1].request.query_map()["pageToken"],
+        reqs[2].request.query_map()["pageToken"],
+        "the retry asks for the same page"
+    );
+    assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
+}

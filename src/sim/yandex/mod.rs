@@ -261,13 +261,14 @@ impl YandexState {
         self.tasks.entry(instance.to_string()).or_default();
     }
 
-    /// Inserts a task of `instance`, or replaces the one with the same id in place.
+    /// Replaces the task with the same id in place, or adds a new one at the head of the list
+    /// (listings are newest first, so a task added mid-poll shifts the later pages).
     pub fn upsert_task(&mut self, instance: &str, mut task: SimTask) {
         task.compute_instance_id = Some(instance.to_string());
         let list = self.tasks.entry(instance.to_string()).or_default();
         match list.iter_mut().find(|t| t.id == task.id) {
             Some(t) => *t = task,
-            None => list.push(task),
+            None => list.insert(0, task),
         }
     }
 

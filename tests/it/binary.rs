@@ -1,0 +1,193 @@
+//! The real binary, as a user runs it: `--demo` serves metrics of all five providers, passes
+//! promtool, logs no secret, and exits 0 on SIGTERM within 5 seconds.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::support::{promtool_check, sample};
+
+/// A running exporter process whose stderr (the log) is collected.
+pub struct Exporter {
+    child: Child,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Exporter {
+    /// Starts the binary with `args` plus `--web.listen-address=127.0.0.1:0`, and waits for
+    /// the "Listening." line that gives the port.
+    pub fn start(args: &[&str]) -> Exporter {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cloud-task-exporter"))
+            .args(args)
+            .arg("--web.listen-address=127.0.0.1:0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the exporter");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if line.contains("msg=Listening.") {
+                        let addr = line
+                            .split_whitespace()
+                            .find_map(|kv| kv.strip_prefix("address="))
+                            .and_then(|a| a.parse::<SocketAddr>().ok());
+                        let _ = tx.send(addr);
+                    }
+                    let mut l = log.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            });
+        }
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("no 'Listening.' line; log:\n{}", log.lock().unwrap())
+            });
+        Exporter { child, addr, log }
+    }
+
+    /// Everything logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// `GET path`: status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = reqwest::get(format!("http://{}{path}", self.addr))
+            .await
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Polls `cond` on `/metrics` until it holds or `within` passes.
+    pub async fn wait_metrics(&self, within: Duration, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let (_, text) = self.get("/metrics").await;
+            if cond(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "condition not met within {within:?}; metrics:\n{text}\nlog:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit code and how long it took.
+    pub fn terminate(mut self) -> (Option<i32>, Duration, String) {
+        let t0 = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                // Let the reader thread drain the last lines.
+                std::thread::sleep(Duration::from_millis(50));
+                return (st.code(), t0.elapsed(), self.log());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("no exit within 10 s of SIGTERM; log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const PROVIDERS: [&str; 5] = [
+    "yandex_backup",
+    "huawei_vbs",
+    "huawei_cbr",
+    "huawei_cce",
+    "huawei_dms",
+];
+
+fn all_up_with_success(text: &str) -> bool {
+    PROVIDERS.iter().all(|p| {
+        text.lines().any(|l| {
+            l.starts_with("cloud_task_target_up{")
+                && l.contains(&format!("provider=\"{p}\""))
+                && l.ends_with(" 1")
+        }) && text.lines().any(|l| {
+            l.starts_with("cloud_task_last_success_timestamp_seconds{")
+                && l.contains(&format!("provider=\"{p}\""))
+                && !l.ends_with(" 0")
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_every_provider_then_exits_cleanly_on_sigterm() {
+    let exp = Exporter::start(&["--demo", "--log.level=debug"]);
+    let t0 = Instant::now();
+
+    let text = exp
+        .wait_metrics(Duration::from_secs(60), all_up_with_success)
+        .await;
+    let (ready, _) = exp.get("/-/ready").await;
+    assert_eq!(ready, 200);
+    eprintln!(
+        "all five providers up with a last success after {:?}",
+        t0.elapsed()
+    );
+    promtool_check(&text).unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_exporter_config_last_reload_successful",
+            &[]
+        ),
+        Some(1.0)
+    );
+    for path in ["/", "/api/v1/targets", "/-/healthy"] {
+        let (status, body) = exp.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        for p in PROVIDERS {
+            if path != "/-/healthy" {
+                assert!(body.contains(p), "{path} lists {p}");
+            }
+        }
+    }
+
+    let (code, took, log) = exp.terminate();
+    assert_eq!(code, Some(0), "exit code; log:\n{log}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // The demo's own credentials never reach the log, even at debug level.
+    for secret in [
+        "demo-secret-key-not-a-real-one",
+        "demo-password-not-a-real-one",
+        "BEGIN PRIVATE KEY",
+        "PLEASE DO NOT REMOVE",
+    ] {
+        assert!(!log.contains(secret), "log leaks {secret:?}");
+    }
+}
