@@ -12,8 +12,6 @@ mod golden;
 mod http;
 // The four Huawei providers, their auth and discovery, against the simulator.
 mod huawei;
-// The four Huawei providers through the fault matrix.
-mod huawei_faults;
 // kill -9 during state-file writes.
 mod state_crash;
 // The fault matrix: every provider under every fault.
