@@ -989,3 +989,74 @@ async fn concurrent_refusals_share_one_token_refresh() {
         "one refresh for four refused requests"
     );
 }
+
+#[tokio::test]
+async fn cbr_metrics_carry_resource_info_and_progress() {
+    use crate::support::sample;
+    use cloud_task_exporter::hub::Hub;
+    use cloud_task_exporter::metrics::exposition;
+    let cloud = start().await;
+    let b = base();
+    let log = |id: &str, status: &str, progress: u32| {
+        let c = fmt(b, 0, "%Y-%m-%dT%H:%M:%S.000Z");
+        CbrLog {
+            id: id.into(),
+            status: status.into(),
+            operation_type: "backup".into(),
+            created_at: c.clone(),
+            started_at: c.clone(),
+            updated_at: c.clone(),
+            ended_at: (status != "running").then(|| c.clone()),
+            progress: Some(progress),
+            resource_id: "vm-1".into(),
+            resource_name: "ECS-0001".into(),
+            resource_type: "OS::Nova::Server".into(),
+            vault_id: "vault-1".into(),
+            error: None,
+        }
+    };
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        st.add_cbr_log(log("done", "success", 100));
+        st.add_cbr_log(log("busy", "running", 25));
+    }
+    let t = cbr(&cloud.url(), aksk(SK), &[]);
+    let counts = Arc::new(RequestCounts::default());
+    let provider = AnyProvider::build(&t, client(), Arc::clone(&counts)).unwrap();
+    let mut runner = TargetRunner::new(t, provider, counts, vec![60.0], Shard::default());
+    runner.poll_once().await.unwrap();
+    let hub = Hub::new();
+    hub.set_targets(&["hw".to_string()]);
+    hub.publish(runner.snapshot());
+    let text = String::from_utf8(exposition(&hub, &[60.0]).to_vec()).unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_resource_info",
+            &[
+                ("provider", "huawei_cbr"),
+                ("target", "hw"),
+                ("resource", "vm-1"),
+                ("resource_name", "ECS-0001"),
+                ("resource_type", "OS::Nova::Server"),
+            ],
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_active_progress_ratio",
+            &[
+                ("provider", "huawei_cbr"),
+                ("target", "hw"),
+                ("resource", "vm-1"),
+                ("type", "backup"),
+                ("task_id", "busy"),
+            ],
+        ),
+        Some(0.25),
+        "{text}"
+    );
+}
