@@ -732,6 +732,8 @@ async fn discovery_of_policies_clusters_and_instances() {
         st.add_vbs_task("pol-b", VbsTask::default());
         st.add_cce_cluster("c-1", "prod");
         st.add_cce_cluster("c-2", "stage");
+        st.add_cce_cluster("c-3", "going");
+        st.cce_clusters[2].phase = "Deleting".into();
         for i in 0..3 {
             st.add_dms_instance(&format!("k-{i}"), "kafka", "kafka");
         }
