@@ -356,6 +356,7 @@ fn write(sim: &Sim, kind: ProviderKind, t: &DemoTask) {
                 status: status.to_string(),
                 created_at: utc_ms(t.created),
                 updated_at: utc_ms(updated),
+                progress: Some(u32::from(t.progress)),
             };
             let mut h = lock(&sim.huawei);
             let list = h.dms_tasks.entry(t.resource.clone()).or_default();

@@ -73,7 +73,16 @@ struct Clusters {
 struct Cluster {
     #[serde(default)]
     metadata: Meta,
+    status: Option<ClusterStatus>,
 }
+
+#[derive(Deserialize)]
+struct ClusterStatus {
+    phase: Option<String>,
+}
+
+/// Cluster phases whose backup tasks cannot be listed: not created yet, or going away.
+const SKIPPED_PHASES: [&str; 2] = ["Creating", "Deleting"];
 
 /// The CCE client of one target; units are cluster ids.
 #[derive(Debug)]
@@ -180,6 +189,10 @@ impl Provider for Client {
             .await?;
         Ok(c.items
             .into_iter()
+            .filter(|c| {
+                let phase = c.status.as_ref().and_then(|s| s.phase.as_deref());
+                !phase.is_some_and(|p| SKIPPED_PHASES.iter().any(|s| s.eq_ignore_ascii_case(p)))
+            })
             .filter_map(|c| c.metadata.uid)
             .filter(|id| !id.is_empty())
             .collect())

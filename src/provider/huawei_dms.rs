@@ -7,7 +7,7 @@ use crate::model::{Mapped, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, map_status, time_field};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Reason, Units};
 use crate::timefmt::{compact_utc, rfc3339};
 
 /// Every documented DMS task status (SPEC §2). `DELETED` (the record was deleted) is
@@ -55,6 +55,11 @@ struct DmsTask {
     status: String,
     created_at: Option<String>,
     updated_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Progress {
+    progress_percentage: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +193,52 @@ impl Provider for Client {
                 break;
             }
         }
-        Ok(pager.into_tasks())
+        let mut tasks = pager.into_tasks();
+        if self.has_progress_api() {
+            for t in tasks.iter_mut().filter(|t| t.state == TaskState::Running) {
+                t.progress = self.progress(unit, &t.id).await?;
+            }
+        }
+        Ok(tasks)
+    }
+}
+
+impl Client {
+    /// Kafka and RocketMQ have `GET …/tasks/{id}/progress`; RabbitMQ has none.
+    fn has_progress_api(&self) -> bool {
+        matches!(self.engine, DmsEngine::Kafka | DmsEngine::Rocketmq)
+    }
+
+    /// The progress of one running task. A task that finished or vanished meanwhile (4xx)
+    /// has none; auth, throttling and server errors fail the poll like any other request.
+    async fn progress(&self, unit: &str, id: &str) -> Result<Option<f64>, ProviderError> {
+        let what = format!("DMS GET instances/{unit}/tasks/{id}/progress");
+        let r: Result<Progress, ProviderError> = self
+            .api
+            .get_json(
+                &what,
+                &[
+                    "v2",
+                    self.api.project_id(),
+                    "instances",
+                    unit,
+                    "tasks",
+                    id,
+                    "progress",
+                ],
+                &[],
+            )
+            .await;
+        match r {
+            Ok(p) => Ok(p
+                .progress_percentage
+                .filter(|v| v.is_finite())
+                .map(|v| (v / 100.0).clamp(0.0, 1.0))),
+            Err(e) if matches!(e.reason, Reason::Client | Reason::Decode) => {
+                tracing::debug!(call = %what, error = %e, "No progress for the task.");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }

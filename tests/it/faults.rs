@@ -524,6 +524,7 @@ mod huawei {
             status: if ok { "SUCCESS" } else { "FAILED" }.into(),
             created_at: f(at(created)),
             updated_at: f(at(5)),
+            progress: None,
         }
     }
 

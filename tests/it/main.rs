@@ -10,6 +10,8 @@ mod config;
 mod golden;
 // HTTP routes called without a socket.
 mod http;
+// The four Huawei providers, their auth and discovery, against the simulator.
+mod huawei;
 // kill -9 during state-file writes.
 mod state_crash;
 // The fault matrix: every provider under every fault.

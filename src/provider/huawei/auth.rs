@@ -116,19 +116,21 @@ impl Auth {
             Some(Instant::now() + AUTH_BACKOFF);
     }
 
-    /// The credential for the next request; `fresh` forces a new IAM token.
+    /// The credential for the next request. `rejected` is a token the API just refused: it
+    /// is replaced, unless a concurrent request already replaced it.
     pub(crate) async fn credential(
         &self,
         http: &Http,
-        fresh: bool,
+        rejected: Option<&Credential>,
     ) -> Result<Credential, ProviderError> {
         match &self.kind {
             Kind::AkSk(c) => Ok(c.clone()),
             Kind::Iam(iam) => {
                 let mut cached = iam.cached.lock().await;
-                if !fresh
-                    && let Some(c) = cached.as_ref()
+                let refused = |t: &Secret| matches!(rejected, Some(Credential::Token(r)) if r.expose() == t.expose());
+                if let Some(c) = cached.as_ref()
                     && Instant::now() < c.refresh_at
+                    && !refused(&c.token)
                 {
                     return Ok(Credential::Token(c.token.clone()));
                 }

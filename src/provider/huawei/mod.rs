@@ -77,18 +77,18 @@ impl HuaweiClient {
         query: &[(String, String)],
     ) -> Result<Response, ProviderError> {
         self.auth.check_blocked()?;
-        let mut fresh = false;
+        let mut rejected: Option<Credential> = None;
         loop {
-            let cred = self.auth.credential(&self.http, fresh).await?;
+            let cred = self.auth.credential(&self.http, rejected.as_ref()).await?;
             let result = self
                 .http
                 .send(what, || self.build(path, query, &cred))
                 .await;
             match result {
                 Ok(r) => return Ok(r),
-                Err(e) if e.is_unauthorized() && !fresh => {
+                Err(e) if e.is_unauthorized() && rejected.is_none() => {
                     tracing::info!(call = what, error = %e, "Request was refused (401); retrying once with fresh credentials.");
-                    fresh = true;
+                    rejected = Some(cred);
                 }
                 Err(e) if e.is_unauthorized() => {
                     tracing::warn!(call = what, error = %e, backoff_s = AUTH_BACKOFF.as_secs(), "Credentials rejected twice; pausing requests of this target.");

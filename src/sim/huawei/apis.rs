@@ -40,6 +40,9 @@ pub(super) fn answer(
         ) => cce_tasks(st, id),
         ("huawei_dms", ["v2", _, "instances"]) => dms_instances(st, &q),
         ("huawei_dms", ["v2", _, "instances", id, "tasks"]) => dms_tasks(st, id, &q),
+        ("huawei_dms", ["v2", _, "instances", id, "tasks", task, "progress"]) => {
+            dms_progress(st, id, task)
+        }
         _ => gateway_error(
             404,
             "APIGW.0101",
@@ -108,6 +111,15 @@ fn vbs_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimRes
         tasks.reverse();
     }
     let count = tasks.len();
+    // `marker`: the job id after which the listing continues (OpenStack style).
+    if let Some(m) = q.get("marker") {
+        match tasks.iter().position(|t| t.job_id == *m) {
+            Some(i) => {
+                tasks.drain(..=i);
+            }
+            None => return vbs_error(400, "VBS.0001", "marker is not a job id of the policy"),
+        }
+    }
     let page: Vec<Value> = tasks
         .into_iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
@@ -354,4 +366,127 @@ fn dms_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimRes
         200,
         &json!({"task_count": total.to_string(), "tasks": page}),
     )
+}
+
+fn dms_progress(st: &HuaweiState, id: &str, task: &str) -> SimResponse {
+    let Some(inst) = st.dms_instances.iter().find(|i| i.id == id) else {
+        return dms_error(404, "DMS.00404022", "The instance does not exist.");
+    };
+    if inst.engine == "rabbitmq" {
+        return gateway_error(
+            404,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment.",
+        );
+    }
+    let Some(t) = st
+        .dms_tasks
+        .get(id)
+        .into_iter()
+        .flatten()
+        .find(|t| t.id == task)
+    else {
+        return dms_error(404, "DMS.00404044", "The task does not exist.");
+    };
+    let pct = t.progress.unwrap_or(match t.status.as_str() {
+        "SUCCESS" => 100,
+        _ => 0,
+    });
+    let step = |name: &str, statue: &str| json!({"name": name, "statue": statue, "start_time": 0, "end_time": 0});
+    SimResponse::json(
+        200,
+        &json!({"progress_percentage": pct, "remain_time": (100 - pct.min(100)) * 6,
+            "step_list": [step("prepare", "COMPLETED"), step("execute", if pct >= 100 { "COMPLETED" } else { "IN_PROGRESS" })]}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::huawei::{DmsTask, VbsTask};
+
+    fn q(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn body(r: &SimResponse) -> Value {
+        serde_json::from_slice(&r.body).unwrap_or_default()
+    }
+
+    #[test]
+    fn vbs_pages_by_offset_or_marker_newest_first() {
+        let mut st = HuaweiState::default();
+        for i in 0..5 {
+            st.add_vbs_task(
+                "p",
+                VbsTask {
+                    job_id: format!("j{i}"),
+                    status: "EXECUTE_SUCCESS".into(),
+                    created_at: format!("2024-05-01T10:0{i}:00.000"),
+                    ..VbsTask::default()
+                },
+            );
+        }
+        let r = body(&vbs_tasks(&st, "p", &q(&[("limit", "2"), ("offset", "2")])));
+        assert_eq!(r["count"], 5);
+        assert_eq!(r["tasks"][0]["job_id"], "j2");
+        assert!(r["tasks"][0].get("finished_at").is_none());
+        let r = body(&vbs_tasks(
+            &st,
+            "p",
+            &q(&[("limit", "2"), ("marker", "j3")]),
+        ));
+        assert_eq!(r["tasks"][0]["job_id"], "j2");
+        assert_eq!(r["tasks"][1]["job_id"], "j1");
+        assert_eq!(vbs_tasks(&st, "nope", &q(&[])).status, 404);
+        let e = body(&vbs_tasks(&st, "p", &q(&[("limit", "x")])));
+        assert!(e["error"]["code"].is_string());
+    }
+
+    #[test]
+    fn dms_task_count_is_a_string_and_windows_apply() {
+        let mut st = HuaweiState::default();
+        for i in 0..3 {
+            st.add_dms_task(
+                "k",
+                DmsTask {
+                    id: format!("t{i}"),
+                    status: "SUCCESS".into(),
+                    created_at: format!("2024-05-0{}T00:00:00.000Z", i + 1),
+                    ..DmsTask::default()
+                },
+            );
+        }
+        let r = body(&dms_tasks(
+            &st,
+            "k",
+            &q(&[("begin_time", "20240502000000")]),
+        ));
+        assert_eq!(r["task_count"], "2");
+        assert_eq!(r["tasks"][0]["id"], "t2");
+        assert_eq!(
+            dms_tasks(&st, "k", &q(&[("begin_time", "2024-05-02")])).status,
+            400
+        );
+        assert_eq!(
+            dms_instances(&st, &q(&[])).status,
+            400,
+            "engine is required"
+        );
+        let r = body(&dms_instances(&st, &q(&[("engine", "kafka")])));
+        assert_eq!(r["instance_num"], 1);
+    }
+
+    #[test]
+    fn cbr_limit_is_bounded() {
+        let st = HuaweiState::default();
+        assert_eq!(cbr_logs(&st, &q(&[("limit", "0")])).status, 400);
+        assert_eq!(cbr_logs(&st, &q(&[("limit", "1001")])).status, 400);
+        let r = body(&cbr_logs(&st, &q(&[])));
+        assert_eq!(r["count"], 0);
+        assert_eq!(r["limit"], 1000);
+    }
 }
