@@ -169,7 +169,7 @@ impl World {
     }
 
     /// Moves every task on by one tick and starts new ones; returns the ids dropped from
-    /// the lists (finished longer ago than [`KEEP`]).
+    /// the lists (finished more than two hours ago).
     pub fn tick(&mut self, now: Timestamp) -> Vec<(usize, DemoTask)> {
         let mut dropped = Vec::new();
         for s in 0..self.services.len() {
