@@ -208,14 +208,25 @@ fn esc(s: &str) -> String {
 fn age(now: f64, t: Option<f64>) -> String {
     match t {
         None => "never".to_string(),
-        Some(t) => {
-            crate::config::format_duration(
-                std::time::Duration::from_secs((now - t).max(0.0) as u64),
-            )
-            .replace("0ms", "0s")
-                + " ago"
+        Some(t) => format!("{} ago", human((now - t).max(0.0) as u64)),
+    }
+}
+
+/// `42s`, `36m 20s`, `2h 5m`, `3d 4h`: the two largest units, for people.
+fn human(secs: u64) -> String {
+    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    let Some(i) = units.iter().position(|(n, _)| secs >= *n) else {
+        return "0s".to_string();
+    };
+    let (big, b) = units[i];
+    let mut out = format!("{}{b}", secs / big);
+    if let Some((small, s)) = units.get(i + 1) {
+        let rest = secs % big / small;
+        if rest > 0 {
+            out.push_str(&format!(" {rest}{s}"));
         }
     }
+    out
 }
 
 fn landing(hub: &Hub, metrics_path: &str) -> String {
@@ -372,4 +383,17 @@ pub fn parse_listen(addr: &str) -> Result<SocketAddr, String> {
     };
     a.parse()
         .map_err(|e| format!("invalid --web.listen-address {addr:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ages_read_like_people_write_them() {
+        assert_eq!(super::human(0), "0s");
+        assert_eq!(super::human(42), "42s");
+        assert_eq!(super::human(2180), "36m 20s");
+        assert_eq!(super::human(7500), "2h 5m");
+        assert_eq!(super::human(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
+        assert_eq!(super::human(86_400), "1d");
+    }
 }
