@@ -16,6 +16,8 @@ mod state_crash;
 mod faults;
 // The real binary: --demo, promtool, SIGTERM.
 mod binary;
+// The real binary through reload, shutdown mid-poll, restart, secret hygiene, real Prometheus.
+mod lifecycle;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
