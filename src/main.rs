@@ -63,14 +63,21 @@ fn main() -> ExitCode {
     }
     if args.check_config {
         return match Config::load(&args.config_file) {
-            Ok(cfg) => {
-                println!(
-                    "OK: {} ({} targets)",
-                    args.config_file.display(),
-                    cfg.targets.len()
-                );
-                ExitCode::SUCCESS
-            }
+            // Also build every provider: a config that loads but cannot start is not OK.
+            Ok(cfg) => match app::check(&cfg) {
+                Ok(()) => {
+                    println!(
+                        "OK: {} ({} targets)",
+                        args.config_file.display(),
+                        cfg.targets.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            },
             Err(e) => {
                 eprintln!("{e}");
                 ExitCode::FAILURE
