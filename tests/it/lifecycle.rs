@@ -680,6 +680,128 @@ async fn no_secret_in_debug_logs_pages_or_metrics_even_when_auth_fails() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_configs_never_quote_their_secrets() {
+    let cloud = cloud().await;
+    let url = cloud.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    write_config(&cfg, "", &[yc_static("yc", &url)]);
+    let exp = Exporter::with_config(&cfg, &["--web.enable-lifecycle", "--log.level=debug"]);
+    exp.wait_metrics(Duration::from_secs(30), |m| {
+        up(m, "yc", "yandex_backup") == Some(1.0)
+    })
+    .await;
+    let secret = |i: usize| format!("s3cr3t-value-{i}-0123456789abcdef");
+    let head = |name: &str| {
+        format!(
+            "{DEFAULTS}targets:\n  - name: {name}\n    provider: yandex_backup\n    endpoint: {url}\n    compute_instance_ids: [{VM}]\n"
+        )
+    };
+    let hw = |name: &str| {
+        format!(
+            "{DEFAULTS}targets:\n  - name: {name}\n    provider: huawei_cbr\n    endpoint: {url}\n    region: ap-southeast-1\n    project_id: {HW_PROJECT}\n"
+        )
+    };
+    let bad = [
+        // Two auth methods.
+        format!(
+            "{}    auth: {{ iam_token: {}, oauth_token: {} }}\n",
+            head("a"),
+            secret(1),
+            secret(2)
+        ),
+        // A YAML syntax error on the secret's line.
+        format!(
+            "{}    auth: {{ iam_token: {} \n  - [\n",
+            head("b"),
+            secret(3)
+        ),
+        // An unknown key next to a secret, and a secret under an unknown key.
+        format!(
+            "{}    auth: {{ iam_token: {}, tokne: {} }}\n",
+            head("c"),
+            secret(4),
+            secret(5)
+        ),
+        // A secret of the wrong type.
+        format!(
+            "{}    auth: {{ access_key: {HW_AK}, secret_key: [{}] }}\n",
+            hw("d"),
+            secret(6)
+        ),
+        format!(
+            "{}    auth: {{ access_key: {HW_AK}, secret_key: {{ v: {} }} }}\n",
+            hw("e"),
+            secret(7)
+        ),
+        // A misspelt IAM key next to a password.
+        format!(
+            "{}    auth: {{ iam: {{ domain: d, user: u, password: {}, passwrd: {} }} }}\n",
+            hw("f"),
+            secret(8),
+            secret(9)
+        ),
+        // A secret and its file form.
+        format!(
+            "{}    auth: {{ access_key: {HW_AK}, secret_key: {}, secret_key_file: /nonexistent }}\n",
+            hw("g"),
+            secret(10)
+        ),
+        // A bad indentation right after a secret.
+        format!(
+            "{}    auth:\n      iam_token: {}\n     oops: {}\n",
+            head("h"),
+            secret(11),
+            secret(12)
+        ),
+        // A service-account key that is not one.
+        format!(
+            "{}    auth: {{ service_account_key: '{{\"id\": \"k\", \"private_key\": \"{}\"}}' }}\n",
+            head("i"),
+            secret(13)
+        ),
+        // A PEM key whose body is damaged.
+        format!(
+            "{}    auth: {{ service_account_key: '{{\"id\": \"k\", \"service_account_id\": \"sa\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n\"}}' }}\n",
+            head("j"),
+            secret(14)
+        ),
+    ];
+    let mut shown = String::new();
+    for (i, text) in bad.iter().enumerate() {
+        let path = dir.path().join(format!("bad{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        std::fs::copy(&path, &cfg).unwrap();
+        let (status, body) = exp.post("/-/reload").await;
+        assert_eq!(status, 400, "config {i} was accepted:\n{text}\n{body}");
+        shown.push_str(&body);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-task-exporter"))
+            .arg(format!("--config.file={}", path.display()))
+            .arg("--check-config")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "--check-config accepted config {i}");
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+        shown.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    let (code, _, log) = stop(exp, "TERM").await;
+    assert_eq!(code, Some(0), "log:\n{log}");
+    shown.push_str(&log);
+    for i in 1..=14 {
+        let s = secret(i);
+        assert!(
+            !shown.contains(&s) && !shown.contains(&s[4..20]),
+            "secret {i} is shown:\n{}",
+            shown
+                .lines()
+                .filter(|l| l.contains(&s[4..20]))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
 /// Kills the child on drop.
 struct Killed(std::process::Child);
 
