@@ -337,6 +337,57 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
         })
         .await;
     assert_eq!(total(&m, "cloud_task_completions_total", "yc"), 1.0);
+
+    // A changed target (new static labels) restarts from its running state.
+    let labelled = yc_static("yc", &url) + "    labels: { env: blue }\n";
+    write_config(
+        &cfg,
+        "",
+        &[labelled.clone(), dms_target("hw-kafka", &url, HW_PASSWORD)],
+    );
+    assert_eq!(exp.post("/-/reload").await.0, 200);
+    let m = exp
+        .wait_metrics(Duration::from_secs(30), |m| {
+            m.contains(
+                "cloud_task_target_up{provider=\"yandex_backup\",target=\"yc\",env=\"blue\"} 1",
+            )
+        })
+        .await;
+    assert_eq!(total(&m, "cloud_task_completions_total", "yc"), 1.0);
+    assert!(
+        !m.lines()
+            .any(|l| l.contains("target=\"yc\"") && !l.contains("env=\"blue\"")),
+        "series of yc without its new label:\n{m}"
+    );
+    yc_done(sim, "2002", "OK", 0);
+    exp.wait_metrics(Duration::from_secs(30), |m| {
+        total(m, "cloud_task_completions_total", "yc") == 2.0
+    })
+    .await;
+
+    // New duration buckets restart every target from its running state.
+    write_config(
+        &cfg,
+        "duration_buckets: [45, 90, 3600]\n",
+        &[labelled, dms_target("hw-kafka", &url, HW_PASSWORD)],
+    );
+    assert_eq!(exp.post("/-/reload").await.0, 200);
+    let polled = polls(&exp.get("/metrics").await.1, "yc");
+    let m = exp
+        .wait_metrics(Duration::from_secs(30), |m| {
+            m.contains("cloud_task_duration_seconds_bucket{provider=\"yandex_backup\",target=\"yc\",env=\"blue\",type=\"backup\",result=\"succeeded\",le=\"90\"}")
+                && polls(m, "yc") > polled
+                && up(m, "hw-kafka", "huawei_dms") == Some(1.0)
+        })
+        .await;
+    // Counters carry over; the histogram starts over in its new buckets.
+    assert_eq!(total(&m, "cloud_task_completions_total", "yc"), 2.0);
+    assert!(
+        !m.lines().any(
+            |l| l.starts_with("cloud_task_duration_seconds_bucket{") && l.contains("le=\"30\"")
+        ),
+        "old buckets still served"
+    );
     let (code, _, log) = stop(exp, "TERM").await;
     assert_eq!(code, Some(0), "log:\n{log}");
 }
