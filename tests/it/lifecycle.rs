@@ -368,14 +368,32 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
     // New duration buckets restart every target from its running state.
     write_config(
         &cfg,
-        "duration_buckets: [45, 90, 3600]\n",
+        "duration_buckets: [100, 200, 3600]\n",
         &[labelled, dms_target("hw-kafka", &url, HW_PASSWORD)],
     );
     assert_eq!(exp.post("/-/reload").await.0, 200);
-    let polled = polls(&exp.get("/metrics").await.1, "yc");
+    let (_, right_after) = exp.get("/metrics").await;
+    let polled = polls(&right_after, "yc");
+    // Every backup took 60 s: at no time may a scrape show one above le=100.
+    let consistent = |m: &str| {
+        m.lines()
+            .filter(|l| {
+                l.starts_with("cloud_task_duration_seconds_bucket{")
+                    && l.contains("target=\"yc\"")
+                    && l.contains(",le=\"100\"}")
+            })
+            .all(|l| {
+                let (series, v) = l.rsplit_once(' ').unwrap();
+                let count = series
+                    .replace("_bucket{", "_count{")
+                    .replace(",le=\"100\"", "");
+                m.lines().any(|x| x == format!("{count} {v}"))
+            })
+    };
+    assert!(consistent(&right_after), "{right_after}");
     let m = exp
         .wait_metrics(Duration::from_secs(30), |m| {
-            m.contains("cloud_task_duration_seconds_bucket{provider=\"yandex_backup\",target=\"yc\",env=\"blue\",type=\"backup\",result=\"succeeded\",le=\"90\"}")
+            m.contains("cloud_task_duration_seconds_bucket{provider=\"yandex_backup\",target=\"yc\",env=\"blue\",type=\"backup\",result=\"succeeded\",le=\"200\"}")
                 && polls(m, "yc") > polled
                 && up(m, "hw-kafka", "huawei_dms") == Some(1.0)
         })
