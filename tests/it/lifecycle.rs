@@ -303,8 +303,12 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
     let (status, body) = exp.post("/-/reload").await;
     assert_eq!(status, 400, "{body}");
     exp.signal("HUP");
+    // A config file that went away.
+    std::fs::remove_file(&cfg).unwrap();
+    let (status, body) = exp.post("/-/reload").await;
+    assert_eq!(status, 400, "{body}");
     exp.wait_log(Duration::from_secs(10), |l| {
-        l.matches("Configuration reload failed").count() >= 3
+        l.matches("Configuration reload failed").count() >= 4
     })
     .await;
 
