@@ -177,7 +177,10 @@ impl App {
     pub fn reload(&mut self, path: &std::path::Path) -> Result<(), String> {
         let result = Config::load(path)
             .map_err(|e| e.to_string())
-            .and_then(|cfg| self.apply(cfg).map_err(|e| format!("{e:#}")));
+            .and_then(|cfg| {
+                self.apply(cfg)
+                    .map_err(|e| format!("{}: {e:#}", path.display()))
+            });
         match &result {
             Ok(()) => {
                 tracing::info!(config = %path.display(), targets = self.running.len(), "Configuration reloaded.");
@@ -257,6 +260,28 @@ impl App {
             buckets: Arc::clone(&self.buckets),
             reload,
         }
+    }
+}
+
+/// Checks what `--check-config` cannot see in the file alone: that every target's provider
+/// can be built (a service-account key whose PEM does not parse, for example). Startup and
+/// reload fail on exactly these errors; each line names the file and the target, never a
+/// secret.
+pub fn check(config: &Config) -> Result<(), String> {
+    let client = reqwest::Client::new();
+    let errors: Vec<String> = config
+        .targets
+        .iter()
+        .filter_map(|t| {
+            AnyProvider::build(t, client.clone(), Arc::new(RequestCounts::default()))
+                .err()
+                .map(|e| format!("{}: {e}", config.source.display()))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
 }
 

@@ -68,14 +68,21 @@ fn main() -> ExitCode {
     }
     if args.check_config {
         let mut ok = match Config::load(&args.config_file) {
-            Ok(cfg) => {
-                println!(
-                    "OK: {} ({} targets)",
-                    args.config_file.display(),
-                    cfg.targets.len()
-                );
-                true
-            }
+            // Also build every provider: a config that loads but cannot start is not OK.
+            Ok(cfg) => match app::check(&cfg) {
+                Ok(()) => {
+                    println!(
+                        "OK: {} ({} targets)",
+                        args.config_file.display(),
+                        cfg.targets.len()
+                    );
+                    true
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    false
+                }
+            },
             Err(e) => {
                 eprintln!("{e}");
                 false

@@ -306,7 +306,14 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         let empty = crate::accounting::HistogramData::new(buckets);
         for t in &a.types {
             for res in TaskState::RESULTS {
-                let h = a.durations.get(&(t.clone(), res)).unwrap_or(&empty);
+                // A histogram kept in other buckets (duration_buckets changed by a reload,
+                // before the target's first poll under the new config) is not rendered in
+                // these: it starts over, as it will once the target polls.
+                let h = a
+                    .durations
+                    .get(&(t.clone(), res))
+                    .filter(|h| h.counts.len() == buckets.len() + 1)
+                    .unwrap_or(&empty);
                 duration.histogram(
                     with(s, &[("type", t), ("result", res.as_label())]),
                     buckets,

@@ -17,6 +17,7 @@ pub struct Exporter {
     /// The address it listens on.
     pub addr: SocketAddr,
     log: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Exporter {
@@ -33,7 +34,7 @@ impl Exporter {
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
-        {
+        let reader = {
             let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -48,8 +49,8 @@ impl Exporter {
                     l.push_str(&line);
                     l.push('\n');
                 }
-            });
-        }
+            })
+        };
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
             .ok()
@@ -58,7 +59,12 @@ impl Exporter {
                 let _ = child.kill();
                 panic!("no 'Listening.' line; log:\n{}", log.lock().unwrap())
             });
-        Exporter { child, addr, log }
+        Exporter {
+            child,
+            addr,
+            log,
+            reader: Some(reader),
+        }
     }
 
     /// Everything logged so far.
@@ -92,24 +98,72 @@ impl Exporter {
         }
     }
 
-    /// Sends SIGTERM and waits for the exit; returns the exit code and how long it took.
-    pub fn terminate(mut self) -> (Option<i32>, Duration, String) {
-        let t0 = Instant::now();
+    /// Starts the binary on `config` with extra `args` (e.g. `--log.level=debug`).
+    pub fn with_config(config: &std::path::Path, args: &[&str]) -> Exporter {
+        let flag = format!("--config.file={}", config.display());
+        let mut all = vec![flag.as_str()];
+        all.extend_from_slice(args);
+        Exporter::start(&all)
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`, `HUP`, ...).
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("kill");
-        assert!(status.success());
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// `POST path` with an empty body: status and body.
+    pub async fn post(&self, path: &str) -> (u16, String) {
+        let r = reqwest::Client::new()
+            .post(format!("http://{}{path}", self.addr))
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Polls `cond` on the log until it holds or `within` passes; returns the log.
+    pub async fn wait_log(&self, within: Duration, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let log = self.log();
+            if cond(&log) {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "log condition not met within {within:?}; log:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit code and how long it took.
+    pub fn terminate(self) -> (Option<i32>, Duration, String) {
+        self.stop_with("TERM")
+    }
+
+    /// Sends `signal` and waits (at most 10 s) for the exit; returns the exit code, how long
+    /// it took and the whole log.
+    pub fn stop_with(mut self, signal: &str) -> (Option<i32>, Duration, String) {
+        let t0 = Instant::now();
+        self.signal(signal);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(st) = self.child.try_wait().expect("wait") {
-                // Let the reader thread drain the last lines.
-                std::thread::sleep(Duration::from_millis(50));
+                // The log pipe closes with the process: read it to the end.
+                if let Some(r) = self.reader.take() {
+                    let _ = r.join();
+                }
                 return (st.code(), t0.elapsed(), self.log());
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("no exit within 10 s of SIGTERM; log:\n{}", self.log());
+                panic!("no exit within 10 s of SIG{signal}; log:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(20));
         }

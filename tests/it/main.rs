@@ -22,6 +22,8 @@ mod binary;
 mod webcfg;
 // Random bodies into every provider's decoder.
 mod decoders;
+// The real binary through reload, shutdown mid-poll, restart, secret hygiene, real Prometheus.
+mod lifecycle;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
