@@ -24,6 +24,8 @@ mod webcfg;
 mod decoders;
 // The real binary through reload, shutdown mid-poll, restart, secret hygiene, real Prometheus.
 mod lifecycle;
+// The poll loop on paused time.
+mod schedule;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
