@@ -26,6 +26,8 @@ mod decoders;
 mod lifecycle;
 // The poll loop on paused time.
 mod schedule;
+// The dashboard's and README's PromQL parse and name served metrics.
+mod queries;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.

@@ -1,0 +1,142 @@
+//! Every PromQL query we ship (the Grafana dashboard and the README's examples) parses, as
+//! `promtool check rules` sees it, and names only metrics the exporter serves.
+
+use std::path::Path;
+
+use cloud_task_exporter::metrics::names;
+
+const NAMES: [&str; 21] = [
+    names::ACTIVE_TASKS,
+    names::COMPLETIONS,
+    names::DURATION,
+    names::LAST_RESULT,
+    names::LAST_SUCCESS,
+    names::LAST_FAILURE,
+    names::LAST_DURATION,
+    names::ACTIVE_PROGRESS,
+    names::ACTIVE_START,
+    names::RESOURCE_INFO,
+    names::UNKNOWN_STATUS,
+    names::TARGET_UP,
+    names::LAST_POLL_SUCCESS,
+    names::POLL_DURATION,
+    names::POLL_ERRORS,
+    names::API_REQUESTS,
+    names::TARGET_RESOURCES,
+    names::TRACKED_TASKS,
+    names::BUILD_INFO,
+    names::RELOAD_OK,
+    names::RELOAD_TS,
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The dashboard's queries with Grafana's variables replaced by what they expand to.
+fn dashboard_queries() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("deploy/grafana/cloud-task-exporter.json"))
+        .expect("dashboard");
+    let dash: serde_json::Value = serde_json::from_str(&text).expect("dashboard is JSON");
+    let mut out = Vec::new();
+    for p in dash["panels"].as_array().expect("panels") {
+        for t in p["targets"].as_array().expect("targets") {
+            out.push(
+                t["expr"]
+                    .as_str()
+                    .expect("expr")
+                    .replace("$__rate_interval", "5m")
+                    .replace("$provider", ".*")
+                    .replace("$target", ".*"),
+            );
+        }
+    }
+    out
+}
+
+/// The README's ```promql block, one query per non-comment line.
+fn readme_queries() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let block = text
+        .split("```promql\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a promql block in the README");
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+fn metric_names(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = q;
+    while let Some(i) = rest.find("cloud_task_") {
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        out.push(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    out
+}
+
+fn served(name: &str) -> bool {
+    let base = ["_bucket", "_sum", "_count"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name);
+    NAMES.contains(&name) || NAMES.contains(&base)
+}
+
+#[test]
+fn shipped_queries_name_only_served_metrics_and_parse() {
+    let mut queries = dashboard_queries();
+    let dashboard = queries.len();
+    queries.extend(readme_queries());
+    assert!(dashboard >= 10, "dashboard queries: {dashboard}");
+    assert!(queries.len() > dashboard, "README queries found");
+    for q in &queries {
+        let used = metric_names(q);
+        assert!(!used.is_empty() || q.contains("cloud_task_exporter"), "{q}");
+        for n in used {
+            assert!(
+                served(&n),
+                "{n} is not a metric the exporter serves (in {q})"
+            );
+        }
+    }
+
+    // promtool parses each query as a recording rule's expression.
+    let mut rules = String::from("groups:\n  - name: shipped-queries\n    rules:\n");
+    for (i, q) in queries.iter().enumerate() {
+        rules.push_str(&format!(
+            "      - record: shipped:query_{i}\n        expr: {}\n",
+            serde_json::to_string(q).unwrap()
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("queries.yml");
+    std::fs::write(&file, rules).unwrap();
+    let out = match std::process::Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("promtool not available ({e}); skipping the parse outside CI");
+            return;
+        }
+        Err(e) => panic!("promtool not available: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "promtool check rules:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
