@@ -453,6 +453,15 @@ mod huawei {
         }
     }
 
+    fn iam(url: &str) -> HuaweiAuth {
+        HuaweiAuth::Iam {
+            endpoint: Some(url.to_string()),
+            domain: "faults-domain".into(),
+            user: "faults-user".into(),
+            password: Secret::new("faults-password"),
+        }
+    }
+
     fn aksk() -> HuaweiAuth {
         HuaweiAuth::AkSk {
             access_key: Secret::new(AK),
@@ -590,7 +599,7 @@ mod huawei {
                     url,
                     settings,
                     TargetSpec::HuaweiCbr(HuaweiCbrTarget {
-                        common: common(aksk()),
+                        common: common(iam(url)),
                         filters: BTreeMap::new(),
                     }),
                 ),
@@ -603,18 +612,12 @@ mod huawei {
                         resources: ids(CLUSTER),
                     }),
                 ),
-                // DMS authenticates with an IAM user token, so token expiry is covered.
                 Hw::Dms => target(
                     "hw-dms-faults",
                     url,
                     settings,
                     TargetSpec::HuaweiDms(HuaweiDmsTarget {
-                        common: common(HuaweiAuth::Iam {
-                            endpoint: Some(url.to_string()),
-                            domain: "faults-domain".into(),
-                            user: "faults-user".into(),
-                            password: Secret::new("faults-password"),
-                        }),
+                        common: common(iam(url)),
                         engine: DmsEngine::Kafka,
                         resources: ids(INSTANCE),
                     }),
@@ -627,9 +630,11 @@ mod huawei {
                 self.add(sim, 60 - i as i64, i % 2 == 0);
             }
         }
+        // CBR and DMS authenticate with IAM user tokens, so token expiry is covered; VBS and
+        // CCE sign with AK/SK and have no token to expire.
         fn expire_tokens(&self, sim: &Sim) -> bool {
             match self {
-                Hw::Dms => {
+                Hw::Cbr | Hw::Dms => {
                     lock(&sim.huawei).expire_tokens();
                     true
                 }
