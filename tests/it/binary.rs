@@ -20,6 +20,21 @@ pub struct Exporter {
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The address of the "Listening." line, in logfmt or JSON.
+fn listening_address(line: &str) -> Option<SocketAddr> {
+    if line.contains("msg=Listening.") {
+        return line
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("address="))
+            .and_then(|a| a.parse().ok());
+    }
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    if v["message"] == "Listening." || v["msg"] == "Listening." {
+        return v["address"].as_str()?.parse().ok();
+    }
+    None
+}
+
 impl Exporter {
     /// Starts the binary with `args` plus `--web.listen-address=127.0.0.1:0`, and waits for
     /// the "Listening." line that gives the port.
@@ -38,12 +53,8 @@ impl Exporter {
             let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    if line.contains("msg=Listening.") {
-                        let addr = line
-                            .split_whitespace()
-                            .find_map(|kv| kv.strip_prefix("address="))
-                            .and_then(|a| a.parse::<SocketAddr>().ok());
-                        let _ = tx.send(addr);
+                    if let Some(addr) = listening_address(&line) {
+                        let _ = tx.send(Some(addr));
                     }
                     let mut l = log.lock().unwrap();
                     l.push_str(&line);
@@ -236,6 +247,34 @@ async fn demo_serves_every_provider_then_exits_cleanly_on_sigterm() {
     assert_eq!(code, Some(0), "exit code; log:\n{log}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     // The demo's own credentials never reach the log, even at debug level.
+    for secret in [
+        "demo-secret-key-not-a-real-one",
+        "demo-password-not-a-real-one",
+        "BEGIN PRIVATE KEY",
+        "PLEASE DO NOT REMOVE",
+    ] {
+        assert!(!log.contains(secret), "log leaks {secret:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_without_secrets() {
+    let exp = Exporter::start(&["--demo", "--log.level=debug", "--log.format=json"]);
+    exp.wait_metrics(Duration::from_secs(60), all_up_with_success)
+        .await;
+    let (code, _, log) = exp.terminate();
+    assert_eq!(code, Some(0));
+    let mut lines = 0;
+    for line in log.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            v.get("level").is_some() && v.get("timestamp").is_some(),
+            "{line}"
+        );
+        lines += 1;
+    }
+    assert!(lines > 5, "{log}");
     for secret in [
         "demo-secret-key-not-a-real-one",
         "demo-password-not-a-real-one",
