@@ -28,6 +28,8 @@ mod lifecycle;
 mod schedule;
 // The dashboard's and README's PromQL parse and name served metrics.
 mod queries;
+// The configuration shipped in deploy/ loads.
+mod deploy;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.

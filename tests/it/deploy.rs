@@ -1,0 +1,55 @@
+//! The configuration shipped in `deploy/` is valid: the Kubernetes ConfigMap's `config.yaml`
+//! loads (with its secret file provided) and builds every provider, as `--check-config` would
+//! see it inside the pod.
+
+use std::path::Path;
+
+use cloud_task_exporter::app;
+use cloud_task_exporter::config::load_str_with_env;
+use cloud_task_exporter::sim::yandex::test_authorized_key_json;
+
+/// The block scalar under `config.yaml: |` in the manifest, de-indented.
+fn configmap_config(manifest: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        if line.trim_end() == "config.yaml: |" || line.trim_end().ends_with(" config.yaml: |") {
+            inside = true;
+            continue;
+        }
+        if inside {
+            if line.starts_with("---") || (!line.is_empty() && !line.starts_with("    ")) {
+                break;
+            }
+            out.push_str(line.strip_prefix("    ").unwrap_or(line));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn kubernetes_configmap_config_loads_and_builds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest =
+        std::fs::read_to_string(root.join("deploy/kubernetes/cloud-task-exporter.yaml")).unwrap();
+    let text = configmap_config(&manifest);
+    assert!(text.contains("targets:"), "config extracted:\n{text}");
+
+    // The pod mounts the key from a Secret; here a temp file stands in for it.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("sa-key.json");
+    std::fs::write(&key, test_authorized_key_json()).unwrap();
+    let text = text.replace(
+        "/etc/cloud-task-exporter/secrets/sa-key.json",
+        key.to_str().unwrap(),
+    );
+    let cfg = load_str_with_env(&text, Path::new("configmap:config.yaml"), &|_| None)
+        .unwrap_or_else(|e| panic!("the shipped config does not load:\n{e}"));
+    assert!(!cfg.targets.is_empty());
+    assert!(
+        cfg.state_file.is_some(),
+        "the StatefulSet keeps a state file"
+    );
+    app::check(&cfg).unwrap();
+}
