@@ -268,7 +268,7 @@ impl App {
 /// reload fail on exactly these errors; each line names the file and the target, never a
 /// secret.
 pub fn check(config: &Config) -> Result<(), String> {
-    let client = reqwest::Client::new();
+    let client = crate::provider::http::client();
     let errors: Vec<String> = config
         .targets
         .iter()

@@ -25,7 +25,7 @@ const HW_PASSWORD: &str = "demo-password-not-a-real-one";
 const VBS_POLICY: &str = "policy-demo-daily";
 
 /// The resources of each provider.
-pub fn services() -> Vec<Service> {
+pub(super) fn services() -> Vec<Service> {
     let svc = |kind, resources: &[&str]| Service {
         kind,
         resources: resources.iter().map(|r| r.to_string()).collect(),
@@ -44,7 +44,7 @@ pub fn services() -> Vec<Service> {
 }
 
 /// Task kinds per provider, as the API names them; the first is the common one.
-pub fn kinds(kind: ProviderKind) -> &'static [&'static str] {
+pub(super) fn kinds(kind: ProviderKind) -> &'static [&'static str] {
     match kind {
         ProviderKind::YandexBackup => &["BACKUP", "RETENTION", "APPLY_POLICY"],
         ProviderKind::HuaweiVbs => &["backup"],
@@ -71,7 +71,7 @@ fn common(auth: HuaweiAuth) -> HuaweiCommon {
 }
 
 /// One target per provider, every endpoint at the simulator.
-pub fn targets(sim_url: &str, settings: &Settings) -> Vec<Target> {
+pub(super) fn targets(sim_url: &str, settings: &Settings) -> Vec<Target> {
     let target = |name: &str, spec| Target {
         name: name.to_string(),
         endpoint: Some(sim_url.to_string()),
@@ -134,7 +134,7 @@ pub fn targets(sim_url: &str, settings: &Settings) -> Vec<Target> {
 }
 
 /// Registers the demo's credentials and resources with the simulator.
-pub fn credentials(sim: &Sim) {
+pub(super) fn credentials(sim: &Sim) {
     let all = services();
     let resources = |kind| {
         all.iter()
@@ -167,7 +167,7 @@ pub fn credentials(sim: &Sim) {
 }
 
 /// Writes every task of the world into its service; removes the dropped ones.
-pub fn write_all(sim: &Sim, world: &World, dropped: &[(usize, DemoTask)]) {
+pub(super) fn write_all(sim: &Sim, world: &World, dropped: &[(usize, DemoTask)]) {
     for (s, t) in dropped {
         let kind = world.services[*s].kind;
         remove(sim, kind, t);

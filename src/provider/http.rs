@@ -24,6 +24,10 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Builds the shared reqwest client: rustls, gzip, a user agent, no proxy surprises.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the fallback when the builder fails"
+)]
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(concat!("cloud-task-exporter/", env!("CARGO_PKG_VERSION")))

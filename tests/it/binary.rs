@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::support::{promtool_check, sample};
 
 /// A running exporter process whose stderr (the log) is collected.
-pub struct Exporter {
+pub(crate) struct Exporter {
     child: Child,
     /// The address it listens on.
     pub addr: SocketAddr,
@@ -38,7 +38,7 @@ fn listening_address(line: &str) -> Option<SocketAddr> {
 impl Exporter {
     /// Starts the binary with `args` plus `--web.listen-address=127.0.0.1:0`, and waits for
     /// the "Listening." line that gives the port.
-    pub fn start(args: &[&str]) -> Exporter {
+    pub(crate) fn start(args: &[&str]) -> Exporter {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cloud-task-exporter"))
             .args(args)
             .arg("--web.listen-address=127.0.0.1:0")
@@ -79,12 +79,12 @@ impl Exporter {
     }
 
     /// Everything logged so far.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
     /// `GET path`: status and body.
-    pub async fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
         let r = reqwest::get(format!("http://{}{path}", self.addr))
             .await
             .expect("GET");
@@ -93,7 +93,11 @@ impl Exporter {
     }
 
     /// Polls `cond` on `/metrics` until it holds or `within` passes.
-    pub async fn wait_metrics(&self, within: Duration, cond: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_metrics(
+        &self,
+        within: Duration,
+        cond: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + within;
         loop {
             let (_, text) = self.get("/metrics").await;
@@ -110,7 +114,7 @@ impl Exporter {
     }
 
     /// Starts the binary on `config` with extra `args` (e.g. `--log.level=debug`).
-    pub fn with_config(config: &std::path::Path, args: &[&str]) -> Exporter {
+    pub(crate) fn with_config(config: &std::path::Path, args: &[&str]) -> Exporter {
         let flag = format!("--config.file={}", config.display());
         let mut all = vec![flag.as_str()];
         all.extend_from_slice(args);
@@ -118,7 +122,7 @@ impl Exporter {
     }
 
     /// Sends a signal by name (`TERM`, `INT`, `HUP`, ...).
-    pub fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
@@ -127,8 +131,8 @@ impl Exporter {
     }
 
     /// `POST path` with an empty body: status and body.
-    pub async fn post(&self, path: &str) -> (u16, String) {
-        let r = reqwest::Client::new()
+    pub(crate) async fn post(&self, path: &str) -> (u16, String) {
+        let r = cloud_task_exporter::provider::http::client()
             .post(format!("http://{}{path}", self.addr))
             .send()
             .await
@@ -138,7 +142,7 @@ impl Exporter {
     }
 
     /// Polls `cond` on the log until it holds or `within` passes; returns the log.
-    pub async fn wait_log(&self, within: Duration, cond: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_log(&self, within: Duration, cond: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + within;
         loop {
             let log = self.log();
@@ -154,13 +158,13 @@ impl Exporter {
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit code and how long it took.
-    pub fn terminate(self) -> (Option<i32>, Duration, String) {
+    pub(crate) fn terminate(self) -> (Option<i32>, Duration, String) {
         self.stop_with("TERM")
     }
 
     /// Sends `signal` and waits (at most 10 s) for the exit; returns the exit code, how long
     /// it took and the whole log.
-    pub fn stop_with(mut self, signal: &str) -> (Option<i32>, Duration, String) {
+    pub(crate) fn stop_with(mut self, signal: &str) -> (Option<i32>, Duration, String) {
         let t0 = Instant::now();
         self.signal(signal);
         let deadline = Instant::now() + Duration::from_secs(10);

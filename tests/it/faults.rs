@@ -25,13 +25,13 @@ use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim};
 use crate::support::sample;
 
 /// Buckets of the duration histogram in these tests.
-pub const BUCKETS: [f64; 4] = [60.0, 300.0, 1800.0, 7200.0];
+pub(crate) const BUCKETS: [f64; 4] = [60.0, 300.0, 1800.0, 7200.0];
 
 /// Per-request timeout of the fault tests; the hang fault waits well past it.
-pub const TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How one provider is driven through the matrix.
-pub trait Scenario: Sync {
+pub(crate) trait Scenario: Sync {
     /// The provider id.
     fn provider(&self) -> &'static str;
     /// The simulator service that serves the task list (fault rules and hooks aim at it).
@@ -51,7 +51,7 @@ pub trait Scenario: Sync {
 }
 
 /// Settings of the fault tests: one retry, short backoff, small pages, a small body cap.
-pub fn settings() -> Settings {
+pub(crate) fn settings() -> Settings {
     Settings {
         interval: Duration::from_secs(3600),
         timeout: TIMEOUT,
@@ -67,7 +67,7 @@ pub fn settings() -> Settings {
 }
 
 /// A simulator, a target polling it, and its runner.
-pub struct Rig {
+pub(crate) struct Rig {
     /// The simulator.
     pub cloud: FakeCloud,
     /// The runner under test.
@@ -78,7 +78,7 @@ pub struct Rig {
 
 impl Rig {
     /// Starts a simulator seeded with `n` terminal tasks and a runner for it.
-    pub async fn start(s: &dyn Scenario, n: usize) -> Rig {
+    pub(crate) async fn start(s: &dyn Scenario, n: usize) -> Rig {
         let cloud = FakeCloud::start(Sim::new()).await.unwrap();
         let target = s.setup(cloud.sim(), &cloud.url(), settings(), n);
         let counts = Arc::new(RequestCounts::default());
@@ -98,17 +98,17 @@ impl Rig {
     }
 
     /// The simulator state.
-    pub fn sim(&self) -> &Sim {
+    pub(crate) fn sim(&self) -> &Sim {
         self.cloud.sim()
     }
 
     /// The runner's snapshot.
-    pub fn snap(&self) -> TargetSnapshot {
+    pub(crate) fn snap(&self) -> TargetSnapshot {
         self.runner.snapshot()
     }
 
     /// The exposition of this one target.
-    pub fn metrics(&self) -> String {
+    pub(crate) fn metrics(&self) -> String {
         let hub = Hub::new();
         hub.set_targets(std::slice::from_ref(&self.target.name));
         hub.publish(self.snap());
@@ -117,7 +117,7 @@ impl Rig {
 }
 
 /// Sum of every completion counter.
-pub fn completions(s: &TargetSnapshot) -> u64 {
+pub(crate) fn completions(s: &TargetSnapshot) -> u64 {
     s.account.completions.values().sum()
 }
 
@@ -213,7 +213,7 @@ fn arm(kind: Kind, s: &'static dyn Scenario, sim: &Sim) -> Option<Expect> {
 }
 
 /// Runs every fault against one provider.
-pub async fn matrix(s: &'static dyn Scenario) {
+pub(crate) async fn matrix(s: &'static dyn Scenario) {
     for kind in KINDS {
         one(s, kind).await;
     }
@@ -317,14 +317,14 @@ async fn one(s: &'static dyn Scenario, kind: Kind) {
 }
 
 /// A fresh task id for scenario tasks (unique across the whole test binary).
-pub fn next_id() -> u64 {
+pub(crate) fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1_000_000);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// RFC3339 of `now - secs`.
-pub fn ago(secs: i64) -> String {
+pub(crate) fn ago(secs: i64) -> String {
     (jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs)).to_string()
 }
 
@@ -345,7 +345,7 @@ mod yandex {
             .result(result, None)
     }
 
-    pub struct Yandex;
+    pub(super) struct Yandex;
 
     impl Scenario for Yandex {
         fn provider(&self) -> &'static str {
@@ -392,7 +392,7 @@ mod yandex {
 }
 
 /// One scenario per provider.
-pub fn all_scenarios() -> [&'static dyn Scenario; 5] {
+pub(crate) fn all_scenarios() -> [&'static dyn Scenario; 5] {
     [
         &yandex::Yandex,
         &huawei::Hw::Vbs,
@@ -539,7 +539,7 @@ mod huawei {
 
     /// Which Huawei service a scenario drives.
     #[derive(Clone, Copy)]
-    pub enum Hw {
+    pub(super) enum Hw {
         Vbs,
         Cbr,
         Cce,

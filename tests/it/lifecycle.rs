@@ -942,7 +942,7 @@ async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
             .spawn()
             .unwrap(),
     );
-    let client = reqwest::Client::new();
+    let client = cloud_task_exporter::provider::http::client();
     let query = format!("http://127.0.0.1:{port}/api/v1/query");
     let deadline = Instant::now() + Duration::from_secs(45);
     let mut last = String::new();

@@ -12,17 +12,17 @@ use cloud_task_exporter::metrics::POLL_BUCKETS;
 use cloud_task_exporter::model::{Mapped, Task, TaskState};
 
 /// The default `duration_buckets`.
-pub const BUCKETS: [f64; 11] = [
+pub(crate) const BUCKETS: [f64; 11] = [
     30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
 ];
 
 /// Parses an RFC3339 timestamp.
-pub fn ts(s: &str) -> jiff::Timestamp {
+pub(crate) fn ts(s: &str) -> jiff::Timestamp {
     s.parse().expect("timestamp")
 }
 
 /// A task on `resource` with `state`, started at 10:00 and finished `secs` later if terminal.
-pub fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>) -> Task {
+pub(crate) fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>) -> Task {
     let mapped = if state == TaskState::Unknown {
         Mapped::terminal_unknown()
     } else {
@@ -46,7 +46,7 @@ pub fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>) -> Ta
 }
 
 /// Applies a poll of one unit to an account at a fixed time.
-pub fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
+pub(crate) fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
     let units = vec![unit.to_string()];
     let unit_of: HashMap<String, String> = tasks
         .iter()
@@ -63,7 +63,12 @@ pub fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
 }
 
 /// A snapshot with fixed poll status around an account.
-pub fn snapshot(name: &str, provider: ProviderKind, account: Account, up: bool) -> TargetSnapshot {
+pub(crate) fn snapshot(
+    name: &str,
+    provider: ProviderKind,
+    account: Account,
+    up: bool,
+) -> TargetSnapshot {
     let mut durations = HistogramData::new(&POLL_BUCKETS);
     durations.observe(&POLL_BUCKETS, 0.2);
     let mut errors = BTreeMap::new();
@@ -94,7 +99,7 @@ pub fn snapshot(name: &str, provider: ProviderKind, account: Account, up: bool) 
 }
 
 /// The value of the sample with exactly these labels (in any order), if present.
-pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(crate) fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     for line in text.lines() {
         if line.starts_with('#') {
             continue;
@@ -148,7 +153,7 @@ fn split_labels(s: &str) -> Vec<(String, String)> {
 
 /// Runs `promtool check metrics` on `text` if promtool is installed; returns its complaint.
 /// In CI (`CI` set) a missing promtool is a failure.
-pub fn promtool_check(text: &str) -> Result<(), String> {
+pub(crate) fn promtool_check(text: &str) -> Result<(), String> {
     use std::io::Write;
     let child = std::process::Command::new("promtool")
         .args(["check", "metrics"])
@@ -184,7 +189,7 @@ pub fn promtool_check(text: &str) -> Result<(), String> {
 }
 
 /// Drops families whose values change between runs (times, build info, process metrics).
-pub fn stable(text: &str) -> String {
+pub(crate) fn stable(text: &str) -> String {
     const VOLATILE: [&str; 5] = [
         "process_",
         "cloud_task_target_poll_duration_seconds",
@@ -205,7 +210,7 @@ pub fn stable(text: &str) -> String {
 }
 
 /// Compares `actual` with `tests/golden/<name>.prom`; `UPDATE_GOLDEN=1` rewrites the file.
-pub fn assert_golden(name: &str, actual: &str) {
+pub(crate) fn assert_golden(name: &str, actual: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(format!("{name}.prom"));

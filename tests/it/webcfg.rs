@@ -196,7 +196,7 @@ async fn basic_auth_without_tls() {
     let cfg = load(dir.path(), &format!("basic_auth_users:\n  bob: {hash}\n")).unwrap();
     assert!(cfg.tls.is_none());
     let srv = Server::start(Web::new(&cfg)).await;
-    let c = reqwest::Client::new();
+    let c = cloud_task_exporter::provider::http::client();
     let r = c.get(srv.url("http", "/metrics")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = c
@@ -270,7 +270,7 @@ async fn replacing_the_web_config_changes_users_for_the_next_request() {
     let dir = tempfile::tempdir().unwrap();
     let web = Web::new(&load(dir.path(), "").unwrap());
     let srv = Server::start(web.clone()).await;
-    let c = reqwest::Client::new();
+    let c = cloud_task_exporter::provider::http::client();
     let r = c.get(srv.url("http", "/-/healthy")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let hash = bcrypt::hash("pw", 4).unwrap();

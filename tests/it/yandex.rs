@@ -530,7 +530,7 @@ async fn yandex_simulator_validates_requests() {
         y.add_instance(VM);
     }
     let get = |path: String| {
-        reqwest::Client::new()
+        cloud_task_exporter::provider::http::client()
             .get(format!("{}{path}", c.url()))
             .bearer_auth(TOKEN)
             .send()
@@ -676,7 +676,7 @@ async fn yandex_simulated_iam_checks_every_jwt_rule() {
         jsonwebtoken::encode(&h, &claims, &key).unwrap()
     };
     let post = |body: serde_json::Value| {
-        reqwest::Client::new()
+        cloud_task_exporter::provider::http::client()
             .post(format!("{}/iam/v1/tokens", c.url()))
             .json(&body)
             .send()

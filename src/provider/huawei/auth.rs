@@ -17,7 +17,7 @@ use crate::provider::{ProviderError, Reason};
 pub const AUTH_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
 /// Token lifetime assumed when the response does not say (PROVIDERS.md §2.3: 24 h).
-pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+pub(super) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// What one request is authenticated with.
 #[derive(Debug, Clone)]

@@ -20,13 +20,13 @@ use crate::provider::{ProviderError, Reason};
 use crate::timefmt;
 
 /// Default IAM API base URL.
-pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.api.cloud.yandex.net";
+pub(crate) const DEFAULT_IAM_ENDPOINT: &str = "https://iam.api.cloud.yandex.net";
 
 /// Default VM metadata service base URL.
-pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
+pub(crate) const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
 
 /// The `aud` of a service-account JWT for the default installation (PROVIDERS.md §1.5).
-pub const DEFAULT_JWT_AUDIENCE: &str = "https://iam.api.cloud.yandex.net/iam/v1/tokens";
+pub(crate) const DEFAULT_JWT_AUDIENCE: &str = "https://iam.api.cloud.yandex.net/iam/v1/tokens";
 
 /// Path of the token exchange on the IAM API.
 const IAM_TOKENS_PATH: &str = "/iam/v1/tokens";

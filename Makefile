@@ -1,0 +1,20 @@
+# Thin aliases for humans; .ci/run is the source of truth.
+.PHONY: check test fmt golden demo bench
+
+check:        ## what CI runs: tools, fmt, clippy, tests, rustdoc, promtool
+	.ci/run
+
+test:         ## the README's test command
+	cargo test --locked
+
+fmt:
+	cargo fmt --all
+
+golden:       ## rewrite tests/golden/*.prom from the current code
+	UPDATE_GOLDEN=1 cargo test --locked --test it golden
+
+demo:         ## the exporter against the built-in simulator on :9733
+	cargo run --release -- --demo
+
+bench:        ## numbers for BENCHMARKS.md
+	cargo bench --bench pipeline
