@@ -53,3 +53,46 @@ fn kubernetes_configmap_config_loads_and_builds() {
     );
     app::check(&cfg).unwrap();
 }
+
+/// Every README example that is a list of targets (`- name: ...`) loads, with its `*_file`
+/// secrets and `${VAR}`s provided.
+#[test]
+fn readme_target_examples_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, test_authorized_key_json()).unwrap();
+    let mut checked = 0;
+    for block in readme.split("```yaml\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default();
+        let first = block
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'));
+        if !first.is_some_and(|l| l.starts_with("- name:")) {
+            continue;
+        }
+        let mut text = String::from("targets:\n");
+        for line in block.lines() {
+            // Point every `*_file:` at a file that exists.
+            let line = match line.find("_file: ") {
+                Some(i) => {
+                    let (head, rest) = line.split_at(i + "_file: ".len());
+                    let end = rest.find([' ', ',', '}']).unwrap_or(rest.len());
+                    format!("{head}{}{}", secret.display(), &rest[end..])
+                }
+                None => line.to_string(),
+            };
+            text.push_str("  ");
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let cfg = load_str_with_env(&text, Path::new("README.md"), &|_| {
+            Some("from-the-environment".to_string())
+        })
+        .unwrap_or_else(|e| panic!("a README example does not load:\n{e}\n---\n{text}"));
+        checked += cfg.targets.len();
+    }
+    assert!(checked >= 5, "targets checked: {checked}");
+}
