@@ -157,20 +157,8 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
         };
         let mut resources = serde_json::Map::new();
         for r in &s.account.resources {
-            let last_success = s
-                .account
-                .last
-                .iter()
-                .filter(|((res, _), _)| res == r)
-                .filter_map(|(_, l)| l.last_success)
-                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
-            let last_failure = s
-                .account
-                .last
-                .iter()
-                .filter(|((res, _), _)| res == r)
-                .filter_map(|(_, l)| l.last_failure)
-                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+            let last_success = latest(&s.account, r, |l| l.last_success);
+            let last_failure = latest(&s.account, r, |l| l.last_failure);
             resources.insert(
                 r.clone(),
                 serde_json::json!({
@@ -196,6 +184,20 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
         }));
     }
     serde_json::json!({ "targets": out })
+}
+
+/// The latest of a `last_*` time over every task type of one resource.
+fn latest(
+    account: &crate::accounting::Account,
+    resource: &str,
+    pick: impl Fn(&crate::accounting::LastCompletion) -> Option<f64>,
+) -> Option<f64> {
+    account
+        .last
+        .iter()
+        .filter(|((res, _), _)| res == resource)
+        .filter_map(|(_, l)| pick(l))
+        .reduce(f64::max)
 }
 
 fn esc(s: &str) -> String {
@@ -251,13 +253,7 @@ fn landing(hub: &Hub, metrics_path: &str) -> String {
             .unwrap_or_default();
         let mut res = String::new();
         for r in &s.account.resources {
-            let ls = s
-                .account
-                .last
-                .iter()
-                .filter(|((res, _), _)| res == r)
-                .filter_map(|(_, l)| l.last_success)
-                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+            let ls = latest(&s.account, r, |l| l.last_success);
             let class = match ls {
                 Some(t) if now - t < 86_400.0 => "ok",
                 Some(t) if now - t < 3.0 * 86_400.0 => "warn",
