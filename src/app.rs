@@ -169,6 +169,7 @@ impl App {
             );
         }
         *self.buckets.write().unwrap_or_else(|e| e.into_inner()) = cfg.duration_buckets.clone();
+        self.hub.set_state_file(cfg.state_file.is_some());
         self.config = cfg;
         Ok(())
     }
@@ -227,11 +228,21 @@ impl App {
             crate::state::save(&path, &state).map_err(|e| format!("{}: {e}", path.display()))
         })
         .await;
-        match result {
-            Ok(Ok(())) => tracing::debug!("State file written."),
-            Ok(Err(e)) => tracing::error!(error = %e, "Cannot write the state file."),
-            Err(e) => tracing::error!(error = %e, "State file writer failed."),
-        }
+        let ok = match result {
+            Ok(Ok(())) => {
+                tracing::debug!("State file written.");
+                true
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "Cannot write the state file.");
+                false
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "State file writer failed.");
+                false
+            }
+        };
+        self.hub.record_state_write(ok, wall_now());
     }
 
     /// Stops every poll loop, waiting at most `grace`.

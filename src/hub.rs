@@ -59,7 +59,17 @@ pub struct Hub {
     generation: AtomicU64,
     cache: Mutex<Option<(u64, Bytes)>>,
     reload_ok: RwLock<(bool, Option<f64>)>,
+    state_writes: RwLock<Option<StateWrites>>,
     published: tokio::sync::Notify,
+}
+
+/// Outcomes of state-file writes, when a state file is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StateWrites {
+    /// Failed writes since start.
+    pub errors: u64,
+    /// Unix seconds of the latest successful write.
+    pub last_success: Option<f64>,
 }
 
 impl Hub {
@@ -136,6 +146,36 @@ impl Hub {
         }
         drop(r);
         self.bump();
+    }
+
+    /// Says whether a state file is configured (its write metrics appear only then).
+    pub fn set_state_file(&self, configured: bool) {
+        let mut w = self.state_writes.write().unwrap_or_else(|e| e.into_inner());
+        match (configured, w.is_some()) {
+            (true, false) => *w = Some(StateWrites::default()),
+            (false, true) => *w = None,
+            _ => return,
+        }
+        drop(w);
+        self.bump();
+    }
+
+    /// Records one state-file write.
+    pub fn record_state_write(&self, ok: bool, at: f64) {
+        let mut w = self.state_writes.write().unwrap_or_else(|e| e.into_inner());
+        let s = w.get_or_insert_with(StateWrites::default);
+        if ok {
+            s.last_success = Some(at);
+        } else {
+            s.errors += 1;
+        }
+        drop(w);
+        self.bump();
+    }
+
+    /// State-file write outcomes; `None` without a state file.
+    pub fn state_writes(&self) -> Option<StateWrites> {
+        *self.state_writes.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// (last reload successful, time of last successful reload).

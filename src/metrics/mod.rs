@@ -39,6 +39,9 @@ pub mod names {
     pub const BUILD_INFO: &str = "cloud_task_exporter_build_info";
     pub const RELOAD_OK: &str = "cloud_task_exporter_config_last_reload_successful";
     pub const RELOAD_TS: &str = "cloud_task_exporter_config_last_reload_success_timestamp_seconds";
+    pub const STATE_WRITE_ERRORS: &str = "cloud_task_exporter_state_file_write_errors_total";
+    pub const STATE_WRITE_TS: &str =
+        "cloud_task_exporter_state_file_last_write_success_timestamp_seconds";
 }
 
 /// Buckets of `cloud_task_target_poll_duration_seconds`.
@@ -393,6 +396,20 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         GAUGE,
     );
     reload_ts.gauge(vec![], at.unwrap_or(0.0));
+    let mut state_errors = Fam::new(
+        STATE_WRITE_ERRORS,
+        "Failed writes of the state file (only with state_file configured).",
+        COUNTER,
+    );
+    let mut state_ts = Fam::new(
+        STATE_WRITE_TS,
+        "When the state file was last written successfully (only with state_file configured).",
+        GAUGE,
+    );
+    if let Some(w) = hub.state_writes() {
+        state_errors.counter(vec![], w.errors as f64);
+        state_ts.gauge(vec![], w.last_success.unwrap_or(0.0));
+    }
 
     [
         active,
@@ -416,6 +433,8 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         build,
         reload_ok,
         reload_ts,
+        state_errors,
+        state_ts,
     ]
     .into_iter()
     .map(|f| f.fam)

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use cloud_task_exporter::metrics::names;
 
-const NAMES: [&str; 21] = [
+const NAMES: [&str; 23] = [
     names::ACTIVE_TASKS,
     names::COMPLETIONS,
     names::DURATION,
@@ -27,6 +27,8 @@ const NAMES: [&str; 21] = [
     names::BUILD_INFO,
     names::RELOAD_OK,
     names::RELOAD_TS,
+    names::STATE_WRITE_ERRORS,
+    names::STATE_WRITE_TS,
 ];
 
 fn root() -> &'static Path {

@@ -97,3 +97,79 @@ fn kill_9_during_writes_never_leaves_a_half_file() {
     }
     assert!(complete > 0, "the writer never finished a single save");
 }
+
+/// A state file that cannot be written is counted in the metrics, not only logged; a good one
+/// sets the last-write time.
+#[tokio::test]
+async fn state_write_outcomes_show_in_the_metrics() {
+    use cloud_task_exporter::app::App;
+    use cloud_task_exporter::config::load_str_with_env;
+    use cloud_task_exporter::hub::Hub;
+    use cloud_task_exporter::metrics::exposition;
+
+    use crate::support::sample;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = |state: &Path| {
+        let text = format!(
+            "state_file: {}\ntargets:\n  - name: yc\n    provider: yandex_backup\n    \
+             endpoint: http://127.0.0.1:9\n    auth: {{ iam_token: t }}\n    \
+             compute_instance_ids: [fhm1]\n",
+            state.display()
+        );
+        load_str_with_env(&text, Path::new("test.yaml"), &|_| None).unwrap()
+    };
+
+    // Into a directory that does not exist: the write fails.
+    let hub = Hub::new();
+    let app = App::start(
+        config(&dir.path().join("missing/state.json")),
+        std::sync::Arc::clone(&hub),
+    )
+    .unwrap();
+    app.save_state().await;
+    let text = String::from_utf8(exposition(&hub, &[1.0]).to_vec()).unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_exporter_state_file_write_errors_total",
+            &[]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_exporter_state_file_last_write_success_timestamp_seconds",
+            &[]
+        ),
+        Some(0.0)
+    );
+    app.stop(Duration::from_secs(1)).await;
+
+    // A writable place: the success time is set.
+    let hub = Hub::new();
+    let app = App::start(
+        config(&dir.path().join("state.json")),
+        std::sync::Arc::clone(&hub),
+    )
+    .unwrap();
+    app.save_state().await;
+    let text = String::from_utf8(exposition(&hub, &[1.0]).to_vec()).unwrap();
+    let at = sample(
+        &text,
+        "cloud_task_exporter_state_file_last_write_success_timestamp_seconds",
+        &[],
+    )
+    .unwrap();
+    assert!(at > 1.7e9, "{at}");
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_exporter_state_file_write_errors_total",
+            &[]
+        ),
+        Some(0.0)
+    );
+    app.stop(Duration::from_secs(1)).await;
+}
