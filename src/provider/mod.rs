@@ -13,6 +13,7 @@ pub mod huawei_cce;
 pub mod huawei_dms;
 pub mod huawei_vbs;
 mod pager;
+mod token;
 pub mod yandex_backup;
 
 use std::future::Future;

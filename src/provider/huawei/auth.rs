@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::endpoint::{Base, parse_base};
 use crate::config::{HuaweiAuth, Secret};
 use crate::provider::http::Http;
+use crate::provider::token::{Fetched, TokenSlot};
 use crate::provider::{ProviderError, Reason};
 
 /// How long requests stop after credentials were rejected.
@@ -33,19 +33,13 @@ pub(crate) enum Credential {
 }
 
 #[derive(Debug)]
-struct CachedToken {
-    token: Secret,
-    refresh_at: Instant,
-}
-
-#[derive(Debug)]
 struct IamUser {
     base: Base,
     domain: String,
     user: String,
     password: Secret,
     project_id: String,
-    cached: Mutex<Option<CachedToken>>,
+    cached: TokenSlot,
 }
 
 #[derive(Debug)]
@@ -89,7 +83,7 @@ impl Auth {
                 user: user.clone(),
                 password: password.clone(),
                 project_id: project_id.to_string(),
-                cached: Mutex::new(None),
+                cached: TokenSlot::default(),
             })),
         };
         Ok(Auth {
@@ -126,26 +120,20 @@ impl Auth {
         match &self.kind {
             Kind::AkSk(c) => Ok(c.clone()),
             Kind::Iam(iam) => {
-                let mut cached = iam.cached.lock().await;
-                let refused = |t: &Secret| matches!(rejected, Some(Credential::Token(r)) if r.expose() == t.expose());
-                if let Some(c) = cached.as_ref()
-                    && Instant::now() < c.refresh_at
-                    && !refused(&c.token)
-                {
-                    return Ok(Credential::Token(c.token.clone()));
-                }
-                *cached = None;
-                let got = match iam.fetch(http).await {
-                    Ok(t) => t,
-                    Err(e) => {
-                        if e.reason == Reason::Auth {
-                            self.block();
-                        }
-                        return Err(e);
-                    }
+                let refused = match rejected {
+                    Some(Credential::Token(t)) => Some(t),
+                    _ => None,
                 };
-                let token = got.token.clone();
-                *cached = Some(got);
+                let token = iam
+                    .cached
+                    .get(refused, || async {
+                        iam.fetch(http).await.inspect_err(|e| {
+                            if e.reason == Reason::Auth {
+                                self.block();
+                            }
+                        })
+                    })
+                    .await?;
                 Ok(Credential::Token(token))
             }
         }
@@ -166,7 +154,7 @@ struct TokenInfo {
 }
 
 impl IamUser {
-    async fn fetch(&self, http: &Http) -> Result<CachedToken, ProviderError> {
+    async fn fetch(&self, http: &Http) -> Result<Fetched, ProviderError> {
         let what = "IAM POST /v3/auth/tokens";
         let url = format!(
             "{}{}/v3/auth/tokens?nocatalog=true",
@@ -221,9 +209,9 @@ impl IamUser {
             lifetime_s = lifetime.as_secs(),
             "Obtained an IAM token."
         );
-        Ok(CachedToken {
+        Ok(Fetched {
             token: Secret::new(token),
-            refresh_at: Instant::now() + lifetime.saturating_sub(margin),
+            refresh_at: Some(Instant::now() + lifetime.saturating_sub(margin)),
         })
     }
 }

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use super::api::{AuthorizedKey, IamTokenResponse, MetadataTokenResponse};
 use crate::config::{Secret, YandexAuth};
 use crate::provider::http::Http;
+use crate::provider::token::{Fetched, TokenSlot};
 use crate::provider::{ProviderError, Reason};
 use crate::timefmt;
 
@@ -78,18 +79,12 @@ impl fmt::Debug for Source {
     }
 }
 
-#[derive(Debug)]
-struct Cached {
-    token: Secret,
-    refresh_at: Option<Instant>,
-}
-
 /// A target's IAM token, cached and refreshed.
 #[derive(Debug)]
 pub(crate) struct TokenCache {
     source: Source,
     http: Http,
-    cached: tokio::sync::Mutex<Option<Cached>>,
+    cached: TokenSlot,
 }
 
 /// The JWT claims the IAM API expects.
@@ -195,7 +190,7 @@ impl TokenCache {
         Ok(TokenCache {
             source,
             http,
-            cached: tokio::sync::Mutex::new(None),
+            cached: TokenSlot::default(),
         })
     }
 
@@ -204,31 +199,15 @@ impl TokenCache {
         !matches!(self.source, Source::Static(_))
     }
 
-    /// A valid token: the cached one while it is fresh, else a new one.
-    pub(crate) async fn token(&self) -> Result<Secret, ProviderError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref() {
-            if c.refresh_at.is_none_or(|at| Instant::now() < at) {
-                return Ok(c.token.clone());
-            }
-        }
-        let fresh = self.fetch().await?;
-        let token = fresh.token.clone();
-        *cached = Some(fresh);
-        Ok(token)
+    /// A valid token: the cached one while it is fresh and not `refused` (a token the
+    /// Backup API just answered 401 to), else a new one.
+    pub(crate) async fn token(&self, refused: Option<&Secret>) -> Result<Secret, ProviderError> {
+        self.cached.get(refused, || self.fetch()).await
     }
 
-    /// Drops the cached token if it is still `used` (a 401 said it is no longer valid).
-    pub(crate) async fn invalidate(&self, used: &Secret) {
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_some_and(|c| &c.token == used) && self.refreshable() {
-            *cached = None;
-        }
-    }
-
-    async fn fetch(&self) -> Result<Cached, ProviderError> {
+    async fn fetch(&self) -> Result<Fetched, ProviderError> {
         match &self.source {
-            Source::Static(t) => Ok(Cached {
+            Source::Static(t) => Ok(Fetched {
                 token: t.clone(),
                 refresh_at: None,
             }),
@@ -259,7 +238,7 @@ impl TokenCache {
         url: &str,
         body: &serde_json::Value,
         what: &str,
-    ) -> Result<Cached, ProviderError> {
+    ) -> Result<Fetched, ProviderError> {
         let body = body.to_string();
         let client = self.http.client().clone();
         let resp = self
@@ -287,13 +266,13 @@ impl TokenCache {
             // No expiry given: the documented maximum, 12 hours.
             _ => Duration::from_secs(12 * 3600),
         };
-        Ok(Cached {
+        Ok(Fetched {
             token: Secret::new(r.iam_token),
             refresh_at: Some(Instant::now() + refresh_after(lifetime)),
         })
     }
 
-    async fn metadata(&self, url: &str) -> Result<Cached, ProviderError> {
+    async fn metadata(&self, url: &str) -> Result<Fetched, ProviderError> {
         let what = "metadata service token";
         let client = self.http.client().clone();
         let resp = self
@@ -318,7 +297,7 @@ impl TokenCache {
         }
         .filter(|s| s.is_finite() && *s >= 0.0)
         .unwrap_or(0.0);
-        Ok(Cached {
+        Ok(Fetched {
             token: Secret::new(r.access_token),
             refresh_at: Some(Instant::now() + refresh_after(Duration::from_secs_f64(secs))),
         })

@@ -88,12 +88,11 @@ impl Client {
 
     /// GETs `url` with the IAM token; on a 401 refreshes the token once and retries once.
     async fn get(&self, what: &str, url: &str) -> Result<Response, ProviderError> {
-        let token = self.auth.token().await?;
+        let token = self.auth.token(None).await?;
         match self.get_with(what, url, &token).await {
             Err(e) if e.is_unauthorized() && self.auth.refreshable() => {
                 tracing::debug!(call = what, "IAM token rejected; refreshing it once.");
-                self.auth.invalidate(&token).await;
-                let token = self.auth.token().await?;
+                let token = self.auth.token(Some(&token)).await?;
                 self.get_with(what, url, &token).await
             }
             other => other,
