@@ -8,6 +8,7 @@ use crate::config::{
 };
 use jiff::Timestamp;
 
+use crate::sim::huawei::wire::{cbr_time, cce_time, dms_time, vbs_time};
 use crate::sim::huawei::{CbrLog, CceTask, DmsTask, VbsPolicy, VbsTask};
 use crate::sim::yandex::SimTask;
 use crate::sim::{Sim, lock};
@@ -183,29 +184,6 @@ fn rfc3339(t: Timestamp) -> String {
     t.to_string()
 }
 
-/// VBS: naive UTC with milliseconds, `2016-12-02T09:06:46.706`.
-fn naive_ms(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string()
-}
-
-/// CBR: RFC3339 with milliseconds and a numeric offset, `2019-05-23T14:35:23.584+00:00`.
-fn offset_ms(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
-}
-
-/// CCE: Go's `time.String()` in UTC+8, `2023-11-25 17:03:46.739012 +0800 CST`.
-fn go_time(t: Timestamp) -> String {
-    let cst = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
-    t.to_zoned(cst)
-        .strftime("%Y-%m-%d %H:%M:%S%.6f +0800 CST")
-        .to_string()
-}
-
-/// DMS: UTC with milliseconds and `Z`, `2020-05-15T03:19:51.046Z`.
-fn utc_ms(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
 /// A UUID-shaped id from the demo's numeric id (Huawei ids are UUIDs or 32 hex digits).
 fn uuid(id: &str) -> String {
     let n: u64 = id.parse().unwrap_or(0);
@@ -277,8 +255,8 @@ fn write(sim: &Sim, kind: ProviderKind, t: &DemoTask) {
             let task = VbsTask {
                 job_id: uuid(&t.id),
                 status: status.to_string(),
-                created_at: naive_ms(t.created),
-                finished_at: t.finished.map(naive_ms),
+                created_at: vbs_time(t.created),
+                finished_at: t.finished.map(vbs_time),
                 backup_name: format!("autobk_{}", t.id),
                 resource_id: t.resource.clone(),
                 resource_type: "volume".to_string(),
@@ -303,10 +281,10 @@ fn write(sim: &Sim, kind: ProviderKind, t: &DemoTask) {
                 id: uuid(&t.id),
                 status: status.to_string(),
                 operation_type: ty.to_string(),
-                created_at: offset_ms(t.created),
-                started_at: offset_ms(t.started.unwrap_or(t.created)),
-                updated_at: offset_ms(updated),
-                ended_at: t.finished.map(offset_ms),
+                created_at: cbr_time(t.created),
+                started_at: cbr_time(t.started.unwrap_or(t.created)),
+                updated_at: cbr_time(updated),
+                ended_at: t.finished.map(cbr_time),
                 progress: Some(u32::from(t.progress)),
                 resource_id: t.resource.clone(),
                 resource_name: format!("web-server-{n}"),
@@ -328,9 +306,9 @@ fn write(sim: &Sim, kind: ProviderKind, t: &DemoTask) {
                 uid: uuid(&t.id),
                 phase: phase.to_string(),
                 progress: Some(t.progress.to_string()),
-                created: go_time(t.created),
-                updated: go_time(updated),
-                completion: t.finished.map(go_time),
+                created: cce_time(t.created),
+                updated: cce_time(updated),
+                completion: t.finished.map(cce_time),
                 items: vec![(
                     "EtcdSnapshot".to_string(),
                     phase.to_string(),
@@ -354,8 +332,8 @@ fn write(sim: &Sim, kind: ProviderKind, t: &DemoTask) {
                 id: uuid(&t.id).replace('-', ""),
                 name: ty.to_string(),
                 status: status.to_string(),
-                created_at: utc_ms(t.created),
-                updated_at: utc_ms(updated),
+                created_at: dms_time(t.created),
+                updated_at: dms_time(updated),
                 progress: Some(u32::from(t.progress)),
             };
             let mut h = lock(&sim.huawei);

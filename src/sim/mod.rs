@@ -213,6 +213,15 @@ impl Sim {
             .collect()
     }
 
+    /// The statuses sent to requests for `service`, in order (0: connection reset).
+    pub fn statuses_to(&self, service: &str) -> Vec<u16> {
+        lock(&self.log)
+            .iter()
+            .filter(|r| r.service == service)
+            .map(|r| r.status)
+            .collect()
+    }
+
     /// Forgets the request log.
     pub fn clear_requests(&self) {
         lock(&self.log).clear();

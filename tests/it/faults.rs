@@ -414,6 +414,7 @@ mod huawei {
         DmsEngine, HuaweiAuth, HuaweiCbrTarget, HuaweiCommon, HuaweiDmsTarget, HuaweiTarget,
         Resources, Secret, Settings, Target, TargetSpec,
     };
+    use cloud_task_exporter::sim::huawei::wire::{cbr_time, cce_time, dms_time, vbs_time};
     use cloud_task_exporter::sim::huawei::{CbrLog, CceTask, DmsTask, VbsTask};
     use cloud_task_exporter::sim::{Sim, lock};
     use jiff::{SignedDuration, Timestamp};
@@ -480,8 +481,8 @@ mod huawei {
                 "EXECUTE_FAIL"
             }
             .into(),
-            created_at: at(created).strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-            finished_at: Some(at(5).strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string()),
+            created_at: vbs_time(at(created)),
+            finished_at: Some(vbs_time(at(5))),
             backup_name: format!("autobk_{id}"),
             resource_id: "vol-faults-1".into(),
             resource_type: "volume".into(),
@@ -490,15 +491,14 @@ mod huawei {
     }
 
     fn cbr(id: u64, created: i64, ok: bool) -> CbrLog {
-        let f = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string();
         CbrLog {
             id: uuid(id),
             status: if ok { "success" } else { "timeout" }.into(),
             operation_type: "backup".into(),
-            created_at: f(at(created)),
-            started_at: f(at(created - 1)),
-            updated_at: f(at(5)),
-            ended_at: Some(f(at(5))),
+            created_at: cbr_time(at(created)),
+            started_at: cbr_time(at(created - 1)),
+            updated_at: cbr_time(at(5)),
+            ended_at: Some(cbr_time(at(5))),
             progress: Some(100),
             resource_id: "ecs-faults-1".into(),
             resource_name: "web-1".into(),
@@ -509,30 +509,24 @@ mod huawei {
     }
 
     fn cce(id: u64, created: i64, ok: bool) -> CceTask {
-        let f = |t: Timestamp| {
-            t.to_zoned(jiff::tz::TimeZone::UTC)
-                .strftime("%Y-%m-%d %H:%M:%S%.6f +0000 UTC")
-                .to_string()
-        };
         CceTask {
             uid: uuid(id),
             phase: if ok { "Success" } else { "Failed" }.into(),
             progress: Some("100".into()),
-            created: f(at(created)),
-            updated: f(at(5)),
-            completion: Some(f(at(5))),
+            created: cce_time(at(created)),
+            updated: cce_time(at(5)),
+            completion: Some(cce_time(at(5))),
             items: vec![],
         }
     }
 
     fn dms(id: u64, created: i64, ok: bool) -> DmsTask {
-        let f = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         DmsTask {
             id: format!("{id:032x}"),
             name: "bindInstancePublicIp".into(),
             status: if ok { "SUCCESS" } else { "FAILED" }.into(),
-            created_at: f(at(created)),
-            updated_at: f(at(5)),
+            created_at: dms_time(at(created)),
+            updated_at: dms_time(at(5)),
             progress: None,
         }
     }

@@ -685,12 +685,7 @@ async fn iam_token_is_obtained_reused_and_refreshed() {
     cloud.sim().clear_requests();
     p.list_tasks(PROJECT, &ctx()).await.unwrap();
     assert_eq!(lock(&cloud.sim().huawei).tokens_issued(), 2);
-    let statuses: Vec<u16> = cloud
-        .sim()
-        .requests_to("huawei_cbr")
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = cloud.sim().statuses_to("huawei_cbr");
     assert_eq!(statuses, vec![401, 200]);
 
     // Near the 24 h expiry it is refreshed before the API sees an old token.
@@ -700,12 +695,7 @@ async fn iam_token_is_obtained_reused_and_refreshed() {
     cloud.sim().clear_requests();
     p.list_tasks(PROJECT, &ctx()).await.unwrap();
     assert_eq!(lock(&cloud.sim().huawei).tokens_issued(), 3);
-    let statuses: Vec<u16> = cloud
-        .sim()
-        .requests_to("huawei_cbr")
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = cloud.sim().statuses_to("huawei_cbr");
     assert_eq!(statuses, vec![200]);
 }
 
@@ -877,12 +867,7 @@ async fn every_retry_is_signed_afresh_and_throttling_is_reported() {
         .sim()
         .inject(FaultRule::service("huawei_cbr", Fault::status(503)).times(1));
     build(&t).list_tasks(PROJECT, &ctx()).await.unwrap();
-    let statuses: Vec<u16> = cloud
-        .sim()
-        .requests_to("huawei_cbr")
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = cloud.sim().statuses_to("huawei_cbr");
     assert_eq!(
         statuses,
         vec![503, 200],

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time};
 use cloud_task_exporter::sim::huawei::{CbrLog, DmsTask};
 use cloud_task_exporter::sim::yandex::{SimTask, TEST_PRIVATE_KEY_PEM, test_authorized_key_json};
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
@@ -73,15 +74,14 @@ fn yc_done(sim: &Sim, id: &str, code: &str, mins: i64) {
 /// A successful CBR backup of [`CBR_RESOURCE`] that ended `mins` ago.
 fn cbr_done(sim: &Sim, id: &str, mins: i64) {
     let end = ago(mins);
-    let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string();
     lock(&sim.huawei).add_cbr_log(CbrLog {
         id: id.to_string(),
         status: "success".to_string(),
         operation_type: "backup".to_string(),
-        created_at: fmt(end - SignedDuration::from_mins(2)),
-        started_at: fmt(end - SignedDuration::from_mins(2)),
-        updated_at: fmt(end),
-        ended_at: Some(fmt(end)),
+        created_at: cbr_time(end - SignedDuration::from_mins(2)),
+        started_at: cbr_time(end - SignedDuration::from_mins(2)),
+        updated_at: cbr_time(end),
+        ended_at: Some(cbr_time(end)),
         progress: Some(100),
         resource_id: CBR_RESOURCE.to_string(),
         resource_name: "web-1".to_string(),
@@ -94,15 +94,14 @@ fn cbr_done(sim: &Sim, id: &str, mins: i64) {
 /// A successful DMS task of [`DMS_INSTANCE`] that ended `mins` ago.
 fn dms_done(sim: &Sim, id: &str, mins: i64) {
     let end = ago(mins);
-    let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     lock(&sim.huawei).add_dms_task(
         DMS_INSTANCE,
         DmsTask {
             id: id.to_string(),
             name: "restart".to_string(),
             status: "SUCCESS".to_string(),
-            created_at: fmt(end - SignedDuration::from_mins(1)),
-            updated_at: fmt(end),
+            created_at: dms_time(end - SignedDuration::from_mins(1)),
+            updated_at: dms_time(end),
             progress: None,
         },
     );

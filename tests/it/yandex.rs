@@ -390,12 +390,7 @@ async fn yandex_401_refreshes_the_token_once_and_retries() {
     let tasks = p.list_tasks(VM, &ctx(100)).await.unwrap();
     assert_eq!(tasks.len(), 1);
     assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
-    let statuses: Vec<u16> = c
-        .sim()
-        .requests_to("yandex_backup")
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = c.sim().statuses_to("yandex_backup");
     assert_eq!(statuses, vec![200, 401, 200]);
 }
 
@@ -759,12 +754,7 @@ async fn yandex_throttled_page_is_retried_after_retry_after() {
     t.settings.retries = 2;
     let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
     assert_eq!(tasks.len(), 4);
-    let statuses: Vec<u16> = c
-        .sim()
-        .requests_to("yandex_backup")
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = c.sim().statuses_to("yandex_backup");
     assert_eq!(statuses, vec![429, 200, 200]);
 }
 

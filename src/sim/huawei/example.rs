@@ -1,9 +1,9 @@
 //! A ready-made Huawei data set for `--demo` and smoke tests: every service has queued,
 //! running, succeeded and failed tasks with times relative to `now`.
 
-use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
+use super::wire::{cbr_time, cce_time, dms_time, vbs_time};
 use super::{CbrLog, CceTask, DmsTask, HuaweiState, VbsTask};
 
 /// The VBS policy the example seeds.
@@ -18,17 +18,10 @@ fn ago(now: Timestamp, mins: i64) -> Timestamp {
         .unwrap_or(now)
 }
 
-fn fmt(t: Timestamp, hours: i8, pattern: &str) -> String {
-    t.to_zoned(TimeZone::fixed(Offset::constant(hours)))
-        .strftime(pattern)
-        .to_string()
-}
-
 impl HuaweiState {
     /// Seeds every service with a small, realistic task history ending at `now`:
     /// (minutes ago started, minutes ago ended or `None` while active, status).
     pub fn seed_example(&mut self, now: Timestamp) {
-        let naive = "%Y-%m-%dT%H:%M:%S%.3f";
         let vbs = [
             (300, Some(280), "EXECUTE_SUCCESS"),
             (200, Some(150), "EXECUTE_FAIL"),
@@ -42,8 +35,8 @@ impl HuaweiState {
                 VbsTask {
                     job_id: format!("vbs-job-{i}"),
                     status: status.into(),
-                    created_at: fmt(ago(now, start), 0, naive),
-                    finished_at: end.map(|e| fmt(ago(now, e), 0, naive)),
+                    created_at: vbs_time(ago(now, start)),
+                    finished_at: end.map(|e| vbs_time(ago(now, e))),
                     backup_name: format!("autobk_{i}"),
                     resource_id: format!("volume-{}", i % 2),
                     resource_type: "volume".into(),
@@ -60,17 +53,16 @@ impl HuaweiState {
             (15, None, "running", "backup", Some(45)),
             (2, None, "waiting", "backup", Some(0)),
         ];
-        let rfc = "%Y-%m-%dT%H:%M:%S%.3f%:z";
         for (i, (start, end, status, op, progress)) in cbr.into_iter().enumerate() {
             let started = ago(now, start);
             self.add_cbr_log(CbrLog {
                 id: format!("cbr-log-{i}"),
                 status: status.into(),
                 operation_type: op.into(),
-                created_at: fmt(started, 0, rfc),
-                started_at: fmt(started, 0, rfc),
-                updated_at: fmt(end.map_or(now, |e| ago(now, e)), 0, rfc),
-                ended_at: end.map(|e| fmt(ago(now, e), 0, rfc)),
+                created_at: cbr_time(started),
+                started_at: cbr_time(started),
+                updated_at: cbr_time(end.map_or(now, |e| ago(now, e))),
+                ended_at: end.map(|e| cbr_time(ago(now, e))),
                 progress,
                 resource_id: format!("ecs-{}", i % 3),
                 resource_name: format!("ECS-000{}", i % 3),
@@ -80,7 +72,6 @@ impl HuaweiState {
                     .then(|| ("BackupService.6018".into(), "The disk is busy.".into())),
             });
         }
-        let go = "%Y-%m-%d %H:%M:%S%.6f +0800 CST";
         let cce = [
             (600, Some(590), "Success", "100"),
             (300, Some(295), "Failed", "60"),
@@ -93,9 +84,9 @@ impl HuaweiState {
                     uid: format!("cce-snap-{i}"),
                     phase: phase.into(),
                     progress: Some(progress.into()),
-                    created: fmt(ago(now, start), 8, go),
-                    updated: fmt(ago(now, end.unwrap_or(0)), 8, go),
-                    completion: end.map(|e| fmt(ago(now, e), 8, go)),
+                    created: cce_time(ago(now, start)),
+                    updated: cce_time(ago(now, end.unwrap_or(0))),
+                    completion: end.map(|e| cce_time(ago(now, e))),
                     items: vec![(
                         "master-backup".into(),
                         phase.into(),
@@ -116,7 +107,6 @@ impl HuaweiState {
             (8, None, "EXECUTING", "modifyAutoTopic"),
             (1, None, "CREATED", "extendInstance"),
         ];
-        let iso = "%Y-%m-%dT%H:%M:%S%.3fZ";
         for (i, (start, end, status, name)) in dms.into_iter().enumerate() {
             self.add_dms_task(
                 EXAMPLE_INSTANCE,
@@ -124,8 +114,8 @@ impl HuaweiState {
                     id: format!("8abfa7b372160bfd01721658640640{i:02}"),
                     name: name.into(),
                     status: status.into(),
-                    created_at: fmt(ago(now, start), 0, iso),
-                    updated_at: fmt(ago(now, end.unwrap_or(0)), 0, iso),
+                    created_at: dms_time(ago(now, start)),
+                    updated_at: dms_time(ago(now, end.unwrap_or(0))),
                     progress: (status == "EXECUTING").then_some(30),
                 },
             );

@@ -9,6 +9,7 @@ mod apis;
 mod example;
 mod gateway;
 pub mod verify;
+pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
