@@ -215,6 +215,38 @@ impl Task {
     }
 }
 
+/// A task record the exporter could not understand: skipped, counted in
+/// `cloud_task_invalid_tasks_total{reason}` and logged once (SPEC §8 "Per-task decoding").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidTask {
+    /// The task id, when the record has a usable one.
+    pub id: Option<String>,
+    /// The field that could not be understood, as the API names it (`status`, `created_at`,
+    /// `metadata.uid`, ...): the `reason` label.
+    pub field: &'static str,
+    /// What is wrong, with a short excerpt of the offending value (bounded, never a secret).
+    pub detail: String,
+}
+
+/// Everything one poll of one unit returned: the tasks understood and the records skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    /// Tasks, de-duplicated by id.
+    pub tasks: Vec<Task>,
+    /// Records that could not be understood.
+    pub invalid: Vec<InvalidTask>,
+}
+
+impl Listing {
+    /// A listing of understood tasks only.
+    pub fn of(tasks: Vec<Task>) -> Listing {
+        Listing {
+            tasks,
+            invalid: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,7 +209,7 @@ impl TargetRunner {
         let mut per_unit: Vec<Option<Vec<Task>>> = vec![None; units.len()];
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok((i, Ok(tasks))) => per_unit[i] = Some(tasks),
+                Ok((i, Ok(listing))) => per_unit[i] = Some(listing.tasks),
                 Ok((_, Err(e))) => {
                     set.abort_all();
                     return Err(e);

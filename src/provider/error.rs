@@ -15,13 +15,15 @@ pub enum Reason {
     Timeout,
     /// Connection refused, reset, DNS, TLS.
     Network,
-    /// A body that is not what the API documents (bad JSON, too big, bad time).
+    /// A body that is not what the API documents (not JSON, wrong top-level shape, too big).
     Decode,
+    /// A bug in the exporter (a panic while polling); never caused by data alone.
+    Internal,
 }
 
 impl Reason {
     /// Every reason, in exposition order.
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::Auth,
         Reason::Throttled,
         Reason::Server,
@@ -29,6 +31,7 @@ impl Reason {
         Reason::Timeout,
         Reason::Network,
         Reason::Decode,
+        Reason::Internal,
     ];
 
     /// The label value.
@@ -41,6 +44,7 @@ impl Reason {
             Reason::Timeout => "timeout",
             Reason::Network => "network",
             Reason::Decode => "decode",
+            Reason::Internal => "internal",
         }
     }
 }
@@ -70,6 +74,11 @@ impl ProviderError {
     /// A body that does not decode.
     pub fn decode(message: impl Into<String>) -> ProviderError {
         ProviderError::new(Reason::Decode, message)
+    }
+
+    /// A bug in the exporter (a panic while polling).
+    pub fn internal(message: impl Into<String>) -> ProviderError {
+        ProviderError::new(Reason::Internal, message)
     }
 
     /// Credentials rejected or unobtainable.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::config::{HuaweiCbrTarget, ProviderKind, Target};
-use crate::model::{Task, TaskState};
+use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, error_text, map_status, time_field};
@@ -146,7 +146,7 @@ impl Provider for Client {
         Ok(vec![self.api.project_id().to_string()])
     }
 
-    async fn list_tasks(&self, _unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(&self, _unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let what = "CBR GET operation-logs";
         let limit = ctx.page_size.clamp(1, 1000);
         let mut pager = Pager::new(what, ctx.max_pages);
@@ -187,6 +187,6 @@ impl Provider for Client {
                 break;
             }
         }
-        Ok(pager.into_tasks())
+        Ok(Listing::of(pager.into_tasks()))
     }
 }

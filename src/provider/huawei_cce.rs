@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::config::{HuaweiTarget, ProviderKind, Target};
-use crate::model::{Task, TaskState};
+use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, map_status, time_field};
@@ -198,7 +198,7 @@ impl Provider for Client {
             .collect())
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let what = format!("CCE GET clusters/{unit}/operation/snapshot/tasks");
         let list: List = self
             .api
@@ -226,7 +226,7 @@ impl Provider for Client {
             }
         }
         pager.add_page(tasks);
-        Ok(pager.into_tasks())
+        Ok(Listing::of(pager.into_tasks()))
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::config::{DmsEngine, HuaweiDmsTarget, ProviderKind, Target};
-use crate::model::{Mapped, Task, TaskState};
+use crate::model::{Listing, Mapped, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, map_status, time_field};
@@ -158,7 +158,7 @@ impl Provider for Client {
         Ok(ids)
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let what = format!("DMS GET instances/{unit}/tasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::new(&what, ctx.max_pages);
@@ -199,7 +199,7 @@ impl Provider for Client {
                 t.progress = self.progress(unit, &t.id).await?;
             }
         }
-        Ok(tasks)
+        Ok(Listing::of(tasks))
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::config::{HuaweiTarget, ProviderKind, Target};
-use crate::model::{Task, TaskState};
+use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, error_text, map_status, time_field};
@@ -115,7 +115,7 @@ impl Provider for Client {
             .collect())
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let what = format!("VBS GET backuppolicy/{unit}/backuptasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::new(&what, ctx.max_pages);
@@ -157,6 +157,6 @@ impl Provider for Client {
                 break;
             }
         }
-        Ok(pager.into_tasks())
+        Ok(Listing::of(pager.into_tasks()))
     }
 }

@@ -26,7 +26,7 @@ pub use error::{ProviderError, Reason};
 pub use pager::Pager;
 
 use crate::config::{ProviderKind, Resources, Target, TargetSpec};
-use crate::model::Task;
+use crate::model::Listing;
 use http::{Http, RequestCounts};
 
 /// What one poll of one unit asks for.
@@ -72,11 +72,13 @@ pub trait Provider: Send + Sync {
     /// Asks the cloud for the units to poll.
     fn discover(&self) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
     /// Lists the tasks of one unit, following pagination to the end, de-duplicated by id.
+    /// Records that cannot be understood are returned in [`Listing::invalid`]; only a body
+    /// that is not JSON or has the wrong top-level shape fails the unit.
     fn list_tasks(
         &self,
         unit: &str,
         ctx: &PollContext,
-    ) -> impl Future<Output = Result<Vec<Task>, ProviderError>> + Send;
+    ) -> impl Future<Output = Result<Listing, ProviderError>> + Send;
 }
 
 /// The closed set of providers.
@@ -177,7 +179,7 @@ impl Provider for AnyProvider {
         }
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         match self {
             AnyProvider::YandexBackup(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiVbs(p) => p.list_tasks(unit, ctx).await,

@@ -177,7 +177,7 @@ async fn cbr_pages_maps_every_status_and_reads_resource_info() {
         p.units(),
         cloud_task_exporter::provider::Units::Fixed(vec![PROJECT.into()])
     );
-    let tasks = p.list_tasks(PROJECT, &ctx()).await.unwrap();
+    let tasks = p.list_tasks(PROJECT, &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 7);
     for (i, (status, want)) in statuses.iter().enumerate() {
         let t = by_id(&tasks, &format!("log-{i}"));
@@ -244,7 +244,7 @@ async fn cbr_filters_are_passed_through() {
             ("enterprise_project_id", "all_granted_eps"),
         ],
     ));
-    let tasks = p.list_tasks(PROJECT, &ctx()).await.unwrap();
+    let tasks = p.list_tasks(PROJECT, &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 2);
     assert!(tasks.iter().all(|t| t.task_type == "backup"));
     let q = cloud.sim().requests_to("huawei_cbr")[0].request.query_map();
@@ -294,7 +294,7 @@ async fn vbs_pages_maps_every_status_with_naive_utc_times() {
         }),
     );
     let p = build(&t);
-    let tasks = p.list_tasks("policy-1", &ctx()).await.unwrap();
+    let tasks = p.list_tasks("policy-1", &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 6);
     assert_eq!(cloud.sim().requests_to("huawei_vbs").len(), 3);
     for (i, (status, want)) in statuses.iter().enumerate() {
@@ -365,7 +365,11 @@ async fn cce_maps_phases_go_times_and_string_progress() {
             resources: ids(&["cluster-1"]),
         }),
     );
-    let tasks = build(&t).list_tasks("cluster-1", &ctx()).await.unwrap();
+    let tasks = build(&t)
+        .list_tasks("cluster-1", &ctx())
+        .await
+        .unwrap()
+        .tasks;
     assert_eq!(tasks.len(), phases.len());
     assert_eq!(cloud.sim().requests_to("huawei_cce").len(), 1, "no paging");
     for (i, (phase, want)) in phases.iter().enumerate() {
@@ -442,7 +446,7 @@ async fn dms_pages_by_start_dedupes_and_maps_every_status() {
             resources: ids(&["inst-1"]),
         }),
     );
-    let tasks = build(&t).list_tasks("inst-1", &ctx()).await.unwrap();
+    let tasks = build(&t).list_tasks("inst-1", &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 6);
     let reqs = cloud.sim().requests_to("huawei_dms");
     assert_eq!(
@@ -519,7 +523,7 @@ async fn dms_tolerates_a_list_that_shifts_between_pages() {
             resources: ids(&["inst-1"]),
         }),
     );
-    let tasks = build(&t).list_tasks("inst-1", &ctx()).await.unwrap();
+    let tasks = build(&t).list_tasks("inst-1", &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 2);
     assert_eq!(cloud.sim().requests_to("huawei_dms").len(), 2);
 }
@@ -932,7 +936,8 @@ async fn the_example_data_set_reads_cleanly_through_every_provider() {
         let tasks = build(&target(&url, spec))
             .list_tasks(unit, &ctx())
             .await
-            .unwrap();
+            .unwrap()
+            .tasks;
         assert_eq!(tasks.len(), n, "{unit}");
         assert!(tasks.iter().all(|t| t.status_known), "{unit}");
         assert!(tasks.iter().any(|t| t.state.is_active()), "{unit}");

@@ -104,7 +104,7 @@ async fn yandex_follows_every_page_with_bearer_token() {
         }
     }
     let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 3);
-    let tasks = provider(&t).list_tasks(VM, &ctx(3)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(3)).await.unwrap().tasks;
     assert_eq!(tasks.len(), 7);
     assert!(
         tasks
@@ -170,7 +170,7 @@ async fn yandex_status_and_result_code_map_per_spec() {
         ids(&[VM]),
         100,
     );
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
     for (i, (status, code, state, terminal)) in cases.iter().enumerate() {
         let got = by_id(&tasks, &i.to_string());
         assert_eq!(
@@ -239,7 +239,7 @@ async fn yandex_time_fractions_are_kept_to_the_nanosecond() {
         ids(&[VM]),
         100,
     );
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
     let ns = |id: &str| {
         let t = by_id(&tasks, id);
         (
@@ -310,7 +310,7 @@ async fn yandex_service_account_key_with_please_line_signs_a_jwt() {
     }
     assert!(test_authorized_key_json().contains("PLEASE DO NOT REMOVE THIS LINE!"));
     let t = target(&c, sa_key(), ids(&[VM]), 100);
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
     assert_eq!(tasks.len(), 1);
     let iam = c.sim().requests_to("yandex_iam");
     assert_eq!((iam.len(), iam[0].status), (1, 200));
@@ -359,7 +359,7 @@ async fn yandex_metadata_token_needs_the_flavor_header() {
     }
     let auth = YandexAuth::Metadata { url: Some(c.url()) };
     let t = target(&c, auth, ids(&[VM]), 100);
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
     assert_eq!(tasks[0].state, TaskState::Warning);
     assert_eq!(tasks[0].error.as_deref(), Some("agent reported a problem"));
     let md = c.sim().requests_to("metadata");
@@ -387,7 +387,7 @@ async fn yandex_401_refreshes_the_token_once_and_retries() {
     let p = provider(&t);
     p.list_tasks(VM, &ctx(100)).await.unwrap();
     lock(&c.sim().yandex).expire_all_tokens();
-    let tasks = p.list_tasks(VM, &ctx(100)).await.unwrap();
+    let tasks = p.list_tasks(VM, &ctx(100)).await.unwrap().tasks;
     assert_eq!(tasks.len(), 1);
     assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
     let statuses = c.sim().statuses_to("yandex_backup");
@@ -484,7 +484,7 @@ async fn yandex_concurrent_requests_share_one_refresh() {
         set.spawn(async move { p.list_tasks(&format!("vm{i}"), &ctx(100)).await });
     }
     while let Some(r) = set.join_next().await {
-        assert_eq!(r.unwrap().unwrap().len(), 1);
+        assert_eq!(r.unwrap().unwrap().tasks.len(), 1);
     }
     assert_eq!(lock(&c.sim().yandex).issued_tokens(), 1);
 }
@@ -752,7 +752,7 @@ async fn yandex_throttled_page_is_retried_after_retry_after() {
         .inject(FaultRule::service("yandex_backup", Fault::throttle("0")).times(1));
     let mut t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
     t.settings.retries = 2;
-    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap().tasks;
     assert_eq!(tasks.len(), 4);
     let statuses = c.sim().statuses_to("yandex_backup");
     assert_eq!(statuses, vec![429, 200, 200]);
@@ -773,7 +773,7 @@ async fn yandex_list_shifting_between_pages_loses_and_doubles_nothing() {
         lock(&sim.yandex).upsert_task(VM, done("7", "ERROR"));
     });
     let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
-    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap().tasks;
     let mut got: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     got.sort();
     assert_eq!(got, vec!["1", "2", "3", "4", "5", "6"]);
@@ -793,7 +793,7 @@ async fn yandex_token_expiring_mid_poll_is_refreshed_and_paging_continues() {
         lock(&sim.yandex).expire_all_tokens();
     });
     let t = target(&c, sa_key(), ids(&[VM]), 2);
-    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap();
+    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap().tasks;
     assert_eq!(tasks.len(), 6);
     let reqs = c.sim().requests_to("yandex_backup");
     let statuses: Vec<u16> = reqs.iter().map(|r| r.status).collect();

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::config::{ProviderKind, Resources, Secret, Target, YandexTarget};
-use crate::model::Task;
+use crate::model::{Listing, Task};
 use crate::provider::http::{Http, Response};
 use crate::provider::{Pager, PollContext, Provider, ProviderError, Units};
 use crate::timefmt;
@@ -237,7 +237,7 @@ impl Provider for Client {
         Ok(out)
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Vec<Task>, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let base = format!(
             "{}/backup/v1/resources/{}/tasks?pageSize={}",
             self.endpoint,
@@ -267,10 +267,12 @@ impl Provider for Client {
             }
         }
         let since = ctx.since;
-        Ok(pager
-            .into_tasks()
-            .into_iter()
-            .filter(|t| t.latest_timestamp().is_none_or(|ts| ts >= since))
-            .collect())
+        Ok(Listing::of(
+            pager
+                .into_tasks()
+                .into_iter()
+                .filter(|t| t.latest_timestamp().is_none_or(|ts| ts >= since))
+                .collect(),
+        ))
     }
 }
