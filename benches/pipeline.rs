@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use cloud_task_exporter::accounting::{Account, HistogramData};
+use cloud_task_exporter::accounting::{Account, HistogramData, PollResult};
 use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::config::{
     Resources, Secret, Settings, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
 };
 use cloud_task_exporter::hub::{Hub, PollStatus, TargetSnapshot};
 use cloud_task_exporter::metrics::{POLL_BUCKETS, exposition};
-use cloud_task_exporter::model::{Mapped, Task, TaskState};
+use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 use cloud_task_exporter::provider::AnyProvider;
 use cloud_task_exporter::provider::http::{RequestCounts, client};
 use cloud_task_exporter::provider::huawei::sign;
@@ -71,47 +71,41 @@ fn main() {
     let now: jiff::Timestamp = "2024-05-01T12:00:00Z".parse().unwrap();
     let units: Vec<String> = (0..resources).map(|r| format!("vm{r}")).collect();
     let all = tasks(resources, per, true);
-    let unit_of: HashMap<String, String> = all
-        .iter()
-        .map(|t| (t.id.clone(), t.resource.clone()))
-        .collect();
+    let mut by_unit: HashMap<String, Vec<Task>> = HashMap::new();
+    for t in &all {
+        by_unit
+            .entry(t.resource.clone())
+            .or_default()
+            .push(t.clone());
+    }
+    let poll = PollResult {
+        listed: units
+            .iter()
+            .map(|u| {
+                (
+                    u.clone(),
+                    Listing::of(by_unit.remove(u).unwrap_or_default()),
+                )
+            })
+            .collect(),
+        failed: Vec::new(),
+    };
 
     let apply_first = time(
         &format!("apply: first poll, {} tasks", all.len()),
         20,
         || {
             let mut a = Account::new(&["backup", "retention"], &units);
-            black_box(a.apply(
-                &units,
-                &all,
-                &unit_of,
-                now,
-                Duration::from_secs(7 * 86400),
-                &BUCKETS,
-            ));
+            black_box(a.apply(&poll, now, Duration::from_secs(7 * 86400), &BUCKETS));
         },
     );
     let mut steady = Account::new(&["backup", "retention"], &units);
-    steady.apply(
-        &units,
-        &all,
-        &unit_of,
-        now,
-        Duration::from_secs(7 * 86400),
-        &BUCKETS,
-    );
+    steady.apply(&poll, now, Duration::from_secs(7 * 86400), &BUCKETS);
     let apply_again = time(
         &format!("apply: repeat poll, {} tasks (all seen)", all.len()),
         20,
         || {
-            black_box(steady.apply(
-                &units,
-                &all,
-                &unit_of,
-                now,
-                Duration::from_secs(7 * 86400),
-                &BUCKETS,
-            ));
+            black_box(steady.apply(&poll, now, Duration::from_secs(7 * 86400), &BUCKETS));
         },
     );
 
@@ -122,7 +116,7 @@ fn main() {
         provider: ProviderKind::YandexBackup,
         labels: BTreeMap::new(),
         tracked: steady.tracked(),
-        account: steady.clone(),
+        tallies: steady.tallies.clone(),
         status: PollStatus {
             polled: true,
             up: true,

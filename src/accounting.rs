@@ -1,17 +1,21 @@
 //! Per-target task accounting (SPEC §3): which tasks are active, which completions were
 //! counted (each exactly once), durations, last success/failure per resource.
 //!
-//! [`Account::apply`] takes one whole successful poll and is the only mutator; a failed poll
-//! is never passed in (rule 5). It is pure (time comes in as an argument) so that property
-//! tests can drive it with arbitrary histories. The baseline (rule 2) is per polled unit, so a
-//! newly discovered resource's old tasks are not counted either.
+//! [`Account::apply`] takes one poll, unit by unit, and is the only mutator: units listed in
+//! full are accounted, units that failed change nothing of their own (SPEC §3 rule 5, applied
+//! per unit as §8 says). It is pure (time comes in as an argument) so that property tests can
+//! drive it with arbitrary histories. The baseline (rule 2) is per polled unit, so a newly
+//! discovered resource's old tasks are not counted either.
+//!
+//! The exported part, [`Tallies`], is kept apart from the seen-set so that a snapshot for
+//! scraping copies only what the metrics show.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{Task, TaskState};
+use crate::model::{InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
 
 /// Counters are keyed by (resource, type, result).
@@ -67,11 +71,13 @@ pub struct LastCompletion {
     pub last_failure: Option<f64>,
 }
 
-/// An active task, as of the latest poll.
+/// An active task, as of the latest poll of its unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActiveTask {
     /// Task id (a label on active-task series only).
     pub id: String,
+    /// The polled unit that listed it (kept while that unit cannot be polled).
+    pub unit: String,
     /// Resource.
     pub resource: String,
     /// Type.
@@ -89,10 +95,20 @@ pub struct ActiveTask {
 pub struct Seen {
     /// Recorded as terminal (counted, or baselined).
     pub terminal: bool,
-    /// Latest timestamp the task carried (unix seconds), for the lookback rule.
+    /// Latest timestamp the task carried (unix seconds), for the lookback rule; for a task
+    /// without any timestamp, the latest poll that listed it.
     pub last_ts: f64,
     /// The unknown raw status already counted for this task, if any.
     pub unknown_counted: Option<String>,
+}
+
+/// A record that could not be understood, for the log (SPEC §8 "Per-task decoding").
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewInvalid {
+    /// The unit whose listing held it.
+    pub unit: String,
+    /// The record.
+    pub task: InvalidTask,
 }
 
 /// Outcome of one [`Account::apply`], for logs and tests.
@@ -106,6 +122,41 @@ pub struct ApplyReport {
     pub new_unknown_statuses: Vec<String>,
     /// Tasks dropped because they are older than `lookback`.
     pub too_old: u64,
+    /// Records that could not be understood, seen for the first time.
+    pub new_invalid: Vec<NewInvalid>,
+}
+
+/// What one poll brought, unit by unit (SPEC §8 "Per-resource isolation").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollResult {
+    /// Units listed in full, in poll order, with what they returned.
+    pub listed: Vec<(String, Listing)>,
+    /// Units whose listing failed: nothing of theirs changes.
+    pub failed: Vec<String>,
+}
+
+/// Everything the exposition and the status page show of a target: the account without its
+/// seen-set, so that publishing a snapshot never copies the task ids.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tallies {
+    /// `cloud_task_completions_total`.
+    pub completions: BTreeMap<CompletionKey, u64>,
+    /// `cloud_task_duration_seconds` by (type, result).
+    pub durations: BTreeMap<(String, TaskState), HistogramData>,
+    /// Latest completion by (resource, type).
+    pub last: BTreeMap<(String, String), LastCompletion>,
+    /// `cloud_task_unknown_status_total` by raw status.
+    pub unknown_status: BTreeMap<String, u64>,
+    /// `cloud_task_invalid_tasks_total` by the field that could not be understood.
+    pub invalid_tasks: BTreeMap<String, u64>,
+    /// Resources known (configured units that are resources, and every task's resource).
+    pub resources: BTreeSet<String>,
+    /// Task types known (the provider's list and every type seen).
+    pub types: BTreeSet<String>,
+    /// Resource id → (name, type) where the API gives them.
+    pub resource_info: BTreeMap<String, (String, String)>,
+    /// Active tasks as of the latest poll of each unit.
+    pub active: Vec<ActiveTask>,
 }
 
 /// All accounting state of one target.
@@ -115,136 +166,195 @@ pub struct Account {
     pub baselined: BTreeSet<String>,
     /// Task ids seen, bounded by `lookback`.
     pub seen: HashMap<String, Seen>,
-    /// `cloud_task_completions_total`.
-    pub completions: BTreeMap<CompletionKey, u64>,
-    /// `cloud_task_duration_seconds` by (type, result).
-    pub durations: BTreeMap<(String, TaskState), HistogramData>,
-    /// Latest completion by (resource, type).
-    pub last: BTreeMap<(String, String), LastCompletion>,
-    /// `cloud_task_unknown_status_total` by raw status.
-    pub unknown_status: BTreeMap<String, u64>,
-    /// Resources known (configured units that are resources, and every task's resource).
-    pub resources: BTreeSet<String>,
-    /// Task types known (the provider's list and every type seen).
-    pub types: BTreeSet<String>,
-    /// Resource id → (name, type) where the API gives them.
-    pub resource_info: BTreeMap<String, (String, String)>,
-    /// Active tasks of the latest poll.
-    pub active: Vec<ActiveTask>,
+    /// Records that could not be understood, already counted: identity → latest poll that
+    /// listed it (unix seconds), bounded by `lookback`.
+    pub invalid_seen: HashMap<String, f64>,
+    /// What the metrics show.
+    pub tallies: Tallies,
+}
+
+/// The identity of a record that could not be understood: its id, else what is wrong with it.
+fn invalid_identity(unit: &str, t: &InvalidTask) -> String {
+    match &t.id {
+        Some(id) => format!("{unit}\u{1f}{id}"),
+        None => format!("{unit}\u{1f}\u{1f}{}\u{1f}{}", t.field, t.detail),
+    }
 }
 
 impl Account {
     /// An account that knows these types and resources from the start (zero-valued series).
     pub fn new(known_types: &[&str], resources: &[String]) -> Account {
         Account {
-            types: known_types.iter().map(|s| s.to_string()).collect(),
-            resources: resources.iter().cloned().collect(),
+            tallies: Tallies {
+                types: known_types.iter().map(|s| s.to_string()).collect(),
+                resources: resources.iter().cloned().collect(),
+                ..Tallies::default()
+            },
             ..Account::default()
         }
     }
 
-    /// Applies one whole successful poll: `units` are the units polled, `tasks` every task
-    /// they returned. Counts each new completion once (not for units polled for the first
-    /// time), updates `last_*`, replaces the active set, and forgets ids older than `lookback`.
+    /// Applies one poll. Units in `poll.listed` are accounted in full: each new completion
+    /// counted once (not for units listed for the first time: the baseline), `last_*`
+    /// updated, their active tasks replaced, records that could not be understood counted
+    /// once. Units in `poll.failed` change nothing: their active tasks stay as they were.
+    /// A task listed by two units counts for the first. Ids older than `lookback` are
+    /// forgotten.
     pub fn apply(
         &mut self,
-        units: &[String],
-        tasks: &[Task],
-        unit_of: &HashMap<String, String>,
+        poll: &PollResult,
         now: Timestamp,
         lookback: Duration,
         buckets: &[f64],
     ) -> ApplyReport {
         let mut report = ApplyReport::default();
-        let horizon = unix_seconds(now) - lookback.as_secs_f64();
-        let mut active = Vec::new();
-        for task in tasks {
-            let latest = task.latest_timestamp().map(unix_seconds);
-            if latest.is_some_and(|t| t < horizon) {
-                report.too_old += 1;
-                continue;
-            }
-            let unit = unit_of.get(&task.id).map(String::as_str).unwrap_or("");
+        let now_s = unix_seconds(now);
+        let horizon = now_s - lookback.as_secs_f64();
+        let mut active: Vec<ActiveTask> = self
+            .tallies
+            .active
+            .drain(..)
+            .filter(|a| poll.failed.contains(&a.unit))
+            .collect();
+        let mut this_poll: HashSet<&str> = HashSet::new();
+        for (unit, listing) in &poll.listed {
             let counting = self.baselined.contains(unit);
-            self.resources.insert(task.resource.clone());
-            self.types.insert(task.task_type.clone());
-            if task.resource_name.is_some() || task.resource_type.is_some() {
-                self.resource_info.insert(
-                    task.resource.clone(),
-                    (
-                        task.resource_name.clone().unwrap_or_default(),
-                        task.resource_type.clone().unwrap_or_default(),
-                    ),
-                );
-            }
-            let seen = self.seen.entry(task.id.clone()).or_insert(Seen {
-                terminal: false,
-                last_ts: latest.unwrap_or(unix_seconds(now)),
-                unknown_counted: None,
-            });
-            if let Some(t) = latest {
-                seen.last_ts = seen.last_ts.max(t);
-            }
-            if !task.status_known
-                && seen.unknown_counted.as_deref() != Some(task.raw_status.as_str())
-            {
-                seen.unknown_counted = Some(task.raw_status.clone());
-                let n = self
-                    .unknown_status
-                    .entry(task.raw_status.clone())
-                    .or_insert(0);
-                if *n == 0 {
-                    report.new_unknown_statuses.push(task.raw_status.clone());
+            for task in &listing.tasks {
+                if !this_poll.insert(task.id.as_str()) {
+                    continue;
                 }
-                *n += 1;
-            }
-            if task.terminal {
-                let first_time = !seen.terminal;
-                seen.terminal = true;
-                if first_time {
-                    if counting {
-                        report.counted += 1;
-                        *self
-                            .completions
-                            .entry((task.resource.clone(), task.task_type.clone(), task.state))
-                            .or_insert(0) += 1;
-                        if let Some(d) = task.duration_seconds() {
-                            self.durations
-                                .entry((task.task_type.clone(), task.state))
-                                .or_insert_with(|| HistogramData::new(buckets))
-                                .observe(buckets, d);
-                        }
-                    } else {
-                        report.baselined += 1;
-                    }
+                if let Some(a) =
+                    self.note_task(unit, task, counting, now_s, horizon, buckets, &mut report)
+                {
+                    active.push(a);
                 }
-                self.note_last(task, now);
-            } else if task.state.is_active() {
-                active.push(ActiveTask {
-                    id: task.id.clone(),
-                    resource: task.resource.clone(),
-                    task_type: task.task_type.clone(),
-                    state: task.state,
-                    start: task.start_or_created().map(unix_seconds),
-                    progress: task.progress.map(|p| p.clamp(0.0, 1.0)),
-                });
+            }
+            for inv in &listing.invalid {
+                let identity = invalid_identity(unit, inv);
+                if self.invalid_seen.insert(identity, now_s).is_none() {
+                    *self
+                        .tallies
+                        .invalid_tasks
+                        .entry(inv.field.to_string())
+                        .or_insert(0) += 1;
+                    report.new_invalid.push(NewInvalid {
+                        unit: unit.clone(),
+                        task: inv.clone(),
+                    });
+                }
             }
         }
         active.sort_by(|a, b| {
             (&a.resource, &a.task_type, &a.id).cmp(&(&b.resource, &b.task_type, &b.id))
         });
-        self.active = active;
+        self.tallies.active = active;
         self.seen.retain(|_, s| s.last_ts >= horizon);
-        self.baselined.extend(units.iter().cloned());
+        self.invalid_seen.retain(|_, t| *t >= horizon);
+        self.baselined
+            .extend(poll.listed.iter().map(|(u, _)| u.clone()));
         report
     }
 
-    fn note_last(&mut self, task: &Task, now: Timestamp) {
-        let end = task
-            .finished
-            .or(task.latest_timestamp())
-            .map(unix_seconds)
-            .unwrap_or(unix_seconds(now));
+    /// Accounts one task of a listed unit; returns it as an active task when it is one.
+    #[allow(clippy::too_many_arguments)]
+    fn note_task(
+        &mut self,
+        unit: &str,
+        task: &Task,
+        counting: bool,
+        now_s: f64,
+        horizon: f64,
+        buckets: &[f64],
+        report: &mut ApplyReport,
+    ) -> Option<ActiveTask> {
+        let latest = task.latest_timestamp().map(unix_seconds);
+        if latest.is_some_and(|t| t < horizon) {
+            report.too_old += 1;
+            return None;
+        }
+        let tallies = &mut self.tallies;
+        tallies.resources.insert(task.resource.clone());
+        tallies.types.insert(task.task_type.clone());
+        if task.resource_name.is_some() || task.resource_type.is_some() {
+            tallies.resource_info.insert(
+                task.resource.clone(),
+                (
+                    task.resource_name.clone().unwrap_or_default(),
+                    task.resource_type.clone().unwrap_or_default(),
+                ),
+            );
+        }
+        let seen = self.seen.entry(task.id.clone()).or_insert(Seen {
+            terminal: false,
+            last_ts: latest.unwrap_or(now_s),
+            unknown_counted: None,
+        });
+        // A task without any timestamp is remembered while the API lists it, so that it is
+        // never counted again; one with timestamps is forgotten `lookback` after them.
+        seen.last_ts = seen.last_ts.max(latest.unwrap_or(now_s));
+        if !task.status_known && seen.unknown_counted.as_deref() != Some(task.raw_status.as_str()) {
+            seen.unknown_counted = Some(task.raw_status.clone());
+            let n = tallies
+                .unknown_status
+                .entry(task.raw_status.clone())
+                .or_insert(0);
+            if *n == 0 {
+                report.new_unknown_statuses.push(task.raw_status.clone());
+            }
+            *n += 1;
+        }
+        if task.terminal {
+            let first_time = !seen.terminal;
+            seen.terminal = true;
+            if first_time {
+                if counting {
+                    report.counted += 1;
+                    *tallies
+                        .completions
+                        .entry((task.resource.clone(), task.task_type.clone(), task.state))
+                        .or_insert(0) += 1;
+                    if let Some(d) = task.duration_seconds() {
+                        tallies
+                            .durations
+                            .entry((task.task_type.clone(), task.state))
+                            .or_insert_with(|| HistogramData::new(buckets))
+                            .observe(buckets, d);
+                    }
+                } else {
+                    report.baselined += 1;
+                }
+            }
+            tallies.note_last(task);
+            None
+        } else if task.state.is_active() {
+            Some(ActiveTask {
+                id: task.id.clone(),
+                unit: unit.to_string(),
+                resource: task.resource.clone(),
+                task_type: task.task_type.clone(),
+                state: task.state,
+                start: task.start_or_created().map(unix_seconds),
+                progress: task.progress.map(|p| p.clamp(0.0, 1.0)),
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Number of task ids held in memory.
+    pub fn tracked(&self) -> usize {
+        self.seen.len()
+    }
+}
+
+impl Tallies {
+    /// Moves `last_*` to a terminal task when it is the latest of its (resource, type). A
+    /// task with no usable timestamp cannot be placed in time: it moves nothing (SPEC §8
+    /// "No invented times").
+    fn note_last(&mut self, task: &Task) {
+        let Some(end) = task.finished.or(task.latest_timestamp()).map(unix_seconds) else {
+            return;
+        };
         let key = (task.resource.clone(), task.task_type.clone());
         let entry = self.last.entry(key).or_insert_with(|| LastCompletion {
             result: task.state,
@@ -266,11 +376,6 @@ impl Account {
         if task.state.is_failure() {
             entry.last_failure = Some(entry.last_failure.map_or(end, |s| s.max(end)));
         }
-    }
-
-    /// Number of task ids held in memory.
-    pub fn tracked(&self) -> usize {
-        self.seen.len()
     }
 }
 
@@ -294,12 +399,11 @@ mod tests {
     }
 
     fn apply(a: &mut Account, tasks: &[Task], now: &str) -> ApplyReport {
-        let units = vec!["u".to_string()];
-        let unit_of = tasks
-            .iter()
-            .map(|t| (t.id.clone(), "u".to_string()))
-            .collect();
-        a.apply(&units, tasks, &unit_of, ts(now), LB, &B)
+        let poll = PollResult {
+            listed: vec![("u".to_string(), Listing::of(tasks.to_vec()))],
+            failed: vec![],
+        };
+        a.apply(&poll, ts(now), LB, &B)
     }
 
     #[test]
@@ -311,8 +415,8 @@ mod tests {
             "2024-05-01T11:00:00Z",
         );
         assert_eq!((r.counted, r.baselined), (0, 1));
-        assert!(a.completions.is_empty());
-        let last = &a.last[&("vm1".to_string(), "backup".to_string())];
+        assert!(a.tallies.completions.is_empty());
+        let last = &a.tallies.last[&("vm1".to_string(), "backup".to_string())];
         assert_eq!(last.result, TaskState::Failed);
         assert_eq!(last.duration, Some(30.0));
         assert!(last.last_failure.is_some());
@@ -331,15 +435,15 @@ mod tests {
             apply(&mut a, std::slice::from_ref(&done), "2024-05-01T10:02:00Z");
         }
         assert_eq!(
-            a.completions[&("vm1".into(), "backup".into(), TaskState::Succeeded)],
+            a.tallies.completions[&("vm1".into(), "backup".into(), TaskState::Succeeded)],
             1
         );
-        let h = &a.durations[&("backup".into(), TaskState::Succeeded)];
+        let h = &a.tallies.durations[&("backup".into(), TaskState::Succeeded)];
         assert_eq!(
             (h.count, h.sum, h.counts.clone()),
             (1, 45.0, vec![0, 1, 0, 0])
         );
-        assert!(a.active.is_empty());
+        assert!(a.tallies.active.is_empty());
     }
 
     #[test]
@@ -348,10 +452,10 @@ mod tests {
         let mut t = task("1", TaskState::Running, None);
         t.progress = Some(0.25);
         apply(&mut a, &[t], "2024-05-01T10:01:00Z");
-        assert_eq!(a.active.len(), 1);
-        assert_eq!(a.active[0].progress, Some(0.25));
+        assert_eq!(a.tallies.active.len(), 1);
+        assert_eq!(a.tallies.active[0].progress, Some(0.25));
         apply(&mut a, &[], "2024-05-01T10:02:00Z");
-        assert!(a.active.is_empty());
+        assert!(a.tallies.active.is_empty());
     }
 
     #[test]
@@ -387,6 +491,140 @@ mod tests {
         let r = apply(&mut a, std::slice::from_ref(&t), "2024-05-01T10:02:00Z");
         assert_eq!(r.new_unknown_statuses, vec!["WEIRD".to_string()]);
         apply(&mut a, std::slice::from_ref(&t), "2024-05-01T10:03:00Z");
-        assert_eq!(a.unknown_status["WEIRD"], 1);
+        assert_eq!(a.tallies.unknown_status["WEIRD"], 1);
+    }
+
+    fn two_units(a: &mut Account, one: Option<Vec<Task>>, two: Option<Vec<Task>>, now: &str) {
+        let mut poll = PollResult::default();
+        for (unit, tasks) in [("u1", one), ("u2", two)] {
+            match tasks {
+                Some(t) => poll.listed.push((unit.to_string(), Listing::of(t))),
+                None => poll.failed.push(unit.to_string()),
+            }
+        }
+        a.apply(&poll, ts(now), LB, &B);
+    }
+
+    fn on(id: &str, resource: &str, st: TaskState, end: Option<&str>) -> Task {
+        let mut t = task(id, st, end);
+        t.resource = resource.to_string();
+        t
+    }
+
+    #[test]
+    fn a_failed_unit_keeps_its_values_while_the_other_counts() {
+        let mut a = Account::default();
+        let run1 = on("1", "vm1", TaskState::Running, None);
+        let run2 = on("2", "vm2", TaskState::Running, None);
+        two_units(
+            &mut a,
+            Some(vec![run1.clone()]),
+            Some(vec![run2]),
+            "2024-05-01T10:01:00Z",
+        );
+        assert_eq!(a.tallies.active.len(), 2);
+        // u2 fails: its running task stays active, u1's completion counts.
+        let done1 = on(
+            "1",
+            "vm1",
+            TaskState::Succeeded,
+            Some("2024-05-01T10:05:00Z"),
+        );
+        two_units(&mut a, Some(vec![done1]), None, "2024-05-01T10:06:00Z");
+        assert_eq!(
+            a.tallies.completions[&("vm1".into(), "backup".into(), TaskState::Succeeded)],
+            1
+        );
+        let active: Vec<&str> = a.tallies.active.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(active, ["2"]);
+        // u2 was baselined by its first poll: when it recovers, its completion counts.
+        let done2 = on("2", "vm2", TaskState::Failed, Some("2024-05-01T10:07:00Z"));
+        two_units(
+            &mut a,
+            Some(vec![]),
+            Some(vec![done2]),
+            "2024-05-01T10:08:00Z",
+        );
+        assert_eq!(
+            a.tallies.completions[&("vm2".into(), "backup".into(), TaskState::Failed)],
+            1
+        );
+        assert!(a.tallies.active.is_empty());
+    }
+
+    #[test]
+    fn a_unit_that_never_listed_is_not_baselined() {
+        let mut a = Account::default();
+        two_units(&mut a, Some(vec![]), None, "2024-05-01T10:01:00Z");
+        assert!(a.baselined.contains("u1") && !a.baselined.contains("u2"));
+        // u2's first good poll is its baseline: old completions are not counted.
+        let old = on("9", "vm2", TaskState::Failed, Some("2024-05-01T09:00:00Z"));
+        two_units(
+            &mut a,
+            Some(vec![]),
+            Some(vec![old]),
+            "2024-05-01T10:02:00Z",
+        );
+        assert!(a.tallies.completions.is_empty());
+    }
+
+    #[test]
+    fn a_completion_without_timestamps_counts_once_and_invents_no_time() {
+        let mut a = Account::default();
+        apply(&mut a, &[], "2024-05-01T10:00:00Z");
+        let mut t = Task::new(
+            "7",
+            "vm1",
+            "backup",
+            "SUCCESS",
+            Mapped::known(TaskState::Succeeded),
+        );
+        t.created = None;
+        for now in [
+            "2024-05-01T10:01:00Z",
+            "2024-05-05T10:01:00Z",
+            "2024-05-20T10:01:00Z",
+            "2024-06-20T10:01:00Z",
+        ] {
+            apply(&mut a, std::slice::from_ref(&t), now);
+        }
+        assert_eq!(
+            a.tallies.completions[&("vm1".into(), "backup".into(), TaskState::Succeeded)],
+            1,
+            "counted once, even after lookback has passed while it is still listed"
+        );
+        assert!(
+            a.tallies.last.is_empty(),
+            "no last_* from a task without time"
+        );
+        assert!(a.tallies.durations.is_empty());
+    }
+
+    #[test]
+    fn invalid_records_are_counted_once_per_identity() {
+        let mut a = Account::default();
+        let bad = |id: Option<&str>| InvalidTask {
+            id: id.map(str::to_string),
+            field: "status",
+            detail: "null".to_string(),
+        };
+        let listing = Listing {
+            tasks: vec![task(
+                "1",
+                TaskState::Succeeded,
+                Some("2024-05-01T10:00:45Z"),
+            )],
+            invalid: vec![bad(Some("x")), bad(None), bad(Some("y"))],
+        };
+        let poll = PollResult {
+            listed: vec![("u".to_string(), listing)],
+            failed: vec![],
+        };
+        let r = a.apply(&poll, ts("2024-05-01T10:01:00Z"), LB, &B);
+        assert_eq!(r.new_invalid.len(), 3);
+        let r = a.apply(&poll, ts("2024-05-01T10:02:00Z"), LB, &B);
+        assert!(r.new_invalid.is_empty());
+        assert_eq!(a.tallies.invalid_tasks["status"], 3);
+        assert_eq!(a.tallies.last.len(), 1, "the good task on the page counts");
     }
 }

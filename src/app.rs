@@ -12,11 +12,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, Target};
+use crate::config::{Config, ProviderKind, Target};
 use crate::hub::Hub;
+use crate::persist::{Entry, Store};
 use crate::provider::AnyProvider;
 use crate::provider::http::RequestCounts;
-use crate::scheduler::{TargetRunner, wall_now};
+use crate::scheduler::{Handover, SharedAccount, TargetRunner, wall_now};
 use crate::server::{AppState, ReloadRequest};
 
 /// Options from the command line that the daemon needs.
@@ -58,6 +59,15 @@ struct Running {
     target: Target,
     stop: CancellationToken,
     handle: JoinHandle<TargetRunner>,
+    account: SharedAccount,
+    counts: Arc<RequestCounts>,
+}
+
+/// A runner built for a new or changed target, not started yet.
+struct Prepared {
+    target: Target,
+    runner: TargetRunner,
+    counts: Arc<RequestCounts>,
 }
 
 /// The daemon's moving parts.
@@ -67,26 +77,83 @@ pub struct App {
     config: Config,
     running: BTreeMap<String, Running>,
     buckets: Arc<std::sync::RwLock<Vec<f64>>>,
+    /// The state file as read at startup; each target's entry is used once.
     saved: crate::state::StateFile,
+    store: Arc<Store>,
+    writer: Option<(CancellationToken, JoinHandle<()>)>,
 }
 
+/// Builds runners for the targets of `cfg` that are new or changed (`running` holds the
+/// targets that run now; with `same_globals` false every target counts as changed). Reads
+/// key files: call it off the async runtime's threads.
+fn prepare(
+    client: &reqwest::Client,
+    cfg: &Config,
+    running: &BTreeMap<String, Target>,
+    same_globals: bool,
+) -> anyhow::Result<Vec<Prepared>> {
+    let mut out = Vec::new();
+    for t in &cfg.targets {
+        if same_globals && running.get(&t.name) == Some(t) {
+            continue;
+        }
+        let counts = Arc::new(RequestCounts::default());
+        let provider = AnyProvider::build(t, client.clone(), Arc::clone(&counts))?;
+        let runner = TargetRunner::new(
+            t.clone(),
+            provider,
+            Arc::clone(&counts),
+            cfg.duration_buckets.clone(),
+            cfg.shard,
+        );
+        out.push(Prepared {
+            target: t.clone(),
+            runner,
+            counts,
+        });
+    }
+    Ok(out)
+}
+
+/// How long a stopped poll loop may take to hand its state over.
+const HANDOVER_WAIT: Duration = Duration::from_secs(5);
+
 impl App {
-    /// Builds providers for every target and starts their poll loops.
-    pub fn start(config: Config, hub: Arc<Hub>) -> anyhow::Result<App> {
+    /// Reads the state file (off the runtime threads), builds providers for every target
+    /// and starts their poll loops and the state-file writer.
+    pub async fn start(config: Config, hub: Arc<Hub>) -> anyhow::Result<App> {
+        let saved = match config.state_file.clone() {
+            Some(p) => tokio::task::spawn_blocking(move || crate::state::load(&p))
+                .await
+                .unwrap_or_default(),
+            None => crate::state::StateFile::default(),
+        };
         let mut app = App {
             hub,
             client: crate::provider::http::client(),
             buckets: Arc::new(std::sync::RwLock::new(config.duration_buckets.clone())),
-            saved: config
-                .state_file
-                .as_deref()
-                .map(crate::state::load)
-                .unwrap_or_default(),
+            saved,
             config: config.clone(),
             running: BTreeMap::new(),
+            store: Store::new(),
+            writer: None,
         };
-        app.apply(config)?;
+        let prepared = {
+            let (client, cfg) = (app.client.clone(), config.clone());
+            tokio::task::spawn_blocking(move || prepare(&client, &cfg, &BTreeMap::new(), false))
+                .await
+                .map_err(|e| anyhow::anyhow!("building providers failed: {e}"))??
+        };
+        app.apply(config, prepared).await;
+        app.retire_unconfigured_saved();
         app.hub.set_reload(true, wall_now());
+        let stop = CancellationToken::new();
+        let handle = tokio::spawn(crate::persist::run_writer(
+            Arc::clone(&app.store),
+            Arc::clone(&app.hub),
+            stop.clone(),
+        ));
+        app.writer = Some((stop, handle));
         Ok(app)
     }
 
@@ -95,68 +162,98 @@ impl App {
         &self.hub
     }
 
-    fn build_runner(&self, t: &Target, cfg: &Config) -> anyhow::Result<TargetRunner> {
-        let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(t, self.client.clone(), Arc::clone(&counts))?;
-        let mut runner = TargetRunner::new(
-            t.clone(),
-            provider,
-            counts,
-            cfg.duration_buckets.clone(),
-            cfg.shard,
-        );
-        // A restarted or changed target continues from its latest state: the running
-        // snapshot on reload, else the state file.
-        let saved = match self.hub.snapshot(&t.name) {
-            Some(snap) => Some(crate::state::TargetState::from_snapshot(
-                &snap,
-                &self.config.duration_buckets,
-            )),
-            None => self.saved.targets.get(&t.name).cloned(),
-        };
-        if let Some(saved) = saved {
-            runner.restore(&saved);
+    /// Targets in the state file that the configuration does not name are kept as retired,
+    /// so that adding them back later continues their counters.
+    fn retire_unconfigured_saved(&mut self) {
+        let now = wall_now();
+        for (name, t) in std::mem::take(&mut self.saved.targets) {
+            let Some(provider) = ProviderKind::parse(&t.provider) else {
+                continue;
+            };
+            let Ok(account) = t.to_account(&[], &self.config.duration_buckets) else {
+                continue;
+            };
+            let counts = Arc::new(RequestCounts::default());
+            counts.restore(t.requests.clone());
+            self.store.run(
+                &name,
+                Entry {
+                    provider,
+                    account: Arc::new(std::sync::Mutex::new(account)),
+                    counts,
+                    poll_errors: t.poll_errors(),
+                    retired_at: Some(t.retired_at.unwrap_or(now)),
+                    keep: self.config.defaults.lookback,
+                },
+            );
         }
-        Ok(runner)
     }
 
-    /// Applies a config: unchanged targets keep running with their state; changed and new
-    /// ones (re)start; removed ones stop and their series go away. Fails without changing
-    /// anything when a provider cannot be built.
-    fn apply(&mut self, cfg: Config) -> anyhow::Result<()> {
-        let same_globals = cfg.duration_buckets == self.config.duration_buckets
-            && cfg.shard == self.config.shard
-            && !self.running.is_empty();
-        let mut new_runners = Vec::new();
-        for t in &cfg.targets {
-            let unchanged =
-                same_globals && self.running.get(&t.name).is_some_and(|r| &r.target == t);
-            if !unchanged {
-                new_runners.push(self.build_runner(t, &cfg)?);
-            }
-        }
+    /// Applies a config whose new and changed targets are `prepared`: unchanged targets keep
+    /// running untouched; a changed target's poll loop is stopped and awaited and its live
+    /// account moves into the new one; removed targets stop, their series go away and their
+    /// state is kept (retired) for `lookback`.
+    async fn apply(&mut self, cfg: Config, prepared: Vec<Prepared>) {
+        let same_globals = same_globals(&self.config, &cfg, !self.running.is_empty());
+        let old_buckets = self.config.duration_buckets.clone();
         let names: Vec<String> = cfg.targets.iter().map(|t| t.name.clone()).collect();
         let stale: Vec<String> = self
             .running
-            .iter()
-            .filter(|(n, r)| {
-                !names.contains(n)
-                    || new_runners.iter().any(|nr| nr.name() == n.as_str())
-                    || !same_globals && !r.stop.is_cancelled()
+            .keys()
+            .filter(|n| {
+                !names.contains(n) || !same_globals || prepared.iter().any(|p| &p.target.name == *n)
             })
-            .map(|(n, _)| n.clone())
+            .cloned()
             .collect();
+        let mut handovers = BTreeMap::new();
         for n in stale {
             if let Some(r) = self.running.remove(&n) {
-                r.stop.cancel();
-                r.handle.abort();
+                handovers.insert(n, self.stop_runner(r).await);
             }
         }
         self.hub.set_targets(&names);
-        for runner in new_runners {
-            let name = runner.name().to_string();
-            let target = cfg.targets.iter().find(|t| t.name == name).cloned();
-            let Some(target) = target else { continue };
+        self.store
+            .configure(cfg.state_file.clone(), &cfg.duration_buckets);
+        for Prepared {
+            target,
+            mut runner,
+            counts,
+        } in prepared
+        {
+            let name = target.name.clone();
+            if let Some(h) = handovers.remove(&name) {
+                runner.resume(h, &old_buckets);
+            } else if let Some(e) = self.store.take_retired(&name) {
+                runner.resume(
+                    Handover {
+                        account: e.account,
+                        status: crate::hub::PollStatus {
+                            errors: e.poll_errors,
+                            durations: crate::accounting::HistogramData::new(
+                                &crate::metrics::POLL_BUCKETS,
+                            ),
+                            ..Default::default()
+                        },
+                        requests: e.counts.snapshot(),
+                        provider: e.provider,
+                    },
+                    &old_buckets,
+                );
+            } else if let Some(saved) = self.saved.targets.remove(&name) {
+                runner.restore(&saved);
+            }
+            let account = runner.account();
+            self.store.run(
+                &name,
+                Entry {
+                    provider: target.provider(),
+                    account: Arc::clone(&account),
+                    counts: Arc::clone(&counts),
+                    poll_errors: BTreeMap::new(),
+                    retired_at: None,
+                    keep: target.settings.lookback,
+                },
+            );
             let stop = CancellationToken::new();
             let handle = tokio::spawn(runner.run(Arc::clone(&self.hub), stop.clone()));
             self.running.insert(
@@ -165,98 +262,117 @@ impl App {
                     target,
                     stop,
                     handle,
+                    account,
+                    counts,
                 },
             );
+        }
+        // Targets that stopped and did not come back: removed from the configuration.
+        let now = wall_now();
+        for (name, h) in handovers {
+            self.store.retire(&name, h.status.errors, now);
+            tracing::info!(target = %name, "Target removed; its state is kept for lookback in case it is added back.");
         }
         *self.buckets.write().unwrap_or_else(|e| e.into_inner()) = cfg.duration_buckets.clone();
         self.hub.set_state_file(cfg.state_file.is_some());
         self.config = cfg;
-        Ok(())
+    }
+
+    /// Stops a poll loop and waits for it to hand its live state over. A loop that does not
+    /// stop in time is aborted; its account is shared, so nothing is lost either way.
+    async fn stop_runner(&self, r: Running) -> Handover {
+        r.stop.cancel();
+        let mut handle = r.handle;
+        match tokio::time::timeout(HANDOVER_WAIT, &mut handle).await {
+            Ok(Ok(runner)) => return runner.handover(),
+            Ok(Err(e)) => {
+                tracing::error!(target = %r.target.name, error = %e, "Poll loop ended abnormally; continuing from its shared state.");
+            }
+            Err(_) => {
+                handle.abort();
+                tracing::error!(target = %r.target.name, "Poll loop did not stop in time; aborted, continuing from its shared state.");
+            }
+        }
+        let status = self
+            .hub
+            .snapshot(&r.target.name)
+            .map(|s| s.status.clone())
+            .unwrap_or_default();
+        Handover {
+            account: r.account,
+            status,
+            requests: r.counts.snapshot(),
+            provider: r.target.provider(),
+        }
     }
 
     /// Re-reads the config file and applies it; on error the old config keeps running.
-    pub fn reload(&mut self, path: &std::path::Path) -> Result<(), String> {
-        let result = Config::load(path)
-            .map_err(|e| e.to_string())
-            .and_then(|cfg| {
-                self.apply(cfg)
-                    .map_err(|e| format!("{}: {e:#}", path.display()))
-            });
-        match &result {
-            Ok(()) => {
+    /// The file and any key files are read off the async runtime's threads.
+    pub async fn reload(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let file = path.to_path_buf();
+        let client = self.client.clone();
+        let running: BTreeMap<String, Target> = self
+            .running
+            .iter()
+            .map(|(n, r)| (n.clone(), r.target.clone()))
+            .collect();
+        let old = self.config.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let cfg = Config::load(&file).map_err(|e| e.to_string())?;
+            let same = same_globals(&old, &cfg, !running.is_empty());
+            let prepared = prepare(&client, &cfg, &running, same)
+                .map_err(|e| format!("{}: {e:#}", file.display()))?;
+            Ok::<_, String>((cfg, prepared))
+        })
+        .await
+        .map_err(|e| format!("{}: reload failed: {e}", path.display()))
+        .and_then(|r| r);
+        match result {
+            Ok((cfg, prepared)) => {
+                self.apply(cfg, prepared).await;
                 tracing::info!(config = %path.display(), targets = self.running.len(), "Configuration reloaded.");
                 self.hub.set_reload(true, wall_now());
+                Ok(())
             }
             Err(e) => {
                 tracing::error!(config = %path.display(), error = %e, "Configuration reload failed; the old configuration keeps running.");
                 self.hub.set_reload(false, wall_now());
+                Err(e)
             }
         }
-        result
     }
 
-    /// The state of every target as of its latest snapshot.
+    /// The state of every target (running and retired) as of now.
     pub fn state(&self) -> crate::state::StateFile {
-        let buckets = self
-            .buckets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        crate::state::StateFile {
-            version: crate::state::VERSION,
-            targets: self
-                .hub
-                .snapshots()
-                .iter()
-                .map(|s| {
-                    (
-                        s.name.clone(),
-                        crate::state::TargetState::from_snapshot(s, &buckets),
-                    )
-                })
-                .collect(),
-        }
+        self.store.state(&self.hub)
     }
 
-    /// Writes the state file, if one is configured.
+    /// Writes the state file now, if one is configured.
     pub async fn save_state(&self) {
-        let Some(path) = self.config.state_file.clone() else {
-            return;
-        };
-        let state = self.state();
-        let result = tokio::task::spawn_blocking(move || {
-            crate::state::save(&path, &state).map_err(|e| format!("{}: {e}", path.display()))
-        })
-        .await;
-        let ok = match result {
-            Ok(Ok(())) => {
-                tracing::debug!("State file written.");
-                true
-            }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "Cannot write the state file.");
-                false
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "State file writer failed.");
-                false
-            }
-        };
-        self.hub.record_state_write(ok, wall_now());
+        crate::persist::write_once(&self.store, &self.hub).await;
     }
 
-    /// Stops every poll loop, waiting at most `grace`.
-    pub async fn stop(self, grace: Duration) {
+    /// Stops the state-file writer and every poll loop (waiting at most `grace` for them),
+    /// then writes the state file a last time.
+    pub async fn stop(mut self, grace: Duration) {
+        if let Some((stop, handle)) = self.writer.take() {
+            stop.cancel();
+            let _ = handle.await;
+        }
         for r in self.running.values() {
             r.stop.cancel();
         }
-        let handles: Vec<_> = self.running.into_values().map(|r| r.handle).collect();
+        let handles: Vec<_> = std::mem::take(&mut self.running)
+            .into_values()
+            .map(|r| r.handle)
+            .collect();
         let _ = tokio::time::timeout(grace, async {
             for h in handles {
                 let _ = h.await;
             }
         })
         .await;
+        self.save_state().await;
     }
 
     /// The HTTP state for this app.
@@ -272,6 +388,12 @@ impl App {
             reload,
         }
     }
+}
+
+/// Whether a config keeps the settings every target depends on (so unchanged targets may keep
+/// running untouched).
+fn same_globals(old: &Config, new: &Config, running: bool) -> bool {
+    running && new.duration_buckets == old.duration_buckets && new.shard == old.shard
 }
 
 /// Checks what `--check-config` cannot see in the file alone: that every target's provider
@@ -308,7 +430,7 @@ pub async fn run(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr()?;
-    let mut app = App::start(config, hub)?;
+    let mut app = App::start(config, hub).await?;
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
     let st = app.http_state(
         &opts.telemetry_path,
@@ -337,19 +459,16 @@ pub async fn run(
                 crate::shutdown::Signal::Terminate => break,
                 crate::shutdown::Signal::Hangup => {
                     if let Some(p) = &opts.config_file {
-                        let _ = app.reload(p);
+                        let _ = app.reload(p).await;
                     } else {
                         tracing::warn!("SIGHUP ignored: no config file to reload.");
                     }
                     let _ = reload_web(&opts);
                 }
             },
-            _ = app.hub().published(), if app.config.state_file.is_some() => {
-                app.save_state().await;
-            }
             Some(reply) = reload_rx.recv() => {
                 let result = match &opts.config_file {
-                    Some(p) => app.reload(p),
+                    Some(p) => app.reload(p).await,
                     None => Err("no config file to reload".to_string()),
                 };
                 let web = reload_web(&opts);
@@ -359,10 +478,6 @@ pub async fn run(
         }
     }
     tracing::info!("Shutting down.");
-    for r in app.running.values() {
-        r.stop.cancel();
-    }
-    app.save_state().await;
     app.stop(Duration::from_secs(2)).await;
     server_stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(3), server).await;

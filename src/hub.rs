@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 
-use crate::accounting::{Account, HistogramData};
+use crate::accounting::{HistogramData, Tallies};
 use crate::config::ProviderKind;
 use crate::provider::{ProviderError, Reason};
 
@@ -30,6 +30,21 @@ pub struct PollStatus {
     pub durations: HistogramData,
     /// Units (resources) polled by the latest poll.
     pub resources: usize,
+    /// Health of each unit (instance, policy, cluster, DMS instance, CBR project) polled.
+    pub units: BTreeMap<String, UnitHealth>,
+}
+
+/// Health of one polled unit (SPEC §8 "Per-resource isolation").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnitHealth {
+    /// The unit's latest listing succeeded.
+    pub up: bool,
+    /// Unix seconds of its latest successful listing.
+    pub last_success: Option<f64>,
+    /// Its latest listing's error, while it fails.
+    pub last_error: Option<ProviderError>,
+    /// Failed listings by reason.
+    pub errors: BTreeMap<Reason, u64>,
 }
 
 /// Everything the metrics and status pages need of one target, immutable once published.
@@ -41,8 +56,8 @@ pub struct TargetSnapshot {
     pub provider: ProviderKind,
     /// Static labels from the config.
     pub labels: BTreeMap<String, String>,
-    /// Accounting state (with the seen-set, for the state file).
-    pub account: Account,
+    /// What the metrics show of the accounting state (no seen-set).
+    pub tallies: Tallies,
     /// Task ids held in memory.
     pub tracked: usize,
     /// Poll status.

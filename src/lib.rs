@@ -19,6 +19,7 @@ pub mod hub;
 pub mod logging;
 pub mod metrics;
 pub mod model;
+pub mod persist;
 pub mod provider;
 pub mod scheduler;
 pub mod server;

@@ -1,10 +1,11 @@
 //! The scheduler: one poll loop per target, on its own interval, started after a random
 //! delay, never at scrape time. A poll lists every unit (with the target's concurrency and
-//! rate limits applied by its HTTP client); it either applies whole or is discarded
-//! (SPEC §3 rule 5). Each poll ends by publishing a snapshot to the [`Hub`].
+//! rate limits applied by its HTTP client); each unit's listing applies whole or not at all
+//! (SPEC §3 rule 5, per unit as §8 says): a unit that fails or panics keeps its last values
+//! while the others count. Each poll ends by publishing a snapshot to the [`Hub`].
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
@@ -12,21 +13,51 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::accounting::{Account, HistogramData};
+use crate::accounting::{Account, ApplyReport, HistogramData, PollResult};
 use crate::config::{ProviderKind, Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::metrics::POLL_BUCKETS;
-use crate::model::Task;
+use crate::model::Listing;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, PollContext, Provider, ProviderError, Units};
 use crate::timefmt::unix_seconds;
+
+/// A target's accounting state, shared by its poll loop, the state-file writer and a reload
+/// that hands it to the target's next runner. Locked only for short, synchronous work.
+pub type SharedAccount = Arc<Mutex<Account>>;
+
+/// Locks an account; a poisoned lock (a panic while it was held) still yields the data.
+pub fn lock(account: &SharedAccount) -> MutexGuard<'_, Account> {
+    account.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a runner hands to its successor when a reload changes its target.
+#[derive(Debug)]
+pub struct Handover {
+    /// The live account.
+    pub account: SharedAccount,
+    /// The poll status (error counters, poll-duration histogram, unit health).
+    pub status: PollStatus,
+    /// HTTP attempts by code.
+    pub requests: BTreeMap<String, u64>,
+    /// The provider the state belongs to.
+    pub provider: ProviderKind,
+}
+
+/// What one poll fetched: units listed in full and units that failed, in unit order.
+#[derive(Debug, Default)]
+struct Fetched {
+    units: Vec<String>,
+    listed: Vec<(String, Listing)>,
+    failed: Vec<(String, ProviderError)>,
+}
 
 /// The state a poll loop owns for its target.
 #[derive(Debug)]
 pub struct TargetRunner {
     target: Target,
     provider: Arc<AnyProvider>,
-    account: Account,
+    account: SharedAccount,
     status: PollStatus,
     counts: Arc<RequestCounts>,
     buckets: Vec<f64>,
@@ -43,18 +74,14 @@ impl TargetRunner {
         buckets: Vec<f64>,
         shard: Shard,
     ) -> TargetRunner {
-        let fixed_resources = match (provider.units(), unit_is_resource(target.provider())) {
-            (Units::Fixed(ids), true) => ids
-                .into_iter()
-                .filter(|u| in_shard(&target.name, u, shard))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let account = Account::new(provider.known_types(), &fixed_resources);
+        let account = Account::new(
+            provider.known_types(),
+            &fixed_resources(&target, &provider, shard),
+        );
         TargetRunner {
             target,
             provider: Arc::new(provider),
-            account,
+            account: Arc::new(Mutex::new(account)),
             status: PollStatus {
                 durations: HistogramData::new(&POLL_BUCKETS),
                 ..PollStatus::default()
@@ -74,11 +101,14 @@ impl TargetRunner {
         }
         match saved.to_account(self.provider.known_types(), &self.buckets) {
             Ok(mut a) => {
-                a.resources.extend(self.account.resources.iter().cloned());
-                self.account = a;
+                let mut live = lock(&self.account);
+                a.tallies
+                    .resources
+                    .extend(live.tallies.resources.iter().cloned());
+                *live = a;
                 self.counts.restore(saved.requests.clone());
                 self.status.errors = saved.poll_errors();
-                tracing::info!(target = %self.target.name, tracked = self.account.tracked(), "Restored saved state.");
+                tracing::info!(target = %self.target.name, tracked = live.tracked(), "Restored saved state.");
             }
             Err(e) => {
                 tracing::error!(target = %self.target.name, error = %e, "Saved state of the target is unusable; starting it fresh.")
@@ -86,66 +116,179 @@ impl TargetRunner {
         }
     }
 
+    /// Continues from the live state of the target's previous runner (a reload changed the
+    /// target): the same account, not a copy. Histograms recorded in other buckets start
+    /// over; state of another provider is not taken.
+    pub fn resume(&mut self, prev: Handover, old_buckets: &[f64]) {
+        if prev.provider != self.target.provider() {
+            tracing::warn!(target = %self.target.name, previous = prev.provider.as_str(), "The target changed provider; starting it fresh.");
+            return;
+        }
+        {
+            let mut a = lock(&prev.account);
+            if old_buckets != self.buckets.as_slice() {
+                a.tallies.durations.clear();
+            }
+            let fresh = lock(&self.account);
+            let tallies = &mut a.tallies;
+            tallies
+                .resources
+                .extend(fresh.tallies.resources.iter().cloned());
+            tallies.types.extend(fresh.tallies.types.iter().cloned());
+        }
+        self.account = prev.account;
+        self.counts.restore(prev.requests);
+        self.status = prev.status;
+    }
+
+    /// What the next runner of this target continues from.
+    pub fn handover(self) -> Handover {
+        Handover {
+            provider: self.target.provider(),
+            account: self.account,
+            status: self.status,
+            requests: self.counts.snapshot(),
+        }
+    }
+
+    /// The live account (for the state-file writer).
+    pub fn account(&self) -> SharedAccount {
+        Arc::clone(&self.account)
+    }
+
     /// The target's name.
     pub fn name(&self) -> &str {
         &self.target.name
     }
 
-    /// Builds the snapshot of the current state.
+    /// Builds the snapshot of the current state; the seen-set is not copied.
     pub fn snapshot(&self) -> TargetSnapshot {
-        let account = self.account.clone();
+        let a = lock(&self.account);
         TargetSnapshot {
             name: self.target.name.clone(),
             provider: self.target.provider(),
             labels: self.target.labels.clone(),
-            account,
-            tracked: self.account.tracked(),
+            tallies: a.tallies.clone(),
+            tracked: a.tracked(),
             status: self.status.clone(),
             requests: self.counts.snapshot(),
         }
     }
 
-    /// Runs one poll and updates the state; returns the error if it failed.
+    /// Runs one poll and updates the state. Returns an error when the target could not be
+    /// polled at all (a target-level call failed, or every unit failed); a poll in which
+    /// some units failed succeeds, and those units keep their last values.
     pub async fn poll_once(&mut self) -> Result<(), ProviderError> {
         let started = Instant::now();
         let result = self.fetch().await;
         let elapsed = started.elapsed().as_secs_f64();
         let now = Timestamp::now();
+        let now_s = unix_seconds(now);
         self.status.polled = true;
-        self.status.last_attempt = Some(unix_seconds(now));
+        self.status.last_attempt = Some(now_s);
         self.status.durations.observe(&POLL_BUCKETS, elapsed);
-        match result {
-            Ok((units, tasks, unit_of)) => {
-                let report = self.account.apply(
-                    &units,
-                    &tasks,
-                    &unit_of,
-                    now,
-                    self.target.settings.lookback,
-                    &self.buckets,
-                );
-                for status in &report.new_unknown_statuses {
-                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), status = %status, "Task status not in the mapping; counted as unknown.");
-                }
-                tracing::debug!(target = %self.target.name, units = units.len(), tasks = tasks.len(), counted = report.counted, baselined = report.baselined, "Poll applied.");
+        let outcome = match result {
+            Ok(fetched) => self.account_for(fetched, now),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => {
                 self.status.up = true;
-                self.status.last_success = Some(unix_seconds(now));
+                self.status.last_success = Some(now_s);
                 self.status.last_error = None;
-                self.status.resources = if unit_is_resource(self.target.provider()) {
-                    units.len()
-                } else {
-                    self.account.resources.len()
-                };
                 Ok(())
             }
             Err(e) => {
-                tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; serving the last good data.");
+                let never = self.status.last_success.is_none() && !self.restored_data();
+                if never {
+                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; no data yet.");
+                } else {
+                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; serving the last good data.");
+                }
                 self.status.up = false;
                 *self.status.errors.entry(e.reason).or_insert(0) += 1;
                 self.status.last_error = Some(e.clone());
                 Err(e)
             }
         }
+    }
+
+    /// True when the account holds data from earlier runs (restored or handed over).
+    fn restored_data(&self) -> bool {
+        !lock(&self.account).baselined.is_empty()
+    }
+
+    /// Accounts a fetched poll unit by unit and updates each unit's health; fails when
+    /// units were polled and every one of them failed.
+    fn account_for(&mut self, fetched: Fetched, now: Timestamp) -> Result<(), ProviderError> {
+        let now_s = unix_seconds(now);
+        let poll = PollResult {
+            listed: fetched.listed,
+            failed: fetched.failed.iter().map(|(u, _)| u.clone()).collect(),
+        };
+        let report = {
+            let mut a = lock(&self.account);
+            let report = a.apply(&poll, now, self.target.settings.lookback, &self.buckets);
+            self.status.resources = if unit_is_resource(self.target.provider()) {
+                fetched.units.len()
+            } else {
+                a.tallies.resources.len()
+            };
+            report
+        };
+        self.log_report(&report, &poll);
+        let mut units = BTreeMap::new();
+        for (unit, _) in &poll.listed {
+            let mut h = self.status.units.remove(unit).unwrap_or_default();
+            if !h.up && h.last_error.is_some() {
+                tracing::info!(target = %self.target.name, resource = %unit, "Resource polled again after failures.");
+            }
+            h.up = true;
+            h.last_success = Some(now_s);
+            h.last_error = None;
+            units.insert(unit.clone(), h);
+        }
+        for (unit, e) in &fetched.failed {
+            let mut h = self.status.units.remove(unit).unwrap_or_default();
+            let changed = h.up || h.last_error.as_ref() != Some(e) || h.errors.is_empty();
+            if changed {
+                tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), resource = %unit, reason = e.reason(), error = %e, "Resource poll failed; keeping its last values.");
+            } else {
+                tracing::debug!(target = %self.target.name, resource = %unit, reason = e.reason(), error = %e, "Resource poll failed again.");
+            }
+            h.up = false;
+            *h.errors.entry(e.reason).or_insert(0) += 1;
+            h.last_error = Some(e.clone());
+            units.insert(unit.clone(), h);
+        }
+        self.status.units = units;
+        match fetched.failed.into_iter().next() {
+            Some((_, first)) if poll.listed.is_empty() => {
+                let n = poll.failed.len();
+                Err(if n == 1 {
+                    first
+                } else {
+                    ProviderError {
+                        message: format!("all {n} resources failed; first: {}", first.message),
+                        ..first
+                    }
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn log_report(&self, report: &ApplyReport, poll: &PollResult) {
+        let name = &self.target.name;
+        let provider = self.target.provider().as_str();
+        for status in &report.new_unknown_statuses {
+            tracing::warn!(target = %name, provider, status = %status, "Task status not in the mapping; counted as unknown.");
+        }
+        for inv in &report.new_invalid {
+            tracing::warn!(target = %name, provider, resource = %inv.unit, task_id = inv.task.id.as_deref().unwrap_or("-"), field = inv.task.field, detail = %inv.task.detail, "Task record not understood; skipped and counted as invalid.");
+        }
+        let tasks: usize = poll.listed.iter().map(|(_, l)| l.tasks.len()).sum();
+        tracing::debug!(target = %name, units = poll.listed.len(), failed_units = poll.failed.len(), tasks, counted = report.counted, baselined = report.baselined, "Poll applied.");
     }
 
     async fn units(&mut self) -> Result<Vec<String>, ProviderError> {
@@ -157,7 +300,7 @@ impl TargetRunner {
                     .as_ref()
                     .is_some_and(|(_, at)| at.elapsed() < every);
                 if !fresh {
-                    match self.provider.discover().await {
+                    match self.discover().await {
                         Ok(ids) => {
                             tracing::info!(target = %self.target.name, resources = ids.len(), "Discovered resources.");
                             self.discovered = Some((ids, Instant::now()));
@@ -185,10 +328,38 @@ impl TargetRunner {
         Ok(units)
     }
 
-    #[allow(clippy::type_complexity)]
-    async fn fetch(
-        &mut self,
-    ) -> Result<(Vec<String>, Vec<Task>, HashMap<String, String>), ProviderError> {
+    /// Discovery in its own task, so that a panic in it is reported, not fatal to the loop.
+    async fn discover(&self) -> Result<Vec<String>, ProviderError> {
+        let p = Arc::clone(&self.provider);
+        let mut set = JoinSet::new();
+        set.spawn(async move { p.discover().await });
+        match set.join_next().await {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => Err(self.internal("discovery", e)),
+            None => Err(ProviderError::internal("discovery: task vanished")),
+        }
+    }
+
+    /// A panic (or a cancelled task) while polling: a bug, logged at error with its message.
+    fn internal(&self, what: &str, e: tokio::task::JoinError) -> ProviderError {
+        let message = if e.is_panic() {
+            let payload = e.into_panic();
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-text panic payload".to_string());
+            format!("{what}: panic: {text}")
+        } else {
+            format!("{what}: task cancelled")
+        };
+        tracing::error!(target = %self.target.name, provider = self.target.provider().as_str(), error = %message, "Bug while polling; please report it. Serving the last good data.");
+        ProviderError::internal(message)
+    }
+
+    /// Lists every unit concurrently (the HTTP client applies the target's limits). A unit
+    /// that fails, or panics, does not stop the others.
+    async fn fetch(&mut self) -> Result<Fetched, ProviderError> {
         let units = self.units().await?;
         let now = Timestamp::now();
         let lookback = jiff::SignedDuration::try_from(self.target.settings.lookback)
@@ -200,38 +371,44 @@ impl TargetRunner {
             max_pages: self.target.settings.max_pages,
         };
         let mut set = JoinSet::new();
+        let mut index = std::collections::HashMap::new();
         for (i, unit) in units.iter().enumerate() {
             let p = Arc::clone(&self.provider);
             let unit = unit.clone();
             let ctx = ctx.clone();
-            set.spawn(async move { (i, p.list_tasks(&unit, &ctx).await) });
+            let handle = set.spawn(async move { p.list_tasks(&unit, &ctx).await });
+            index.insert(handle.id(), i);
         }
-        let mut per_unit: Vec<Option<Vec<Task>>> = vec![None; units.len()];
-        while let Some(joined) = set.join_next().await {
+        let mut per_unit: Vec<Option<Result<Listing, ProviderError>>> =
+            (0..units.len()).map(|_| None).collect();
+        while let Some(joined) = set.join_next_with_id().await {
             match joined {
-                Ok((i, Ok(listing))) => per_unit[i] = Some(listing.tasks),
-                Ok((_, Err(e))) => {
-                    set.abort_all();
-                    return Err(e);
+                Ok((id, r)) => {
+                    if let Some(&i) = index.get(&id) {
+                        per_unit[i] = Some(r);
+                    }
                 }
                 Err(e) => {
-                    set.abort_all();
-                    return Err(ProviderError::decode(format!("listing task failed: {e}")));
+                    if let Some(&i) = index.get(&e.id()) {
+                        let what = format!("{}: listing", units[i]);
+                        per_unit[i] = Some(Err(self.internal(&what, e)));
+                    }
                 }
             }
         }
-        let mut tasks = Vec::new();
-        let mut unit_of = HashMap::new();
-        for (unit, list) in units.iter().zip(per_unit) {
-            for t in list.unwrap_or_default() {
-                if unit_of.contains_key(&t.id) {
-                    continue;
-                }
-                unit_of.insert(t.id.clone(), unit.clone());
-                tasks.push(t);
+        let mut fetched = Fetched::default();
+        for (unit, r) in units.iter().zip(per_unit) {
+            match r {
+                Some(Ok(listing)) => fetched.listed.push((unit.clone(), listing)),
+                Some(Err(e)) => fetched.failed.push((unit.clone(), e)),
+                None => fetched.failed.push((
+                    unit.clone(),
+                    ProviderError::internal(format!("{unit}: listing did not finish")),
+                )),
             }
         }
-        Ok((units, tasks, unit_of))
+        fetched.units = units;
+        Ok(fetched)
     }
 
     /// Polls forever on the target's interval until `stop` fires; publishes after each poll.
@@ -261,6 +438,17 @@ impl TargetRunner {
             }
             hub.publish(self.snapshot());
         }
+    }
+}
+
+/// The configured units of `target` that are resources themselves (zero-valued series).
+fn fixed_resources(target: &Target, provider: &AnyProvider, shard: Shard) -> Vec<String> {
+    match (provider.units(), unit_is_resource(target.provider())) {
+        (Units::Fixed(ids), true) => ids
+            .into_iter()
+            .filter(|u| in_shard(&target.name, u, shard))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -156,19 +156,34 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
             continue;
         };
         let mut resources = serde_json::Map::new();
-        for r in &s.account.resources {
-            let last_success = latest(&s.account, r, |l| l.last_success);
-            let last_failure = latest(&s.account, r, |l| l.last_failure);
+        for r in &s.tallies.resources {
+            let last_success = latest(&s.tallies, r, |l| l.last_success);
+            let last_failure = latest(&s.tallies, r, |l| l.last_failure);
             resources.insert(
                 r.clone(),
                 serde_json::json!({
                     "last_success": last_success,
                     "last_success_age_seconds": last_success.map(|t| (now - t).max(0.0)),
                     "last_failure": last_failure,
-                    "active_tasks": s.account.active.iter().filter(|a| &a.resource == r).count(),
+                    "active_tasks": s.tallies.active.iter().filter(|a| &a.resource == r).count(),
                 }),
             );
         }
+        let units: serde_json::Map<String, serde_json::Value> = s
+            .status
+            .units
+            .iter()
+            .map(|(u, h)| {
+                (
+                    u.clone(),
+                    serde_json::json!({
+                        "up": h.up,
+                        "last_success": h.last_success,
+                        "error": h.last_error.as_ref().map(|e| serde_json::json!({"reason": e.reason(), "message": e.message})),
+                    }),
+                )
+            })
+            .collect();
         out.push(serde_json::json!({
             "name": s.name,
             "provider": s.provider.as_str(),
@@ -179,6 +194,7 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
             "last_success": s.status.last_success,
             "error": s.status.last_error.as_ref().map(|e| serde_json::json!({"reason": e.reason(), "message": e.message})),
             "resources_polled": s.status.resources,
+            "units": units,
             "tracked_tasks": s.tracked,
             "resources": resources,
         }));
@@ -188,11 +204,11 @@ pub fn targets_json(hub: &Hub) -> serde_json::Value {
 
 /// The latest of a `last_*` time over every task type of one resource.
 fn latest(
-    account: &crate::accounting::Account,
+    tallies: &crate::accounting::Tallies,
     resource: &str,
     pick: impl Fn(&crate::accounting::LastCompletion) -> Option<f64>,
 ) -> Option<f64> {
-    account
+    tallies
         .last
         .iter()
         .filter(|((res, _), _)| res == resource)
@@ -245,15 +261,25 @@ fn landing(hub: &Hub, metrics_path: &str) -> String {
         } else {
             ("bad", "down")
         };
-        let err = s
+        let mut err = s
             .status
             .last_error
             .as_ref()
             .map(|e| format!("{}: {}", e.reason(), esc(&e.message)))
             .unwrap_or_default();
+        for (unit, h) in &s.status.units {
+            if let Some(e) = h.last_error.as_ref().filter(|_| !h.up) {
+                err.push_str(&format!(
+                    "<br><span class=bad>{}: {}: {}</span>",
+                    esc(unit),
+                    e.reason(),
+                    esc(&e.message)
+                ));
+            }
+        }
         let mut res = String::new();
-        for r in &s.account.resources {
-            let ls = latest(&s.account, r, |l| l.last_success);
+        for r in &s.tallies.resources {
+            let ls = latest(&s.tallies, r, |l| l.last_success);
             let class = match ls {
                 Some(t) if now - t < 86_400.0 => "ok",
                 Some(t) if now - t < 3.0 * 86_400.0 => "warn",

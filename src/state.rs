@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounting::{Account, HistogramData, LastCompletion, Seen};
 use crate::config::ProviderKind;
-use crate::hub::TargetSnapshot;
 use crate::model::TaskState;
 use crate::provider::Reason;
 
@@ -59,6 +58,16 @@ pub struct TargetState {
     pub requests: BTreeMap<String, u64>,
     /// Failed polls by reason label.
     pub poll_errors: BTreeMap<String, u64>,
+    /// Invalid-record counters by field.
+    #[serde(default)]
+    pub invalid_tasks: BTreeMap<String, u64>,
+    /// Invalid records already counted: identity → latest poll that listed it.
+    #[serde(default)]
+    pub invalid_seen: BTreeMap<String, f64>,
+    /// When the target was removed from the configuration (unix seconds); its state is kept
+    /// for `lookback` so that re-adding it neither resets nor doubles a counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<f64>,
 }
 
 /// A seen task id.
@@ -132,9 +141,15 @@ fn result(label: &str) -> Result<TaskState, String> {
 }
 
 impl TargetState {
-    /// Captures a snapshot.
-    pub fn from_snapshot(s: &TargetSnapshot, buckets: &[f64]) -> TargetState {
-        let a = &s.account;
+    /// Captures a target's live account, its HTTP counts and its failed-poll counts.
+    pub fn from_account(
+        provider: ProviderKind,
+        a: &Account,
+        requests: BTreeMap<String, u64>,
+        poll_errors: &BTreeMap<Reason, u64>,
+        buckets: &[f64],
+    ) -> TargetState {
+        let t = &a.tallies;
         let mut seen: Vec<SeenEntry> = a
             .seen
             .iter()
@@ -147,10 +162,10 @@ impl TargetState {
             .collect();
         seen.sort_by(|x, y| x.id.cmp(&y.id));
         TargetState {
-            provider: s.provider.as_str().to_string(),
+            provider: provider.as_str().to_string(),
             baselined: a.baselined.iter().cloned().collect(),
             seen,
-            completions: a
+            completions: t
                 .completions
                 .iter()
                 .map(|((r, t, res), n)| CompletionEntry {
@@ -160,7 +175,7 @@ impl TargetState {
                     count: *n,
                 })
                 .collect(),
-            durations: a
+            durations: t
                 .durations
                 .iter()
                 .map(|((t, res), h)| DurationEntry {
@@ -172,7 +187,7 @@ impl TargetState {
                 })
                 .collect(),
             buckets: buckets.to_vec(),
-            last: a
+            last: t
                 .last
                 .iter()
                 .map(|((r, t), l)| LastEntry {
@@ -186,17 +201,22 @@ impl TargetState {
                     last_failure: l.last_failure,
                 })
                 .collect(),
-            unknown_status: a.unknown_status.clone(),
-            resources: a.resources.clone(),
-            types: a.types.clone(),
-            resource_info: a.resource_info.clone(),
-            requests: s.requests.clone(),
-            poll_errors: s
-                .status
-                .errors
+            unknown_status: t.unknown_status.clone(),
+            resources: t.resources.clone(),
+            types: t.types.clone(),
+            resource_info: t.resource_info.clone(),
+            requests,
+            poll_errors: poll_errors
                 .iter()
                 .map(|(r, n)| (r.as_label().to_string(), *n))
                 .collect(),
+            invalid_tasks: t.invalid_tasks.clone(),
+            invalid_seen: a
+                .invalid_seen
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            retired_at: None,
         }
     }
 
@@ -214,8 +234,14 @@ impl TargetState {
                 },
             );
         }
+        a.invalid_seen = self
+            .invalid_seen
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        let t = &mut a.tallies;
         for c in &self.completions {
-            a.completions.insert(
+            t.completions.insert(
                 (c.resource.clone(), c.task_type.clone(), result(&c.result)?),
                 c.count,
             );
@@ -231,7 +257,7 @@ impl TargetState {
                         buckets.len() + 1
                     ));
                 }
-                a.durations.insert(
+                t.durations.insert(
                     (d.task_type.clone(), result(&d.result)?),
                     HistogramData {
                         counts: d.counts.clone(),
@@ -244,7 +270,7 @@ impl TargetState {
             tracing::warn!("duration_buckets changed; saved duration histograms start over.");
         }
         for l in &self.last {
-            a.last.insert(
+            t.last.insert(
                 (l.resource.clone(), l.task_type.clone()),
                 LastCompletion {
                     result: result(&l.result)?,
@@ -256,10 +282,11 @@ impl TargetState {
                 },
             );
         }
-        a.unknown_status = self.unknown_status.clone();
-        a.resources.extend(self.resources.iter().cloned());
-        a.types.extend(self.types.iter().cloned());
-        a.resource_info = self.resource_info.clone();
+        t.unknown_status = self.unknown_status.clone();
+        t.invalid_tasks = self.invalid_tasks.clone();
+        t.resources.extend(self.resources.iter().cloned());
+        t.types.extend(self.types.iter().cloned());
+        t.resource_info = self.resource_info.clone();
         Ok(a)
     }
 

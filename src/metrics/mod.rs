@@ -29,6 +29,9 @@ pub mod names {
     pub const ACTIVE_START: &str = "cloud_task_active_start_timestamp_seconds";
     pub const RESOURCE_INFO: &str = "cloud_task_resource_info";
     pub const UNKNOWN_STATUS: &str = "cloud_task_unknown_status_total";
+    pub const INVALID_TASKS: &str = "cloud_task_invalid_tasks_total";
+    pub const RESOURCE_UP: &str = "cloud_task_resource_up";
+    pub const RESOURCE_ERRORS: &str = "cloud_task_resource_poll_errors_total";
     pub const TARGET_UP: &str = "cloud_task_target_up";
     pub const LAST_POLL_SUCCESS: &str = "cloud_task_target_last_poll_success_timestamp_seconds";
     pub const POLL_DURATION: &str = "cloud_task_target_poll_duration_seconds";
@@ -218,10 +221,25 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         "Tasks seen with a status the mapping does not know.",
         COUNTER,
     );
+    let mut invalid = Fam::new(
+        INVALID_TASKS,
+        "Task records that could not be understood and were skipped, by the field at fault.",
+        COUNTER,
+    );
     let mut up = Fam::new(
         TARGET_UP,
-        "1 if the latest poll of the target succeeded.",
+        "1 if the latest poll of the target succeeded: its target-level calls worked and at least one resource could be listed.",
         GAUGE,
+    );
+    let mut unit_up = Fam::new(
+        RESOURCE_UP,
+        "1 if the latest listing of the polled resource (instance, policy, cluster, DMS instance, CBR project) succeeded.",
+        GAUGE,
+    );
+    let mut unit_errors = Fam::new(
+        RESOURCE_ERRORS,
+        "Failed listings of a polled resource, by reason.",
+        COUNTER,
     );
     let mut last_poll = Fam::new(
         LAST_POLL_SUCCESS,
@@ -247,7 +265,7 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
     );
 
     for s in &snaps {
-        let a = &s.account;
+        let a = &s.tallies;
         // Active tasks: every (resource, type) known × active state, zeros included.
         let mut active_counts: BTreeMap<(&str, &str, TaskState), u64> = BTreeMap::new();
         for r in &a.resources {
@@ -362,8 +380,20 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         for (status, n) in &a.unknown_status {
             unknown.counter(with(s, &[("status", status)]), *n as f64);
         }
+        for (field, n) in &a.invalid_tasks {
+            invalid.counter(with(s, &[("reason", field)]), *n as f64);
+        }
         let st = &s.status;
         up.gauge(base(s), if st.up { 1.0 } else { 0.0 });
+        for (unit, h) in &st.units {
+            unit_up.gauge(with(s, &[("resource", unit)]), if h.up { 1.0 } else { 0.0 });
+            for (r, n) in &h.errors {
+                unit_errors.counter(
+                    with(s, &[("resource", unit), ("reason", r.as_label())]),
+                    *n as f64,
+                );
+            }
+        }
         if let Some(ts) = st.last_success {
             last_poll.gauge(base(s), ts);
         }
@@ -423,7 +453,10 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         start,
         info,
         unknown,
+        invalid,
         up,
+        unit_up,
+        unit_errors,
         last_poll,
         poll_dur,
         poll_err,

@@ -1,11 +1,10 @@
 //! Property tests of exactly-once accounting: random task histories, split into random pages
 //! with random duplicates, polled at random times with random failed polls.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use cloud_task_exporter::accounting::Account;
-use cloud_task_exporter::model::{Mapped, Task, TaskState};
+use cloud_task_exporter::accounting::{Account, PollResult};
+use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 use cloud_task_exporter::provider::Pager;
 use proptest::prelude::*;
 
@@ -74,7 +73,6 @@ proptest! {
         reverse in any::<bool>(),
     ) {
         let mut account = Account::new(&["backup"], &[]);
-        let units = vec!["u".to_string()];
         let mut first_success: Option<usize> = None;
         for poll in 0..8 {
             // A failed poll (never the last) applies nothing.
@@ -94,21 +92,20 @@ proptest! {
                 }
                 pager.add_page(page);
             }
-            let tasks = pager.into_tasks();
-            let unit_of: HashMap<String, String> = tasks.iter().map(|t| (t.id.clone(), "u".to_string())).collect();
+            let poll = PollResult { listed: vec![("u".to_string(), Listing::of(pager.into_tasks()))], failed: vec![] };
             let now = ts("2024-05-01T12:00:00Z");
-            account.apply(&units, &tasks, &unit_of, now, Duration::from_secs(86400), &BUCKETS);
+            account.apply(&poll, now, Duration::from_secs(86400), &BUCKETS);
         }
         let baseline = first_success.unwrap();
         let expected = lives.iter().filter(|l| l.ends.is_some_and(|e| e <= 7 && e > baseline)).count() as u64;
-        let counted: u64 = account.completions.values().sum();
+        let counted: u64 = account.tallies.completions.values().sum();
         prop_assert_eq!(counted, expected);
-        let observed: u64 = account.durations.values().map(|h| h.count).sum();
+        let observed: u64 = account.tallies.durations.values().map(|h| h.count).sum();
         prop_assert_eq!(observed, expected);
         // Per result too.
         for r in TaskState::RESULTS {
             let want = lives.iter().filter(|l| l.result == r && l.ends.is_some_and(|e| e <= 7 && e > baseline)).count() as u64;
-            let got: u64 = account.completions.iter().filter(|((_, _, res), _)| *res == r).map(|(_, n)| *n).sum();
+            let got: u64 = account.tallies.completions.iter().filter(|((_, _, res), _)| *res == r).map(|(_, n)| *n).sum();
             prop_assert_eq!(got, want, "result {}", r.as_label());
         }
     }

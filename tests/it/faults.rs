@@ -118,7 +118,7 @@ impl Rig {
 
 /// Sum of every completion counter.
 pub(crate) fn completions(s: &TargetSnapshot) -> u64 {
-    s.account.completions.values().sum()
+    s.tallies.completions.values().sum()
 }
 
 /// What a fault does to the poll it hits.
@@ -231,7 +231,7 @@ async fn one(s: &'static dyn Scenario, kind: Kind) {
     let base = rig.snap();
     assert!(base.status.up, "{ctx}");
     assert_eq!(completions(&base), 0, "{ctx}: the baseline counts nothing");
-    let last_before = base.account.last.clone();
+    let last_before = base.tallies.last.clone();
     assert!(!last_before.is_empty(), "{ctx}: the baseline sets last_*");
 
     // 2. Three new completions, then the fault.
@@ -258,7 +258,7 @@ async fn one(s: &'static dyn Scenario, kind: Kind) {
                 0,
                 "{ctx}: a failed poll applies nothing"
             );
-            assert_eq!(snap.account.last, last_before, "{ctx}: last values kept");
+            assert_eq!(snap.tallies.last, last_before, "{ctx}: last values kept");
             let text = rig.metrics();
             let labels = [
                 ("provider", s.provider()),
@@ -312,7 +312,7 @@ async fn one(s: &'static dyn Scenario, kind: Kind) {
         Some(1.0),
         "{ctx}"
     );
-    let durations: u64 = end.account.durations.values().map(|h| h.count).sum();
+    let durations: u64 = end.tallies.durations.values().map(|h| h.count).sum();
     assert!(durations <= expected, "{ctx}: each duration lands once");
 }
 

@@ -810,13 +810,13 @@ async fn scheduler_polls_a_discovered_dms_target() {
     assert!(snap.status.up);
     assert_eq!(snap.status.resources, 2);
     assert_eq!(snap.tracked, 3);
-    assert_eq!(snap.account.active.len(), 1);
+    assert_eq!(snap.tallies.active.len(), 1);
     assert_eq!(
         snap.requests.get("200"),
         Some(&4),
         "discovery, 2 lists, 1 progress"
     );
-    assert_eq!(snap.account.active[0].progress, Some(0.0));
+    assert_eq!(snap.tallies.active[0].progress, Some(0.0));
 
     // Bad credentials: the poll fails with reason auth and keeps the last data.
     let bad = target(

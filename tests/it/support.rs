@@ -2,14 +2,14 @@
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cloud_task_exporter::accounting::{Account, HistogramData};
+use cloud_task_exporter::accounting::{Account, HistogramData, PollResult};
 use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::hub::{PollStatus, TargetSnapshot};
 use cloud_task_exporter::metrics::POLL_BUCKETS;
-use cloud_task_exporter::model::{Mapped, Task, TaskState};
+use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 
 /// The default `duration_buckets`.
 pub(crate) const BUCKETS: [f64; 11] = [
@@ -47,19 +47,11 @@ pub(crate) fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>
 
 /// Applies a poll of one unit to an account at a fixed time.
 pub(crate) fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
-    let units = vec![unit.to_string()];
-    let unit_of: HashMap<String, String> = tasks
-        .iter()
-        .map(|t| (t.id.clone(), unit.to_string()))
-        .collect();
-    a.apply(
-        &units,
-        tasks,
-        &unit_of,
-        ts(now),
-        Duration::from_secs(7 * 86400),
-        &BUCKETS,
-    );
+    let poll = PollResult {
+        listed: vec![(unit.to_string(), Listing::of(tasks.to_vec()))],
+        failed: vec![],
+    };
+    a.apply(&poll, ts(now), Duration::from_secs(7 * 86400), &BUCKETS);
 }
 
 /// A snapshot with fixed poll status around an account.
@@ -76,8 +68,6 @@ pub(crate) fn snapshot(
         errors.insert(cloud_task_exporter::provider::Reason::Server, 1);
     }
     let tracked = account.seen.len();
-    let mut account = account;
-    account.seen.clear();
     TargetSnapshot {
         name: name.to_string(),
         provider,
@@ -91,9 +81,10 @@ pub(crate) fn snapshot(
             last_error: None,
             errors,
             durations,
-            resources: account.resources.len(),
+            resources: account.tallies.resources.len(),
+            units: BTreeMap::new(),
         },
-        account,
+        tallies: account.tallies,
         requests: BTreeMap::from([("200".to_string(), 3), ("500".to_string(), 1)]),
     }
 }
