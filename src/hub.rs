@@ -85,6 +85,8 @@ pub struct StateWrites {
     pub errors: u64,
     /// Unix seconds of the latest successful write.
     pub last_success: Option<f64>,
+    /// Successful writes since start.
+    pub writes: u64,
 }
 
 impl Hub {
@@ -181,6 +183,7 @@ impl Hub {
         let s = w.get_or_insert_with(StateWrites::default);
         if ok {
             s.last_success = Some(at);
+            s.writes += 1;
         } else {
             s.errors += 1;
         }

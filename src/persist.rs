@@ -202,3 +202,72 @@ pub async fn run_writer(store: Arc<Store>, hub: Arc<Hub>, stop: CancellationToke
         next = Instant::now() + MIN_GAP.max(started.elapsed() * 9);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounting::{Account, HistogramData, Tallies};
+    use crate::hub::{PollStatus, TargetSnapshot};
+
+    fn snapshot() -> TargetSnapshot {
+        TargetSnapshot {
+            name: "t".into(),
+            provider: ProviderKind::YandexBackup,
+            labels: BTreeMap::new(),
+            tallies: Tallies::default(),
+            tracked: 0,
+            status: PollStatus {
+                durations: HistogramData::new(&crate::metrics::POLL_BUCKETS),
+                ..PollStatus::default()
+            },
+            requests: BTreeMap::new(),
+        }
+    }
+
+    /// Fifty polls in half a second cause at most two writes; the latest state is the one
+    /// written; shutdown leaves no write in flight.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_are_coalesced_and_the_latest_state_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let store = Store::new();
+        store.configure(Some(path.clone()), &[]);
+        let mut account = Account::default();
+        account.baselined.insert("u".into());
+        let account = Arc::new(Mutex::new(account));
+        store.run(
+            "t",
+            Entry {
+                provider: ProviderKind::YandexBackup,
+                account: Arc::clone(&account),
+                counts: Arc::new(RequestCounts::default()),
+                poll_errors: BTreeMap::new(),
+                retired_at: None,
+                keep: Duration::from_secs(3600),
+            },
+        );
+        let hub = Hub::new();
+        hub.set_targets(&["t".to_string()]);
+        hub.set_state_file(true);
+        let stop = CancellationToken::new();
+        let writer = tokio::spawn(run_writer(
+            Arc::clone(&store),
+            Arc::clone(&hub),
+            stop.clone(),
+        ));
+        for i in 0..50 {
+            lock(&account).baselined.insert(format!("u{i}"));
+            hub.publish(snapshot());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let writes = hub.state_writes().unwrap().writes;
+        assert!((1..=2).contains(&writes), "{writes} writes");
+        tokio::time::sleep(MIN_GAP * 2).await;
+        let writes = hub.state_writes().unwrap().writes;
+        assert!(writes <= 3, "{writes} writes");
+        let saved = crate::state::load(&path);
+        assert_eq!(saved.targets["t"].baselined.len(), 51, "the latest state");
+        stop.cancel();
+        writer.await.unwrap();
+    }
+}

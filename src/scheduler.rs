@@ -340,21 +340,8 @@ impl TargetRunner {
         }
     }
 
-    /// A panic (or a cancelled task) while polling: a bug, logged at error with its message.
     fn internal(&self, what: &str, e: tokio::task::JoinError) -> ProviderError {
-        let message = if e.is_panic() {
-            let payload = e.into_panic();
-            let text = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-text panic payload".to_string());
-            format!("{what}: panic: {text}")
-        } else {
-            format!("{what}: task cancelled")
-        };
-        tracing::error!(target = %self.target.name, provider = self.target.provider().as_str(), error = %message, "Bug while polling; please report it. Serving the last good data.");
-        ProviderError::internal(message)
+        internal(&self.target.name, what, e)
     }
 
     /// Lists every unit concurrently (the HTTP client applies the target's limits). A unit
@@ -370,37 +357,24 @@ impl TargetRunner {
             page_size: self.target.settings.page_size,
             max_pages: self.target.settings.max_pages,
         };
-        let mut set = JoinSet::new();
-        let mut index = std::collections::HashMap::new();
-        for (i, unit) in units.iter().enumerate() {
-            let p = Arc::clone(&self.provider);
-            let unit = unit.clone();
+        let provider = Arc::clone(&self.provider);
+        let per_unit = list_all(&self.target.name, &units, move |unit| {
+            let p = Arc::clone(&provider);
             let ctx = ctx.clone();
-            let handle = set.spawn(async move { p.list_tasks(&unit, &ctx).await });
-            index.insert(handle.id(), i);
-        }
-        let mut per_unit: Vec<Option<Result<Listing, ProviderError>>> =
-            (0..units.len()).map(|_| None).collect();
-        while let Some(joined) = set.join_next_with_id().await {
-            match joined {
-                Ok((id, r)) => {
-                    if let Some(&i) = index.get(&id) {
-                        per_unit[i] = Some(r);
-                    }
-                }
-                Err(e) => {
-                    if let Some(&i) = index.get(&e.id()) {
-                        let what = format!("{}: listing", units[i]);
-                        per_unit[i] = Some(Err(self.internal(&what, e)));
-                    }
-                }
-            }
-        }
+            async move { p.list_tasks(&unit, &ctx).await }
+        })
+        .await;
         let mut fetched = Fetched::default();
         for (unit, r) in units.iter().zip(per_unit) {
             match r {
                 Some(Ok(listing)) => fetched.listed.push((unit.clone(), listing)),
-                Some(Err(e)) => fetched.failed.push((unit.clone(), e)),
+                Some(Err(mut e)) => {
+                    // Every error names the resource it came from.
+                    if !e.message.contains(unit.as_str()) {
+                        e.message = format!("{unit}: {}", e.message);
+                    }
+                    fetched.failed.push((unit.clone(), e));
+                }
                 None => fetched.failed.push((
                     unit.clone(),
                     ProviderError::internal(format!("{unit}: listing did not finish")),
@@ -439,6 +413,60 @@ impl TargetRunner {
             hub.publish(self.snapshot());
         }
     }
+}
+
+/// Runs `list` for every unit concurrently, in tasks of their own: a unit that fails or
+/// panics does not stop the others. Results are in unit order; a panic is reason `internal`.
+async fn list_all<F, Fut>(
+    target: &str,
+    units: &[String],
+    list: F,
+) -> Vec<Option<Result<Listing, ProviderError>>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Listing, ProviderError>> + Send + 'static,
+{
+    let mut set = JoinSet::new();
+    let mut index = std::collections::HashMap::new();
+    for (i, unit) in units.iter().enumerate() {
+        let handle = set.spawn(list(unit.clone()));
+        index.insert(handle.id(), i);
+    }
+    let mut per_unit: Vec<Option<Result<Listing, ProviderError>>> =
+        (0..units.len()).map(|_| None).collect();
+    while let Some(joined) = set.join_next_with_id().await {
+        match joined {
+            Ok((id, r)) => {
+                if let Some(&i) = index.get(&id) {
+                    per_unit[i] = Some(r);
+                }
+            }
+            Err(e) => {
+                if let Some(&i) = index.get(&e.id()) {
+                    let what = format!("{}: listing", units[i]);
+                    per_unit[i] = Some(Err(internal(target, &what, e)));
+                }
+            }
+        }
+    }
+    per_unit
+}
+
+/// A panic (or a cancelled task) while polling: a bug, logged at error with its message.
+fn internal(target: &str, what: &str, e: tokio::task::JoinError) -> ProviderError {
+    let message = if e.is_panic() {
+        let payload = e.into_panic();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-text panic payload".to_string());
+        format!("{what}: panic: {text}")
+    } else {
+        format!("{what}: task cancelled")
+    };
+    tracing::error!(target = %target, error = %message, "Bug while polling; please report it. Serving the last good data.");
+    ProviderError::internal(message)
 }
 
 /// The configured units of `target` that are resources themselves (zero-valued series).
@@ -488,6 +516,25 @@ pub fn wall_now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_unit_is_an_internal_error_and_the_others_list() {
+        let units: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let out = list_all("t", &units, |unit| async move {
+            if unit == "b" {
+                panic!("decoder bug on {unit}");
+            }
+            Ok(Listing::default())
+        })
+        .await;
+        assert!(matches!(out[0], Some(Ok(_))));
+        assert!(matches!(out[2], Some(Ok(_))));
+        let Some(Err(e)) = &out[1] else {
+            panic!("{:?}", out[1]);
+        };
+        assert_eq!(e.reason(), "internal");
+        assert!(e.message.contains("decoder bug on b"), "{e}");
+    }
 
     #[test]
     fn shards_partition_units() {

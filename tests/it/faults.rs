@@ -316,6 +316,125 @@ async fn one(s: &'static dyn Scenario, kind: Kind) {
     assert!(durations <= expected, "{ctx}: each duration lands once");
 }
 
+/// Adds a unit the cloud does not know (a deleted instance, a removed policy) to a target's
+/// id list; `false` for a provider with one fixed unit (CBR polls the project).
+fn add_unit(t: &mut Target, unit: &str) -> bool {
+    use cloud_task_exporter::config::{Resources, TargetSpec};
+    let resources = match &mut t.spec {
+        TargetSpec::YandexBackup(y) => &mut y.resources,
+        TargetSpec::HuaweiVbs(h) | TargetSpec::HuaweiCce(h) => &mut h.resources,
+        TargetSpec::HuaweiDms(d) => &mut d.resources,
+        TargetSpec::HuaweiCbr(_) => return false,
+    };
+    match resources {
+        Resources::Ids(ids) => {
+            ids.push(unit.to_string());
+            true
+        }
+        Resources::Discover(_) => false,
+    }
+}
+
+/// One unit of a two-unit target answers 404 on every poll (a deleted resource): the other
+/// unit's completions are counted exactly once and its last values move, the target stays
+/// up, and the failing unit shows in `cloud_task_resource_up` and its error counter with a
+/// message naming it.
+pub(crate) async fn one_unit_fails(s: &'static dyn Scenario) {
+    const GONE: &str = "gone-0000-deleted";
+    let ctx = s.provider();
+    let cloud = FakeCloud::start(Sim::new()).await.unwrap();
+    let mut target = s.setup(cloud.sim(), &cloud.url(), settings(), 4);
+    if !add_unit(&mut target, GONE) {
+        return;
+    }
+    let counts = Arc::new(RequestCounts::default());
+    let provider = AnyProvider::build(&target, client(), Arc::clone(&counts)).unwrap();
+    let mut rig = Rig {
+        runner: TargetRunner::new(
+            target.clone(),
+            provider,
+            counts,
+            BUCKETS.to_vec(),
+            Shard::default(),
+        ),
+        cloud,
+        target,
+    };
+    rig.runner
+        .poll_once()
+        .await
+        .unwrap_or_else(|e| panic!("{ctx}: a poll with one healthy unit succeeds: {e}"));
+    let base = rig.snap();
+    assert!(base.status.up, "{ctx}");
+    let last_before = base.tallies.last.clone();
+    assert!(
+        !last_before.is_empty(),
+        "{ctx}: the healthy unit's baseline"
+    );
+    for _ in 0..2 {
+        s.add_terminal(rig.sim(), 3);
+        rig.runner.poll_once().await.unwrap();
+    }
+    let snap = rig.snap();
+    assert!(snap.status.up, "{ctx}: the target stays up");
+    assert_eq!(completions(&snap), 6, "{ctx}: the healthy unit counts");
+    assert_ne!(
+        snap.tallies.last, last_before,
+        "{ctx}: its last values move"
+    );
+    let gone = &snap.status.units[GONE];
+    assert!(!gone.up, "{ctx}");
+    let err = gone.last_error.as_ref().expect("error kept");
+    assert!(err.message.contains(GONE), "{ctx}: {err}");
+    assert_eq!(err.reason(), "client", "{ctx}: {err}");
+    let text = rig.metrics();
+    let labels = |res: &'static str| {
+        [
+            ("provider", s.provider()),
+            ("target", rig.target.name.as_str()),
+            ("resource", res),
+        ]
+    };
+    assert_eq!(
+        sample(&text, "cloud_task_resource_up", &labels(GONE)),
+        Some(0.0),
+        "{ctx}"
+    );
+    let healthy = snap
+        .status
+        .units
+        .keys()
+        .find(|u| u.as_str() != GONE)
+        .expect("healthy unit")
+        .clone();
+    let healthy_up = text.lines().any(|l| {
+        l.starts_with("cloud_task_resource_up{")
+            && l.contains(&format!("resource=\"{healthy}\""))
+            && l.ends_with(" 1")
+    });
+    assert!(healthy_up, "{ctx}: {healthy} up\n{text}");
+    let mut with_reason = labels(GONE).to_vec();
+    with_reason.push(("reason", "client"));
+    assert_eq!(
+        sample(&text, "cloud_task_resource_poll_errors_total", &with_reason),
+        Some(3.0),
+        "{ctx}"
+    );
+    // Every unit failing takes the target down.
+    rig.sim()
+        .inject(FaultRule::service(s.service(), Fault::status(500)));
+    let err = rig.runner.poll_once().await.unwrap_err();
+    assert!(!rig.snap().status.up, "{ctx}: {err}");
+    assert_eq!(completions(&rig.snap()), 6, "{ctx}: nothing moves");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failing_unit_never_blinds_the_others() {
+    for s in all_scenarios() {
+        one_unit_fails(s).await;
+    }
+}
+
 /// A fresh task id for scenario tasks (unique across the whole test binary).
 pub(crate) fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -26,6 +26,8 @@ mod decoders;
 mod lifecycle;
 // The poll loop on paused time.
 mod schedule;
+// Reloads against live polls: hand-over, remove and add back.
+mod reload;
 // The dashboard's and README's PromQL parse and name served metrics.
 mod queries;
 // The configuration shipped in deploy/ loads.
