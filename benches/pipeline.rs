@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use cloud_task_exporter::accounting::{Account, HistogramData, PollResult};
+use cloud_task_exporter::accounting::{Account, HistogramData, PollResult, Rules};
 use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::config::{
     Resources, Secret, Settings, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
@@ -96,16 +96,40 @@ fn main() {
         20,
         || {
             let mut a = Account::new(&["backup", "retention"], &units);
-            black_box(a.apply(&poll, now, Duration::from_secs(7 * 86400), &BUCKETS));
+            black_box(a.apply(
+                &poll,
+                now,
+                &Rules {
+                    lookback: Duration::from_secs(7 * 86400),
+                    buckets: &BUCKETS,
+                    max_task_types: 32,
+                },
+            ));
         },
     );
     let mut steady = Account::new(&["backup", "retention"], &units);
-    steady.apply(&poll, now, Duration::from_secs(7 * 86400), &BUCKETS);
+    steady.apply(
+        &poll,
+        now,
+        &Rules {
+            lookback: Duration::from_secs(7 * 86400),
+            buckets: &BUCKETS,
+            max_task_types: 32,
+        },
+    );
     let apply_again = time(
         &format!("apply: repeat poll, {} tasks (all seen)", all.len()),
         20,
         || {
-            black_box(steady.apply(&poll, now, Duration::from_secs(7 * 86400), &BUCKETS));
+            black_box(steady.apply(
+                &poll,
+                now,
+                &Rules {
+                    lookback: Duration::from_secs(7 * 86400),
+                    buckets: &BUCKETS,
+                    max_task_types: 32,
+                },
+            ));
         },
     );
 

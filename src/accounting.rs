@@ -18,6 +18,83 @@ use jiff::Timestamp;
 use crate::model::{InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
 
+/// The `type` that task types beyond a target's `max_task_types` fold into.
+pub const OTHER_TYPE: &str = "_other";
+
+/// The longest label value taken from a cloud, in bytes; longer values are cut and end in
+/// `~` and 12 hex digits of their SHA-256, so that two long ids stay distinct.
+pub const MAX_LABEL_BYTES: usize = 128;
+
+/// The longest error message kept of a task, in bytes.
+pub const MAX_ERROR_BYTES: usize = 1024;
+
+/// What a target's configuration says about accounting.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// Tasks older than this are ignored and their ids forgotten.
+    pub lookback: Duration,
+    /// Bounds of the duration histogram.
+    pub buckets: &'a [f64],
+    /// Distinct task types kept; more fold into [`OTHER_TYPE`].
+    pub max_task_types: usize,
+}
+
+/// `s` cut to `max` bytes at a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A label value from a cloud, bounded to [`MAX_LABEL_BYTES`] with a stable hash suffix.
+pub fn bound_label(s: &str) -> std::borrow::Cow<'_, str> {
+    use sha2::Digest;
+    if s.len() <= MAX_LABEL_BYTES {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let digest = sha2::Sha256::digest(s.as_bytes());
+    let head = cut(s, MAX_LABEL_BYTES - 13);
+    std::borrow::Cow::Owned(format!("{head}~{}", hex::encode(&digest[..6])))
+}
+
+/// The task with every value that becomes a label (or a log field) bounded; `None` when it
+/// needed no cut.
+fn bounded(task: &Task) -> Option<Task> {
+    let long = |s: &str| s.len() > MAX_LABEL_BYTES;
+    let opt_long = |s: &Option<String>| s.as_deref().is_some_and(long);
+    let needs = long(&task.id)
+        || long(&task.resource)
+        || long(&task.task_type)
+        || long(&task.raw_status)
+        || opt_long(&task.resource_name)
+        || opt_long(&task.resource_type)
+        || task
+            .error
+            .as_ref()
+            .is_some_and(|e| e.len() > MAX_ERROR_BYTES);
+    if !needs {
+        return None;
+    }
+    let b = |s: &str| bound_label(s).into_owned();
+    let mut t = task.clone();
+    t.id = b(&task.id);
+    t.resource = b(&task.resource);
+    t.task_type = b(&task.task_type);
+    t.raw_status = b(&task.raw_status);
+    t.resource_name = task.resource_name.as_deref().map(b);
+    t.resource_type = task.resource_type.as_deref().map(b);
+    t.error = task
+        .error
+        .as_deref()
+        .map(|e| cut(e, MAX_ERROR_BYTES).to_string());
+    Some(t)
+}
+
 /// Counters are keyed by (resource, type, result).
 pub type CompletionKey = (String, String, TaskState);
 
@@ -122,6 +199,10 @@ pub struct ApplyReport {
     pub new_unknown_statuses: Vec<String>,
     /// Tasks dropped because they are older than `lookback`.
     pub too_old: u64,
+    /// New tasks whose label values were cut to [`MAX_LABEL_BYTES`].
+    pub truncated: u64,
+    /// New tasks whose type folded into [`OTHER_TYPE`].
+    pub folded: u64,
     /// Records that could not be understood, seen for the first time.
     pub new_invalid: Vec<NewInvalid>,
 }
@@ -149,6 +230,10 @@ pub struct Tallies {
     pub unknown_status: BTreeMap<String, u64>,
     /// `cloud_task_invalid_tasks_total` by the field that could not be understood.
     pub invalid_tasks: BTreeMap<String, u64>,
+    /// Tasks whose label values were cut (each task once).
+    pub truncated_labels: u64,
+    /// Tasks whose type folded into [`OTHER_TYPE`] (each task once).
+    pub folded_types: u64,
     /// Resources known (configured units that are resources, and every task's resource).
     pub resources: BTreeSet<String>,
     /// Task types known (the provider's list and every type seen).
@@ -171,6 +256,16 @@ pub struct Account {
     pub invalid_seen: HashMap<String, f64>,
     /// What the metrics show.
     pub tallies: Tallies,
+}
+
+/// Per-task context of [`Account::note_task`].
+struct Noted<'a> {
+    counting: bool,
+    truncated: bool,
+    folded: bool,
+    now_s: f64,
+    horizon: f64,
+    buckets: &'a [f64],
 }
 
 /// The identity of a record that could not be understood: its id, else what is wrong with it.
@@ -200,32 +295,38 @@ impl Account {
     /// once. Units in `poll.failed` change nothing: their active tasks stay as they were.
     /// A task listed by two units counts for the first. Ids older than `lookback` are
     /// forgotten.
-    pub fn apply(
-        &mut self,
-        poll: &PollResult,
-        now: Timestamp,
-        lookback: Duration,
-        buckets: &[f64],
-    ) -> ApplyReport {
+    pub fn apply(&mut self, poll: &PollResult, now: Timestamp, rules: &Rules<'_>) -> ApplyReport {
         let mut report = ApplyReport::default();
         let now_s = unix_seconds(now);
-        let horizon = now_s - lookback.as_secs_f64();
+        let horizon = now_s - rules.lookback.as_secs_f64();
         let mut active: Vec<ActiveTask> = self
             .tallies
             .active
             .drain(..)
             .filter(|a| poll.failed.contains(&a.unit))
             .collect();
-        let mut this_poll: HashSet<&str> = HashSet::new();
+        let mut this_poll: HashSet<String> = HashSet::new();
         for (unit, listing) in &poll.listed {
             let counting = self.baselined.contains(unit);
             for task in &listing.tasks {
-                if !this_poll.insert(task.id.as_str()) {
+                let cut = bounded(task);
+                let mut task = cut.as_ref().unwrap_or(task);
+                if !this_poll.insert(task.id.clone()) {
                     continue;
                 }
-                if let Some(a) =
-                    self.note_task(unit, task, counting, now_s, horizon, buckets, &mut report)
-                {
+                let folded = self.fold_type(task, rules.max_task_types);
+                if let Some(f) = &folded {
+                    task = f;
+                }
+                let ctx = Noted {
+                    counting,
+                    truncated: cut.is_some(),
+                    folded: folded.is_some(),
+                    now_s,
+                    horizon,
+                    buckets: rules.buckets,
+                };
+                if let Some(a) = self.note_task(unit, task, &ctx, &mut report) {
                     active.push(a);
                 }
             }
@@ -255,18 +356,28 @@ impl Account {
         report
     }
 
+    /// The task with its type folded into [`OTHER_TYPE`] when the target already knows
+    /// `max` types and this is not one of them; `None` when it keeps its type.
+    fn fold_type(&self, task: &Task, max: usize) -> Option<Task> {
+        let types = &self.tallies.types;
+        if types.contains(&task.task_type) || types.len() < max {
+            return None;
+        }
+        let mut t = task.clone();
+        t.task_type = OTHER_TYPE.to_string();
+        Some(t)
+    }
+
     /// Accounts one task of a listed unit; returns it as an active task when it is one.
-    #[allow(clippy::too_many_arguments)]
     fn note_task(
         &mut self,
         unit: &str,
         task: &Task,
-        counting: bool,
-        now_s: f64,
-        horizon: f64,
-        buckets: &[f64],
+        ctx: &Noted<'_>,
         report: &mut ApplyReport,
     ) -> Option<ActiveTask> {
+        let (now_s, horizon, counting, buckets) =
+            (ctx.now_s, ctx.horizon, ctx.counting, ctx.buckets);
         let latest = task.latest_timestamp().map(unix_seconds);
         if latest.is_some_and(|t| t < horizon) {
             report.too_old += 1;
@@ -283,6 +394,17 @@ impl Account {
                     task.resource_type.clone().unwrap_or_default(),
                 ),
             );
+        }
+        let new = !self.seen.contains_key(&task.id);
+        if new {
+            if ctx.truncated {
+                tallies.truncated_labels += 1;
+                report.truncated += 1;
+            }
+            if ctx.folded {
+                tallies.folded_types += 1;
+                report.folded += 1;
+            }
         }
         let seen = self.seen.entry(task.id.clone()).or_insert(Seen {
             terminal: false,
@@ -403,7 +525,15 @@ mod tests {
             listed: vec![("u".to_string(), Listing::of(tasks.to_vec()))],
             failed: vec![],
         };
-        a.apply(&poll, ts(now), LB, &B)
+        a.apply(&poll, ts(now), &rules())
+    }
+
+    fn rules() -> Rules<'static> {
+        Rules {
+            lookback: LB,
+            buckets: &B,
+            max_task_types: 32,
+        }
     }
 
     #[test]
@@ -502,7 +632,7 @@ mod tests {
                 None => poll.failed.push(unit.to_string()),
             }
         }
-        a.apply(&poll, ts(now), LB, &B);
+        a.apply(&poll, ts(now), &rules());
     }
 
     fn on(id: &str, resource: &str, st: TaskState, end: Option<&str>) -> Task {
@@ -620,11 +750,80 @@ mod tests {
             listed: vec![("u".to_string(), listing)],
             failed: vec![],
         };
-        let r = a.apply(&poll, ts("2024-05-01T10:01:00Z"), LB, &B);
+        let r = a.apply(&poll, ts("2024-05-01T10:01:00Z"), &rules());
         assert_eq!(r.new_invalid.len(), 3);
-        let r = a.apply(&poll, ts("2024-05-01T10:02:00Z"), LB, &B);
+        let r = a.apply(&poll, ts("2024-05-01T10:02:00Z"), &rules());
         assert!(r.new_invalid.is_empty());
         assert_eq!(a.tallies.invalid_tasks["status"], 3);
         assert_eq!(a.tallies.last.len(), 1, "the good task on the page counts");
+    }
+
+    #[test]
+    fn long_values_are_cut_with_a_stable_distinct_suffix() {
+        let long_a = format!("{}a", "x".repeat(10_000));
+        let long_b = format!("{}b", "x".repeat(10_000));
+        let (a, b) = (bound_label(&long_a), bound_label(&long_b));
+        assert!(a.len() <= MAX_LABEL_BYTES && b.len() <= MAX_LABEL_BYTES);
+        assert_ne!(a, b);
+        assert_eq!(a, bound_label(&long_a), "stable");
+        assert_eq!(bound_label("short"), "short");
+        let multibyte = "é".repeat(200);
+        assert!(bound_label(&multibyte).len() <= MAX_LABEL_BYTES);
+
+        let mut acc = Account::default();
+        let mut t = task("1", TaskState::Succeeded, Some("2024-05-01T10:00:45Z"));
+        t.resource = long_a.clone();
+        t.task_type = long_b.clone();
+        apply(&mut acc, &[], "2024-05-01T10:01:00Z");
+        for now in ["2024-05-01T10:02:00Z", "2024-05-01T10:03:00Z"] {
+            apply(&mut acc, std::slice::from_ref(&t), now);
+        }
+        assert_eq!(acc.tallies.truncated_labels, 1, "counted once per task");
+        let key = (a.to_string(), b.to_string(), TaskState::Succeeded);
+        assert_eq!(acc.tallies.completions[&key], 1);
+        assert!(
+            acc.tallies
+                .resources
+                .iter()
+                .all(|r| r.len() <= MAX_LABEL_BYTES)
+        );
+    }
+
+    #[test]
+    fn task_types_beyond_the_cap_fold_into_other() {
+        let mut acc = Account::new(&["backup"], &[]);
+        apply(&mut acc, &[], "2024-05-01T10:00:00Z");
+        let tasks: Vec<Task> = (0..200)
+            .map(|i| {
+                let mut t = task(
+                    &i.to_string(),
+                    TaskState::Failed,
+                    Some("2024-05-01T10:00:45Z"),
+                );
+                t.task_type = format!("type{i}");
+                t
+            })
+            .collect();
+        let poll = PollResult {
+            listed: vec![("u".to_string(), Listing::of(tasks))],
+            failed: vec![],
+        };
+        let rules = Rules {
+            max_task_types: 5,
+            ..rules()
+        };
+        acc.apply(&poll, ts("2024-05-01T10:01:00Z"), &rules);
+        acc.apply(&poll, ts("2024-05-01T10:02:00Z"), &rules);
+        assert_eq!(acc.tallies.types.len(), 6, "5 kept plus {OTHER_TYPE}");
+        assert!(acc.tallies.types.contains(OTHER_TYPE));
+        assert_eq!(acc.tallies.folded_types, 196);
+        let other: u64 = acc
+            .tallies
+            .completions
+            .iter()
+            .filter(|((_, t, _), _)| t == OTHER_TYPE)
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(other, 196);
     }
 }

@@ -13,11 +13,12 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::accounting::{Account, ApplyReport, HistogramData, PollResult};
+use crate::accounting::{Account, ApplyReport, HistogramData, PollResult, Rules};
 use crate::config::{ProviderKind, Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::metrics::POLL_BUCKETS;
 use crate::model::Listing;
+use crate::provider::budget::PollBudget;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, PollContext, Provider, ProviderError, Units};
 use crate::timefmt::unix_seconds;
@@ -228,7 +229,13 @@ impl TargetRunner {
         };
         let report = {
             let mut a = lock(&self.account);
-            let report = a.apply(&poll, now, self.target.settings.lookback, &self.buckets);
+            let settings = &self.target.settings;
+            let rules = Rules {
+                lookback: settings.lookback,
+                buckets: &self.buckets,
+                max_task_types: settings.max_task_types as usize,
+            };
+            let report = a.apply(&poll, now, &rules);
             self.status.resources = if unit_is_resource(self.target.provider()) {
                 fetched.units.len()
             } else {
@@ -283,6 +290,12 @@ impl TargetRunner {
         let provider = self.target.provider().as_str();
         for status in &report.new_unknown_statuses {
             tracing::warn!(target = %name, provider, status = %status, "Task status not in the mapping; counted as unknown.");
+        }
+        if report.truncated > 0 {
+            tracing::warn!(target = %name, provider, tasks = report.truncated, max_bytes = crate::accounting::MAX_LABEL_BYTES, "Label values longer than the limit were cut (a hash suffix keeps them distinct).");
+        }
+        if report.folded > 0 {
+            tracing::warn!(target = %name, provider, tasks = report.folded, max_task_types = self.target.settings.max_task_types, fold = crate::accounting::OTHER_TYPE, "More task types than max_task_types; the rest are counted under one type.");
         }
         for inv in &report.new_invalid {
             tracing::warn!(target = %name, provider, resource = %inv.unit, task_id = inv.task.id.as_deref().unwrap_or("-"), field = inv.task.field, detail = %inv.task.detail, "Task record not understood; skipped and counted as invalid.");
@@ -358,10 +371,13 @@ impl TargetRunner {
             max_pages: self.target.settings.max_pages,
         };
         let provider = Arc::clone(&self.provider);
+        let settings = &self.target.settings;
+        let budget = PollBudget::new(settings.max_poll_bytes, settings.max_poll_tasks);
         let per_unit = list_all(&self.target.name, &units, move |unit| {
             let p = Arc::clone(&provider);
             let ctx = ctx.clone();
-            async move { p.list_tasks(&unit, &ctx).await }
+            let budget = Arc::clone(&budget);
+            async move { budget.run(p.list_tasks(&unit, &ctx)).await }
         })
         .await;
         let mut fetched = Fetched::default();

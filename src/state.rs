@@ -64,6 +64,12 @@ pub struct TargetState {
     /// Invalid records already counted: identity → latest poll that listed it.
     #[serde(default)]
     pub invalid_seen: BTreeMap<String, f64>,
+    /// Tasks whose label values were cut.
+    #[serde(default)]
+    pub truncated_labels: u64,
+    /// Tasks whose type folded into `_other`.
+    #[serde(default)]
+    pub folded_types: u64,
     /// When the target was removed from the configuration (unix seconds); its state is kept
     /// for `lookback` so that re-adding it neither resets nor doubles a counter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,6 +217,8 @@ impl TargetState {
                 .map(|(r, n)| (r.as_label().to_string(), *n))
                 .collect(),
             invalid_tasks: t.invalid_tasks.clone(),
+            truncated_labels: t.truncated_labels,
+            folded_types: t.folded_types,
             invalid_seen: a
                 .invalid_seen
                 .iter()
@@ -284,6 +292,8 @@ impl TargetState {
         }
         t.unknown_status = self.unknown_status.clone();
         t.invalid_tasks = self.invalid_tasks.clone();
+        t.truncated_labels = self.truncated_labels;
+        t.folded_types = self.folded_types;
         t.resources.extend(self.resources.iter().cloned());
         t.types.extend(self.types.iter().cloned());
         t.resource_info = self.resource_info.clone();

@@ -106,6 +106,9 @@ pub(super) const SETTINGS_KEYS: &[&str] = &[
     "requests_per_second",
     "concurrency",
     "max_response_bytes",
+    "max_poll_bytes",
+    "max_poll_tasks",
+    "max_task_types",
 ];
 
 /// The entries of one mapping, after unknown and duplicate keys were reported.
@@ -631,6 +634,17 @@ impl<'a> Cx<'a> {
                     self.int(node, &path, 1, i128::from(u64::MAX))
                         .and_then(|v| u64::try_from(v).ok()),
                 ),
+                "max_poll_bytes" => set(
+                    &mut s.max_poll_bytes,
+                    self.int(node, &path, 1, i128::from(u64::MAX))
+                        .and_then(|v| u64::try_from(v).ok()),
+                ),
+                "max_poll_tasks" => set(
+                    &mut s.max_poll_tasks,
+                    self.int(node, &path, 1, i128::from(u64::MAX))
+                        .and_then(|v| u64::try_from(v).ok()),
+                ),
+                "max_task_types" => set(&mut s.max_task_types, self.u32(node, &path, 1, 10_000)),
                 "requests_per_second" => {
                     if let Some(v) = self.number(node, &path) {
                         if v > 0.0 {

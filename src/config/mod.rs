@@ -96,6 +96,12 @@ pub struct Settings {
     pub concurrency: u32,
     /// Largest response body accepted, in bytes.
     pub max_response_bytes: u64,
+    /// Response bytes one poll of the target may read, across pages and units.
+    pub max_poll_bytes: u64,
+    /// Task records one poll of the target may hold, across pages and units.
+    pub max_poll_tasks: u64,
+    /// Distinct task types per target; more fold into [`crate::accounting::OTHER_TYPE`].
+    pub max_task_types: u32,
 }
 
 impl Default for Settings {
@@ -112,6 +118,9 @@ impl Default for Settings {
             requests_per_second: 10.0,
             concurrency: 4,
             max_response_bytes: 32 * 1024 * 1024,
+            max_poll_bytes: 256 * 1024 * 1024,
+            max_poll_tasks: 500_000,
+            max_task_types: 32,
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod names {
     pub const RESOURCE_INFO: &str = "cloud_task_resource_info";
     pub const UNKNOWN_STATUS: &str = "cloud_task_unknown_status_total";
     pub const INVALID_TASKS: &str = "cloud_task_invalid_tasks_total";
+    pub const TRUNCATED_LABELS: &str = "cloud_task_truncated_label_values_total";
+    pub const FOLDED_TYPES: &str = "cloud_task_folded_task_types_total";
     pub const RESOURCE_UP: &str = "cloud_task_resource_up";
     pub const RESOURCE_ERRORS: &str = "cloud_task_resource_poll_errors_total";
     pub const TARGET_UP: &str = "cloud_task_target_up";
@@ -226,6 +228,16 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         "Task records that could not be understood and were skipped, by the field at fault.",
         COUNTER,
     );
+    let mut truncated = Fam::new(
+        TRUNCATED_LABELS,
+        "Tasks whose label values from the cloud were longer than 128 bytes and were cut.",
+        COUNTER,
+    );
+    let mut folded = Fam::new(
+        FOLDED_TYPES,
+        "Tasks whose type was beyond max_task_types and was counted as type _other.",
+        COUNTER,
+    );
     let mut up = Fam::new(
         TARGET_UP,
         "1 if the latest poll of the target succeeded: its target-level calls worked and at least one resource could be listed.",
@@ -383,6 +395,8 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         for (field, n) in &a.invalid_tasks {
             invalid.counter(with(s, &[("reason", field)]), *n as f64);
         }
+        truncated.counter(base(s), a.truncated_labels as f64);
+        folded.counter(base(s), a.folded_types as f64);
         let st = &s.status;
         up.gauge(base(s), if st.up { 1.0 } else { 0.0 });
         for (unit, h) in &st.units {
@@ -454,6 +468,8 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         info,
         unknown,
         invalid,
+        truncated,
+        folded,
         up,
         unit_up,
         unit_errors,

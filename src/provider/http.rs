@@ -277,6 +277,9 @@ impl Http {
                 ));
             }
         };
+        if let Err(e) = super::budget::spend_bytes(what, body.len() as u64) {
+            return Err((e, None));
+        }
         if (200..300).contains(&status) {
             return Ok(Response {
                 status,

@@ -5,6 +5,7 @@
 //! Adding a cloud = a new module + a new [`AnyProvider`] variant + one `match` arm in
 //! [`AnyProvider::build`]; the compiler checks the dispatch is exhaustive.
 
+pub mod budget;
 mod error;
 pub mod http;
 pub mod huawei;

@@ -7,13 +7,15 @@ use crate::model::Task;
 /// Collects the tasks of one unit across pages.
 ///
 /// A poll ends on an empty or short page, a missing next token (the provider's loop decides
-/// those), `max_pages`, or a page that brings no new ids ([`Pager::add_page`] returns 0 new).
+/// those), `max_pages`, the poll's task budget, or a page that brings no new ids
+/// ([`Pager::add_page`] returns 0 new).
 /// A task seen twice keeps its terminal version if either is terminal, else the later one.
 #[derive(Debug)]
 pub struct Pager {
     what: String,
     max_pages: u32,
     pages: u32,
+    over_budget: bool,
     index: HashMap<String, usize>,
     tasks: Vec<Task>,
 }
@@ -25,6 +27,7 @@ impl Pager {
             what: what.into(),
             max_pages: max_pages.max(1),
             pages: 0,
+            over_budget: false,
             index: HashMap::new(),
             tasks: Vec::new(),
         }
@@ -33,6 +36,9 @@ impl Pager {
     /// Adds a page; returns how many ids it brought that were not seen before.
     pub fn add_page(&mut self, page: Vec<Task>) -> usize {
         self.pages += 1;
+        if !super::budget::spend_tasks(&self.what, page.len() as u64) {
+            self.over_budget = true;
+        }
         let mut new = 0;
         for t in page {
             match self.index.get(&t.id) {
@@ -51,8 +57,12 @@ impl Pager {
         new
     }
 
-    /// True once `max_pages` pages were read; logs that the listing was cut.
+    /// True once `max_pages` pages were read (logged: the listing was cut), or the poll's
+    /// task budget is spent (the listing then fails: see [`super::budget`]).
     pub fn at_limit(&self) -> bool {
+        if self.over_budget {
+            return true;
+        }
         let hit = self.pages >= self.max_pages;
         if hit {
             tracing::warn!(call = %self.what, max_pages = self.max_pages, "Stopped paging at max_pages; older tasks were not read.");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cloud_task_exporter::accounting::{Account, PollResult};
+use cloud_task_exporter::accounting::{Account, PollResult, Rules};
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 use cloud_task_exporter::provider::Pager;
 use proptest::prelude::*;
@@ -94,7 +94,13 @@ proptest! {
             }
             let poll = PollResult { listed: vec![("u".to_string(), Listing::of(pager.into_tasks()))], failed: vec![] };
             let now = ts("2024-05-01T12:00:00Z");
-            account.apply(&poll, now, Duration::from_secs(86400), &BUCKETS);
+            account.apply(&poll, now,
+        &Rules {
+            lookback: Duration::from_secs(86400),
+            buckets: &BUCKETS,
+            max_task_types: 32,
+        },
+    );
         }
         let baseline = first_success.unwrap();
         let expected = lives.iter().filter(|l| l.ends.is_some_and(|e| e <= 7 && e > baseline)).count() as u64;

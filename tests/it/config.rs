@@ -90,6 +90,9 @@ defaults:
   requests_per_second: 2.5
   concurrency: 2
   max_response_bytes: 1048576
+  max_poll_bytes: 1000000
+  max_poll_tasks: 5000
+  max_task_types: 8
 targets:
   - name: a
     provider: yandex_backup
@@ -114,6 +117,9 @@ targets:
         requests_per_second: 2.5,
         concurrency: 2,
         max_response_bytes: 1 << 20,
+        max_poll_bytes: 1_000_000,
+        max_poll_tasks: 5000,
+        max_task_types: 8,
     };
     assert_eq!(c.defaults, want);
     assert_eq!(c.targets[0].settings, want);

@@ -28,6 +28,8 @@ mod lifecycle;
 mod schedule;
 // Reloads against live polls: hand-over, remove and add back.
 mod reload;
+// Bounds on label values, task types and a poll's size.
+mod bounds;
 // The dashboard's and README's PromQL parse and name served metrics.
 mod queries;
 // The configuration shipped in deploy/ loads.

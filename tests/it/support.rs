@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cloud_task_exporter::accounting::{Account, HistogramData, PollResult};
+use cloud_task_exporter::accounting::{Account, HistogramData, PollResult, Rules};
 use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::hub::{PollStatus, TargetSnapshot};
 use cloud_task_exporter::metrics::POLL_BUCKETS;
@@ -51,7 +51,15 @@ pub(crate) fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
         listed: vec![(unit.to_string(), Listing::of(tasks.to_vec()))],
         failed: vec![],
     };
-    a.apply(&poll, ts(now), Duration::from_secs(7 * 86400), &BUCKETS);
+    a.apply(
+        &poll,
+        ts(now),
+        &Rules {
+            lookback: Duration::from_secs(7 * 86400),
+            buckets: &BUCKETS,
+            max_task_types: 32,
+        },
+    );
 }
 
 /// A snapshot with fixed poll status around an account.
