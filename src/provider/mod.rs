@@ -13,6 +13,7 @@ pub mod huawei_cce;
 pub mod huawei_dms;
 pub mod huawei_vbs;
 mod pager;
+mod records;
 mod token;
 pub mod yandex_backup;
 
@@ -24,10 +25,16 @@ use jiff::Timestamp;
 
 pub use error::{ProviderError, Reason};
 pub use pager::Pager;
+pub use records::Records;
 
 use crate::config::{ProviderKind, Resources, Target, TargetSpec};
 use crate::model::Listing;
 use http::{Http, RequestCounts};
+
+/// How messages and logs name a polled unit: `instance 'fhm…'`, `policy '…'`.
+pub(crate) fn unit_label(noun: &str, unit: &str) -> String {
+    format!("{noun} '{unit}'")
+}
 
 /// What one poll of one unit asks for.
 #[derive(Debug, Clone)]
