@@ -9,8 +9,9 @@ use crate::model::{InvalidTask, Listing, Task};
 ///
 /// A poll ends on an empty or short page, a missing next token (the provider's loop decides
 /// those, counting raw records, understood or not), `max_pages`, or a page that brings no new
-/// ids ([`Pager::add_page`] returns 0 new; the ids of invalid records count too, so a page of
-/// unreadable records seen before still ends the listing).
+/// ids ([`Pager::add_page`] returns 0 new; the ids of invalid records count too, and an
+/// id-less one counts by its [`Records::unnamed`] key, so a page of unreadable records is new
+/// the first time and ends the listing when served again).
 /// A task seen twice keeps its terminal version if either is terminal, else the later one.
 #[derive(Debug)]
 pub struct Pager {
@@ -20,6 +21,7 @@ pub struct Pager {
     index: HashMap<String, usize>,
     tasks: Vec<Task>,
     invalid_ids: HashSet<String>,
+    unnamed: HashSet<u64>,
     invalid: Vec<InvalidTask>,
 }
 
@@ -33,6 +35,7 @@ impl Pager {
             index: HashMap::new(),
             tasks: Vec::new(),
             invalid_ids: HashSet::new(),
+            unnamed: HashSet::new(),
             invalid: Vec::new(),
         }
     }
@@ -62,16 +65,16 @@ impl Pager {
                 }
             }
         }
+        let mut keys = page.unnamed.into_iter();
         for bad in page.invalid {
-            match &bad.id {
-                Some(id) => {
-                    if self.index.contains_key(id) || !self.invalid_ids.insert(id.clone()) {
-                        continue;
-                    }
-                    new += 1;
-                    self.invalid.push(bad);
-                }
-                None => self.invalid.push(bad),
+            let fresh = match &bad.id {
+                Some(id) => !self.index.contains_key(id) && self.invalid_ids.insert(id.clone()),
+                // Without its key (a hand-built page), an id-less record is taken as new.
+                None => keys.next().is_none_or(|k| self.unnamed.insert(k)),
+            };
+            if fresh {
+                new += 1;
+                self.invalid.push(bad);
             }
         }
         new
@@ -155,22 +158,32 @@ mod tests {
             tasks: vec![t("1", TaskState::Succeeded)],
             invalid: vec![bad(Some("2")), bad(Some("3")), bad(None)],
             raw: 4,
+            unnamed: vec![42],
         };
-        assert_eq!(p.add_page(first), 3);
+        assert_eq!(p.add_page(first), 4);
         // The same unreadable records again: nothing new, so paging stops.
         let again = Records {
             tasks: vec![],
-            invalid: vec![bad(Some("2")), bad(Some("3"))],
-            raw: 2,
+            invalid: vec![bad(Some("2")), bad(Some("3")), bad(None)],
+            raw: 3,
+            unnamed: vec![42],
         };
         assert_eq!(p.add_page(again), 0);
+        // Another id-less record is new.
+        let other = Records {
+            tasks: vec![],
+            invalid: vec![bad(None)],
+            raw: 1,
+            unnamed: vec![7],
+        };
+        assert_eq!(p.add_page(other), 1);
         // Record 3 is readable on a later page: it is a task, not an invalid record.
         assert_eq!(p.add_page(vec![t("3", TaskState::Failed)]), 0);
-        assert_eq!(p.len(), 4);
+        assert_eq!(p.len(), 5);
         let out = p.into_listing();
         let ids: Vec<&str> = out.tasks.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["1", "3"]);
         let bad_ids: Vec<Option<&str>> = out.invalid.iter().map(|b| b.id.as_deref()).collect();
-        assert_eq!(bad_ids, [Some("2"), None]);
+        assert_eq!(bad_ids, [Some("2"), None, None]);
     }
 }

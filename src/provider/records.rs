@@ -210,6 +210,11 @@ pub struct Records {
     pub invalid: Vec<InvalidTask>,
     /// Records on the page, understood or not (for the short-page rule).
     pub raw: usize,
+    /// One key per skipped record without an id, in the order they appear in `invalid`: a
+    /// hash of the record's JSON text. It stands in for the id, so that a page of unreadable
+    /// records counts as new for the "no new ids" rule and the same page served again does
+    /// not.
+    pub unnamed: Vec<u64>,
 }
 
 impl From<Vec<Task>> for Records {
@@ -219,6 +224,7 @@ impl From<Vec<Task>> for Records {
             raw: tasks.len(),
             tasks,
             invalid: Vec::new(),
+            unnamed: Vec::new(),
         }
     }
 }
@@ -252,6 +258,11 @@ pub(crate) fn decode_records<W: Record>(
             Ok(t) => out.tasks.push(t),
             Err(bad) => {
                 tracing::debug!(call, id = ?bad.id, field = bad.field, detail = %bad.detail, "Task record not understood; skipped.");
+                if bad.id.is_none() {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    std::hash::Hash::hash(r.get(), &mut h);
+                    out.unnamed.push(std::hash::Hasher::finish(&h));
+                }
                 out.invalid.push(bad);
             }
         }
@@ -347,6 +358,8 @@ mod tests {
                 (None, "tasks"),
             ]
         );
+        assert_eq!(r.unnamed.len(), 3, "one key per id-less record");
+        assert_ne!(r.unnamed[0], r.unnamed[1]);
         assert_eq!(r.invalid[0].detail, "null");
         assert_eq!(r.invalid[1].detail, "missing");
         assert_eq!(
