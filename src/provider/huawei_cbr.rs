@@ -174,14 +174,12 @@ impl Provider for Client {
         Ok(vec![self.api.project_id().to_string()])
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label("project", unit);
-        self.list(&label, ctx).await.map_err(|e| e.in_unit(&label))
+    fn unit_noun(&self) -> &'static str {
+        "project"
     }
-}
 
-impl Client {
-    async fn list(&self, label: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: CBR GET operation-logs");
         let limit = ctx.page_size.clamp(1, 1000);
         let mut pager = Pager::new(&what, ctx.max_pages);

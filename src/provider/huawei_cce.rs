@@ -218,21 +218,12 @@ impl Provider for Client {
             .collect())
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label("cluster", unit);
-        self.list(&label, unit, ctx)
-            .await
-            .map_err(|e| e.in_unit(&label))
+    fn unit_noun(&self) -> &'static str {
+        "cluster"
     }
-}
 
-impl Client {
-    async fn list(
-        &self,
-        label: &str,
-        unit: &str,
-        ctx: &PollContext,
-    ) -> Result<Listing, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: CCE GET snapshot tasks");
         let list: List = self
             .api

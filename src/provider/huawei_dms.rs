@@ -161,21 +161,12 @@ impl Provider for Client {
         Ok(ids)
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label("instance", unit);
-        self.list(&label, unit, ctx)
-            .await
-            .map_err(|e| e.in_unit(&label))
+    fn unit_noun(&self) -> &'static str {
+        "instance"
     }
-}
 
-impl Client {
-    async fn list(
-        &self,
-        label: &str,
-        unit: &str,
-        ctx: &PollContext,
-    ) -> Result<Listing, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: DMS GET tasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::new(&what, ctx.max_pages);
@@ -213,12 +204,14 @@ impl Client {
                 .iter_mut()
                 .filter(|t| t.state == TaskState::Running)
             {
-                t.progress = self.progress(label, unit, &t.id).await?;
+                t.progress = self.progress(&label, unit, &t.id).await?;
             }
         }
         Ok(listing)
     }
+}
 
+impl Client {
     /// Kafka and RocketMQ have `GET …/tasks/{id}/progress`; RabbitMQ has none.
     fn has_progress_api(&self) -> bool {
         matches!(self.engine, DmsEngine::Kafka | DmsEngine::Rocketmq)

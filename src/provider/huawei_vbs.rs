@@ -125,21 +125,12 @@ impl Provider for Client {
             .collect())
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label("policy", unit);
-        self.list(&label, unit, ctx)
-            .await
-            .map_err(|e| e.in_unit(&label))
+    fn unit_noun(&self) -> &'static str {
+        "policy"
     }
-}
 
-impl Client {
-    async fn list(
-        &self,
-        label: &str,
-        unit: &str,
-        ctx: &PollContext,
-    ) -> Result<Listing, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: VBS GET backuptasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::new(&what, ctx.max_pages);

@@ -78,9 +78,12 @@ pub trait Provider: Send + Sync {
     fn units(&self) -> Units;
     /// Asks the cloud for the units to poll.
     fn discover(&self) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
+    /// What one unit is, for messages: `instance`, `policy`, `project`, `cluster`.
+    fn unit_noun(&self) -> &'static str;
     /// Lists the tasks of one unit, following pagination to the end, de-duplicated by id.
     /// Records that cannot be understood are returned in [`Listing::invalid`]; only a body
-    /// that is not JSON or has the wrong top-level shape fails the unit.
+    /// that is not JSON or has the wrong top-level shape fails the unit. Through
+    /// [`AnyProvider`], every error names the unit (`instance 'fhm…': …`).
     fn list_tasks(
         &self,
         unit: &str,
@@ -186,13 +189,26 @@ impl Provider for AnyProvider {
         }
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+    fn unit_noun(&self) -> &'static str {
         match self {
+            AnyProvider::YandexBackup(p) => p.unit_noun(),
+            AnyProvider::HuaweiVbs(p) => p.unit_noun(),
+            AnyProvider::HuaweiCbr(p) => p.unit_noun(),
+            AnyProvider::HuaweiCce(p) => p.unit_noun(),
+            AnyProvider::HuaweiDms(p) => p.unit_noun(),
+        }
+    }
+
+    /// Lists one unit; any error, wherever it arose (a token that could not be obtained as
+    /// much as a page that failed), names the unit.
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let listed = match self {
             AnyProvider::YandexBackup(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiVbs(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiCbr(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiCce(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiDms(p) => p.list_tasks(unit, ctx).await,
-        }
+        };
+        listed.map_err(|e| e.in_unit(&unit_label(self.unit_noun(), unit)))
     }
 }

@@ -104,6 +104,11 @@ impl Pager {
         self.len() == 0
     }
 
+    /// The de-duplicated tasks in first-seen order, without the invalid records.
+    pub fn into_tasks(self) -> Vec<Task> {
+        self.tasks
+    }
+
     /// The de-duplicated tasks in first-seen order, and the invalid records whose id did not
     /// turn up as a readable task on another page.
     pub fn into_listing(self) -> Listing {

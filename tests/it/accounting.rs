@@ -94,7 +94,7 @@ proptest! {
                 }
                 pager.add_page(page);
             }
-            let tasks = pager.into_listing().tasks;
+            let tasks = pager.into_tasks();
             let unit_of: HashMap<String, String> = tasks.iter().map(|t| (t.id.clone(), "u".to_string())).collect();
             let now = ts("2024-05-01T12:00:00Z");
             account.apply(&units, &tasks, &unit_of, now, Duration::from_secs(86400), &BUCKETS);

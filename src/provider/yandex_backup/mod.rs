@@ -236,21 +236,12 @@ impl Provider for Client {
         Ok(out)
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label("instance", unit);
-        self.list(&label, unit, ctx)
-            .await
-            .map_err(|e| e.in_unit(&label))
+    fn unit_noun(&self) -> &'static str {
+        "instance"
     }
-}
 
-impl Client {
-    async fn list(
-        &self,
-        label: &str,
-        unit: &str,
-        ctx: &PollContext,
-    ) -> Result<Listing, ProviderError> {
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: ListTasks");
         let base = format!(
             "{}/backup/v1/resources/{}/tasks?pageSize={}",
