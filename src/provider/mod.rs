@@ -1,6 +1,7 @@
 //! Providers: one module per cloud API. A provider does I/O and translation only: auth,
-//! paging, filters and time formats in, normalized [`Task`]s out. It holds no scheduler,
-//! accounting or metrics handles (those belong to `scheduler` and `metrics`).
+//! paging, filters and time formats in, normalized [`Task`](crate::model::Task)s out. It
+//! holds no scheduler, accounting or metrics handles (those belong to `scheduler` and
+//! `metrics`).
 //!
 //! Adding a cloud = a new module + a new [`AnyProvider`] variant + one `match` arm in
 //! [`AnyProvider::build`]; the compiler checks the dispatch is exhaustive.
