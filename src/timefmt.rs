@@ -4,13 +4,17 @@
 //! timestamp, the Unix epoch) and a [`TimeError`] naming the value for anything malformed.
 //! None of them panic, whatever the input.
 
-use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
+use jiff::{
+    Timestamp,
+    civil::DateTime,
+    tz::{Offset, TimeZone},
+};
 
 /// A time string that is not in the expected format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {format} time {value:?}")]
+#[error("{value:?} is not a {format} time")]
 pub struct TimeError {
-    /// Which format was expected.
+    /// Which format was expected (`valid RFC3339`, ..., `supported` for [`lenient`]).
     pub format: &'static str,
     /// The offending value (shortened).
     pub value: String,
@@ -31,66 +35,140 @@ fn is_unset(s: &str) -> bool {
         || s.starts_with("0001-01-01 00:00:00")
 }
 
-/// RFC3339 with `Z` or a numeric offset and 0–9 fraction digits (Yandex, CBR, DMS).
+/// Splits `YYYY-MM-DD[T|t| ]HH:MM:SS[.f]` (0–9 fraction digits) off the front of `s`:
+/// the civil time and what follows it. `None` when `s` does not start with that shape.
+fn civil_prefix(s: &str) -> Option<(DateTime, &str)> {
+    let b = s.as_bytes();
+    let digits = |from: usize, to: usize| {
+        b.get(from..to)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    let shape = digits(0, 4)
+        && at(4, b"-")
+        && digits(5, 7)
+        && at(7, b"-")
+        && digits(8, 10)
+        && at(10, b"Tt ")
+        && digits(11, 13)
+        && at(13, b":")
+        && digits(14, 16)
+        && at(16, b":")
+        && digits(17, 19);
+    if !shape {
+        return None;
+    }
+    let mut end = 19;
+    if at(19, b".") {
+        let n = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return None;
+        }
+        end = 20 + n;
+    }
+    // Every byte up to `end` is ASCII, so both slices fall on character boundaries.
+    let civil = format!("{}T{}", &s[..10], &s[11..end]);
+    let dt: DateTime = civil.parse().ok()?;
+    Some((dt, &s[end..]))
+}
+
+/// `Z`, `z`, `±HH:MM` or `±HHMM`.
+fn offset(s: &str) -> Option<Offset> {
+    if s == "Z" || s == "z" {
+        return Some(Offset::UTC);
+    }
+    let b = s.as_bytes();
+    let sign = match b.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return None,
+    };
+    let rest = &b[1..];
+    let (h, m) = match rest {
+        [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+        _ => return None,
+    };
+    let num = |d: [u8; 2]| -> Option<i32> {
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| i32::from(d[0] - b'0') * 10 + i32::from(d[1] - b'0'))
+    };
+    let (h, m) = (num(h)?, num(m)?);
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()
+}
+
+fn at_offset(dt: DateTime, off: Offset) -> Option<Timestamp> {
+    off.to_timestamp(dt).ok()
+}
+
+/// RFC3339 with `Z` or a numeric offset and 0–9 fraction digits (Yandex; also the first
+/// form [`lenient`] tries). A space instead of the `T` is accepted (RFC 3339 §5.6 note).
 pub fn rfc3339(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     let s = raw.trim();
     if is_unset(s) {
         return Ok(None);
     }
-    // jiff accepts RFC 9557 extras (`[Zone]` annotations); RFC3339 has none.
-    if s.contains('[') || !(s.contains('T') || s.contains('t')) {
-        return Err(err("RFC3339", raw));
-    }
-    s.parse::<Timestamp>()
+    civil_prefix(s)
+        .and_then(|(dt, rest)| at_offset(dt, offset(rest)?))
         .map(Some)
-        .map_err(|_| err("RFC3339", raw))
+        .ok_or_else(|| err("valid RFC3339", raw))
 }
 
-/// A naive `YYYY-MM-DDTHH:MM:SS[.fff]` documented as UTC (VBS).
+/// A naive `YYYY-MM-DD[T| ]HH:MM:SS[.f]` (0–9 fraction digits), documented as UTC (VBS).
 pub fn naive_utc(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     let s = raw.trim();
     if is_unset(s) {
         return Ok(None);
     }
-    let dt: DateTime = s.parse().map_err(|_| err("naive UTC", raw))?;
-    TimeZone::UTC
-        .to_timestamp(dt)
+    civil_prefix(s)
+        .filter(|(_, rest)| rest.is_empty())
+        .and_then(|(dt, _)| at_offset(dt, Offset::UTC))
         .map(Some)
-        .map_err(|_| err("naive UTC", raw))
+        .ok_or_else(|| err("valid naive UTC", raw))
 }
 
 /// Go's `time.Time.String()`: `2023-11-25 17:03:46.739012 +0800 CST` (CCE).
 ///
-/// The zone abbreviation is ignored (it is ambiguous); the numeric offset decides. A Go
-/// monotonic-clock suffix (` m=+1.23`) is dropped.
+/// The zone abbreviation is ignored (it is ambiguous, and Go writes the offset again when
+/// a zone has none); the numeric offset decides. A Go monotonic-clock suffix (` m=+1.23`)
+/// is dropped.
 pub fn go_time(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     let s = raw.trim();
     if is_unset(s) {
         return Ok(None);
     }
-    let mut parts = s.split_ascii_whitespace();
-    let (Some(date), Some(time), Some(offset)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(err("Go time.String()", raw));
+    let parse = || {
+        let (dt, rest) = civil_prefix(s)?;
+        let mut tokens = rest.split_ascii_whitespace();
+        let off = offset(tokens.next()?).filter(|_| rest.starts_with(' '))?;
+        let zone = tokens.next();
+        let monotonic = match zone {
+            Some(z) if z.starts_with("m=") => Some(z),
+            _ => tokens.next(),
+        };
+        let trailing_ok = monotonic.is_none_or(|m| m.starts_with("m=")) && tokens.next().is_none();
+        if !trailing_ok {
+            return None;
+        }
+        at_offset(dt, off)
     };
-    let off = offset.as_bytes();
-    let valid_offset = off.len() == 5
-        && (off[0] == b'+' || off[0] == b'-')
-        && off[1..].iter().all(u8::is_ascii_digit);
-    if !valid_offset {
-        return Err(err("Go time.String()", raw));
-    }
-    let iso = format!("{date}T{time}{}:{}", &offset[..3], &offset[3..]);
-    iso.parse::<Timestamp>()
+    parse()
         .map(Some)
-        .map_err(|_| err("Go time.String()", raw))
+        .ok_or_else(|| err("valid Go time.String()", raw))
 }
 
-/// Tries RFC3339, then Go's format, then naive-as-UTC (PROVIDERS.md §7 recommendation).
+/// Every Huawei time format (PROVIDERS.md §7): RFC3339 with `Z` or any offset, Go's
+/// `time.String()` with its zone (and monotonic suffix), then naive UTC; each with 0–9
+/// fraction digits and `T` or a space between date and time. None of them guesses: a value
+/// in none of these forms is an error.
 pub fn lenient(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     rfc3339(raw)
         .or_else(|_| go_time(raw))
         .or_else(|_| naive_utc(raw))
-        .map_err(|_| err("timestamp", raw))
+        .map_err(|_| err("supported", raw))
 }
 
 /// `YYYYMMDDHHmmss` in UTC (DMS `begin_time`/`end_time`).
@@ -155,6 +233,7 @@ mod tests {
         let t = naive_utc("2016-12-02T09:06:46.706").unwrap().unwrap();
         assert_eq!(t.to_string(), "2016-12-02T09:06:46.706Z");
         assert!(naive_utc("2016-12-02 nonsense").is_err());
+        assert!(naive_utc("2016-12-02T09:06:46.706Z").is_err(), "not naive");
     }
 
     #[test]
@@ -173,6 +252,55 @@ mod tests {
         assert_eq!(t.to_string(), "2020-02-02T09:18:58Z");
         assert!(go_time("2020-02-02 03:48:58").is_err());
         assert!(go_time("2020-02-02 03:48:58 CST +0800").is_err());
+    }
+
+    #[test]
+    fn lenient_reads_every_huawei_form_to_the_nanosecond() {
+        let base = 1_714_564_800_i128 * 1_000_000_000; // 2024-05-01T12:00:00Z
+        let cases = [
+            ("2024-05-01T12:00:00Z", 0),
+            ("2024-05-01T12:00:00.5Z", 500_000_000),
+            ("2024-05-01T12:00:00.123456789z", 123_456_789),
+            ("2024-05-01T20:00:00.123+08:00", 123_000_000),
+            ("2024-05-01T06:30:00.1-05:30", 100_000_000),
+            ("2024-05-01T20:00:00+0800", 0),
+            ("2024-05-01 12:00:00.000001+00:00", 1_000),
+            ("2024-05-01T12:00:00", 0),
+            ("2024-05-01T12:00:00.7", 700_000_000),
+            ("2024-05-01 12:00:00.123456", 123_456_000),
+            ("2024-05-01 12:00:00.000000001", 1),
+            ("2024-05-01 20:00:00.739012 +0800 CST", 739_012_000),
+            ("2024-05-01 12:00:00.968214406 +0000 UTC", 968_214_406),
+            ("2024-05-01 17:30:00 +0530 +0530", 0),
+            ("2024-05-01 12:00:00.25 +0000 UTC m=+3.141592", 250_000_000),
+            ("  2024-05-01T12:00:00Z  ", 0),
+        ];
+        for (s, nanos) in cases {
+            assert_eq!(ns(lenient(s).unwrap()), base + nanos, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn lenient_guesses_nothing() {
+        for s in [
+            "2024-05-01",
+            "2024-05-01T12",
+            "2024-05-01T12:00",
+            "2024-05-01T12:00:00.",
+            "2024-05-01T12:00:00.1234567890",
+            "2024-05-01T12:00:00+8",
+            "2024-05-01T12:00:00 CST",
+            "2024-05-01T12:00:00Z[UTC]",
+            "2024-05-01 12:00:00 +0800 CST trailing",
+            "2024-13-01T12:00:00Z",
+            "01/05/2024 12:00:00",
+            "1714564800",
+            "yesterday",
+        ] {
+            let e = lenient(s).unwrap_err();
+            assert_eq!(e.format, "supported", "{s:?}");
+            assert!(e.to_string().contains("is not a supported time"), "{e}");
+        }
     }
 
     #[test]

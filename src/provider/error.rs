@@ -86,6 +86,15 @@ impl ProviderError {
         ProviderError::new(Reason::Auth, message)
     }
 
+    /// The error with the unit it came from (`instance 'fhm…'`, `policy '…'`) named in
+    /// front of the message, unless the message already starts with it.
+    pub fn in_unit(mut self, unit: &str) -> ProviderError {
+        if !self.message.starts_with(unit) {
+            self.message = format!("{unit}: {}", self.message);
+        }
+        self
+    }
+
     /// The label value of the reason.
     pub fn reason(&self) -> &'static str {
         self.reason.as_label()

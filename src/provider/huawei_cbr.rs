@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::config::{HuaweiCbrTarget, ProviderKind, Target};
 use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, error_text, map_status, time_field};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units};
+use crate::provider::huawei::{HuaweiClient, UNSPECIFIED_TYPE, error_text, map_status};
+use crate::provider::records::{self, Field, Invalid, Number, Record, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
 use crate::timefmt::{lenient, rfc3339_seconds};
 
 /// Every documented CBR operation-log status (SPEC §2).
@@ -24,51 +26,70 @@ pub const STATUS: &[(&str, TaskState)] = &[
 
 #[derive(Deserialize)]
 struct Page {
-    #[serde(default)]
-    operation_logs: Vec<OpLog>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "records::list")]
+    operation_logs: Vec<Box<RawValue>>,
+    #[serde(default, deserialize_with = "records::count")]
     count: Option<u64>,
 }
 
-#[derive(Deserialize)]
+/// `OperationLog` (SDK `huaweicloudsdkcbr` v1 `operation_log.py`). The SDK requires `id`,
+/// `status`, `created_at`, `started_at`, `updated_at`, `error_info` and `project_id`; a
+/// usable log needs `id` and `status`, and a missing time is just unknown. Every field the
+/// SDK marks optional (`operation_type`, `ended_at`, `vault_id`, `extra_info`, ...) may be
+/// absent or `null`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct OpLog {
-    id: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    operation_type: String,
-    created_at: Option<String>,
-    started_at: Option<String>,
-    updated_at: Option<String>,
-    ended_at: Option<String>,
-    vault_id: Option<String>,
-    error_info: Option<ErrorInfo>,
-    extra_info: Option<ExtraInfo>,
+    id: Field<String>,
+    status: Field<String>,
+    operation_type: Field<String>,
+    created_at: Field<String>,
+    started_at: Field<String>,
+    updated_at: Field<String>,
+    ended_at: Field<String>,
+    vault_id: Field<String>,
+    error_info: Field<ErrorInfo>,
+    extra_info: Field<ExtraInfo>,
 }
 
-#[derive(Deserialize)]
+impl Record for OpLog {
+    fn id(&self) -> Result<String, Invalid> {
+        self.id.id("id")
+    }
+}
+
+/// `OpErrorInfo`: both optional.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct ErrorInfo {
-    code: Option<String>,
-    message: Option<String>,
+    code: Field<String>,
+    message: Field<String>,
 }
 
-#[derive(Deserialize)]
+/// `OpExtraInfo`: the parts read here.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct ExtraInfo {
-    common: Option<Common>,
-    resource: Option<Resource>,
+    common: Field<Common>,
+    resource: Field<Resource>,
 }
 
-#[derive(Deserialize)]
+/// `OpExtendInfoCommon`: `progress` is an int 0–100 (a numeric string is accepted, as the
+/// SDK's `int(...)` would).
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct Common {
-    progress: Option<f64>,
+    progress: Field<Number>,
 }
 
-#[derive(Deserialize)]
+/// `Resource`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct Resource {
-    id: Option<String>,
-    name: Option<String>,
+    id: Field<String>,
+    name: Field<String>,
     #[serde(rename = "type")]
-    kind: Option<String>,
+    kind: Field<String>,
 }
 
 /// The CBR client of one target; its one unit is the project.
@@ -92,30 +113,37 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.trim().is_empty())
 }
 
-fn to_task(what: &str, v: OpLog) -> Result<Task, ProviderError> {
-    let mapped = map_status(&v.status, STATUS);
-    let (common, resource) = match v.extra_info {
-        Some(e) => (e.common, e.resource),
-        None => (None, None),
-    };
-    let (rid, rname, rtype) = match resource {
-        Some(r) => (nonempty(r.id), nonempty(r.name), nonempty(r.kind)),
-        None => (None, None, None),
-    };
-    let resource = rid.or(nonempty(v.vault_id)).unwrap_or_default();
-    let mut t = Task::new(v.id, resource, v.operation_type, v.status, mapped);
-    t.resource_name = rname;
-    t.resource_type = rtype;
-    t.created = time_field(what, "created_at", v.created_at.as_deref(), lenient)?;
-    t.started = time_field(what, "started_at", v.started_at.as_deref(), lenient)?;
-    t.updated = time_field(what, "updated_at", v.updated_at.as_deref(), lenient)?;
-    t.finished = time_field(what, "ended_at", v.ended_at.as_deref(), lenient)?;
+fn to_task(id: String, v: OpLog) -> Result<Task, Invalid> {
+    let status = v.status.required("status")?;
+    let mapped = map_status(&status, STATUS);
+    let extra = v.extra_info.optional("extra_info")?.unwrap_or_default();
+    let common = extra
+        .common
+        .optional("extra_info.common")?
+        .unwrap_or_default();
+    let resource = extra
+        .resource
+        .optional("extra_info.resource")?
+        .unwrap_or_default();
+    let rid = nonempty(resource.id.optional("extra_info.resource.id")?);
+    let vault = nonempty(v.vault_id.optional("vault_id")?);
+    let kind = nonempty(v.operation_type.optional("operation_type")?)
+        .unwrap_or_else(|| UNSPECIFIED_TYPE.to_string());
+    let mut t = Task::new(id, rid.or(vault).unwrap_or_default(), kind, status, mapped);
+    t.resource_name = nonempty(resource.name.optional("extra_info.resource.name")?);
+    t.resource_type = nonempty(resource.kind.optional("extra_info.resource.type")?);
+    t.created = v.created_at.time("created_at", lenient)?;
+    t.started = v.started_at.time("started_at", lenient)?;
+    t.updated = v.updated_at.time("updated_at", lenient)?;
+    t.finished = v.ended_at.time("ended_at", lenient)?;
     t.progress = common
-        .and_then(|c| c.progress)
-        .filter(|p| p.is_finite())
-        .map(|p| (p / 100.0).clamp(0.0, 1.0));
-    if let Some(e) = v.error_info {
-        t.error = error_text(e.code.as_deref(), e.message.as_deref());
+        .progress
+        .optional("extra_info.common.progress")?
+        .map(|p| (p.0 / 100.0).clamp(0.0, 1.0));
+    if let Some(e) = v.error_info.optional("error_info")? {
+        let code = e.code.optional("error_info.code")?;
+        let message = e.message.optional("error_info.message")?;
+        t.error = error_text(code.as_deref(), message.as_deref());
     }
     Ok(t)
 }
@@ -146,10 +174,15 @@ impl Provider for Client {
         Ok(vec![self.api.project_id().to_string()])
     }
 
-    async fn list_tasks(&self, _unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let what = "CBR GET operation-logs";
+    fn unit_noun(&self) -> &'static str {
+        "project"
+    }
+
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
+        let what = format!("{label}: CBR GET operation-logs");
         let limit = ctx.page_size.clamp(1, 1000);
-        let mut pager = Pager::new(what, ctx.max_pages);
+        let mut pager = Pager::new(&what, ctx.max_pages);
         let mut offset: u64 = 0;
         loop {
             let mut query: Vec<(String, String)> = self
@@ -166,18 +199,14 @@ impl Provider for Client {
             let page: Page = self
                 .api
                 .get_json(
-                    what,
+                    &what,
                     &["v3", self.api.project_id(), "operation-logs"],
                     &query,
                 )
                 .await?;
-            let n = page.operation_logs.len() as u64;
-            let tasks = page
-                .operation_logs
-                .into_iter()
-                .map(|v| to_task(what, v))
-                .collect::<Result<Vec<_>, _>>()?;
-            let new = pager.add_page(tasks);
+            let records = decode_records(&what, "operation_logs", page.operation_logs, to_task);
+            let n = records.raw as u64;
+            let new = pager.add_page(records);
             offset += n;
             let done = n == 0
                 || n < u64::from(limit)
@@ -187,6 +216,6 @@ impl Provider for Client {
                 break;
             }
         }
-        Ok(Listing::of(pager.into_tasks()))
+        Ok(pager.into_listing())
     }
 }

@@ -1,14 +1,16 @@
 //! Huawei CCE: cluster backup (master snapshot) tasks (seed 003, PROVIDERS.md §5).
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::config::{HuaweiTarget, ProviderKind, Target};
 use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, map_status, time_field};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units};
-use crate::timefmt::go_time;
+use crate::provider::huawei::{HuaweiClient, map_status};
+use crate::provider::records::{self, Field, Invalid, Record, Text, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::timefmt::lenient;
 
 /// Every documented CCE task phase (SPEC §2), matched case-insensitively.
 pub const STATUS: &[(&str, TaskState)] = &[
@@ -23,61 +25,90 @@ pub const STATUS: &[(&str, TaskState)] = &[
 
 #[derive(Deserialize)]
 struct List {
-    #[serde(default)]
-    items: Vec<SnapshotTask>,
+    #[serde(default, deserialize_with = "records::list")]
+    items: Vec<Box<RawValue>>,
 }
 
+/// `SnapshotTask` (SDK `huaweicloudsdkcce` v3 `snapshot_task.py`): every field is optional in
+/// the SDK, `metadata` and `status` included. A usable task needs `metadata.uid` and
+/// `status.phase`; the rest may be absent or `null`.
 #[derive(Deserialize, Default)]
+#[serde(default)]
+struct SnapshotTask {
+    metadata: Field<TaskMeta>,
+    spec: Field<Spec>,
+    status: Field<Status>,
+}
+
+/// `SnapshotTaskMetadata`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct TaskMeta {
+    uid: Field<String>,
+    creation_timestamp: Field<String>,
+    update_timestamp: Field<String>,
+}
+
+impl Record for SnapshotTask {
+    fn id(&self) -> Result<String, Invalid> {
+        match &self.metadata {
+            Field::Value(m) => m.uid.id("metadata.uid"),
+            Field::Absent => Err(Invalid::new("metadata.uid", "metadata missing")),
+            Field::Null => Err(Invalid::new("metadata.uid", "metadata null")),
+            Field::Wrong(v) => Err(Invalid::new("metadata", format!("unexpected value {v}"))),
+        }
+    }
+}
+
+/// `SnapshotSpec` (to be deprecated, the doc says): read for failure messages only.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Spec {
+    items: Field<Vec<SpecItem>>,
+}
+
+/// `SnapshotSpecItems`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SpecItem {
+    status: Field<String>,
+    message: Field<String>,
+}
+
+/// `SnapshotStatus`. `progress` is a string in the SDK and the doc sample (`"67"`); a number
+/// is accepted too.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Status {
+    phase: Field<String>,
+    progress: Field<Text>,
+    completion_time: Field<String>,
+}
+
+/// A cluster's `metadata` (discovery).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Meta {
     uid: Option<String>,
-    creation_timestamp: Option<String>,
-    update_timestamp: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SnapshotTask {
-    #[serde(default)]
-    metadata: Meta,
-    spec: Option<Spec>,
-    status: Option<Status>,
-}
-
-#[derive(Deserialize)]
-struct Spec {
-    #[serde(default)]
-    items: Vec<SpecItem>,
-}
-
-#[derive(Deserialize)]
-struct SpecItem {
-    status: Option<String>,
-    message: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Status {
-    phase: Option<String>,
-    progress: Option<String>,
-    completion_time: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Clusters {
     #[serde(default)]
-    items: Vec<Cluster>,
+    items: Option<Vec<Cluster>>,
 }
 
 #[derive(Deserialize)]
 struct Cluster {
     #[serde(default)]
-    metadata: Meta,
+    metadata: Option<Meta>,
+    #[serde(default)]
     status: Option<ClusterStatus>,
 }
 
 #[derive(Deserialize)]
 struct ClusterStatus {
+    #[serde(default)]
     phase: Option<String>,
 }
 
@@ -111,58 +142,46 @@ pub fn parse_progress(s: &str) -> Option<f64> {
     v.is_finite().then(|| (v / 100.0).clamp(0.0, 1.0))
 }
 
-fn to_task(what: &str, cluster: &str, v: SnapshotTask) -> Result<Option<Task>, ProviderError> {
-    let Some(id) = v.metadata.uid.filter(|s| !s.is_empty()) else {
-        return Ok(None);
+fn to_task(cluster: &str, id: String, v: SnapshotTask) -> Result<Task, Invalid> {
+    let meta = v.metadata.optional("metadata")?.unwrap_or_default();
+    let status = match v.status {
+        Field::Absent => return Err(Invalid::new("status.phase", "status missing")),
+        Field::Null => return Err(Invalid::new("status.phase", "status null")),
+        other => other.required("status")?,
     };
-    let status = v.status.unwrap_or(Status {
-        phase: None,
-        progress: None,
-        completion_time: None,
-    });
-    let phase = status.phase.unwrap_or_default();
+    let phase = status.phase.required("status.phase")?;
     let mapped = map_status(&phase, STATUS);
     let mut t = Task::new(id, cluster, "backup", phase, mapped);
-    t.created = time_field(
-        what,
-        "metadata.creationTimestamp",
-        v.metadata.creation_timestamp.as_deref(),
-        go_time,
-    )?;
-    t.updated = time_field(
-        what,
-        "metadata.updateTimestamp",
-        v.metadata.update_timestamp.as_deref(),
-        go_time,
-    )?;
-    let completion = time_field(
-        what,
-        "status.completionTime",
-        status.completion_time.as_deref(),
-        go_time,
-    )?;
+    t.created = meta
+        .creation_timestamp
+        .time("metadata.creationTimestamp", lenient)?;
+    t.updated = meta
+        .update_timestamp
+        .time("metadata.updateTimestamp", lenient)?;
+    let completion = status
+        .completion_time
+        .time("status.completionTime", lenient)?;
     if t.terminal {
         t.finished = completion.or(t.updated);
     }
-    t.progress = status.progress.as_deref().and_then(parse_progress);
-    if t.state == TaskState::Failed {
-        let msgs: Vec<String> = v
-            .spec
-            .map(|s| s.items)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|i| {
-                i.status
-                    .as_deref()
-                    .is_none_or(|s| !s.eq_ignore_ascii_case("success"))
-            })
-            .filter_map(|i| i.message.filter(|m| !m.trim().is_empty()))
-            .collect();
-        if !msgs.is_empty() {
-            t.error = Some(msgs.join("; "));
+    t.progress = status
+        .progress
+        .optional("status.progress")?
+        .and_then(|p| parse_progress(&p.0));
+    let spec = v.spec.optional("spec")?.unwrap_or_default();
+    let mut msgs = Vec::new();
+    for item in spec.items.optional("spec.items")?.unwrap_or_default() {
+        let status = item.status.optional("spec.items.status")?;
+        let message = item.message.optional("spec.items.message")?;
+        let done_ok = status.is_some_and(|s| s.eq_ignore_ascii_case("success"));
+        if let Some(m) = message.filter(|m| !done_ok && !m.trim().is_empty()) {
+            msgs.push(m);
         }
     }
-    Ok(Some(t))
+    if t.state == TaskState::Failed && !msgs.is_empty() {
+        t.error = Some(msgs.join("; "));
+    }
+    Ok(t)
 }
 
 impl Provider for Client {
@@ -188,18 +207,24 @@ impl Provider for Client {
             )
             .await?;
         Ok(c.items
+            .unwrap_or_default()
             .into_iter()
             .filter(|c| {
                 let phase = c.status.as_ref().and_then(|s| s.phase.as_deref());
                 !phase.is_some_and(|p| SKIPPED_PHASES.iter().any(|s| s.eq_ignore_ascii_case(p)))
             })
-            .filter_map(|c| c.metadata.uid)
+            .filter_map(|c| c.metadata.and_then(|m| m.uid))
             .filter(|id| !id.is_empty())
             .collect())
     }
 
+    fn unit_noun(&self) -> &'static str {
+        "cluster"
+    }
+
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let what = format!("CCE GET clusters/{unit}/operation/snapshot/tasks");
+        let label = unit_label(self.unit_noun(), unit);
+        let what = format!("{label}: CCE GET snapshot tasks");
         let list: List = self
             .api
             .get_json(
@@ -219,14 +244,10 @@ impl Provider for Client {
             )
             .await?;
         let mut pager = Pager::new(&what, ctx.max_pages);
-        let mut tasks = Vec::new();
-        for item in list.items {
-            if let Some(t) = to_task(&what, unit, item)? {
-                tasks.push(t);
-            }
-        }
-        pager.add_page(tasks);
-        Ok(Listing::of(pager.into_tasks()))
+        pager.add_page(decode_records(&what, "items", list.items, |id, v| {
+            to_task(unit, id, v)
+        }));
+        Ok(pager.into_listing())
     }
 }
 

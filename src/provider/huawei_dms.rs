@@ -1,14 +1,16 @@
 //! Huawei DMS (Kafka, RabbitMQ, RocketMQ): instance background tasks (seed 004, PROVIDERS.md §6.1).
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::config::{DmsEngine, HuaweiDmsTarget, ProviderKind, Target};
 use crate::model::{Listing, Mapped, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, map_status, time_field};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Reason, Units};
-use crate::timefmt::{compact_utc, rfc3339};
+use crate::provider::huawei::{HuaweiClient, UNSPECIFIED_TYPE, map_status};
+use crate::provider::records::{self, Field, Invalid, Record, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Reason, Units, unit_label};
+use crate::timefmt::{compact_utc, lenient};
 
 /// Every documented DMS task status (SPEC §2). `DELETED` (the record was deleted) is
 /// terminal with an unknown outcome.
@@ -23,38 +25,33 @@ pub const STATUS: &[(&str, TaskState)] = &[
 /// DMS `limit` for instance discovery (1–50 documented).
 const INSTANCE_PAGE: u32 = 50;
 
-/// A count sent as a string (`"4"`) or a number.
-fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        S(String),
-        U(u64),
-    }
-    Ok(match Option::<N>::deserialize(d)? {
-        Some(N::U(n)) => Some(n),
-        Some(N::S(s)) => s.trim().parse().ok(),
-        None => None,
-    })
-}
-
 #[derive(Deserialize)]
 struct Page {
-    #[serde(default, deserialize_with = "count")]
+    /// A string in the SDKs, a number in the DCS doc sample: both are read.
+    #[serde(default, deserialize_with = "records::count")]
     task_count: Option<u64>,
-    #[serde(default)]
-    tasks: Vec<DmsTask>,
+    #[serde(default, deserialize_with = "records::list")]
+    tasks: Vec<Box<RawValue>>,
 }
 
-#[derive(Deserialize)]
+/// `ListBackgroundTasksRespTasks` (SDKs `huaweicloudsdkkafka`, `-rabbitmq`, `-rocketmq` v2):
+/// every field is optional in the SDK. A usable task needs `id` and `status`; `name`,
+/// `created_at` and `updated_at` may be absent or `null` (a terminal task without times is
+/// still a task: it just has no instants).
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct DmsTask {
-    id: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    status: String,
-    created_at: Option<String>,
-    updated_at: Option<String>,
+    id: Field<String>,
+    name: Field<String>,
+    status: Field<String>,
+    created_at: Field<String>,
+    updated_at: Field<String>,
+}
+
+impl Record for DmsTask {
+    fn id(&self) -> Result<String, Invalid> {
+        self.id.id("id")
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,11 +99,17 @@ pub fn map(raw: &str) -> Mapped {
     map_status(raw, STATUS)
 }
 
-fn to_task(what: &str, instance: &str, v: DmsTask) -> Result<Task, ProviderError> {
-    let mapped = map(&v.status);
-    let mut t = Task::new(v.id, instance, v.name, v.status, mapped);
-    t.created = time_field(what, "created_at", v.created_at.as_deref(), rfc3339)?;
-    t.updated = time_field(what, "updated_at", v.updated_at.as_deref(), rfc3339)?;
+fn to_task(instance: &str, id: String, v: DmsTask) -> Result<Task, Invalid> {
+    let status = v.status.required("status")?;
+    let mapped = map(&status);
+    let name = v
+        .name
+        .optional("name")?
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| UNSPECIFIED_TYPE.to_string());
+    let mut t = Task::new(id, instance, name, status, mapped);
+    t.created = v.created_at.time("created_at", lenient)?;
+    t.updated = v.updated_at.time("updated_at", lenient)?;
     if t.terminal {
         t.finished = t.updated;
     }
@@ -158,8 +161,13 @@ impl Provider for Client {
         Ok(ids)
     }
 
+    fn unit_noun(&self) -> &'static str {
+        "instance"
+    }
+
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let what = format!("DMS GET instances/{unit}/tasks");
+        let label = unit_label(self.unit_noun(), unit);
+        let what = format!("{label}: DMS GET tasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::new(&what, ctx.max_pages);
         let mut start: u64 = 0;
@@ -177,13 +185,9 @@ impl Provider for Client {
                     &query,
                 )
                 .await?;
-            let n = page.tasks.len() as u64;
-            let tasks = page
-                .tasks
-                .into_iter()
-                .map(|v| to_task(&what, unit, v))
-                .collect::<Result<Vec<_>, _>>()?;
-            let new = pager.add_page(tasks);
+            let records = decode_records(&what, "tasks", page.tasks, |id, v| to_task(unit, id, v));
+            let n = records.raw as u64;
+            let new = pager.add_page(records);
             start += n;
             let done = n == 0
                 || n < u64::from(limit)
@@ -193,13 +197,17 @@ impl Provider for Client {
                 break;
             }
         }
-        let mut tasks = pager.into_tasks();
+        let mut listing = pager.into_listing();
         if self.has_progress_api() {
-            for t in tasks.iter_mut().filter(|t| t.state == TaskState::Running) {
-                t.progress = self.progress(unit, &t.id).await?;
+            for t in listing
+                .tasks
+                .iter_mut()
+                .filter(|t| t.state == TaskState::Running)
+            {
+                t.progress = self.progress(&label, unit, &t.id).await?;
             }
         }
-        Ok(Listing::of(tasks))
+        Ok(listing)
     }
 }
 
@@ -211,8 +219,13 @@ impl Client {
 
     /// The progress of one running task. A task that finished or vanished meanwhile (4xx)
     /// has none; auth, throttling and server errors fail the poll like any other request.
-    async fn progress(&self, unit: &str, id: &str) -> Result<Option<f64>, ProviderError> {
-        let what = format!("DMS GET instances/{unit}/tasks/{id}/progress");
+    async fn progress(
+        &self,
+        label: &str,
+        unit: &str,
+        id: &str,
+    ) -> Result<Option<f64>, ProviderError> {
+        let what = format!("{label}: DMS GET tasks/{id}/progress");
         let r: Result<Progress, ProviderError> = self
             .api
             .get_json(

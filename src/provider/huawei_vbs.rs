@@ -1,14 +1,16 @@
 //! Huawei VBS: backup jobs of a backup policy (seed 001, PROVIDERS.md §3).
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::config::{HuaweiTarget, ProviderKind, Target};
 use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, error_text, map_status, time_field};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units};
-use crate::timefmt::naive_utc;
+use crate::provider::huawei::{HuaweiClient, error_text, map_status};
+use crate::provider::records::{self, Field, Invalid, Record, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::timefmt::lenient;
 
 /// Every documented VBS job status (SPEC §2).
 pub const STATUS: &[(&str, TaskState)] = &[
@@ -22,24 +24,32 @@ pub const STATUS: &[(&str, TaskState)] = &[
 
 #[derive(Deserialize)]
 struct Page {
-    #[serde(default)]
-    tasks: Vec<VbsTask>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "records::list")]
+    tasks: Vec<Box<RawValue>>,
+    #[serde(default, deserialize_with = "records::count")]
     count: Option<u64>,
 }
 
-#[derive(Deserialize)]
+/// One backup job. No SDK models VBS; the API reference (seed 001) shows every field but
+/// `finished_at` in every job. A usable job needs `job_id` and `status`; the rest may be
+/// absent or `null`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct VbsTask {
-    job_id: String,
-    #[serde(default)]
-    status: String,
-    created_at: Option<String>,
-    finished_at: Option<String>,
-    backup_name: Option<String>,
-    resource_id: Option<String>,
-    resource_type: Option<String>,
-    message: Option<String>,
-    code: Option<String>,
+    job_id: Field<String>,
+    status: Field<String>,
+    created_at: Field<String>,
+    finished_at: Field<String>,
+    resource_id: Field<String>,
+    resource_type: Field<String>,
+    message: Field<String>,
+    code: Field<String>,
+}
+
+impl Record for VbsTask {
+    fn id(&self) -> Result<String, Invalid> {
+        self.job_id.id("job_id")
+    }
 }
 
 #[derive(Deserialize)]
@@ -70,22 +80,22 @@ impl Client {
     }
 }
 
-fn to_task(what: &str, v: VbsTask) -> Result<Task, ProviderError> {
-    let mapped = map_status(&v.status, STATUS);
-    let mut t = Task::new(
-        v.job_id,
-        v.resource_id.unwrap_or_default(),
-        "backup",
-        v.status,
-        mapped,
-    );
-    t.resource_type = v.resource_type.filter(|s| !s.is_empty());
-    t.created = time_field(what, "created_at", v.created_at.as_deref(), naive_utc)?;
-    t.finished = time_field(what, "finished_at", v.finished_at.as_deref(), naive_utc)?;
+fn to_task(id: String, v: VbsTask) -> Result<Task, Invalid> {
+    let status = v.status.required("status")?;
+    let mapped = map_status(&status, STATUS);
+    let resource = v.resource_id.optional("resource_id")?.unwrap_or_default();
+    let mut t = Task::new(id, resource, "backup", status, mapped);
+    t.resource_type = v
+        .resource_type
+        .optional("resource_type")?
+        .filter(|s| !s.is_empty());
+    t.created = v.created_at.time("created_at", lenient)?;
+    t.finished = v.finished_at.time("finished_at", lenient)?;
+    let code = v.code.optional("code")?;
+    let message = v.message.optional("message")?;
     if matches!(t.state, TaskState::Failed | TaskState::TimedOut) {
-        t.error = error_text(v.code.as_deref(), v.message.as_deref());
+        t.error = error_text(code.as_deref(), message.as_deref());
     }
-    let _ = v.backup_name;
     Ok(t)
 }
 
@@ -115,8 +125,13 @@ impl Provider for Client {
             .collect())
     }
 
+    fn unit_noun(&self) -> &'static str {
+        "policy"
+    }
+
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let what = format!("VBS GET backuppolicy/{unit}/backuptasks");
+        let label = unit_label(self.unit_noun(), unit);
+        let what = format!("{label}: VBS GET backuptasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::new(&what, ctx.max_pages);
         let mut offset: u64 = 0;
@@ -141,13 +156,9 @@ impl Provider for Client {
                     &query,
                 )
                 .await?;
-            let n = page.tasks.len() as u64;
-            let tasks = page
-                .tasks
-                .into_iter()
-                .map(|v| to_task(&what, v))
-                .collect::<Result<Vec<_>, _>>()?;
-            let new = pager.add_page(tasks);
+            let records = decode_records(&what, "tasks", page.tasks, to_task);
+            let n = records.raw as u64;
+            let new = pager.add_page(records);
             offset += n;
             let done = n == 0
                 || n < u64::from(limit)
@@ -157,6 +168,6 @@ impl Provider for Client {
                 break;
             }
         }
-        Ok(Listing::of(pager.into_tasks()))
+        Ok(pager.into_listing())
     }
 }

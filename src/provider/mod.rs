@@ -1,6 +1,7 @@
 //! Providers: one module per cloud API. A provider does I/O and translation only: auth,
-//! paging, filters and time formats in, normalized [`Task`]s out. It holds no scheduler,
-//! accounting or metrics handles (those belong to `scheduler` and `metrics`).
+//! paging, filters and time formats in, normalized [`Task`](crate::model::Task)s out. It
+//! holds no scheduler, accounting or metrics handles (those belong to `scheduler` and
+//! `metrics`).
 //!
 //! Adding a cloud = a new module + a new [`AnyProvider`] variant + one `match` arm in
 //! [`AnyProvider::build`]; the compiler checks the dispatch is exhaustive.
@@ -14,6 +15,7 @@ pub mod huawei_cce;
 pub mod huawei_dms;
 pub mod huawei_vbs;
 mod pager;
+mod records;
 mod token;
 pub mod yandex_backup;
 
@@ -25,10 +27,16 @@ use jiff::Timestamp;
 
 pub use error::{ProviderError, Reason};
 pub use pager::Pager;
+pub use records::Records;
 
 use crate::config::{ProviderKind, Resources, Target, TargetSpec};
 use crate::model::Listing;
 use http::{Http, RequestCounts};
+
+/// How messages and logs name a polled unit: `instance 'fhm…'`, `policy '…'`.
+pub(crate) fn unit_label(noun: &str, unit: &str) -> String {
+    format!("{noun} '{unit}'")
+}
 
 /// What one poll of one unit asks for.
 #[derive(Debug, Clone)]
@@ -72,9 +80,12 @@ pub trait Provider: Send + Sync {
     fn units(&self) -> Units;
     /// Asks the cloud for the units to poll.
     fn discover(&self) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
+    /// What one unit is, for messages: `instance`, `policy`, `project`, `cluster`.
+    fn unit_noun(&self) -> &'static str;
     /// Lists the tasks of one unit, following pagination to the end, de-duplicated by id.
     /// Records that cannot be understood are returned in [`Listing::invalid`]; only a body
-    /// that is not JSON or has the wrong top-level shape fails the unit.
+    /// that is not JSON or has the wrong top-level shape fails the unit. Through
+    /// [`AnyProvider`], every error names the unit (`instance 'fhm…': …`).
     fn list_tasks(
         &self,
         unit: &str,
@@ -180,13 +191,26 @@ impl Provider for AnyProvider {
         }
     }
 
-    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+    fn unit_noun(&self) -> &'static str {
         match self {
+            AnyProvider::YandexBackup(p) => p.unit_noun(),
+            AnyProvider::HuaweiVbs(p) => p.unit_noun(),
+            AnyProvider::HuaweiCbr(p) => p.unit_noun(),
+            AnyProvider::HuaweiCce(p) => p.unit_noun(),
+            AnyProvider::HuaweiDms(p) => p.unit_noun(),
+        }
+    }
+
+    /// Lists one unit; any error, wherever it arose (a token that could not be obtained as
+    /// much as a page that failed), names the unit.
+    async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let listed = match self {
             AnyProvider::YandexBackup(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiVbs(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiCbr(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiCce(p) => p.list_tasks(unit, ctx).await,
             AnyProvider::HuaweiDms(p) => p.list_tasks(unit, ctx).await,
-        }
+        };
+        listed.map_err(|e| e.in_unit(&unit_label(self.unit_noun(), unit)))
     }
 }

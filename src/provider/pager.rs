@@ -1,14 +1,17 @@
 //! De-duplication and stop rules shared by every paging loop (SPEC §5 "Paging must be robust").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::Task;
+use super::Records;
+use crate::model::{InvalidTask, Listing, Task};
 
-/// Collects the tasks of one unit across pages.
+/// Collects the tasks (and the records it could not understand) of one unit across pages.
 ///
 /// A poll ends on an empty or short page, a missing next token (the provider's loop decides
-/// those), `max_pages`, the poll's task budget, or a page that brings no new ids
-/// ([`Pager::add_page`] returns 0 new).
+/// those, counting raw records, understood or not), `max_pages`, the poll's task budget, or
+/// a page that brings no new ids ([`Pager::add_page`] returns 0 new; the ids of invalid
+/// records count too, and an id-less one counts by its [`Records::unnamed`] key, so a page of
+/// unreadable records is new the first time and ends the listing when served again).
 /// A task seen twice keeps its terminal version if either is terminal, else the later one.
 #[derive(Debug)]
 pub struct Pager {
@@ -18,6 +21,9 @@ pub struct Pager {
     over_budget: bool,
     index: HashMap<String, usize>,
     tasks: Vec<Task>,
+    invalid_ids: HashSet<String>,
+    unnamed: HashSet<u64>,
+    invalid: Vec<InvalidTask>,
 }
 
 impl Pager {
@@ -30,17 +36,22 @@ impl Pager {
             over_budget: false,
             index: HashMap::new(),
             tasks: Vec::new(),
+            invalid_ids: HashSet::new(),
+            unnamed: HashSet::new(),
+            invalid: Vec::new(),
         }
     }
 
-    /// Adds a page; returns how many ids it brought that were not seen before.
-    pub fn add_page(&mut self, page: Vec<Task>) -> usize {
+    /// Adds a page; returns how many ids it brought (of tasks or invalid records) that were
+    /// not seen before.
+    pub fn add_page(&mut self, page: impl Into<Records>) -> usize {
+        let page: Records = page.into();
         self.pages += 1;
-        if !super::budget::spend_tasks(&self.what, page.len() as u64) {
+        if !super::budget::spend_tasks(&self.what, page.raw as u64) {
             self.over_budget = true;
         }
         let mut new = 0;
-        for t in page {
+        for t in page.tasks {
             match self.index.get(&t.id) {
                 Some(&i) => {
                     if t.terminal || !self.tasks[i].terminal {
@@ -48,10 +59,27 @@ impl Pager {
                     }
                 }
                 None => {
+                    if self.invalid_ids.contains(&t.id) {
+                        // Unreadable on an earlier page, readable now: a task after all.
+                        self.invalid.retain(|b| b.id.as_ref() != Some(&t.id));
+                    } else {
+                        new += 1;
+                    }
                     self.index.insert(t.id.clone(), self.tasks.len());
                     self.tasks.push(t);
-                    new += 1;
                 }
+            }
+        }
+        let mut keys = page.unnamed.into_iter();
+        for bad in page.invalid {
+            let fresh = match &bad.id {
+                Some(id) => !self.index.contains_key(id) && self.invalid_ids.insert(id.clone()),
+                // Without its key (a hand-built page), an id-less record is taken as new.
+                None => keys.next().is_none_or(|k| self.unnamed.insert(k)),
+            };
+            if fresh {
+                new += 1;
+                self.invalid.push(bad);
             }
         }
         new
@@ -75,19 +103,28 @@ impl Pager {
         self.pages
     }
 
-    /// Tasks collected so far.
+    /// Distinct records collected so far: tasks and invalid records.
     pub fn len(&self) -> usize {
-        self.tasks.len()
+        self.tasks.len() + self.invalid.len()
     }
 
-    /// True when no task was collected.
+    /// True when nothing was collected.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+        self.len() == 0
     }
 
-    /// The de-duplicated tasks, in first-seen order.
+    /// The de-duplicated tasks in first-seen order, without the invalid records.
     pub fn into_tasks(self) -> Vec<Task> {
         self.tasks
+    }
+
+    /// The de-duplicated tasks in first-seen order, and the invalid records whose id did not
+    /// turn up as a readable task on another page.
+    pub fn into_listing(self) -> Listing {
+        Listing {
+            tasks: self.tasks,
+            invalid: self.invalid,
+        }
     }
 }
 
@@ -98,6 +135,14 @@ mod tests {
 
     fn t(id: &str, st: TaskState) -> Task {
         Task::new(id, "r", "backup", "x", Mapped::known(st))
+    }
+
+    fn bad(id: Option<&str>) -> InvalidTask {
+        InvalidTask {
+            id: id.map(str::to_string),
+            field: "status",
+            detail: "null".into(),
+        }
     }
 
     #[test]
@@ -115,8 +160,44 @@ mod tests {
             1
         );
         assert_eq!(p.add_page(vec![t("1", TaskState::Running)]), 0);
-        let out = p.into_tasks();
+        let out = p.into_listing().tasks;
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].state, TaskState::Succeeded);
+    }
+
+    #[test]
+    fn invalid_ids_count_as_new_once_and_yield_to_a_readable_copy() {
+        let mut p = Pager::new("x", 10);
+        let first = Records {
+            tasks: vec![t("1", TaskState::Succeeded)],
+            invalid: vec![bad(Some("2")), bad(Some("3")), bad(None)],
+            raw: 4,
+            unnamed: vec![42],
+        };
+        assert_eq!(p.add_page(first), 4);
+        // The same unreadable records again: nothing new, so paging stops.
+        let again = Records {
+            tasks: vec![],
+            invalid: vec![bad(Some("2")), bad(Some("3")), bad(None)],
+            raw: 3,
+            unnamed: vec![42],
+        };
+        assert_eq!(p.add_page(again), 0);
+        // Another id-less record is new.
+        let other = Records {
+            tasks: vec![],
+            invalid: vec![bad(None)],
+            raw: 1,
+            unnamed: vec![7],
+        };
+        assert_eq!(p.add_page(other), 1);
+        // Record 3 is readable on a later page: it is a task, not an invalid record.
+        assert_eq!(p.add_page(vec![t("3", TaskState::Failed)]), 0);
+        assert_eq!(p.len(), 5);
+        let out = p.into_listing();
+        let ids: Vec<&str> = out.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["1", "3"]);
+        let bad_ids: Vec<Option<&str>> = out.invalid.iter().map(|b| b.id.as_deref()).collect();
+        assert_eq!(bad_ids, [Some("2"), None, None]);
     }
 }

@@ -5,8 +5,9 @@
 //! It is written from the seed pages and PROVIDERS.md, not from the client code: it checks
 //! auth the way the real services do (IAM tokens, JWT signatures, AK/SK signatures), pages the
 //! way each API pages, and can inject faults (status codes with `Retry-After`, latency,
-//! truncated, garbage or oversized bodies, connection resets). Every request is logged for
-//! assertions.
+//! truncated, garbage or oversized bodies, connection resets) and odd records into a task
+//! list (`null` or absent fields, the other JSON type of a field, unreadable records: see
+//! [`RecordEdit`] and [`variants`]). Every request is logged for assertions.
 //!
 //! Each service lives in its own file with a `route(&Sim, &SimRequest) -> Option<SimResponse>`
 //! that answers the paths it owns; [`Sim::dispatch`] asks them in turn.
@@ -14,6 +15,7 @@
 mod faults;
 pub mod huawei;
 mod server;
+pub mod variants;
 pub mod yandex;
 
 use std::collections::BTreeMap;
@@ -21,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
-pub use faults::{Fault, FaultRule};
+pub use faults::{Fault, FaultRule, RecordEdit, RecordRule};
 pub use server::FakeCloud;
 
 /// One request as the simulator received it.
@@ -141,6 +143,7 @@ pub struct Sim {
     /// Huawei IAM, credentials and the VBS, CBR, CCE and DMS task state.
     pub huawei: Mutex<huawei::HuaweiState>,
     faults: Mutex<Vec<FaultRule>>,
+    records: Mutex<Vec<RecordRule>>,
     hooks: Mutex<Vec<Hook>>,
     log: Mutex<Vec<LoggedRequest>>,
 }
@@ -159,6 +162,25 @@ impl Sim {
     /// Adds a fault rule; rules are tried in order, first match wins.
     pub fn inject(&self, rule: FaultRule) {
         lock(&self.faults).push(rule);
+    }
+
+    /// Changes the records the task list of `service` sends, for one `unit` (instance,
+    /// policy, cluster; the project for CBR) or for all; kept until [`Sim::clear_faults`].
+    pub fn edit_records(&self, service: &str, unit: Option<&str>, edit: RecordEdit) {
+        lock(&self.records).push(RecordRule {
+            service: service.to_string(),
+            unit: unit.map(str::to_string),
+            edit,
+        });
+    }
+
+    /// The record edits of `service` (read by the service when it answers).
+    pub(crate) fn record_rules(&self, service: &str) -> Vec<RecordRule> {
+        lock(&self.records)
+            .iter()
+            .filter(|r| r.service == service)
+            .cloned()
+            .collect()
     }
 
     /// Runs `action` when the `nth` (1-based, counted from now) request to `service` arrives,
@@ -194,9 +216,10 @@ impl Sim {
         }
     }
 
-    /// Removes every fault rule.
+    /// Removes every fault rule and record edit.
     pub fn clear_faults(&self) {
         lock(&self.faults).clear();
+        lock(&self.records).clear();
     }
 
     /// Every request received so far.

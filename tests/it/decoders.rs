@@ -1,12 +1,19 @@
 //! Random bodies into every provider's decoder, over real HTTP: random bytes (invalid UTF-8
 //! included) and random JSON built from the field names the APIs use, in wrong shapes. A
-//! poll may succeed (a body can happen to be a valid empty list) or fail with
-//! `reason="decode"`; it never panics and never reports another reason.
+//! poll may succeed (a body can happen to be a valid list, its records read or skipped as
+//! invalid) or fail with `reason="decode"`; it never panics and never reports another
+//! reason. And random records among good ones, in a real list, never fail the poll at all:
+//! a record that cannot be read is an invalid task, not a failed unit.
+//!
+//! A panic in a decoder is a bug the properties must catch: the scheduler reports it with
+//! `reason="internal"` (or, before it did, as a decode error whose message says the listing
+//! task panicked), and both forms fail them.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use cloud_task_exporter::sim::{Fault, FaultRule};
+use cloud_task_exporter::provider::ProviderError;
+use cloud_task_exporter::sim::{Fault, FaultRule, RecordEdit};
 
 use crate::faults::{Rig, Scenario};
 
@@ -100,19 +107,48 @@ fn scenarios() -> [&'static dyn Scenario; 5] {
     crate::faults::all_scenarios()
 }
 
+/// Fails the property when the poll error says a decoder panicked.
+fn not_a_panic(e: &ProviderError) -> Result<(), TestCaseError> {
+    prop_assert_ne!(e.reason(), "internal", "a decoder panicked: {}", e);
+    prop_assert!(!e.message.contains("panicked"), "a decoder panicked: {}", e);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn random_bodies_never_panic_and_fail_as_decode(which in 0usize..5, body in body()) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let reason = rt.block_on(async {
+        let err = rt.block_on(async {
             let s = scenarios()[which];
             let mut rig = Rig::start(s, 1).await;
             rig.sim().inject(FaultRule::service(s.service(), Fault::RawBody(body.into())));
-            let r = rig.runner.poll_once().await;
-            r.err().map(|e| e.reason())
+            rig.runner.poll_once().await.err()
         });
-        prop_assert!(reason.is_none() || reason == Some("decode"), "reason {:?}", reason);
+        if let Some(e) = err {
+            not_a_panic(&e)?;
+            prop_assert_eq!(e.reason(), "decode", "{}", e);
+        }
+    }
+
+    #[test]
+    fn random_records_among_good_ones_never_fail_the_poll(
+        which in 0usize..5,
+        records in prop::collection::vec((0usize..6, json()), 1..4),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let err = rt.block_on(async {
+            let s = scenarios()[which];
+            let mut rig = Rig::start(s, 3).await;
+            for (index, record) in records {
+                rig.sim().edit_records(s.service(), None, RecordEdit::Insert { index, record });
+            }
+            rig.runner.poll_once().await.err()
+        });
+        if let Some(e) = err {
+            not_a_panic(&e)?;
+            prop_assert!(false, "an odd record failed the poll: {}", e);
+        }
     }
 }

@@ -38,3 +38,5 @@ mod deploy;
 mod support;
 // Yandex Cloud Backup provider against the simulator.
 mod yandex;
+// Task records as the SDK models allow them: nulls, other types, every time format, bad records.
+mod variants;

@@ -12,7 +12,6 @@ use crate::config::{HuaweiCommon, Target};
 use crate::model::{Mapped, TaskState};
 use crate::provider::http::{Http, Response};
 use crate::provider::{ProviderError, Reason};
-use crate::timefmt::TimeError;
 pub use auth::AUTH_BACKOFF;
 use auth::{Auth, Credential};
 use endpoint::{Base, Service, default_endpoint, parse_base};
@@ -169,18 +168,9 @@ pub fn map_status(raw: &str, table: &[(&str, TaskState)]) -> Mapped {
         .unwrap_or_else(Mapped::unrecognised)
 }
 
-/// A time field: `None` when absent or unset, a decode error naming the field when malformed.
-pub fn time_field(
-    what: &str,
-    field: &str,
-    value: Option<&str>,
-    parse: fn(&str) -> Result<Option<Timestamp>, TimeError>,
-) -> Result<Option<Timestamp>, ProviderError> {
-    match value {
-        None => Ok(None),
-        Some(v) => parse(v).map_err(|e| ProviderError::decode(format!("{what}: {field}: {e}"))),
-    }
-}
+/// The task type label when the API leaves the type out (CBR `operation_type`, DMS `name`
+/// absent or `null`), as Yandex's `TYPE_UNSPECIFIED` reads.
+pub const UNSPECIFIED_TYPE: &str = "unspecified";
 
 /// `code: message` of an error, or whichever is non-empty; `None` when both are empty.
 pub fn error_text(code: Option<&str>, message: Option<&str>) -> Option<String> {

@@ -1,56 +1,57 @@
 //! Serde types of the Yandex Cloud Backup and IAM JSON (seed 000, PROVIDERS.md §1), nothing else.
 //!
-//! Every field is optional: proto3 JSON omits fields at their default value, int64 values
-//! arrive as strings (numbers are accepted too), and enum names are kept as strings so that an
-//! unknown future value is mapped, not rejected.
+//! Every field is optional: proto3 JSON omits fields at their default value and reads `null`
+//! as the default, int64 values arrive as strings (numbers are accepted too), and enums
+//! arrive as names (their numbers are accepted too, as proto3 JSON parsers do). Enum names
+//! are kept as strings so that an unknown future value is mapped, not rejected. Task records
+//! are decoded one by one (`provider::records`): a record with a field of another JSON type
+//! is an invalid task, not a failed page.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::provider::records::{self, Field, Invalid, Record, Text};
 
 /// `ListTasksResponse`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListTasksResponse {
-    #[serde(default)]
-    pub tasks: Vec<ApiTask>,
+    #[serde(default, deserialize_with = "records::list")]
+    pub tasks: Vec<Box<RawValue>>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
 
 /// One `Task`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub(crate) struct ApiTask {
-    #[serde(default, deserialize_with = "int64_opt")]
-    pub id: Option<String>,
-    #[serde(default, rename = "type")]
-    pub task_type: Option<String>,
-    #[serde(default)]
-    pub progress: Option<Progress>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub enqueued_at: Option<String>,
-    #[serde(default)]
-    pub started_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
-    pub completed_at: Option<String>,
-    #[serde(default)]
-    pub compute_instance_id: Option<String>,
-    #[serde(default)]
-    pub result_code: Option<String>,
-    #[serde(default)]
-    pub error: Option<String>,
+    pub id: Field<Text>,
+    #[serde(rename = "type")]
+    pub task_type: Field<Text>,
+    pub progress: Field<Progress>,
+    pub status: Field<Text>,
+    pub enqueued_at: Field<String>,
+    pub started_at: Field<String>,
+    pub updated_at: Field<String>,
+    pub completed_at: Field<String>,
+    pub compute_instance_id: Field<String>,
+    pub result_code: Field<Text>,
+    pub error: Field<String>,
+}
+
+impl Record for ApiTask {
+    fn id(&self) -> Result<String, Invalid> {
+        self.id.clone().map(|Text(s)| s).id("id")
+    }
 }
 
 /// `Progress {current, total}`, both int64.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct Progress {
-    #[serde(default, deserialize_with = "int64_opt")]
-    pub current: Option<String>,
-    #[serde(default, deserialize_with = "int64_opt")]
-    pub total: Option<String>,
+    pub current: Field<Text>,
+    pub total: Field<Text>,
 }
 
 /// `ListResourcesResponse` (discovery).
@@ -58,7 +59,7 @@ pub(crate) struct Progress {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListResourcesResponse {
     #[serde(default)]
-    pub resources: Vec<ApiResource>,
+    pub resources: Option<Vec<ApiResource>>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
@@ -103,22 +104,13 @@ pub(crate) struct AuthorizedKey {
     pub private_key: String,
 }
 
-/// An int64 as a JSON string or number; `null` as absent.
-fn int64_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::de::Error;
-    match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s)),
-        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(D::Error::custom(format!(
-            "expected an int64 as string or number, got {other}"
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn task(json: &str) -> ApiTask {
+        serde_json::from_str(json).unwrap()
+    }
 
     #[test]
     fn int64_as_string_or_number_and_omitted_fields() {
@@ -126,14 +118,26 @@ mod tests {
             r#"{"tasks":[{"id":"12","progress":{"current":3,"total":"4"}},{"id":7},{}]}"#,
         )
         .unwrap();
-        assert_eq!(r.tasks[0].id.as_deref(), Some("12"));
-        let p = r.tasks[0].progress.as_ref().unwrap();
+        assert_eq!(r.tasks.len(), 3);
+        let t = task(r.tasks[0].get());
+        assert_eq!(t.id().unwrap(), "12");
+        let Field::Value(p) = t.progress else {
+            panic!("progress")
+        };
         assert_eq!(
-            (p.current.as_deref(), p.total.as_deref()),
-            (Some("3"), Some("4"))
+            (p.current, p.total),
+            (
+                Field::Value(Text("3".into())),
+                Field::Value(Text("4".into()))
+            )
         );
-        assert_eq!(r.tasks[1].id.as_deref(), Some("7"));
-        assert!(r.tasks[2].id.is_none() && r.next_page_token.is_none());
-        assert!(serde_json::from_str::<ApiTask>(r#"{"id":true}"#).is_err());
+        assert_eq!(task(r.tasks[1].get()).id().unwrap(), "7");
+        assert_eq!(task(r.tasks[2].get()).id().unwrap_err().field, "id");
+        assert!(r.next_page_token.is_none());
+        assert_eq!(task(r#"{"id":true}"#).id().unwrap_err().field, "id");
+        let empty: ListTasksResponse =
+            serde_json::from_str(r#"{"tasks":null,"nextPageToken":null}"#).unwrap();
+        assert!(empty.tasks.is_empty());
+        assert!(serde_json::from_str::<ListTasksResponse>(r#"{"tasks":"x"}"#).is_err());
     }
 }

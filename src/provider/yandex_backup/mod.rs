@@ -16,7 +16,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::config::{ProviderKind, Resources, Secret, Target, YandexTarget};
 use crate::model::{Listing, Task};
 use crate::provider::http::{Http, Response};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units};
+use crate::provider::records::{Field, Invalid, Text, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
 use crate::timefmt;
 use api::{ApiTask, ListResourcesResponse, ListTasksResponse};
 use auth::TokenCache;
@@ -129,46 +130,44 @@ impl Client {
         }
     }
 
-    /// Translates one API task of `instance`.
-    fn to_task(&self, instance: &str, t: ApiTask) -> Result<Option<Task>, ProviderError> {
-        let Some(id) = t.id.filter(|s| !s.trim().is_empty()) else {
-            tracing::debug!(instance, "Task without an id skipped.");
-            return Ok(None);
-        };
-        let (mapped, raw) = state::map_status(t.status.as_deref(), t.result_code.as_deref());
+    /// Translates one API task of `instance`. Proto3 JSON reads an absent or `null` field
+    /// as its default, so a task without `status` has `STATUS_UNSPECIFIED` (mapped to
+    /// `unknown`), not an invalid record; only an id is required.
+    fn to_task(&self, instance: &str, id: String, t: ApiTask) -> Result<Task, Invalid> {
+        let text = |f: Field<Text>, name| f.optional(name).map(|v| v.map(|Text(s)| s));
+        let status = text(t.status, "status")?.map(|s| state::enum_name(s, &state::STATUS_NAMES));
+        let code =
+            text(t.result_code, "resultCode")?.map(|s| state::enum_name(s, &state::CODE_NAMES));
+        let kind = text(t.task_type, "type")?.map(|s| state::enum_name(s, &state::TYPE_NAMES));
+        let (mapped, raw) = state::map_status(status.as_deref(), code.as_deref());
         if !mapped.known {
             self.note_unknown(&raw);
         }
         let resource = t
             .compute_instance_id
+            .optional("computeInstanceId")?
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| instance.to_string());
-        let mut task = Task::new(
-            id.clone(),
-            resource,
-            state::task_type(t.task_type.as_deref()),
-            raw,
-            mapped,
-        );
-        let time = |field: &str, v: Option<String>| {
-            v.as_deref()
-                .map(timefmt::rfc3339)
-                .transpose()
-                .map(Option::flatten)
-                .map_err(|e| ProviderError::decode(format!("ListTasks: task {id} {field}: {e}")))
-        };
-        task.created = time("enqueuedAt", t.enqueued_at)?;
-        task.started = time("startedAt", t.started_at)?;
-        task.updated = time("updatedAt", t.updated_at)?;
-        task.finished = time("completedAt", t.completed_at)?;
-        task.progress = t.progress.and_then(|p| {
-            let cur: f64 = p.current.as_deref().unwrap_or("0").trim().parse().ok()?;
-            let total: f64 = p.total.as_deref()?.trim().parse().ok()?;
-            (total > 0.0).then(|| (cur / total).clamp(0.0, 1.0))
-        });
-        task.error = t.error.filter(|e| !e.trim().is_empty());
-        Ok(Some(task))
+        let mut task = Task::new(id, resource, state::task_type(kind.as_deref()), raw, mapped);
+        task.created = t.enqueued_at.time("enqueuedAt", timefmt::rfc3339)?;
+        task.started = t.started_at.time("startedAt", timefmt::rfc3339)?;
+        task.updated = t.updated_at.time("updatedAt", timefmt::rfc3339)?;
+        task.finished = t.completed_at.time("completedAt", timefmt::rfc3339)?;
+        if let Some(p) = t.progress.optional("progress")? {
+            let cur = text(p.current, "progress.current")?;
+            let total = text(p.total, "progress.total")?;
+            task.progress = progress(cur.as_deref(), total.as_deref());
+        }
+        task.error = t.error.optional("error")?.filter(|e| !e.trim().is_empty());
+        Ok(task)
     }
+}
+
+/// `current / total` (int64 texts, `current` defaulting to 0); `None` without a positive total.
+fn progress(current: Option<&str>, total: Option<&str>) -> Option<f64> {
+    let cur: f64 = current.unwrap_or("0").trim().parse().ok()?;
+    let total: f64 = total?.trim().parse().ok()?;
+    (total > 0.0).then(|| (cur / total).clamp(0.0, 1.0))
 }
 
 impl Provider for Client {
@@ -209,7 +208,7 @@ impl Provider for Client {
                 .await?
                 .json("ListResources")?;
             let mut new = 0;
-            for r in page.resources {
+            for r in page.resources.unwrap_or_default() {
                 let enabled = r.enabled.unwrap_or(false);
                 let deleted = r
                     .init_status
@@ -237,14 +236,20 @@ impl Provider for Client {
         Ok(out)
     }
 
+    fn unit_noun(&self) -> &'static str {
+        "instance"
+    }
+
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
+        let label = unit_label(self.unit_noun(), unit);
+        let what = format!("{label}: ListTasks");
         let base = format!(
             "{}/backup/v1/resources/{}/tasks?pageSize={}",
             self.endpoint,
             enc(unit),
             ctx.page_size.clamp(1, 1000)
         );
-        let mut pager = Pager::new(format!("ListTasks {unit}"), ctx.max_pages);
+        let mut pager = Pager::new(&what, ctx.max_pages);
         let mut token = String::new();
         loop {
             let url = if token.is_empty() {
@@ -252,27 +257,22 @@ impl Provider for Client {
             } else {
                 format!("{base}&pageToken={}", enc(&token))
             };
-            let page: ListTasksResponse = self.get("ListTasks", &url).await?.json("ListTasks")?;
-            let mut tasks = Vec::with_capacity(page.tasks.len());
-            for t in page.tasks {
-                if let Some(task) = self.to_task(unit, t)? {
-                    tasks.push(task);
-                }
-            }
-            let empty = tasks.is_empty();
-            let new = pager.add_page(tasks);
+            let page: ListTasksResponse = self.get(&what, &url).await?.json(&what)?;
+            let records = decode_records(&what, "tasks", page.tasks, |id, t| {
+                self.to_task(unit, id, t)
+            });
+            let empty = records.raw == 0;
+            let new = pager.add_page(records);
             match page.next_page_token {
                 Some(t) if !t.is_empty() && !empty && new > 0 && !pager.at_limit() => token = t,
                 _ => break,
             }
         }
         let since = ctx.since;
-        Ok(Listing::of(
-            pager
-                .into_tasks()
-                .into_iter()
-                .filter(|t| t.latest_timestamp().is_none_or(|ts| ts >= since))
-                .collect(),
-        ))
+        let mut listing = pager.into_listing();
+        listing
+            .tasks
+            .retain(|t| t.latest_timestamp().is_none_or(|ts| ts >= since));
+        Ok(listing)
     }
 }

@@ -2,6 +2,47 @@
 
 use crate::model::{Mapped, TaskState};
 
+/// `Task.Status` names by number.
+pub(crate) const STATUS_NAMES: [&str; 6] = [
+    "STATUS_UNSPECIFIED",
+    "ENQUEUED",
+    "ASSIGNED",
+    "STARTED",
+    "PAUSED",
+    "COMPLETED",
+];
+
+/// `Task.Type` names by number.
+pub(crate) const TYPE_NAMES: [&str; 6] = [
+    "TYPE_UNSPECIFIED",
+    "BACKUP",
+    "RETENTION",
+    "RECOVERY",
+    "APPLY_POLICY",
+    "REVOKE_POLICY",
+];
+
+/// `Task.Code` names by number.
+pub(crate) const CODE_NAMES: [&str; 7] = [
+    "CODE_UNSPECIFIED",
+    "OK",
+    "ERROR",
+    "WARNING",
+    "CANCELLED",
+    "ABANDONED",
+    "TIMEDOUT",
+];
+
+/// An enum value as sent, a number replaced by its name in `names`: proto3 JSON parsers
+/// accept an enum's number for its name. An unknown number stays as it is (and maps to
+/// `unknown`).
+pub(crate) fn enum_name(raw: String, names: &[&str]) -> String {
+    match raw.trim().parse::<usize>() {
+        Ok(i) if i < names.len() => names[i].to_string(),
+        _ => raw,
+    }
+}
+
 /// Normalizes an enum name: trimmed, upper-cased.
 fn norm(s: &str) -> String {
     s.trim().to_ascii_uppercase()
@@ -117,6 +158,15 @@ mod tests {
             (m, raw.as_str()),
             (Mapped::unrecognised(), "STATUS_UNSPECIFIED")
         );
+    }
+
+    #[test]
+    fn enum_numbers_are_names() {
+        assert_eq!(enum_name("5".into(), &STATUS_NAMES), "COMPLETED");
+        assert_eq!(enum_name("6".into(), &CODE_NAMES), "TIMEDOUT");
+        assert_eq!(enum_name("0".into(), &TYPE_NAMES), "TYPE_UNSPECIFIED");
+        assert_eq!(enum_name("9".into(), &STATUS_NAMES), "9");
+        assert_eq!(enum_name("OK".into(), &CODE_NAMES), "OK");
     }
 
     #[test]

@@ -6,23 +6,28 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{HuaweiState, gateway_error};
-use crate::sim::{SimRequest, SimResponse};
+use crate::sim::faults::ListEdits;
+use crate::sim::{RecordRule, SimRequest, SimResponse};
 
 pub(super) fn answer(
     st: &HuaweiState,
     service: &str,
     req: &SimRequest,
     segs: &[String],
+    records: &[RecordRule],
 ) -> SimResponse {
     if req.method != "GET" {
         return gateway_error(405, "APIGW.0202", "Method not allowed.");
     }
     let q = req.query_map();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let edits = |unit: &str| ListEdits::for_unit(records, unit);
     match (service, s.as_slice()) {
         ("huawei_vbs", ["v2", _, "backuppolicy"]) => vbs_policies(st),
-        ("huawei_vbs", ["v2", _, "backuppolicy", id, "backuptasks"]) => vbs_tasks(st, id, &q),
-        ("huawei_cbr", ["v3", _, "operation-logs"]) => cbr_logs(st, &q),
+        ("huawei_vbs", ["v2", _, "backuppolicy", id, "backuptasks"]) => {
+            vbs_tasks(st, id, &q, &edits(id))
+        }
+        ("huawei_cbr", ["v3", project, "operation-logs"]) => cbr_logs(st, &q, &edits(project)),
         ("huawei_cce", ["api", "v3", "projects", _, "clusters"]) => cce_clusters(st),
         (
             "huawei_cce",
@@ -37,9 +42,9 @@ pub(super) fn answer(
                 "snapshot",
                 "tasks",
             ],
-        ) => cce_tasks(st, id),
+        ) => cce_tasks(st, id, &edits(id)),
         ("huawei_dms", ["v2", _, "instances"]) => dms_instances(st, &q),
-        ("huawei_dms", ["v2", _, "instances", id, "tasks"]) => dms_tasks(st, id, &q),
+        ("huawei_dms", ["v2", _, "instances", id, "tasks"]) => dms_tasks(st, id, &q, &edits(id)),
         ("huawei_dms", ["v2", _, "instances", id, "tasks", task, "progress"]) => {
             dms_progress(st, id, task)
         }
@@ -64,6 +69,24 @@ fn ts(s: &str) -> Option<jiff::Timestamp> {
     s.parse::<jiff::Timestamp>().ok()
 }
 
+/// Huawei task lists have no enum numbers.
+fn no_enums(_: &str, _: &str) -> Option<u64> {
+    None
+}
+
+/// One page of the whole list (after the record edits), or `null` when the edits say so.
+fn page_of(all: Vec<Value>, offset: u64, limit: u64, edits: &ListEdits) -> Value {
+    if edits.null_list() {
+        return Value::Null;
+    }
+    Value::Array(
+        all.into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect(),
+    )
+}
+
 fn vbs_error(status: u16, code: &str, msg: &str) -> SimResponse {
     SimResponse::json(status, &json!({"error": {"message": msg, "code": code}}))
 }
@@ -85,7 +108,12 @@ fn vbs_policies(st: &HuaweiState) -> SimResponse {
     SimResponse::json(200, &json!({"backup_policies": list}))
 }
 
-fn vbs_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimResponse {
+fn vbs_tasks(
+    st: &HuaweiState,
+    id: &str,
+    q: &BTreeMap<String, String>,
+    edits: &ListEdits,
+) -> SimResponse {
     if !st.vbs_policies.iter().any(|p| p.id == id) {
         return vbs_error(404, "VBS.0026", "The backup policy does not exist.");
     }
@@ -110,20 +138,8 @@ fn vbs_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimRes
     if q.get("sort_dir").is_none_or(|d| d == "desc") {
         tasks.reverse();
     }
-    let count = tasks.len();
-    // `marker`: the job id after which the listing continues (OpenStack style).
-    if let Some(m) = q.get("marker") {
-        match tasks.iter().position(|t| t.job_id == *m) {
-            Some(i) => {
-                tasks.drain(..=i);
-            }
-            None => return vbs_error(400, "VBS.0001", "marker is not a job id of the policy"),
-        }
-    }
-    let page: Vec<Value> = tasks
+    let mut all: Vec<Value> = tasks
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|t| {
             let mut v = json!({
                 "status": t.status, "job_id": t.job_id, "created_at": t.created_at,
@@ -140,14 +156,31 @@ fn vbs_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimRes
             v
         })
         .collect();
-    SimResponse::json(200, &json!({"tasks": page, "count": count}))
+    edits.apply(&mut all, "job_id", &no_enums);
+    let count = all.len();
+    // `marker`: the job id after which the listing continues (OpenStack style).
+    if let Some(m) = q.get("marker") {
+        match all
+            .iter()
+            .position(|t| t.get("job_id").and_then(Value::as_str) == Some(m.as_str()))
+        {
+            Some(i) => {
+                all.drain(..=i);
+            }
+            None => return vbs_error(400, "VBS.0001", "marker is not a job id of the policy"),
+        }
+    }
+    SimResponse::json(
+        200,
+        &json!({"tasks": page_of(all, offset, limit, edits), "count": edits.count(count, false)}),
+    )
 }
 
 fn cbr_error(status: u16, code: &str, msg: &str) -> SimResponse {
     SimResponse::json(status, &json!({"error_code": code, "error_msg": msg}))
 }
 
-fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>) -> SimResponse {
+fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>, edits: &ListEdits) -> SimResponse {
     let (limit, offset) = match (int(q, "limit", 1000), int(q, "offset", 0)) {
         (Ok(l), Ok(o)) => (l, o),
         (Err(e), _) | (_, Err(e)) => return cbr_error(400, "BackupService.0001", &e),
@@ -185,11 +218,8 @@ fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>) -> SimResponse {
         })
         .collect();
     logs.sort_by_key(|l| std::cmp::Reverse(ts(&l.created_at)));
-    let count = logs.len();
-    let page: Vec<Value> = logs
+    let mut all: Vec<Value> = logs
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|l| {
             let (code, msg) = l.error.clone().unwrap_or_default();
             let mut common = json!({"request_id": format!("req-{}", l.id)});
@@ -213,9 +243,12 @@ fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>) -> SimResponse {
             v
         })
         .collect();
+    edits.apply(&mut all, "id", &no_enums);
+    let count = all.len();
     SimResponse::json(
         200,
-        &json!({"operation_logs": page, "count": count, "limit": limit, "offset": offset}),
+        &json!({"operation_logs": page_of(all, offset, limit, edits),
+            "count": edits.count(count, false), "limit": limit, "offset": offset}),
     )
 }
 
@@ -239,7 +272,7 @@ fn cce_clusters(st: &HuaweiState) -> SimResponse {
     )
 }
 
-fn cce_tasks(st: &HuaweiState, id: &str) -> SimResponse {
+fn cce_tasks(st: &HuaweiState, id: &str, edits: &ListEdits) -> SimResponse {
     if !st.cce_clusters.iter().any(|c| c.id == id) {
         return cce_error(
             404,
@@ -247,7 +280,7 @@ fn cce_tasks(st: &HuaweiState, id: &str) -> SimResponse {
             "The resource could not be found: cluster not found.",
         );
     }
-    let items: Vec<Value> = st
+    let mut items: Vec<Value> = st
         .cce_tasks
         .get(id)
         .into_iter()
@@ -275,13 +308,15 @@ fn cce_tasks(st: &HuaweiState, id: &str) -> SimResponse {
                 "status": status})
         })
         .collect();
+    edits.apply(&mut items, "metadata.uid", &no_enums);
     let latest = st
         .cce_tasks
         .get(id)
         .and_then(|l| l.iter().filter_map(|t| t.completion.clone()).max());
     SimResponse::json(
         200,
-        &json!({"kind": "List", "apiVersion": "v3.1", "metadata": {}, "items": items,
+        &json!({"kind": "List", "apiVersion": "v3.1", "metadata": {},
+            "items": page_of(items, 0, u64::MAX, edits),
             "status": {"latestBackupTime": latest.unwrap_or_default()}}),
     )
 }
@@ -320,7 +355,12 @@ fn compact(s: &str) -> Option<jiff::Timestamp> {
         .ok()
 }
 
-fn dms_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimResponse {
+fn dms_tasks(
+    st: &HuaweiState,
+    id: &str,
+    q: &BTreeMap<String, String>,
+    edits: &ListEdits,
+) -> SimResponse {
     if !st.dms_instances.iter().any(|i| i.id == id) {
         return dms_error(404, "DMS.00404022", "The instance does not exist.");
     }
@@ -351,20 +391,19 @@ fn dms_tasks(st: &HuaweiState, id: &str, q: &BTreeMap<String, String>) -> SimRes
         })
         .collect();
     tasks.sort_by_key(|t| std::cmp::Reverse(ts(&t.created_at)));
-    let total = tasks.len();
-    let page: Vec<Value> = tasks
+    let mut all: Vec<Value> = tasks
         .into_iter()
-        .skip(usize::try_from(start).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|t| {
             json!({"id": t.id, "name": t.name, "user_name": "paas_dms",
                 "user_id": "3df5f1a2b3c44d5e8f9a0b1c2d3e4f5a", "params": "{}",
                 "status": t.status, "created_at": t.created_at, "updated_at": t.updated_at})
         })
         .collect();
+    edits.apply(&mut all, "id", &no_enums);
+    let total = all.len();
     SimResponse::json(
         200,
-        &json!({"task_count": total.to_string(), "tasks": page}),
+        &json!({"task_count": edits.count(total, true), "tasks": page_of(all, start, limit, edits)}),
     )
 }
 
@@ -412,6 +451,10 @@ mod tests {
             .collect()
     }
 
+    fn none() -> ListEdits {
+        ListEdits::default()
+    }
+
     fn body(r: &SimResponse) -> Value {
         serde_json::from_slice(&r.body).unwrap_or_default()
     }
@@ -430,7 +473,12 @@ mod tests {
                 },
             );
         }
-        let r = body(&vbs_tasks(&st, "p", &q(&[("limit", "2"), ("offset", "2")])));
+        let r = body(&vbs_tasks(
+            &st,
+            "p",
+            &q(&[("limit", "2"), ("offset", "2")]),
+            &none(),
+        ));
         assert_eq!(r["count"], 5);
         assert_eq!(r["tasks"][0]["job_id"], "j2");
         assert!(r["tasks"][0].get("finished_at").is_none());
@@ -438,11 +486,12 @@ mod tests {
             &st,
             "p",
             &q(&[("limit", "2"), ("marker", "j3")]),
+            &none(),
         ));
         assert_eq!(r["tasks"][0]["job_id"], "j2");
         assert_eq!(r["tasks"][1]["job_id"], "j1");
-        assert_eq!(vbs_tasks(&st, "nope", &q(&[])).status, 404);
-        let e = body(&vbs_tasks(&st, "p", &q(&[("limit", "x")])));
+        assert_eq!(vbs_tasks(&st, "nope", &q(&[]), &none()).status, 404);
+        let e = body(&vbs_tasks(&st, "p", &q(&[("limit", "x")]), &none()));
         assert!(e["error"]["code"].is_string());
     }
 
@@ -464,11 +513,12 @@ mod tests {
             &st,
             "k",
             &q(&[("begin_time", "20240502000000")]),
+            &none(),
         ));
         assert_eq!(r["task_count"], "2");
         assert_eq!(r["tasks"][0]["id"], "t2");
         assert_eq!(
-            dms_tasks(&st, "k", &q(&[("begin_time", "2024-05-02")])).status,
+            dms_tasks(&st, "k", &q(&[("begin_time", "2024-05-02")]), &none()).status,
             400
         );
         assert_eq!(
@@ -483,9 +533,9 @@ mod tests {
     #[test]
     fn cbr_limit_is_bounded() {
         let st = HuaweiState::default();
-        assert_eq!(cbr_logs(&st, &q(&[("limit", "0")])).status, 400);
-        assert_eq!(cbr_logs(&st, &q(&[("limit", "1001")])).status, 400);
-        let r = body(&cbr_logs(&st, &q(&[])));
+        assert_eq!(cbr_logs(&st, &q(&[("limit", "0")]), &none()).status, 400);
+        assert_eq!(cbr_logs(&st, &q(&[("limit", "1001")]), &none()).status, 400);
+        let r = body(&cbr_logs(&st, &q(&[]), &none()));
         assert_eq!(r["count"], 0);
         assert_eq!(r["limit"], 1000);
     }

@@ -362,6 +362,7 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     if service == "huawei_iam" {
         return Some(issue_token(sim, req));
     }
+    let records = sim.record_rules(service);
     let mut st = lock(&sim.huawei);
     let segs = req.segments();
     let project = match service {
@@ -373,5 +374,5 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     if let Err(resp) = authenticate(&mut st, req, &project) {
         return Some(resp);
     }
-    Some(apis::answer(&st, service, req, &segs))
+    Some(apis::answer(&st, service, req, &segs, &records))
 }

@@ -6,6 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{YandexState, error};
+use crate::sim::faults::ListEdits;
+use crate::sim::variants::yandex_enum_number;
 use crate::sim::{Sim, SimRequest, SimResponse, lock};
 
 /// Default `pageSize` (PROVIDERS.md §1.3).
@@ -18,6 +20,7 @@ const MAX_PAGE_TOKEN: usize = 100;
 const MAX_ID: usize = 50;
 
 pub(super) fn route(sim: &Sim, req: &SimRequest) -> SimResponse {
+    let records = sim.record_rules("yandex_backup");
     let state = lock(&sim.yandex);
     if let Err(resp) = check_token(&state, req) {
         return resp;
@@ -28,7 +31,12 @@ pub(super) fn route(sim: &Sim, req: &SimRequest) -> SimResponse {
     let segs = req.segments();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     match segs.as_slice() {
-        ["backup", "v1", "resources", instance, "tasks"] => list_tasks(&state, req, instance),
+        ["backup", "v1", "resources", instance, "tasks"] => list_tasks(
+            &state,
+            req,
+            instance,
+            &ListEdits::for_unit(&records, instance),
+        ),
         ["backup", "v1", "resources"] => list_resources(&state, req),
         _ => error(5, &format!("no such method: GET {}", req.path)),
     }
@@ -116,7 +124,12 @@ fn page<T: Clone>(
     (items[start..end].to_vec(), next)
 }
 
-fn list_tasks(state: &YandexState, req: &SimRequest, instance: &str) -> SimResponse {
+fn list_tasks(
+    state: &YandexState,
+    req: &SimRequest,
+    instance: &str,
+    edits: &ListEdits,
+) -> SimResponse {
     if instance.is_empty() || instance.len() > MAX_ID {
         return error(
             3,
@@ -131,7 +144,17 @@ fn list_tasks(state: &YandexState, req: &SimRequest, instance: &str) -> SimRespo
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (items, next) = page(tasks, size, offset, &scope);
+    let mut all: Vec<serde_json::Value> = tasks
+        .iter()
+        .filter_map(|t| serde_json::to_value(t).ok())
+        .collect();
+    edits.apply(&mut all, "id", &yandex_enum_number);
+    let (items, next) = page(&all, size, offset, &scope);
+    let items = if edits.null_list() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::Array(items)
+    };
     let mut body = serde_json::json!({ "tasks": items });
     if let Some(n) = next {
         body["nextPageToken"] = serde_json::Value::String(n);

@@ -1,0 +1,414 @@
+//! Per-record decoding, shared by every provider (SPEC §8 "Per-task decoding").
+//!
+//! A page is decoded in two steps. Its envelope (the task list and the paging fields) is
+//! decoded first, with the list kept as raw JSON records ([`list`]); a body that is not JSON
+//! or whose envelope has the wrong shape fails the unit with reason `decode`. Then every
+//! record is decoded on its own into the provider's wire struct ([`decode_records`]): a
+//! record that cannot be understood becomes an [`InvalidTask`] naming the API field, and
+//! the rest of the page is kept.
+//!
+//! Wire structs declare the fields they read as [`Field<T>`], which never fails to decode:
+//! it records whether the field was absent, `null`, of the expected type or of another one.
+//! The provider then says which fields a usable task needs ([`Field::required`]) and which
+//! may be missing ([`Field::optional`]); a value of a type the SDK model does not allow is
+//! an invalid task either way. Nothing here knows a service's field names.
+
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, de};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::model::{InvalidTask, Task};
+use crate::timefmt::TimeError;
+
+/// Longest excerpt of an offending value kept in [`InvalidTask::detail`], in characters.
+pub(crate) const EXCERPT_CHARS: usize = 64;
+
+/// A field of a record as it arrived.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum Field<T> {
+    /// Not in the record.
+    #[default]
+    Absent,
+    /// `null`.
+    Null,
+    /// A value of the expected type.
+    Value(T),
+    /// A value of another type: an excerpt of its JSON text.
+    Wrong(String),
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        if v.is_null() {
+            return Ok(Field::Null);
+        }
+        Ok(match T::deserialize(&v) {
+            Ok(t) => Field::Value(t),
+            Err(_) => Field::Wrong(excerpt(&v)),
+        })
+    }
+}
+
+/// Why a record is unusable; [`decode_records`] adds the record's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invalid {
+    /// The API's name of the field (the `reason` label: a fixed set per provider).
+    pub field: &'static str,
+    /// What is wrong, with a bounded excerpt of the value.
+    pub detail: String,
+}
+
+impl Invalid {
+    /// An invalid `field`.
+    pub(crate) fn new(field: &'static str, detail: impl Into<String>) -> Invalid {
+        Invalid {
+            field,
+            detail: detail.into(),
+        }
+    }
+
+    fn into_task(self, id: Option<String>) -> InvalidTask {
+        InvalidTask {
+            id,
+            field: self.field,
+            detail: self.detail,
+        }
+    }
+}
+
+impl<T> Field<T> {
+    /// The value when present; `None` when absent or `null` (the SDK model marks the field
+    /// optional); an [`Invalid`] `name` when of another type.
+    pub(crate) fn optional(self, name: &'static str) -> Result<Option<T>, Invalid> {
+        match self {
+            Field::Absent | Field::Null => Ok(None),
+            Field::Value(t) => Ok(Some(t)),
+            Field::Wrong(v) => Err(Invalid::new(name, format!("unexpected value {v}"))),
+        }
+    }
+
+    /// The field with its value mapped by `f`.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
+        match self {
+            Field::Absent => Field::Absent,
+            Field::Null => Field::Null,
+            Field::Value(t) => Field::Value(f(t)),
+            Field::Wrong(v) => Field::Wrong(v),
+        }
+    }
+
+    /// The value; an [`Invalid`] `name` when absent, `null` or of another type.
+    pub(crate) fn required(self, name: &'static str) -> Result<T, Invalid> {
+        match self {
+            Field::Absent => Err(Invalid::new(name, "missing")),
+            Field::Null => Err(Invalid::new(name, "null")),
+            other => other
+                .optional(name)?
+                .ok_or_else(|| Invalid::new(name, "missing")),
+        }
+    }
+}
+
+impl Field<String> {
+    /// A time string parsed by `parse`: `None` when absent, `null` or unset; an [`Invalid`]
+    /// `name` when not a string or in no format `parse` knows (it never guesses).
+    pub(crate) fn time(
+        self,
+        name: &'static str,
+        parse: fn(&str) -> Result<Option<jiff::Timestamp>, TimeError>,
+    ) -> Result<Option<jiff::Timestamp>, Invalid> {
+        match self.optional(name)? {
+            None => Ok(None),
+            Some(s) => parse(&s).map_err(|e| {
+                Invalid::new(
+                    name,
+                    format!("{} is not a {} time", shorten(&format!("{s:?}")), e.format),
+                )
+            }),
+        }
+    }
+}
+
+/// A string, or a JSON number kept as its text: int64 values in proto3 JSON, CCE `progress`,
+/// DMS `task_count`, which SDK models and doc samples type differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(Text(s)),
+            Value::Number(n) => Ok(Text(n.to_string())),
+            other => Err(de::Error::custom(format!(
+                "expected a string or number, got {}",
+                excerpt(&other)
+            ))),
+        }
+    }
+}
+
+/// A number, or a string holding one: SDK deserializers coerce either way (`int("40")`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Number(pub f64);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let n = match &v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        n.filter(|n| n.is_finite())
+            .map(Number)
+            .ok_or_else(|| de::Error::custom(format!("expected a number, got {}", excerpt(&v))))
+    }
+}
+
+/// A task list of an envelope: `null` or absent is empty, anything but an array fails the
+/// page. Use as `#[serde(default, deserialize_with = "records::list")]`.
+pub(crate) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Box<RawValue>>, D::Error> {
+    Ok(Option::<Vec<Box<RawValue>>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A total count of an envelope (`count`, `task_count`): a number or a numeric string. A
+/// count of another type is ignored (it is only a paging hint; the short-page rule still
+/// ends the listing). Use as `#[serde(default, deserialize_with = "records::count")]`.
+pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Field::<Number>::deserialize(d)? {
+        Field::Value(Number(n)) if n >= 0.0 => Some(n as u64),
+        _ => None,
+    })
+}
+
+/// A wire struct of one task record.
+pub(crate) trait Record: DeserializeOwned {
+    /// The record's id; an [`Invalid`] naming the id field (`id`, `job_id`, `metadata.uid`)
+    /// when it has no usable one.
+    fn id(&self) -> Result<String, Invalid>;
+}
+
+impl Field<String> {
+    /// A task id: a non-blank string, else an [`Invalid`] `name`.
+    pub(crate) fn id(&self, name: &'static str) -> Result<String, Invalid> {
+        let id = self.clone().required(name)?;
+        if id.trim().is_empty() {
+            return Err(Invalid::new(name, "empty"));
+        }
+        Ok(id)
+    }
+}
+
+/// One page decoded record by record.
+#[derive(Debug, Default)]
+pub struct Records {
+    /// Tasks understood.
+    pub tasks: Vec<Task>,
+    /// Records skipped.
+    pub invalid: Vec<InvalidTask>,
+    /// Records on the page, understood or not (for the short-page rule).
+    pub raw: usize,
+    /// One key per skipped record without an id, in the order they appear in `invalid`: a
+    /// hash of the record's JSON text. It stands in for the id, so that a page of unreadable
+    /// records counts as new for the "no new ids" rule and the same page served again does
+    /// not.
+    pub unnamed: Vec<u64>,
+}
+
+impl From<Vec<Task>> for Records {
+    /// A page of tasks that were all understood.
+    fn from(tasks: Vec<Task>) -> Records {
+        Records {
+            raw: tasks.len(),
+            tasks,
+            invalid: Vec::new(),
+            unnamed: Vec::new(),
+        }
+    }
+}
+
+/// Decodes each record of `list` (the API's name of the task list) into `W` and then a
+/// [`Task`] with `convert(id, record)`. A record that is not an object of the wire shape,
+/// has no usable id, or fails `convert` becomes an [`InvalidTask`]; `call` names the call
+/// in the debug log.
+pub(crate) fn decode_records<W: Record>(
+    call: &str,
+    list: &'static str,
+    raw: Vec<Box<RawValue>>,
+    mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
+) -> Records {
+    let mut out = Records {
+        raw: raw.len(),
+        ..Records::default()
+    };
+    for r in raw {
+        let result = match serde_json::from_str::<W>(r.get()) {
+            Err(_) => Err(
+                Invalid::new(list, format!("not a task record: {}", shorten(r.get())))
+                    .into_task(None),
+            ),
+            Ok(w) => match w.id() {
+                Err(e) => Err(e.into_task(None)),
+                Ok(id) => convert(id.clone(), w).map_err(|e| e.into_task(Some(id))),
+            },
+        };
+        match result {
+            Ok(t) => out.tasks.push(t),
+            Err(bad) => {
+                tracing::debug!(call, id = ?bad.id, field = bad.field, detail = %bad.detail, "Task record not understood; skipped.");
+                if bad.id.is_none() {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    std::hash::Hash::hash(r.get(), &mut h);
+                    out.unnamed.push(std::hash::Hasher::finish(&h));
+                }
+                out.invalid.push(bad);
+            }
+        }
+    }
+    out
+}
+
+/// The JSON text of `v`, cut to [`EXCERPT_CHARS`] characters.
+pub(crate) fn excerpt(v: &Value) -> String {
+    shorten(&v.to_string())
+}
+
+/// `s` cut to [`EXCERPT_CHARS`] characters, with `…` when cut.
+fn shorten(s: &str) -> String {
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Mapped, TaskState};
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Wire {
+        id: Field<String>,
+        status: Field<String>,
+        at: Field<String>,
+        progress: Field<Number>,
+        count: Field<Text>,
+    }
+
+    impl Record for Wire {
+        fn id(&self) -> Result<String, Invalid> {
+            self.id.id("id")
+        }
+    }
+
+    fn decode(body: &str) -> Records {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default, deserialize_with = "list")]
+            tasks: Vec<Box<RawValue>>,
+        }
+        let page: Page = serde_json::from_str(body).unwrap();
+        decode_records("test", "tasks", page.tasks, |id, w: Wire| {
+            let status = w.status.required("status")?;
+            let mut t = Task::new(id, "r", "t", status, Mapped::known(TaskState::Succeeded));
+            t.created = w.at.time("at", crate::timefmt::lenient)?;
+            t.progress = w.progress.optional("progress")?.map(|n| n.0);
+            let _ = w.count.optional("count")?;
+            Ok(t)
+        })
+    }
+
+    #[test]
+    fn one_bad_record_leaves_the_others() {
+        let r = decode(
+            r#"{"tasks":[
+                {"id":"a","status":"ok","at":"2024-05-01 12:00:00.5","progress":"40","count":3},
+                {"id":"b","status":null},
+                {"status":"ok"},
+                {"id":"c","status":"ok","at":"last tuesday"},
+                {"id":"d","status":"ok","progress":{"x":1}},
+                {"id":7,"status":"ok"},
+                "garbage",
+                {"id":"e","status":"ok","at":null,"progress":null,"count":"4"}
+            ]}"#,
+        );
+        assert_eq!(r.raw, 8);
+        let ids: Vec<&str> = r.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["a", "e"]);
+        assert_eq!(r.tasks[0].progress, Some(40.0));
+        let bad: Vec<(Option<&str>, &str)> = r
+            .invalid
+            .iter()
+            .map(|i| (i.id.as_deref(), i.field))
+            .collect();
+        assert_eq!(
+            bad,
+            [
+                (Some("b"), "status"),
+                (None, "id"),
+                (Some("c"), "at"),
+                (Some("d"), "progress"),
+                (None, "id"),
+                (None, "tasks"),
+            ]
+        );
+        assert_eq!(r.unnamed.len(), 3, "one key per id-less record");
+        assert_ne!(r.unnamed[0], r.unnamed[1]);
+        assert_eq!(r.invalid[0].detail, "null");
+        assert_eq!(r.invalid[1].detail, "missing");
+        assert_eq!(
+            r.invalid[2].detail,
+            r#""last tuesday" is not a supported time"#
+        );
+        assert_eq!(r.invalid[3].detail, r#"unexpected value {"x":1}"#);
+        assert_eq!(r.invalid[4].detail, "unexpected value 7");
+        assert_eq!(r.invalid[5].detail, r#"not a task record: "garbage""#);
+    }
+
+    #[test]
+    fn null_or_absent_list_is_empty_and_a_wrong_list_fails() {
+        assert_eq!(decode(r#"{"tasks":null}"#).raw, 0);
+        assert_eq!(decode(r#"{}"#).raw, 0);
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Page {
+            #[serde(default, deserialize_with = "list")]
+            tasks: Vec<Box<RawValue>>,
+        }
+        assert!(serde_json::from_str::<Page>(r#"{"tasks":"x"}"#).is_err());
+        assert!(serde_json::from_str::<Page>(r#"{"tasks":{}}"#).is_err());
+    }
+
+    #[test]
+    fn excerpts_are_bounded() {
+        let long = format!("{}ü", "x".repeat(200));
+        let r = decode(&format!(
+            r#"{{"tasks":[{{"id":"a","status":"ok","at":"{long}"}}]}}"#
+        ));
+        let d = &r.invalid[0].detail;
+        assert!(d.chars().count() < EXCERPT_CHARS + 40, "{d}");
+        assert!(d.contains('…'), "{d}");
+    }
+
+    #[test]
+    fn counts_accept_numbers_and_numeric_strings_only() {
+        #[derive(Deserialize)]
+        struct Env {
+            #[serde(default, deserialize_with = "count")]
+            n: Option<u64>,
+        }
+        let n = |s: &str| serde_json::from_str::<Env>(s).unwrap().n;
+        assert_eq!(n(r#"{"n":4}"#), Some(4));
+        assert_eq!(n(r#"{"n":"4"}"#), Some(4));
+        assert_eq!(n(r#"{"n":null}"#), None);
+        assert_eq!(n(r#"{}"#), None);
+        assert_eq!(n(r#"{"n":"many"}"#), None);
+        assert_eq!(n(r#"{"n":[1]}"#), None);
+    }
+}
