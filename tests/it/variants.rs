@@ -637,3 +637,40 @@ async fn every_unit_error_names_its_unit() {
         assert!(e.message.starts_with(&format!("{label}: ")), "{kind}: {e}");
     }
 }
+
+/// Through the scheduler: a DMS task that finished successfully but carries no timestamp
+/// (`created_at` and `updated_at` null) counts once and never sets the last success to the
+/// time of a poll: a resource is not made to look freshly backed up by a task that cannot be
+/// placed in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_7_a_success_without_timestamps_counts_once_and_invents_no_time() {
+    let s = all_scenarios()
+        .into_iter()
+        .find(|s| s.provider() == "huawei_dms")
+        .unwrap();
+    let mut rig = Rig::start(s, 2).await;
+    let unit = unit_of(&rig.target);
+    rig.runner.poll_once().await.unwrap();
+    let last_before = rig.snap().tallies.last.clone();
+    seed(
+        "huawei_dms",
+        rig.sim(),
+        &unit,
+        "9000077",
+        created(1),
+        finished(1),
+        native_form("huawei_dms"),
+    );
+    let edit = |e| rig.sim().edit_records(s.service(), Some(&unit), e);
+    edit(RecordEdit::null("9000077", "created_at"));
+    edit(RecordEdit::null("9000077", "updated_at"));
+    for _ in 0..3 {
+        rig.runner.poll_once().await.unwrap();
+        let snap = rig.snap();
+        assert_eq!(completions(&snap), 1, "counted exactly once");
+        assert_eq!(
+            snap.tallies.last, last_before,
+            "no last_* moved to a poll's time"
+        );
+    }
+}
