@@ -36,8 +36,10 @@ pub struct Options {
     pub web_config_file: Option<PathBuf>,
 }
 
-/// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays.
-fn reload_web(opts: &Options) -> Result<(), String> {
+/// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays and
+/// `cloud_task_exporter_config_last_reload_successful` drops to 0 like for a bad config file
+/// (run after the config file's reload, which sets it to 1 when that part succeeded).
+fn reload_web(opts: &Options, hub: &Hub) -> Result<(), String> {
     let Some(path) = &opts.web_config_file else {
         return Ok(());
     };
@@ -49,6 +51,7 @@ fn reload_web(opts: &Options) -> Result<(), String> {
         }
         Err(e) => {
             tracing::error!(web_config = %path.display(), error = %e, "Web configuration reload failed; the old one stays in force.");
+            hub.set_reload(false, wall_now());
             Err(e.to_string())
         }
     }
@@ -341,7 +344,7 @@ pub async fn run(
                     } else {
                         tracing::warn!("SIGHUP ignored: no config file to reload.");
                     }
-                    let _ = reload_web(&opts);
+                    let _ = reload_web(&opts, app.hub());
                 }
             },
             _ = app.hub().published(), if app.config.state_file.is_some() => {
@@ -352,7 +355,7 @@ pub async fn run(
                     Some(p) => app.reload(p),
                     None => Err("no config file to reload".to_string()),
                 };
-                let web = reload_web(&opts);
+                let web = reload_web(&opts, app.hub());
                 let result = result.and(web);
                 let _ = reply.send(result);
             }

@@ -999,3 +999,66 @@ async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
     assert_eq!(code, Some(0), "log:\n{log}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
+
+/// Issue 10: a `--web.config.file` that fails to reload (here a broken certificate), by SIGHUP
+/// or `POST /-/reload`, sets `cloud_task_exporter_config_last_reload_successful` to 0 like a bad
+/// config file does; the next fully good reload sets it back to 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_10_a_failed_web_config_reload_shows_in_the_reload_gauge() {
+    let cloud = cloud().await;
+    let url = cloud.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    write_config(&cfg, "", &[yc_static("yc", &url)]);
+    let web = dir.path().join("web.yml");
+    let good = "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
+    std::fs::write(&web, good).unwrap();
+    std::fs::write(
+        dir.path().join("server.crt"),
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    // A good key beside a certificate whose body is not one.
+    let key = rcgen::KeyPair::generate().unwrap().serialize_pem();
+    std::fs::write(dir.path().join("server.key"), key).unwrap();
+    let broken = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n";
+    let web_flag = format!("--web.config.file={}", web.display());
+    let exp = Exporter::with_config(&cfg, &["--web.enable-lifecycle", &web_flag]);
+    let m = exp
+        .wait_metrics(Duration::from_secs(30), |m| {
+            up(m, "yc", "yandex_backup") == Some(1.0)
+        })
+        .await;
+    assert_eq!(reload_ok(&m), Some(1.0));
+
+    // SIGHUP with a broken certificate: the old (plain HTTP) setting stays, the gauge drops.
+    std::fs::write(&web, broken).unwrap();
+    exp.signal("HUP");
+    exp.wait_metrics(Duration::from_secs(10), |m| reload_ok(m) == Some(0.0))
+        .await;
+    exp.wait_log(Duration::from_secs(10), |l| {
+        l.contains("Web configuration reload failed")
+    })
+    .await;
+    // Fixed: the next SIGHUP sets it back.
+    std::fs::write(&web, good).unwrap();
+    exp.signal("HUP");
+    exp.wait_metrics(Duration::from_secs(10), |m| reload_ok(m) == Some(1.0))
+        .await;
+
+    // The same through POST /-/reload.
+    std::fs::write(&web, broken).unwrap();
+    let (status, body) = exp.post("/-/reload").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("server.crt"), "{body}");
+    let (_, m) = exp.get("/metrics").await;
+    assert_eq!(reload_ok(&m), Some(0.0), "after a 400 reload");
+    std::fs::write(&web, good).unwrap();
+    let (status, body) = exp.post("/-/reload").await;
+    assert_eq!(status, 200, "{body}");
+    let (_, m) = exp.get("/metrics").await;
+    assert_eq!(reload_ok(&m), Some(1.0), "after a 200 reload");
+    assert_eq!(up(&m, "yc", "yandex_backup"), Some(1.0));
+    let (code, _, log) = stop(exp, "TERM").await;
+    assert_eq!(code, Some(0), "log:\n{log}");
+}
