@@ -300,9 +300,14 @@ pub fn check(config: &Config) -> Result<(), String> {
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `stop`). `on_listen` learns the bound address.
+///
+/// `signals` are installed by the caller before it reads any file, so a signal that arrives
+/// while the exporter starts (reading a large state file, building providers) is queued and
+/// handled once the loop below runs: a SIGHUP then reloads, a SIGTERM stops.
 pub async fn run(
     config: Config,
     opts: Options,
+    mut signals: crate::shutdown::Signals,
     stop: CancellationToken,
     on_listen: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
@@ -332,7 +337,6 @@ pub async fn run(
         "Listening."
     );
     on_listen(addr);
-    let mut signals = crate::shutdown::Signals::new()?;
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,

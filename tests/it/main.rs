@@ -30,6 +30,8 @@ mod schedule;
 mod queries;
 // The configuration shipped in deploy/ loads.
 mod deploy;
+// Issue 10: signals while the real binary starts (config and state file read from FIFOs).
+mod signals;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
