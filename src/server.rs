@@ -350,11 +350,17 @@ where
         let st = st.clone();
         let web = web.clone();
         async move {
+            // Every answer but the exposition is scrubbed of secrets: a last line of
+            // defence for error text a cloud sent back.
+            let scrub = req.uri().path() != st.telemetry_path;
             let mut resp = if web.authorized(req.headers()).await {
                 route(req, &st).await
             } else {
                 crate::web::Web::unauthorized()
             };
+            if scrub {
+                resp = crate::scrub::response(resp).await;
+            }
             web.decorate(&mut resp);
             Ok::<_, Infallible>(resp)
         }

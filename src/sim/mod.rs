@@ -5,8 +5,8 @@
 //! It is written from the seed pages and PROVIDERS.md, not from the client code: it checks
 //! auth the way the real services do (IAM tokens, JWT signatures, AK/SK signatures), pages the
 //! way each API pages, and can inject faults (status codes with `Retry-After`, latency,
-//! truncated, garbage or oversized bodies, connection resets). Every request is logged for
-//! assertions.
+//! truncated, garbage or oversized bodies, connection resets, error bodies that echo the
+//! request's credentials). Every request is logged for assertions.
 //!
 //! Each service lives in its own file with a `route(&Sim, &SimRequest) -> Option<SimResponse>`
 //! that answers the paths it owns; [`Sim::dispatch`] asks them in turn.

@@ -567,7 +567,7 @@ async fn restart_with_state_file_counts_each_new_completion_once() {
 
 /// Secrets that must never be shown, plus a middle slice of each long one (a truncated or
 /// partly masked secret is still a leak).
-fn with_slices(secrets: Vec<String>) -> Vec<String> {
+pub(crate) fn with_slices(secrets: Vec<String>) -> Vec<String> {
     let mut out = Vec::new();
     for s in secrets {
         if s.len() >= 24 {
