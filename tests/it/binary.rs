@@ -120,6 +120,11 @@ impl Exporter {
         Exporter::spawn(Exporter::command(args)).listening(Duration::from_secs(60))
     }
 
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything logged so far.
     pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
