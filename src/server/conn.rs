@@ -117,12 +117,14 @@ impl AcceptErrors {
         self.delay
     }
 
-    /// Records a success: the delay starts over.
+    /// Records a success: the delay starts over (the log limit does not, so a loop that
+    /// keeps failing and recovering still logs its failures at most once per [`LOG_EVERY`]).
     fn succeeded(&mut self) {
         if self.failures > 0 {
             tracing::info!(failures = self.failures, "Accepting connections again.");
         }
-        *self = AcceptErrors::default();
+        self.delay = Duration::ZERO;
+        self.failures = 0;
     }
 }
 
