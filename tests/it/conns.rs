@@ -4,56 +4,20 @@
 //! backlog; and the real binary, under a low open-files limit and flooded with idle
 //! connections, neither spins nor floods its log, and answers again once the flood ends.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use cloud_task_exporter::hub::Hub;
-use cloud_task_exporter::server::{AppState, Limits, ReloadRequest, serve_with_limits};
+use cloud_task_exporter::server::{Limits, ReloadRequest};
 use cloud_task_exporter::web::Web;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-use crate::support::BUCKETS;
+use crate::support::TestServer;
 
-struct Server {
-    addr: SocketAddr,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    async fn start(limits: Limits, reload: Option<mpsc::Sender<ReloadRequest>>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let st = AppState {
-            hub: Hub::new(),
-            telemetry_path: "/metrics".to_string(),
-            buckets: Arc::new(RwLock::new(BUCKETS.to_vec())),
-            reload,
-        };
-        let stop = CancellationToken::new();
-        let task = tokio::spawn(serve_with_limits(
-            listener,
-            st,
-            Web::default(),
-            limits,
-            stop.clone(),
-        ));
-        Server { addr, stop, task }
-    }
-
-    async fn connect(&self) -> TcpStream {
-        TcpStream::connect(self.addr).await.unwrap()
-    }
-
-    async fn shutdown(self) {
-        self.stop.cancel();
-        self.task.await.unwrap();
-    }
+/// The server over an empty hub with these limits.
+async fn server(limits: Limits, reload: Option<mpsc::Sender<ReloadRequest>>) -> TestServer {
+    TestServer::start_with(Web::default(), limits, reload).await
 }
 
 fn limits(header: u64, idle: u64) -> Limits {
@@ -123,7 +87,7 @@ async fn closed_after(s: &mut TcpStream, since: Instant, within: Duration) -> Du
 
 #[tokio::test]
 async fn issue_10_a_connection_that_never_sends_a_request_is_closed_at_the_header_timeout() {
-    let srv = Server::start(limits(400, 60_000), None).await;
+    let srv = server(limits(400, 60_000), None).await;
     let t0 = Instant::now();
     let mut s = srv.connect().await;
     let took = closed_after(&mut s, t0, Duration::from_secs(20)).await;
@@ -134,7 +98,7 @@ async fn issue_10_a_connection_that_never_sends_a_request_is_closed_at_the_heade
 
 #[tokio::test]
 async fn issue_10_half_sent_headers_are_closed_at_the_header_timeout_however_slowly_they_drip() {
-    let srv = Server::start(limits(500, 60_000), None).await;
+    let srv = server(limits(500, 60_000), None).await;
     // Headers that never end.
     let t0 = Instant::now();
     let mut s = srv.connect().await;
@@ -184,7 +148,7 @@ async fn issue_10_half_sent_headers_are_closed_at_the_header_timeout_however_slo
 async fn issue_10_an_idle_keep_alive_connection_lives_past_the_header_timeout_and_closes_at_the_idle_timeout()
  {
     // Idle (3 s) longer than the header timeout (300 ms), as in production (5 min, 10 s).
-    let srv = Server::start(limits(300, 3_000), None).await;
+    let srv = server(limits(300, 3_000), None).await;
     let mut s = srv.connect().await;
     let (status, _) = request(&mut s, "GET", "/-/healthy").await;
     assert!(status.contains(" 200 "), "{status}");
@@ -200,7 +164,7 @@ async fn issue_10_an_idle_keep_alive_connection_lives_past_the_header_timeout_an
 #[tokio::test]
 async fn issue_10_a_request_being_handled_is_not_cut_by_the_idle_timeout() {
     let (tx, mut rx) = mpsc::channel::<ReloadRequest>(1);
-    let srv = Server::start(limits(300, 500), Some(tx)).await;
+    let srv = server(limits(300, 500), Some(tx)).await;
     let mut s = srv.connect().await;
     let answer = tokio::spawn(async move {
         // The reload takes four idle timeouts.
@@ -217,7 +181,7 @@ async fn issue_10_a_request_being_handled_is_not_cut_by_the_idle_timeout() {
 
 #[tokio::test]
 async fn issue_10_beyond_the_connection_cap_new_clients_wait_for_a_free_slot() {
-    let srv = Server::start(
+    let srv = server(
         Limits {
             max_connections: 2,
             ..limits(60_000, 60_000)

@@ -567,7 +567,7 @@ async fn restart_with_state_file_counts_each_new_completion_once() {
 
 /// Secrets that must never be shown, plus a middle slice of each long one (a truncated or
 /// partly masked secret is still a leak).
-pub(crate) fn with_slices(secrets: Vec<String>) -> Vec<String> {
+fn with_slices(secrets: Vec<String>) -> Vec<String> {
     let mut out = Vec::new();
     for s in secrets {
         if s.len() >= 24 {
@@ -699,12 +699,7 @@ async fn no_secret_in_debug_logs_pages_or_metrics_even_when_auth_fails() {
     .collect();
     // The private key: its PEM header and each of its base64 lines.
     secrets.push("PRIVATE KEY".to_string());
-    secrets.extend(
-        TEST_PRIVATE_KEY_PEM
-            .lines()
-            .filter(|l| !l.starts_with("-----") && l.len() > 20)
-            .map(str::to_string),
-    );
+    secrets.extend(private_key_lines());
     // What the simulator issued or was sent: IAM tokens, Huawei tokens, signed JWTs.
     let mut issued = 0;
     for r in sim.requests() {
@@ -732,15 +727,32 @@ async fn no_secret_in_debug_logs_pages_or_metrics_even_when_auth_fails() {
     assert!(issued > 0, "no token was used");
     assert!(lock(&sim.yandex).issued_tokens() > 0);
     assert!(lock(&sim.huawei).tokens_issued() > 0);
-    secrets.sort();
-    secrets.dedup();
-    for secret in with_slices(secrets) {
-        for (place, text) in [
+    assert_nowhere(
+        secrets,
+        &[
             ("log", &log),
             ("/metrics", &metrics),
             ("/", &page),
             ("/api/v1/targets", &targets),
-        ] {
+        ],
+    );
+}
+
+/// The base64 lines of the simulator's service-account private key.
+pub(crate) fn private_key_lines() -> impl Iterator<Item = String> {
+    TEST_PRIVATE_KEY_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 20)
+        .map(str::to_string)
+}
+
+/// Fails, naming the place and quoting the lines, when any of `secrets` (or a middle slice of
+/// a long one) occurs in any of the `(place, text)`s.
+pub(crate) fn assert_nowhere(mut secrets: Vec<String>, places: &[(&str, &str)]) {
+    secrets.sort();
+    secrets.dedup();
+    for secret in with_slices(secrets) {
+        for (place, text) in places {
             assert!(
                 !text.contains(&secret),
                 "{place} shows the secret {secret:?}:\n{}",

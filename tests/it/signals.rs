@@ -49,6 +49,17 @@ fn wait_for_reader(exp: &mut Starting, fifo: &Path) -> std::fs::File {
     }
 }
 
+/// Starts the exporter on `cfg` and waits until it blocks reading `fifo`; returns it and a
+/// writer to the FIFO.
+fn start_blocked_on(cfg: &Path, fifo: &Path) -> (Starting, std::fs::File) {
+    let mut starting = Exporter::spawn(Exporter::command(&[&format!(
+        "--config.file={}",
+        cfg.display()
+    )]));
+    let writer = wait_for_reader(&mut starting, fifo);
+    (starting, writer)
+}
+
 /// The caught-signal mask of a process (`SigCgt` in `/proc/PID/status`).
 fn caught_signals(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -76,12 +87,8 @@ async fn issue_10_sighup_before_the_config_is_read_is_queued_not_fatal() {
     write_config(&real, "", &[yc_static("yc", &cloud.url())]);
     let text = std::fs::read(&real).unwrap();
     mkfifo(&cfg);
-    let mut starting = Exporter::spawn(Exporter::command(&[&format!(
-        "--config.file={}",
-        cfg.display()
-    )]));
+    let (starting, mut writer) = tokio::task::block_in_place(|| start_blocked_on(&cfg, &cfg));
     let pid = starting.pid();
-    let mut writer = tokio::task::block_in_place(|| wait_for_reader(&mut starting, &cfg));
     // The exporter is now inside its first read of the config file: SIGHUP (bit 0), SIGINT
     // (bit 1) and SIGTERM (bit 14) already have handlers.
     let mask = caught_signals(pid);
@@ -151,12 +158,8 @@ async fn issue_10_sighup_while_a_large_state_file_loads_is_queued_not_fatal() {
     );
     let body = big_state(100_000);
     mkfifo(&state);
-    let mut starting = Exporter::spawn(Exporter::command(&[&format!(
-        "--config.file={}",
-        cfg.display()
-    )]));
+    let (starting, mut writer) = tokio::task::block_in_place(|| start_blocked_on(&cfg, &state));
     let pid = starting.pid();
-    let mut writer = tokio::task::block_in_place(|| wait_for_reader(&mut starting, &state));
     let half = body.len() / 2;
     tokio::task::block_in_place(|| writer.write_all(&body[..half])).unwrap();
     // Half the file is read (the pipe holds at most 64 KiB of it): SIGHUP now.
