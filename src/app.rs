@@ -37,8 +37,10 @@ pub struct Options {
     pub web_config_file: Option<PathBuf>,
 }
 
-/// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays.
-fn reload_web(opts: &Options) -> Result<(), String> {
+/// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays and
+/// `cloud_task_exporter_config_last_reload_successful` drops to 0 like for a bad config file
+/// (run after the config file's reload, which sets it to 1 when that part succeeded).
+fn reload_web(opts: &Options, hub: &Hub) -> Result<(), String> {
     let Some(path) = &opts.web_config_file else {
         return Ok(());
     };
@@ -50,6 +52,7 @@ fn reload_web(opts: &Options) -> Result<(), String> {
         }
         Err(e) => {
             tracing::error!(web_config = %path.display(), error = %e, "Web configuration reload failed; the old one stays in force.");
+            hub.set_reload(false, wall_now());
             Err(e.to_string())
         }
     }
@@ -419,9 +422,14 @@ pub fn check(config: &Config) -> Result<(), String> {
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `stop`). `on_listen` learns the bound address.
+///
+/// `signals` are installed by the caller before it reads any file, so a signal that arrives
+/// while the exporter starts (reading a large state file, building providers) is queued and
+/// handled once the loop below runs: a SIGHUP then reloads, a SIGTERM stops.
 pub async fn run(
     config: Config,
     opts: Options,
+    mut signals: crate::shutdown::Signals,
     stop: CancellationToken,
     on_listen: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
@@ -451,7 +459,6 @@ pub async fn run(
         "Listening."
     );
     on_listen(addr);
-    let mut signals = crate::shutdown::Signals::new()?;
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -463,7 +470,7 @@ pub async fn run(
                     } else {
                         tracing::warn!("SIGHUP ignored: no config file to reload.");
                     }
-                    let _ = reload_web(&opts);
+                    let _ = reload_web(&opts, app.hub());
                 }
             },
             Some(reply) = reload_rx.recv() => {
@@ -471,7 +478,7 @@ pub async fn run(
                     Some(p) => app.reload(p).await,
                     None => Err("no config file to reload".to_string()),
                 };
-                let web = reload_web(&opts);
+                let web = reload_web(&opts, app.hub());
                 let result = result.and(web);
                 let _ = reply.send(result);
             }

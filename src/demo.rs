@@ -267,12 +267,14 @@ pub async fn start_sim() -> anyhow::Result<(FakeCloud, World)> {
 }
 
 /// Runs the demo until SIGTERM/SIGINT (or `stop`).
-/// `web` and `web_config_file` are `--web.config.file` (TLS and basic auth), as in normal runs.
+/// `web` and `web_config_file` are `--web.config.file` (TLS and basic auth), as in normal runs;
+/// `signals` as for [`app::run`].
 pub async fn run(
     listen: SocketAddr,
     telemetry_path: &str,
     web: crate::web::Web,
     web_config_file: Option<PathBuf>,
+    signals: crate::shutdown::Signals,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     let (cloud, mut world) = start_sim().await?;
@@ -305,7 +307,7 @@ pub async fn run(
         web_config_file,
     };
     let path = telemetry_path.to_string();
-    let result = app::run(config, opts, stop, move |addr| {
+    let result = app::run(config, opts, signals, stop, move |addr| {
         let shown = if addr.ip().is_unspecified() {
             SocketAddr::from(([127, 0, 0, 1], addr.port()))
         } else {

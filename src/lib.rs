@@ -10,6 +10,7 @@
 //! - [`provider`]: one module per cloud API, plus the shared HTTP client and pager.
 //! - [`sim`]: the simulator of every API, used by `--demo` and the tests.
 //! - [`web`]: TLS, basic auth and extra headers of the HTTP server (`--web.config.file`).
+//! - [`scrub`]: every secret and issued token removed from text that is shown or logged.
 
 pub mod accounting;
 pub mod app;
@@ -22,6 +23,7 @@ pub mod model;
 pub mod persist;
 pub mod provider;
 pub mod scheduler;
+pub mod scrub;
 pub mod server;
 pub mod shutdown;
 pub mod sim;

@@ -1,4 +1,5 @@
-//! Logging setup: `--log.level` and `--log.format` (`logfmt` | `json`), to stderr.
+//! Logging setup: `--log.level` and `--log.format` (`logfmt` | `json`), to stderr, every line
+//! scrubbed of secrets ([`crate::scrub`]).
 //!
 //! logfmt is what Prometheus' own components print (`ts=… level=… msg="…" key=value`); the
 //! `tracing-subscriber` crate has no such format, so a small formatter is here.
@@ -28,7 +29,7 @@ pub fn init(level: &str, format: Format) -> Result<(), String> {
         EnvFilter::try_new(level).map_err(|e| format!("invalid --log.level {level:?}: {e}"))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(crate::scrub::Stderr);
     let result = match format {
         Format::Json => builder
             .json()

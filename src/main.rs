@@ -126,6 +126,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    // Before any file is read: from here on SIGHUP, SIGTERM and SIGINT are queued, never fatal.
+    let signals = cloud_task_exporter::shutdown::Signals::new()
+        .map_err(|e| anyhow::anyhow!("cannot install signal handlers: {e}"))?;
     let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)
         .map_err(anyhow::Error::msg)?;
     let stop = tokio_util::sync::CancellationToken::new();
@@ -139,6 +142,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             &args.telemetry_path,
             web,
             args.web_config_file,
+            signals,
             stop,
         )
         .await;
@@ -152,5 +156,5 @@ async fn run(args: Args) -> anyhow::Result<()> {
         web,
         web_config_file: args.web_config_file,
     };
-    app::run(config, opts, stop, |_| {}).await
+    app::run(config, opts, signals, stop, |_| {}).await
 }

@@ -1,26 +1,26 @@
 //! The HTTP server (SPEC §6): `/metrics`, `/`, `/api/v1/targets`, `/-/healthy`, `/-/ready`,
 //! `POST /-/reload`. Handlers are plain functions of a request and the [`AppState`], so tests
-//! call [`route`] without a socket; the accept loop stays short.
+//! call [`route`] without a socket; the accept loop, connection limits and timeouts are in
+//! `server/conn.rs`.
 
-use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::Hub;
 use crate::scheduler::wall_now;
+
+mod conn;
+
+pub use conn::{Limits, serve_with_limits};
 
 /// A reload request: the reply says whether the new config was applied.
 pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
@@ -315,85 +315,15 @@ pub async fn serve(listener: TcpListener, st: AppState, stop: CancellationToken)
     serve_with(listener, st, crate::web::Web::default(), stop).await
 }
 
-/// How long a client may take to complete the TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Serves until `stop` fires, with the TLS, basic auth and headers of `web`
-/// (`--web.config.file`).
+/// (`--web.config.file`) and the default connection [`Limits`].
 pub async fn serve_with(
     listener: TcpListener,
     st: AppState,
     web: crate::web::Web,
     stop: CancellationToken,
 ) {
-    let mut conns = tokio::task::JoinSet::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = stop.cancelled() => break,
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!(error = %e, "Accept failed.");
-                    continue;
-                }
-            },
-        };
-        let st = st.clone();
-        let stop = stop.clone();
-        let web = web.clone();
-        conns.spawn(async move {
-            match web.tls() {
-                None => serve_conn(stream, st, web, stop).await,
-                Some(acceptor) => {
-                    let tls = tokio::select! {
-                        _ = stop.cancelled() => return,
-                        r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
-                    };
-                    match tls {
-                        Ok(Ok(tls)) => serve_conn(tls, st, web, stop).await,
-                        Ok(Err(e)) => {
-                            tracing::debug!(peer = %peer, error = %e, "TLS handshake failed.");
-                        }
-                        Err(_) => tracing::debug!(peer = %peer, "TLS handshake timed out."),
-                    }
-                }
-            }
-        });
-        while conns.try_join_next().is_some() {}
-    }
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
-}
-
-/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or `stop` fires.
-async fn serve_conn<S>(stream: S, st: AppState, web: crate::web::Web, stop: CancellationToken)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let svc = service_fn(move |req: Request<Incoming>| {
-        let st = st.clone();
-        let web = web.clone();
-        async move {
-            let mut resp = if web.authorized(req.headers()).await {
-                route(req, &st).await
-            } else {
-                crate::web::Web::unauthorized()
-            };
-            web.decorate(&mut resp);
-            Ok::<_, Infallible>(resp)
-        }
-    });
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stop.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), conn).await;
-        }
-    }
+    serve_with_limits(listener, st, web, Limits::default(), stop).await
 }
 
 /// Parses `--web.listen-address` (`:9733`, `0.0.0.0:9733`, `[::]:9733`, `127.0.0.1:0`).

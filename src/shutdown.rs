@@ -1,4 +1,9 @@
 //! Signals: SIGTERM/SIGINT end the daemon, SIGHUP reloads its config.
+//!
+//! [`Signals::new`] is the first thing `main` does once the runtime exists, before any file is
+//! read: a signal that arrives while the exporter starts (a large state file, slow provider
+//! setup) is then kept by its handler, at most one per kind, and returned by the first
+//! [`Signals::next`] of the main loop, instead of killing the process by default action.
 
 use tokio::signal::unix::{Signal as UnixSignal, SignalKind, signal};
 
@@ -20,7 +25,8 @@ pub struct Signals {
 }
 
 impl Signals {
-    /// Installs the handlers.
+    /// Installs the handlers; from now on these signals never terminate the process by their
+    /// default action.
     pub fn new() -> std::io::Result<Signals> {
         Ok(Signals {
             term: signal(SignalKind::terminate())?,

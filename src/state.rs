@@ -2,11 +2,15 @@
 //! every target, so a restart neither loses nor doubles a completion.
 //!
 //! Writes are crash-safe: a temp file beside the target, `fsync`, `rename`, `fsync` of the
-//! directory. A file that cannot be read or parsed is moved aside (`<name>.corrupt-<unix>`)
-//! and reported, and the exporter starts fresh; it never refuses to start over it.
+//! directory. The temp file has a random name (`.<name>.tmp-XXXXXX`) and is created with
+//! `O_CREAT | O_EXCL` and mode 0600, so a file or symlink planted in the directory is never
+//! opened, let alone followed; the state file inherits that mode through the rename. A file
+//! that cannot be read or parsed is moved aside (`<name>.corrupt-<unix>`) and reported, and
+//! the exporter starts fresh; it never refuses to start over it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -347,7 +351,10 @@ pub fn load(path: &Path) -> StateFile {
     }
 }
 
-/// Deletes temp files left by writers that died mid-write (`kill -9`, power loss).
+/// Deletes temp files left by writers that died mid-write (`kill -9`, power loss): every
+/// `.<name>.tmp-*` entry, the random names of [`save`] and the `.<name>.tmp-<pid>` of older
+/// versions alike. A symlink with such a name is removed itself, never its target; a directory
+/// is left alone.
 fn remove_stale_temp_files(path: &Path) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
@@ -357,22 +364,30 @@ fn remove_stale_temp_files(path: &Path) {
     } else {
         dir
     };
-    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let prefix = temp_prefix(name);
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
-            match std::fs::remove_file(e.path()) {
-                Ok(()) => {
-                    tracing::debug!(path = %e.path().display(), "Removed a stale state temp file.")
-                }
-                Err(err) => {
-                    tracing::warn!(path = %e.path().display(), error = %err, "Cannot remove a stale state temp file.")
-                }
+        // `DirEntry::file_type` does not follow symlinks.
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir || !e.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        match std::fs::remove_file(e.path()) {
+            Ok(()) => {
+                tracing::debug!(path = %e.path().display(), "Removed a stale state temp file.")
+            }
+            Err(err) => {
+                tracing::warn!(path = %e.path().display(), error = %err, "Cannot remove a stale state temp file.")
             }
         }
     }
+}
+
+/// `.<name>.tmp-`: what every temp file of the state file `name` starts with.
+fn temp_prefix(name: &std::ffi::OsStr) -> String {
+    format!(".{}.tmp-", name.to_string_lossy())
 }
 
 fn move_aside(path: &Path) -> Option<PathBuf> {
@@ -396,37 +411,30 @@ fn move_aside(path: &Path) -> Option<PathBuf> {
 }
 
 /// Writes the state file crash-safely: temp file, fsync, rename, fsync of the directory.
+///
+/// The temp file gets a random name in the state file's directory and is created with
+/// `O_CREAT | O_EXCL` and mode 0600 (the `tempfile` crate): nothing planted there, a symlink
+/// to another file included, is opened or followed. The rename keeps the mode, so the state
+/// file is 0600 too.
 pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let body = serde_json::to_vec(state).map_err(std::io::Error::other)?;
-    let mut tmp = tempfile_in(dir, path)?;
-    tmp.1.write_all(&body)?;
-    tmp.1.sync_all()?;
-    drop(tmp.1);
-    std::fs::rename(&tmp.0, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp.0);
-    })?;
+    let prefix = temp_prefix(path.file_name().unwrap_or("state".as_ref()));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)?;
+    tmp.write_all(&body)?;
+    tmp.as_file().sync_all()?;
+    // On failure the temp file is removed when the error drops it.
+    tmp.persist(path).map_err(|e| e.error)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())
-}
-
-fn tempfile_in(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state".to_string());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)?;
-    Ok((tmp, f))
 }
 
 #[cfg(test)]
@@ -469,5 +477,84 @@ mod tests {
         save(&p, &s).unwrap();
         assert_eq!(load(&p), s);
         assert!(load(&dir.path().join("missing.json")).targets.is_empty());
+    }
+
+    /// Issue 10: a symlink planted where the temp file used to be (`.state.json.tmp-<pid>`,
+    /// and any other predictable name) is never followed; state and temp file are 0600; load
+    /// removes the planted links, not their targets.
+    #[test]
+    fn issue_10_planted_symlinks_are_not_followed_and_the_file_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let p = dir.path().join("state.json");
+        // The old name for this process and its neighbours, plus a few guesses.
+        let pid = std::process::id();
+        let mut planted: Vec<String> = (pid.saturating_sub(2)..=pid + 2)
+            .map(|n| format!(".state.json.tmp-{n}"))
+            .collect();
+        planted.extend([
+            ".state.json.tmp-".to_string(),
+            ".state.json.tmp".to_string(),
+        ]);
+        for name in &planted {
+            std::os::unix::fs::symlink(&victim, dir.path().join(name)).unwrap();
+        }
+        // A previous state file that was world-readable.
+        std::fs::write(&p, b"{}").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = StateFile {
+            version: VERSION,
+            ..StateFile::default()
+        };
+        for _ in 0..3 {
+            save(&p, &s).unwrap();
+        }
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&victim), 0o644, "the victim's mode changed");
+        assert_eq!(mode(&p), 0o600, "the state file is not private");
+        assert!(
+            !std::fs::symlink_metadata(&p)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        for name in &planted {
+            let link = dir.path().join(name);
+            assert!(
+                std::fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        // Every temp file was renamed or removed: only the state file, victim and links.
+        let names = || -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names().len(), planted.len() + 2, "{:?}", names());
+
+        // Load clears the links with temp names (not `.state.json.tmp`, which is none) and
+        // leaves the victim and a directory alone.
+        std::fs::create_dir(dir.path().join(".state.json.tmp-dir")).unwrap();
+        assert_eq!(load(&p), s);
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(
+            names(),
+            [
+                ".state.json.tmp",
+                ".state.json.tmp-dir",
+                "state.json",
+                "victim"
+            ],
+            "stale temp names left"
+        );
     }
 }

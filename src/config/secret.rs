@@ -1,20 +1,34 @@
-//! `Secret`: a string that never prints itself.
+//! `Secret`: a string that never prints itself, and that [`crate::scrub`] removes from any
+//! text shown or logged.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A credential. `Debug` and `Display` print `<redacted>`; only [`Secret::expose`] reads it.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
+///
+/// Creating one registers it with [`crate::scrub`] (configured secrets as the config loads,
+/// tokens as they are issued), so a cloud's error text that quotes it is scrubbed before it
+/// is shown; clones share the value and the registration.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Arc<str>);
 
 impl Secret {
-    /// Wraps a secret value.
+    /// Wraps a secret value and registers it for scrubbing.
     pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
+        let value: Arc<str> = Arc::from(s.into());
+        crate::scrub::register(&value);
+        Secret(value)
     }
 
     /// The secret value. Call sites are the only places a secret leaves this type.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl Default for Secret {
+    fn default() -> Secret {
+        Secret(Arc::from(""))
     }
 }
 

@@ -127,8 +127,11 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(
             "{what}: response body is not valid UTF-8"
         )));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ProviderError::decode(format!("{what}: invalid response body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        // serde quotes the offending value, which may be a credential the body echoed.
+        let e = crate::scrub::scrub(&e.to_string()).into_owned();
+        ProviderError::decode(format!("{what}: invalid response body: {e}"))
+    })
 }
 
 /// Per-target HTTP access: one per target, shared by its provider and discovery.
@@ -337,7 +340,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         s.push_str(&inner.to_string());
         src = inner.source();
     }
-    s
+    crate::scrub::scrub(&s).into_owned()
 }
 
 /// `base * 2^attempt`, capped at [`MAX_BACKOFF`], with ±50 % jitter.
@@ -370,7 +373,8 @@ fn httpdate_parse(v: &str) -> Option<SystemTime> {
 /// The API's own error code and message from an error body, whatever the service's shape
 /// (PROVIDERS.md §1.6, §2.5): `error_code|errorCode|code` and
 /// `error_msg|errorMsg|errorMessage|message`, searched recursively. `None` when the body is
-/// not JSON or has neither.
+/// not JSON or has neither. Every registered secret is scrubbed from the values before they
+/// are cut to 300 characters (a cut must not leave half a token behind).
 pub fn error_detail(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     fn find<'a>(
@@ -390,8 +394,8 @@ pub fn error_detail(body: &[u8]) -> Option<String> {
         obj.values().find_map(|x| find(x, keys, depth - 1))
     }
     let show = |x: &serde_json::Value| match x {
-        serde_json::Value::String(s) => s.chars().take(300).collect::<String>(),
-        other => other.to_string(),
+        serde_json::Value::String(s) => crate::scrub::scrub(s).chars().take(300).collect(),
+        other => crate::scrub::scrub(&other.to_string()).into_owned(),
     };
     let code = find(&v, &["error_code", "errorCode", "code"], 3).map(show);
     let msg = find(&v, &["error_msg", "errorMsg", "errorMessage", "message"], 3).map(show);

@@ -95,6 +95,10 @@ pub trait Provider: Send + Sync {
 
 /// The closed set of providers.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per target, built once and never moved in a hot path"
+)]
 pub enum AnyProvider {
     /// Yandex Cloud Backup.
     YandexBackup(yandex_backup::Client),

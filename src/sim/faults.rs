@@ -28,6 +28,10 @@ pub enum Fault {
     Oversize(usize),
     /// Close the connection without answering.
     Reset,
+    /// Answer with this status and a JSON error body whose message quotes the credentials the
+    /// request carried (`Authorization`, `X-Auth-Token`, `X-Security-Token`) and its body (an
+    /// IAM request's password, JWT or OAuth token), as careless services and proxies do.
+    EchoCredentials(u16),
 }
 
 /// When a fault applies: a service (or any), an optional path substring, and how many times.

@@ -5,9 +5,10 @@
 //! It is written from the seed pages and PROVIDERS.md, not from the client code: it checks
 //! auth the way the real services do (IAM tokens, JWT signatures, AK/SK signatures), pages the
 //! way each API pages, and can inject faults (status codes with `Retry-After`, latency,
-//! truncated, garbage or oversized bodies, connection resets) and odd records into a task
-//! list (`null` or absent fields, the other JSON type of a field, unreadable records: see
-//! [`RecordEdit`] and [`variants`]). Every request is logged for assertions.
+//! truncated, garbage or oversized bodies, connection resets, error bodies that echo the
+//! request's credentials) and odd records into a task list (`null` or absent fields, the
+//! other JSON type of a field, unreadable records: see [`RecordEdit`] and [`variants`]).
+//! Every request is logged for assertions.
 //!
 //! Each service lives in its own file with a `route(&Sim, &SimRequest) -> Option<SimResponse>`
 //! that answers the paths it owns; [`Sim::dispatch`] asks them in turn.

@@ -158,6 +158,7 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
             }
             r
         }
+        Some(Fault::EchoCredentials(status)) => echo_credentials(*status, &sreq),
         Some(Fault::RawBody(b)) => SimResponse {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -197,6 +198,23 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
             .boxed()
     };
     builder.body(body).map_err(|_| ResetConnection)
+}
+
+/// The answer of [`Fault::EchoCredentials`]: the credentials first, so that any cut of the
+/// message a client makes still holds them.
+fn echo_credentials(status: u16, req: &SimRequest) -> SimResponse {
+    let mut quoted: Vec<String> = ["authorization", "x-auth-token", "x-security-token"]
+        .iter()
+        .filter_map(|h| Some(format!("{h}: {}", req.header(h)?)))
+        .collect();
+    if !req.body.is_empty() {
+        quoted.push(format!("body: {}", String::from_utf8_lossy(&req.body)));
+    }
+    let message = format!("The request was refused; it carried {}", quoted.join("; "));
+    SimResponse::json(
+        status,
+        &serde_json::json!({"code": status, "message": message}),
+    )
 }
 
 fn futures_stream(

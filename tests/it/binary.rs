@@ -35,13 +35,57 @@ fn listening_address(line: &str) -> Option<SocketAddr> {
     None
 }
 
+/// An exporter process that has been spawned but has not said "Listening." yet.
+pub(crate) struct Starting {
+    child: Child,
+    log: Arc<Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+    listening: std::sync::mpsc::Receiver<SocketAddr>,
+}
+
+impl Starting {
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Panics (after killing the process) unless it still runs.
+    pub(crate) fn assert_running(&mut self) {
+        if let Some(st) = self.child.try_wait().expect("wait") {
+            panic!(
+                "the exporter exited ({st}); log:\n{}",
+                self.log.lock().unwrap()
+            );
+        }
+    }
+
+    /// Waits (at most `within`) for the "Listening." line that gives the port.
+    pub(crate) fn listening(mut self, within: Duration) -> Exporter {
+        let Ok(addr) = self.listening.recv_timeout(within) else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            panic!("no 'Listening.' line; log:\n{}", self.log.lock().unwrap())
+        };
+        Exporter {
+            child: self.child,
+            addr,
+            log: self.log,
+            reader: Some(self.reader),
+        }
+    }
+}
+
 impl Exporter {
-    /// Starts the binary with `args` plus `--web.listen-address=127.0.0.1:0`, and waits for
-    /// the "Listening." line that gives the port.
-    pub(crate) fn start(args: &[&str]) -> Exporter {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cloud-task-exporter"))
-            .args(args)
-            .arg("--web.listen-address=127.0.0.1:0")
+    /// The binary with `args` plus `--web.listen-address=127.0.0.1:0`.
+    pub(crate) fn command(args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloud-task-exporter"));
+        cmd.args(args).arg("--web.listen-address=127.0.0.1:0");
+        cmd
+    }
+
+    /// Spawns `cmd` (from [`Exporter::command`]) with its log collected; does not wait.
+    pub(crate) fn spawn(mut cmd: Command) -> Starting {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -54,7 +98,7 @@ impl Exporter {
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                     if let Some(addr) = listening_address(&line) {
-                        let _ = tx.send(Some(addr));
+                        let _ = tx.send(addr);
                     }
                     let mut l = log.lock().unwrap();
                     l.push_str(&line);
@@ -62,20 +106,23 @@ impl Exporter {
                 }
             })
         };
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| {
-                let _ = child.kill();
-                panic!("no 'Listening.' line; log:\n{}", log.lock().unwrap())
-            });
-        Exporter {
+        Starting {
             child,
-            addr,
             log,
-            reader: Some(reader),
+            reader,
+            listening: rx,
         }
+    }
+
+    /// Starts the binary with `args` plus `--web.listen-address=127.0.0.1:0`, and waits for
+    /// the "Listening." line that gives the port.
+    pub(crate) fn start(args: &[&str]) -> Exporter {
+        Exporter::spawn(Exporter::command(args)).listening(Duration::from_secs(60))
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything logged so far.

@@ -16,24 +16,24 @@ use tokio::time::Instant;
 use crate::binary::Exporter;
 use crate::support::sample;
 
-const VM: &str = "fhm0lifecycle00000vm1";
-const YC_TOKEN: &str = "t1.lifecycle-static-iam-token-0123456789abcdef";
-const YC_OAUTH: &str = "y0_lifecycle-oauth-token-0123456789abcdef";
-const HW_AK: &str = "LIFECYCLEACCESSKEY001";
-const HW_SK: &str = "lifecycle-secret-key-0123456789abcdef";
-const HW_PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
-const HW_DOMAIN: &str = "lifecycle-account";
-const HW_USER: &str = "lifecycle-user";
-const HW_PASSWORD: &str = "lifecycle-password-0123456789abcdef";
-const DMS_INSTANCE: &str = "5e2b0c8e-0000-4000-8000-00000000lc01";
+pub(crate) const VM: &str = "fhm0lifecycle00000vm1";
+pub(crate) const YC_TOKEN: &str = "t1.lifecycle-static-iam-token-0123456789abcdef";
+pub(crate) const YC_OAUTH: &str = "y0_lifecycle-oauth-token-0123456789abcdef";
+pub(crate) const HW_AK: &str = "LIFECYCLEACCESSKEY001";
+pub(crate) const HW_SK: &str = "lifecycle-secret-key-0123456789abcdef";
+pub(crate) const HW_PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+pub(crate) const HW_DOMAIN: &str = "lifecycle-account";
+pub(crate) const HW_USER: &str = "lifecycle-user";
+pub(crate) const HW_PASSWORD: &str = "lifecycle-password-0123456789abcdef";
+pub(crate) const DMS_INSTANCE: &str = "5e2b0c8e-0000-4000-8000-00000000lc01";
 const CBR_RESOURCE: &str = "ecs-lifecycle-0001";
 
 /// Fast polling for every target: the loader's rule is interval > timeout.
-const DEFAULTS: &str = "defaults: { interval: 1s, timeout: 800ms, retries: 0, retry_backoff: 50ms, requests_per_second: 100 }\n";
+pub(crate) const DEFAULTS: &str = "defaults: { interval: 1s, timeout: 800ms, retries: 0, retry_backoff: 50ms, requests_per_second: 100 }\n";
 
 /// A simulator that knows every credential the configs below use, with one instance, one
 /// Kafka instance and empty task lists.
-async fn cloud() -> FakeCloud {
+pub(crate) async fn cloud() -> FakeCloud {
     let cloud = FakeCloud::start(Sim::new()).await.unwrap();
     {
         let mut y = lock(&cloud.sim().yandex);
@@ -53,16 +53,16 @@ async fn cloud() -> FakeCloud {
 }
 
 /// `mins` minutes ago.
-fn ago(mins: i64) -> Timestamp {
+pub(crate) fn ago(mins: i64) -> Timestamp {
     Timestamp::now() - SignedDuration::from_mins(mins)
 }
 
-fn rfc3339(t: Timestamp) -> String {
+pub(crate) fn rfc3339(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
 }
 
 /// A Yandex backup of [`VM`] that ran 1 minute and ended `mins` ago with `code`.
-fn yc_done(sim: &Sim, id: &str, code: &str, mins: i64) {
+pub(crate) fn yc_done(sim: &Sim, id: &str, code: &str, mins: i64) {
     let end = ago(mins);
     let start = end - SignedDuration::from_mins(1);
     let task = SimTask::new(id, "BACKUP", "COMPLETED")
@@ -107,36 +107,36 @@ fn dms_done(sim: &Sim, id: &str, mins: i64) {
     );
 }
 
-fn yc_target(name: &str, url: &str, auth: &str) -> String {
+pub(crate) fn yc_target(name: &str, url: &str, auth: &str) -> String {
     format!(
         "  - name: {name}\n    provider: yandex_backup\n    endpoint: {url}\n    auth: {auth}\n    compute_instance_ids: [{VM}]\n"
     )
 }
 
-fn yc_static(name: &str, url: &str) -> String {
+pub(crate) fn yc_static(name: &str, url: &str) -> String {
     yc_target(name, url, &format!("{{ iam_token: {YC_TOKEN} }}"))
 }
 
-fn cbr_target(name: &str, url: &str, ak: &str, sk: &str, extra: &str) -> String {
+pub(crate) fn cbr_target(name: &str, url: &str, ak: &str, sk: &str, extra: &str) -> String {
     format!(
         "  - name: {name}\n    provider: huawei_cbr\n    endpoint: {url}\n    region: ap-southeast-1\n    project_id: {HW_PROJECT}\n    auth: {{ access_key: {ak}, secret_key: {sk} }}\n{extra}"
     )
 }
 
-fn dms_target(name: &str, url: &str, password: &str) -> String {
+pub(crate) fn dms_target(name: &str, url: &str, password: &str) -> String {
     format!(
         "  - name: {name}\n    provider: huawei_dms\n    engine: kafka\n    endpoint: {url}\n    region: ap-southeast-1\n    project_id: {HW_PROJECT}\n    auth: {{ iam: {{ endpoint: {url}, domain: {HW_DOMAIN}, user: {HW_USER}, password: {password} }} }}\n    instance_ids: [{DMS_INSTANCE}]\n"
     )
 }
 
 /// Writes a config of `DEFAULTS`, `top` (e.g. `state_file: ...`) and the targets.
-fn write_config(path: &Path, top: &str, targets: &[String]) {
+pub(crate) fn write_config(path: &Path, top: &str, targets: &[String]) {
     let text = format!("{DEFAULTS}{top}targets:\n{}", targets.concat());
     std::fs::write(path, text).unwrap();
 }
 
 /// Sum of every sample of `metric` (the whole name) of `target`.
-fn total(text: &str, metric: &str, target: &str) -> f64 {
+pub(crate) fn total(text: &str, metric: &str, target: &str) -> f64 {
     let label = format!("target=\"{target}\"");
     text.lines()
         .filter(|l| l.starts_with(&format!("{metric}{{")) && l.contains(&label))
@@ -145,7 +145,7 @@ fn total(text: &str, metric: &str, target: &str) -> f64 {
 }
 
 /// `cloud_task_target_up` of `target`, if the series exists.
-fn up(text: &str, target: &str, provider: &str) -> Option<f64> {
+pub(crate) fn up(text: &str, target: &str, provider: &str) -> Option<f64> {
     sample(
         text,
         "cloud_task_target_up",
@@ -153,7 +153,7 @@ fn up(text: &str, target: &str, provider: &str) -> Option<f64> {
     )
 }
 
-fn polls(text: &str, target: &str) -> f64 {
+pub(crate) fn polls(text: &str, target: &str) -> f64 {
     total(
         text,
         "cloud_task_target_poll_duration_seconds_count",
@@ -161,7 +161,7 @@ fn polls(text: &str, target: &str) -> f64 {
     )
 }
 
-fn reload_ok(text: &str) -> Option<f64> {
+pub(crate) fn reload_ok(text: &str) -> Option<f64> {
     sample(
         text,
         "cloud_task_exporter_config_last_reload_successful",
@@ -170,7 +170,7 @@ fn reload_ok(text: &str) -> Option<f64> {
 }
 
 /// Stops the exporter with `signal` off the runtime's threads (the simulator keeps serving).
-async fn stop(exp: Exporter, signal: &'static str) -> (Option<i32>, Duration, String) {
+pub(crate) async fn stop(exp: Exporter, signal: &'static str) -> (Option<i32>, Duration, String) {
     tokio::task::spawn_blocking(move || exp.stop_with(signal))
         .await
         .unwrap()
@@ -699,12 +699,7 @@ async fn no_secret_in_debug_logs_pages_or_metrics_even_when_auth_fails() {
     .collect();
     // The private key: its PEM header and each of its base64 lines.
     secrets.push("PRIVATE KEY".to_string());
-    secrets.extend(
-        TEST_PRIVATE_KEY_PEM
-            .lines()
-            .filter(|l| !l.starts_with("-----") && l.len() > 20)
-            .map(str::to_string),
-    );
+    secrets.extend(private_key_lines());
     // What the simulator issued or was sent: IAM tokens, Huawei tokens, signed JWTs.
     let mut issued = 0;
     for r in sim.requests() {
@@ -732,15 +727,32 @@ async fn no_secret_in_debug_logs_pages_or_metrics_even_when_auth_fails() {
     assert!(issued > 0, "no token was used");
     assert!(lock(&sim.yandex).issued_tokens() > 0);
     assert!(lock(&sim.huawei).tokens_issued() > 0);
-    secrets.sort();
-    secrets.dedup();
-    for secret in with_slices(secrets) {
-        for (place, text) in [
+    assert_nowhere(
+        secrets,
+        &[
             ("log", &log),
             ("/metrics", &metrics),
             ("/", &page),
             ("/api/v1/targets", &targets),
-        ] {
+        ],
+    );
+}
+
+/// The base64 lines of the simulator's service-account private key.
+pub(crate) fn private_key_lines() -> impl Iterator<Item = String> {
+    TEST_PRIVATE_KEY_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 20)
+        .map(str::to_string)
+}
+
+/// Fails, naming the place and quoting the lines, when any of `secrets` (or a middle slice of
+/// a long one) occurs in any of the `(place, text)`s.
+pub(crate) fn assert_nowhere(mut secrets: Vec<String>, places: &[(&str, &str)]) {
+    secrets.sort();
+    secrets.dedup();
+    for secret in with_slices(secrets) {
+        for (place, text) in places {
             assert!(
                 !text.contains(&secret),
                 "{place} shows the secret {secret:?}:\n{}",
@@ -998,4 +1010,67 @@ async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
     let (code, took, log) = stop(exp, "TERM").await;
     assert_eq!(code, Some(0), "log:\n{log}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+/// Issue 10: a `--web.config.file` that fails to reload (here a broken certificate), by SIGHUP
+/// or `POST /-/reload`, sets `cloud_task_exporter_config_last_reload_successful` to 0 like a bad
+/// config file does; the next fully good reload sets it back to 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_10_a_failed_web_config_reload_shows_in_the_reload_gauge() {
+    let cloud = cloud().await;
+    let url = cloud.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    write_config(&cfg, "", &[yc_static("yc", &url)]);
+    let web = dir.path().join("web.yml");
+    let good = "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
+    std::fs::write(&web, good).unwrap();
+    std::fs::write(
+        dir.path().join("server.crt"),
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    // A good key beside a certificate whose body is not one.
+    let key = rcgen::KeyPair::generate().unwrap().serialize_pem();
+    std::fs::write(dir.path().join("server.key"), key).unwrap();
+    let broken = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n";
+    let web_flag = format!("--web.config.file={}", web.display());
+    let exp = Exporter::with_config(&cfg, &["--web.enable-lifecycle", &web_flag]);
+    let m = exp
+        .wait_metrics(Duration::from_secs(30), |m| {
+            up(m, "yc", "yandex_backup") == Some(1.0)
+        })
+        .await;
+    assert_eq!(reload_ok(&m), Some(1.0));
+
+    // SIGHUP with a broken certificate: the old (plain HTTP) setting stays, the gauge drops.
+    std::fs::write(&web, broken).unwrap();
+    exp.signal("HUP");
+    exp.wait_metrics(Duration::from_secs(10), |m| reload_ok(m) == Some(0.0))
+        .await;
+    exp.wait_log(Duration::from_secs(10), |l| {
+        l.contains("Web configuration reload failed")
+    })
+    .await;
+    // Fixed: the next SIGHUP sets it back.
+    std::fs::write(&web, good).unwrap();
+    exp.signal("HUP");
+    exp.wait_metrics(Duration::from_secs(10), |m| reload_ok(m) == Some(1.0))
+        .await;
+
+    // The same through POST /-/reload.
+    std::fs::write(&web, broken).unwrap();
+    let (status, body) = exp.post("/-/reload").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("server.crt"), "{body}");
+    let (_, m) = exp.get("/metrics").await;
+    assert_eq!(reload_ok(&m), Some(0.0), "after a 400 reload");
+    std::fs::write(&web, good).unwrap();
+    let (status, body) = exp.post("/-/reload").await;
+    assert_eq!(status, 200, "{body}");
+    let (_, m) = exp.get("/metrics").await;
+    assert_eq!(reload_ok(&m), Some(1.0), "after a 200 reload");
+    assert_eq!(up(&m, "yc", "yandex_backup"), Some(1.0));
+    let (code, _, log) = stop(exp, "TERM").await;
+    assert_eq!(code, Some(0), "log:\n{log}");
 }

@@ -34,6 +34,12 @@ mod bounds;
 mod queries;
 // The configuration shipped in deploy/ loads.
 mod deploy;
+// Issue 10: hostile HTTP clients: timeouts, the connection cap, a full file table.
+mod conns;
+// Issue 10: credentials a cloud echoes in its error text appear nowhere.
+mod scrub;
+// Issue 10: signals while the real binary starts (config and state file read from FIFOs).
+mod signals;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.

@@ -231,3 +231,54 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
         );
     }
 }
+
+/// The exporter's HTTP server on `127.0.0.1:0` over an empty hub.
+pub(crate) struct TestServer {
+    /// The bound address.
+    pub(crate) addr: std::net::SocketAddr,
+    stop: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// With `web` (TLS, basic auth) and the default connection limits.
+    pub(crate) async fn start(web: cloud_task_exporter::web::Web) -> TestServer {
+        TestServer::start_with(web, cloud_task_exporter::server::Limits::default(), None).await
+    }
+
+    /// With `web`, these limits and, for `POST /-/reload`, where reload requests go.
+    pub(crate) async fn start_with(
+        web: cloud_task_exporter::web::Web,
+        limits: cloud_task_exporter::server::Limits,
+        reload: Option<tokio::sync::mpsc::Sender<cloud_task_exporter::server::ReloadRequest>>,
+    ) -> TestServer {
+        use cloud_task_exporter::server::{AppState, serve_with_limits};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let st = AppState {
+            hub: cloud_task_exporter::hub::Hub::new(),
+            telemetry_path: "/metrics".to_string(),
+            buckets: std::sync::Arc::new(std::sync::RwLock::new(BUCKETS.to_vec())),
+            reload,
+        };
+        let stop = tokio_util::sync::CancellationToken::new();
+        let task = tokio::spawn(serve_with_limits(listener, st, web, limits, stop.clone()));
+        TestServer { addr, stop, task }
+    }
+
+    /// `scheme://addr/path`.
+    pub(crate) fn url(&self, scheme: &str, path: &str) -> String {
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// A raw TCP connection to the server.
+    pub(crate) async fn connect(&self) -> tokio::net::TcpStream {
+        tokio::net::TcpStream::connect(self.addr).await.unwrap()
+    }
+
+    /// Stops the server and waits for it.
+    pub(crate) async fn shutdown(self) {
+        self.stop.cancel();
+        self.task.await.unwrap();
+    }
+}

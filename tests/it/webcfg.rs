@@ -1,22 +1,16 @@
 //! `--web.config.file`: TLS, client certificates and basic auth on a real loopback socket,
 //! with certificates generated at test time.
 
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
 
 use cloud_task_exporter::config::web::WebConfig;
-use cloud_task_exporter::hub::Hub;
-use cloud_task_exporter::server::{AppState, serve_with};
 use cloud_task_exporter::web::Web;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
 };
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
-use crate::support::BUCKETS;
+use crate::support::TestServer as Server;
 
 /// A CA and PEM files it signed.
 struct Ca {
@@ -80,37 +74,6 @@ fn load(dir: &Path, yaml: &str) -> Result<WebConfig, String> {
     let path = dir.join("web.yml");
     std::fs::write(&path, yaml).unwrap();
     WebConfig::load(&path).map_err(|e| e.message)
-}
-
-struct Server {
-    addr: SocketAddr,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    async fn start(web: Web) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let st = AppState {
-            hub: Hub::new(),
-            telemetry_path: "/metrics".to_string(),
-            buckets: Arc::new(RwLock::new(BUCKETS.to_vec())),
-            reload: None,
-        };
-        let stop = CancellationToken::new();
-        let task = tokio::spawn(serve_with(listener, st, web, stop.clone()));
-        Server { addr, stop, task }
-    }
-
-    fn url(&self, scheme: &str, path: &str) -> String {
-        format!("{scheme}://{}{path}", self.addr)
-    }
-
-    async fn shutdown(self) {
-        self.stop.cancel();
-        self.task.await.unwrap();
-    }
 }
 
 fn client(ca: &Ca, identity: Option<(String, String)>) -> reqwest::Client {

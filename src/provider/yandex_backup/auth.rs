@@ -224,8 +224,9 @@ impl TokenCache {
                 audience,
             } => {
                 let now = Timestamp::now().as_second();
-                let jwt = sign_jwt(key_id, service_account_id, audience, key, now)?;
-                let body = serde_json::json!({ "jwt": jwt });
+                // A Secret while it lives, so an IAM error that quotes it is scrubbed.
+                let jwt = Secret::new(sign_jwt(key_id, service_account_id, audience, key, now)?);
+                let body = serde_json::json!({ "jwt": jwt.expose() });
                 self.exchange(url, &body, "IAM token exchange (service account key)")
                     .await
             }
