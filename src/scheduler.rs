@@ -139,7 +139,12 @@ impl TargetRunner {
                 Ok(())
             }
             Err(e) => {
-                tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; serving the last good data.");
+                // Restored state (state file or reload) is data too: its resources are baselined.
+                if self.status.last_success.is_some() || !self.account.baselined.is_empty() {
+                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; serving the last good data.");
+                } else {
+                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; no data for this target yet (no poll has succeeded).");
+                }
                 self.status.up = false;
                 *self.status.errors.entry(e.reason).or_insert(0) += 1;
                 self.status.last_error = Some(e.clone());

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::check::{self, label_name, path_id};
+use super::check::{self, label_name, path_id, region_doubt};
 use super::file::{Node, Value};
 use super::load::{Cx, Fields, SETTINGS_KEYS};
 use super::{
@@ -356,6 +356,18 @@ impl Cx<'_> {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if ok {
+                    let service = match p {
+                        ProviderKind::HuaweiVbs => "vbs",
+                        ProviderKind::HuaweiCce => "cce",
+                        ProviderKind::HuaweiDms => "dms",
+                        _ => "cbr",
+                    };
+                    // With an explicit endpoint the region only names the project's scope.
+                    if !f.has("endpoint") {
+                        if let Some(doubt) = region_doubt(&r, service) {
+                            self.warn(v, "region", doubt);
+                        }
+                    }
                     Some(r)
                 } else {
                     self.bad(
