@@ -34,7 +34,8 @@ struct Args {
     #[arg(
         long = "web.telemetry-path",
         value_name = "PATH",
-        default_value = "/metrics"
+        default_value = "/metrics",
+        value_parser = telemetry_path
     )]
     telemetry_path: String,
     /// Path to a web config file (exporter-toolkit format) enabling TLS and basic auth.
@@ -64,6 +65,17 @@ struct Args {
     /// Print the version, git revision and build date, and exit.
     #[arg(long = "version", short = 'V')]
     version: bool,
+}
+
+/// `--web.telemetry-path`: an absolute URL path other than the status page's `/`.
+fn telemetry_path(s: &str) -> Result<String, String> {
+    if s == "/" {
+        Err("'/' is the status page; use e.g. /metrics".to_string())
+    } else if !s.starts_with('/') {
+        Err(format!("must start with '/': write /{s}"))
+    } else {
+        Ok(s.to_string())
+    }
 }
 
 fn main() -> ExitCode {
@@ -127,16 +139,17 @@ fn load_config(path: &Path, from_default: bool) -> Result<Config, String> {
         let cwd = std::env::current_dir()
             .map(|d| d.display().to_string())
             .unwrap_or_else(|_| "the current directory".to_string());
-        let which = if from_default {
-            format!("no --config.file was given, and the default {} is not in {cwd}", path.display())
+        let demo = "or run with --demo to see the exporter work against its built-in simulator";
+        if from_default {
+            format!(
+                "{e} (no --config.file was given, and the default {} is not in {cwd}); pass --config.file=PATH to name your configuration (config.example.yaml documents every key), {demo}",
+                path.display()
+            )
         } else if path.is_relative() {
-            format!("relative paths are read from {cwd}")
+            format!("{e}: check --config.file (a relative path is read from {cwd}), {demo}")
         } else {
-            "check the path".to_string()
-        };
-        format!(
-            "{e} ({which}); pass --config.file=PATH to name your configuration (config.example.yaml documents every key), or run with --demo to see the exporter work against its built-in simulator"
-        )
+            format!("{e}: check the path given to --config.file, {demo}")
+        }
     })
 }
 

@@ -205,7 +205,17 @@ impl Cx<'_> {
             Some(p) => Some(p),
             None => {
                 let names: Vec<&str> = ProviderKind::ALL.iter().map(|p| p.as_str()).collect();
-                let why = match check::suggest(s.trim(), &names) {
+                // `yandex` or `cbr`: the part of the id people remember.
+                let part: Vec<&str> = names
+                    .iter()
+                    .copied()
+                    .filter(|n| !s.trim().is_empty() && n.split('_').any(|w| w == s.trim()))
+                    .collect();
+                let near = check::suggest(s.trim(), &names).or(match part[..] {
+                    [one] => Some(one),
+                    _ => None,
+                });
+                let why = match near {
                     Some(near) => format!("unknown provider '{s}' (did you mean '{near}'?)"),
                     None => format!("unknown provider '{s}'; one of {}", provider_list()),
                 };

@@ -135,6 +135,41 @@ fn a_bare_port_as_listen_address_gets_the_colon_hint() {
 }
 
 #[test]
+fn other_slips_get_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!("--config.file={}", write(dir.path(), "c.yaml", ONE_TARGET));
+    // A telemetry path without its slash would serve /metrics nowhere.
+    let o = run(
+        dir.path(),
+        &[&cfg, "--check-config", "--web.telemetry-path=metrics"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("write /metrics"), "{}", stderr(&o));
+    // An explicit --config.file that does not exist.
+    let o = run(dir.path(), &["--config.file=nope.yaml"]);
+    let e = stderr(&o);
+    assert!(
+        e.contains("check --config.file (a relative path is read from") && e.contains("--demo"),
+        "{e}"
+    );
+    // The part of a provider id people remember.
+    let bad = write(
+        dir.path(),
+        "p.yaml",
+        &ONE_TARGET.replace("provider: yandex_backup", "provider: yandex"),
+    );
+    let o = run(
+        dir.path(),
+        &[&format!("--config.file={bad}"), "--check-config"],
+    );
+    assert!(
+        stderr(&o).contains("unknown provider 'yandex' (did you mean 'yandex_backup'?)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn check_config_says_target_in_the_singular() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write(dir.path(), "c.yaml", ONE_TARGET);
