@@ -143,7 +143,7 @@ impl TargetRunner {
                 if self.status.last_success.is_some() || !self.account.baselined.is_empty() {
                     tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; serving the last good data.");
                 } else {
-                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; no data for this target yet (no poll has succeeded).");
+                    tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), reason = e.reason(), error = %e, "Poll failed; no data yet.");
                 }
                 self.status.up = false;
                 *self.status.errors.entry(e.reason).or_insert(0) += 1;
