@@ -1,5 +1,5 @@
 # Thin aliases for humans; .ci/run is the source of truth.
-.PHONY: check test fmt golden demo bench
+.PHONY: check test fmt golden demo bench prometheusrule
 
 check:        ## what CI runs: tools, fmt, clippy, tests, rustdoc, promtool
 	.ci/run
@@ -18,3 +18,6 @@ demo:         ## the exporter against the built-in simulator on :9733
 
 bench:        ## numbers for BENCHMARKS.md
 	cargo bench --bench pipeline
+
+prometheusrule: ## regenerate deploy/kubernetes/prometheusrule.yaml from deploy/prometheus/alerts.yml
+	deploy/kubernetes/prometheusrule.sh > deploy/kubernetes/prometheusrule.yaml

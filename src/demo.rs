@@ -250,6 +250,7 @@ pub fn config(sim_url: &str) -> Config {
         ],
         shard: Shard::default(),
         targets,
+        warnings: Vec::new(),
     }
 }
 

@@ -29,4 +29,5 @@ pub mod shutdown;
 pub mod sim;
 pub mod state;
 pub mod timefmt;
+pub mod version;
 pub mod web;

@@ -333,12 +333,31 @@ pub fn parse_listen(addr: &str) -> Result<SocketAddr, String> {
     } else {
         addr.to_string()
     };
-    a.parse()
-        .map_err(|e| format!("invalid --web.listen-address {addr:?}: {e}"))
+    a.parse().map_err(|e| {
+        // Say what to write instead for the usual slips: a bare port, a host name.
+        let hint = if !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_digit()) {
+            format!(" (a port alone needs a colon: write :{addr} for every interface, or 127.0.0.1:{addr})")
+        } else if let Some(port) = addr.strip_prefix("localhost:") {
+            format!(" (write an IP address: 127.0.0.1:{port}, or :{port} for every interface)")
+        } else {
+            " (write HOST:PORT with an IP address, e.g. :9733, 127.0.0.1:9733 or [::1]:9733)"
+                .to_string()
+        };
+        format!("invalid --web.listen-address {addr:?}: {e}{hint}")
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn listen_address_errors_say_what_to_write() {
+        let e = super::parse_listen("9745").unwrap_err();
+        assert!(e.contains("write :9745"), "{e}");
+        let e = super::parse_listen("localhost:9745").unwrap_err();
+        assert!(e.contains("127.0.0.1:9745"), "{e}");
+        assert!(super::parse_listen(":9745").is_ok());
+    }
+
     #[test]
     fn ages_read_like_people_write_them() {
         assert_eq!(super::human(0), "0s");

@@ -437,6 +437,49 @@ pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Checks that `save` can work at `path`: its directory exists, is a directory and takes a
+/// new file (a probe file is created with `create_new` and removed), and `path` itself is not
+/// a directory. The error names the path and says what to do.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(format!("{} is not a directory", dir.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "directory {} does not exist; create it (writable by the exporter's user) or point state_file elsewhere",
+                dir.display()
+            ));
+        }
+        Err(e) => return Err(format!("cannot read directory {}: {e}", dir.display())),
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "{} is a directory; state_file names a file, e.g. {}",
+            path.display(),
+            path.join("state.json").display()
+        ));
+    }
+    let probe = dir.join(format!(".cloud-task-exporter-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "directory {} is not writable by this user: {e}",
+            dir.display()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

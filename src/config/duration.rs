@@ -2,8 +2,58 @@
 
 use std::time::Duration;
 
-/// Parses `500ms`, `30s`, `5m`, `2h`, `7d`, `1w`, or a sum such as `1h30m`.
+/// Parses `500ms`, `30s`, `5m`, `2h`, `7d`, `1w`, or a sum such as `1h30m`. When the text is
+/// a duration written another way (`5 minutes`, `1.5h`, `90 sec`), the error says how to write it.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    strict(s).map_err(|why| match lenient(s) {
+        Some(d) => format!(
+            "invalid duration {s:?}: write {} (a whole number and a unit, no space: ms, s, m, h, d, w; sums such as 1h30m)",
+            format_duration(d)
+        ),
+        None => why,
+    })
+}
+
+/// The unit a word such as `minutes` or `sec` means, in milliseconds.
+fn unit_word_ms(word: &str) -> Option<f64> {
+    Some(match word {
+        "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => 1.0,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1_000.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
+        "d" | "day" | "days" => 86_400_000.0,
+        "w" | "wk" | "week" | "weeks" => 7.0 * 86_400_000.0,
+        _ => return None,
+    })
+}
+
+/// Reads what people write instead (`5 minutes`, `1.5h`, `1h 30m`, `2 Days`): `None` unless
+/// every part is a number with a unit word and the sum is a whole, positive number of ms.
+fn lenient(s: &str) -> Option<Duration> {
+    let t: String = s
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',')
+        .collect();
+    let mut rest = t.as_str();
+    let mut total = 0.0f64;
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let n: f64 = rest[..n_end].parse().ok()?;
+        rest = &rest[n_end..];
+        let u_end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        total += n * unit_word_ms(&rest[..u_end])?;
+        rest = &rest[u_end..];
+    }
+    (total >= 1.0 && total.fract() == 0.0 && total < 1e15)
+        .then(|| Duration::from_millis(total as u64))
+}
+
+fn strict(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("empty duration".to_string());
@@ -40,9 +90,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
                     "invalid duration {s:?}: fractions are not supported (write e.g. 1h30m or 90s)"
                 ));
             }
+            "" if i == bytes.len() => {
+                return Err(format!(
+                    "invalid duration {s:?}: the number needs a unit, e.g. {n}s or {n}m (units: ms, s, m, h, d, w)"
+                ));
+            }
             "" => {
                 return Err(format!(
-                    "invalid duration {s:?}: missing unit (ms, s, m, h, d, w)"
+                    "invalid duration {s:?}: expected a unit after {n} (ms, s, m, h, d, w), with no space"
                 ));
             }
             u => {
@@ -106,6 +161,21 @@ mod tests {
         ] {
             assert!(parse_duration(s).is_err(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn errors_say_how_to_write_it() {
+        let e = parse_duration("5 minutes").unwrap_err();
+        assert!(e.contains("write 5m"), "{e}");
+        assert!(e.contains("ms, s, m, h, d, w"), "{e}");
+        assert!(parse_duration("1.5h").unwrap_err().contains("write 90m"));
+        assert!(parse_duration("1h 30m").unwrap_err().contains("write 90m"));
+        assert!(parse_duration("2 Days").unwrap_err().contains("write 2d"));
+        assert!(parse_duration("30sec").unwrap_err().contains("write 30s"));
+        let e = parse_duration("300").unwrap_err();
+        assert!(e.contains("needs a unit, e.g. 300s or 300m"), "{e}");
+        let e = parse_duration("5 parsecs").unwrap_err();
+        assert!(e.contains("with no space"), "{e}");
     }
 
     #[test]

@@ -98,6 +98,28 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     }
 }
 
+/// A hint for a syntax error in a file indented with tabs, which YAML forbids and which editors
+/// hide: names the line (the error's own, else the first) whose indentation has a tab.
+pub(crate) fn tab_hint(text: &str, error_line: u32) -> String {
+    let tabbed = |l: &str| {
+        l.chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\t')
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let at = (error_line as usize)
+        .checked_sub(1)
+        .filter(|&i| lines.get(i).is_some_and(|l| tabbed(l)))
+        .or_else(|| lines.iter().position(|l| tabbed(l)));
+    match at {
+        Some(i) => format!(
+            " (line {} is indented with a tab character: YAML allows only spaces for indentation, so use spaces)",
+            i + 1
+        ),
+        None => String::new(),
+    }
+}
+
 /// The parser appends " at line L column C" to some messages; the caller prints the line itself.
 fn strip_location(msg: &str) -> String {
     let first = msg.lines().next().unwrap_or(msg).trim();

@@ -58,22 +58,25 @@ pub fn load_str_with_env(
     let root = match file::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            cx.push(e.line, None, format!("invalid YAML: {}", e.message));
+            let hint = file::tab_hint(text, e.line);
+            cx.push(e.line, None, format!("invalid YAML: {}{hint}", e.message));
             return Err(ConfigErrors(cx.errors));
         }
     };
-    let config = cx.config(&root);
+    let mut config = cx.config(&root);
     // In file order, so the list reads top to bottom; problems at one line keep their order.
     cx.errors.sort_by_key(|e| e.line.unwrap_or(0));
     if cx.errors.is_empty() {
-        if config.targets.is_empty() {
-            tracing::warn!(config = %source.display(), "No targets configured; only the exporter's own metrics are served.");
-        }
+        config.warnings = cx.warnings;
         Ok(config)
     } else {
         Err(ConfigErrors(cx.errors))
     }
 }
+
+/// The smallest useful config, shown when a file has no targets. One line, in flow style, so
+/// that every problem stays one line (of `--check-config`, of the log, of a 400 body).
+const MINIMAL_EXAMPLE: &str = "targets: [{ name: yc-prod, provider: yandex_backup, auth: { service_account_key_file: /etc/cloud-task-exporter/sa-key.json }, compute_instance_ids: [fhm0example] }] (config.example.yaml shows every provider and key; --demo runs without a cloud account)";
 
 /// The loader's context: where we are, and the errors so far.
 pub(super) struct Cx<'a> {
@@ -83,6 +86,8 @@ pub(super) struct Cx<'a> {
     /// The target being read, for messages.
     pub(super) target: Option<String>,
     pub(super) errors: Vec<ConfigError>,
+    /// Doubts that do not stop the config from loading (an unknown region, say).
+    pub(super) warnings: Vec<ConfigError>,
 }
 
 /// The top-level keys.
@@ -162,11 +167,24 @@ impl<'a> Cx<'a> {
             env,
             target: None,
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
     /// Records a problem at `line` (0: unknown) with `key`.
     pub(super) fn push(&mut self, line: u32, key: Option<&str>, problem: String) {
+        let e = self.located(line, key, problem);
+        self.errors.push(e);
+    }
+
+    /// Records a warning (the config still loads) with the value of `key` in `node`.
+    pub(super) fn warn(&mut self, node: &Node, key: &str, problem: String) {
+        let w = self.located(node.line, Some(key), problem);
+        self.warnings.push(w);
+    }
+
+    /// `problem` with the file, line, target and key in front.
+    fn located(&self, line: u32, key: Option<&str>, problem: String) -> ConfigError {
         let mut message = self.file.clone();
         if line > 0 {
             message.push_str(&format!(":{line}"));
@@ -179,12 +197,12 @@ impl<'a> Cx<'a> {
         }
         message.push_str(": ");
         message.push_str(&problem);
-        self.errors.push(ConfigError {
+        ConfigError {
             message,
             line: (line > 0).then_some(line),
             target: self.target.clone(),
             key: key.filter(|k| !k.is_empty()).map(str::to_string),
-        });
+        }
     }
 
     /// Records a problem with the value of `key` in `node`.
@@ -585,6 +603,7 @@ impl<'a> Cx<'a> {
             duration_buckets: DEFAULT_DURATION_BUCKETS.to_vec(),
             shard: Shard::default(),
             targets: Vec::new(),
+            warnings: Vec::new(),
         };
         let top = self.fields(root, "", TOP_KEYS, &|k| {
             (k == "name" || k == "provider")
@@ -609,8 +628,33 @@ impl<'a> Cx<'a> {
                 config.shard = s;
             }
         }
-        if let Some(v) = top.get("targets") {
-            config.targets = self.targets(v, &config.defaults);
+        // An exporter that watches nothing is almost always a mistake: an empty or truncated
+        // file (a zero-byte ConfigMap, a half-saved edit), or a misspelt `targets:` key.
+        let why = match top.get("targets") {
+            _ if root.value == Value::Null => {
+                Some((root.line, "the file is empty (or only comments)"))
+            }
+            None => (matches!(root.value, Value::Map(_)) && !top_has_typo(root))
+                .then_some((root.line, "no 'targets:' key")),
+            Some(v) => match &v.value {
+                Value::Null => Some((v.line, "'targets:' has no entries")),
+                Value::Seq(items) if items.is_empty() => {
+                    Some((v.line, "'targets:' is an empty list"))
+                }
+                _ => {
+                    config.targets = self.targets(v, &config.defaults);
+                    None
+                }
+            },
+        };
+        if let Some((line, why)) = why {
+            self.push(
+                line,
+                None,
+                format!(
+                    "{why}: a config needs at least one target, for example: {MINIMAL_EXAMPLE}"
+                ),
+            );
         }
         config
     }
@@ -732,6 +776,17 @@ impl<'a> Cx<'a> {
         }
         Some(Shard { index, total })
     }
+}
+
+/// Whether the top level has a key close to `targets` (already reported as unknown, with a
+/// suggestion): then "no targets" would only repeat it.
+fn top_has_typo(root: &Node) -> bool {
+    let Value::Map(entries) = &root.value else {
+        return false;
+    };
+    entries
+        .iter()
+        .any(|(k, _)| matches!(&k.value, Value::Str(name) if suggest(name, &["targets"]).is_some()))
 }
 
 fn set<T>(slot: &mut T, v: Option<T>) {

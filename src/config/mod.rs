@@ -42,8 +42,11 @@ pub struct Config {
     pub duration_buckets: Vec<f64>,
     /// Which share of the resources this replica polls.
     pub shard: Shard,
-    /// The targets, in file order; names are unique.
+    /// The targets, in file order; names are unique; never empty for a loaded file.
     pub targets: Vec<Target>,
+    /// Doubts that did not stop the file from loading (a Huawei region this version does not
+    /// know, say): `--check-config` prints them, startup and reload log them.
+    pub warnings: Vec<ConfigError>,
 }
 
 impl Config {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::check::{self, label_name, path_id};
+use super::check::{self, label_name, path_id, region_doubt};
 use super::file::{Node, Value};
 use super::load::{Cx, Fields, SETTINGS_KEYS};
 use super::{
@@ -205,7 +205,17 @@ impl Cx<'_> {
             Some(p) => Some(p),
             None => {
                 let names: Vec<&str> = ProviderKind::ALL.iter().map(|p| p.as_str()).collect();
-                let why = match check::suggest(s.trim(), &names) {
+                // `yandex` or `cbr`: the part of the id people remember.
+                let part: Vec<&str> = names
+                    .iter()
+                    .copied()
+                    .filter(|n| !s.trim().is_empty() && n.split('_').any(|w| w == s.trim()))
+                    .collect();
+                let near = check::suggest(s.trim(), &names).or(match part[..] {
+                    [one] => Some(one),
+                    _ => None,
+                });
+                let why = match near {
                     Some(near) => format!("unknown provider '{s}' (did you mean '{near}'?)"),
                     None => format!("unknown provider '{s}'; one of {}", provider_list()),
                 };
@@ -356,6 +366,18 @@ impl Cx<'_> {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if ok {
+                    let service = match p {
+                        ProviderKind::HuaweiVbs => "vbs",
+                        ProviderKind::HuaweiCce => "cce",
+                        ProviderKind::HuaweiDms => "dms",
+                        _ => "cbr",
+                    };
+                    // With an explicit endpoint the region only names the project's scope.
+                    if !f.has("endpoint") {
+                        if let Some(doubt) = region_doubt(&r, service) {
+                            self.warn(v, "region", doubt);
+                        }
+                    }
                     Some(r)
                 } else {
                     self.bad(

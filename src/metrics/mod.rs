@@ -52,14 +52,8 @@ pub mod names {
 /// Buckets of `cloud_task_target_poll_duration_seconds`.
 pub const POLL_BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
 
-/// Version and revision for `cloud_task_exporter_build_info`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The git revision baked in at build time (`unknown` when built outside git).
-pub const REVISION: &str = match option_env!("CLOUD_TASK_EXPORTER_REVISION") {
-    Some(r) => r,
-    None => "unknown",
-};
+/// Version, revision and build date for `cloud_task_exporter_build_info` (see `build.rs`).
+pub use crate::version::{BUILD_DATE, REVISION, VERSION};
 
 /// Everything `/metrics` serves: cached task families, then live process metrics.
 pub fn exposition(hub: &Hub, buckets: &[f64]) -> Bytes {
@@ -427,10 +421,17 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
 
     let mut build = Fam::new(
         BUILD_INFO,
-        "Version and revision of the exporter; the value is 1.",
+        "Version, revision and build date of the exporter; the value is 1.",
         GAUGE,
     );
-    build.gauge(vec![lp("revision", REVISION), lp("version", VERSION)], 1.0);
+    build.gauge(
+        vec![
+            lp("builddate", BUILD_DATE),
+            lp("revision", REVISION),
+            lp("version", VERSION),
+        ],
+        1.0,
+    );
     let (ok, at) = hub.reload_status();
     let mut reload_ok = Fam::new(RELOAD_OK, "0 after a rejected configuration reload.", GAUGE);
     reload_ok.gauge(vec![], if ok { 1.0 } else { 0.0 });

@@ -256,11 +256,50 @@ targets:
     );
 }
 
+/// An empty or truncated file (a zero-byte ConfigMap, a half-saved edit) would run an exporter
+/// that watches nothing: it is an error with the reason and an example.
 #[test]
-fn empty_file_and_empty_target_list_are_allowed() {
-    assert!(ok("").targets.is_empty());
-    assert!(ok("targets: []\n").targets.is_empty());
-    assert!(ok("defaults: { interval: 1m }\n").targets.is_empty());
+fn a_config_without_targets_is_an_error_with_an_example() {
+    for (yaml, want) in [
+        ("", "config.yaml: the file is empty (or only comments): "),
+        (
+            "# only a comment\n\n",
+            "config.yaml: the file is empty (or only comments): ",
+        ),
+        (
+            "targets: []\n",
+            "config.yaml:1: 'targets:' is an empty list: ",
+        ),
+        ("targets:\n", "config.yaml:1: 'targets:' has no entries: "),
+        (
+            "defaults: { interval: 1m }\n",
+            "config.yaml:1: no 'targets:' key: ",
+        ),
+    ] {
+        let e = error(yaml);
+        assert!(e.starts_with(want), "{yaml:?}: {e}");
+        assert!(!e.contains('\n'), "one line per problem: {e}");
+        assert!(
+            e.contains("a config needs at least one target, for example: targets: [{ name: yc-prod, provider: yandex_backup,"),
+            "{e}"
+        );
+    }
+    // A misspelt key is reported once, with its suggestion, not again as "no targets".
+    assert_eq!(
+        error("tragets:\n  - name: x\n"),
+        "config.yaml:1: tragets: unknown key (did you mean 'targets'?)"
+    );
+}
+
+/// The example config with `state_file` moved into `dir`: `/var/lib/cloud-task-exporter` does
+/// not exist on a development machine, and `--check-config` checks that it is writable.
+fn example_in(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let state = "state_file: /var/lib/cloud-task-exporter/state.json";
+    assert!(text.contains(state));
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, text.replace(state, "state_file: state.json")).unwrap();
+    path
 }
 
 // === one test per kind of error ===
@@ -560,9 +599,9 @@ targets:
     assert_eq!(
         errs[..3],
         [
-            "config.yaml:3: defaults.interval: invalid duration \"5\": missing unit (ms, s, m, h, d, w)",
+            "config.yaml:3: defaults.interval: invalid duration \"5\": the number needs a unit, e.g. 5s or 5m (units: ms, s, m, h, d, w)",
             "config.yaml:4: defaults.timeout: must be greater than zero",
-            "config.yaml:10: target 'yc': lookback: invalid duration \"1.5h\": fractions are not supported (write e.g. 1h30m or 90s)",
+            "config.yaml:10: target 'yc': lookback: invalid duration \"1.5h\": write 90m (a whole number and a unit, no space: ms, s, m, h, d, w; sums such as 1h30m)",
         ]
     );
 }
@@ -838,6 +877,8 @@ fn bad_shard_and_buckets() {
         "
 shard: { index: 3, total: 3 }
 duration_buckets: [10, 5, 0]
+targets:
+  - { name: yc, provider: yandex_backup, auth: { iam_token: t }, compute_instance_ids: [a] }
 ",
     );
     assert_eq!(
@@ -849,11 +890,11 @@ duration_buckets: [10, 5, 0]
         ]
     );
     assert_eq!(
-        error("shard: { index: 0, total: 0 }\n"),
+        error(&format!("shard: {{ index: 0, total: 0 }}{YC}")),
         "config.yaml:1: shard.total: must be at least 1, got 0"
     );
     assert_eq!(
-        error("duration_buckets: []\n"),
+        error(&format!("duration_buckets: []{YC}")),
         "config.yaml:1: duration_buckets: must not be empty"
     );
 }
@@ -1237,8 +1278,10 @@ fn check_config_prints_ok_for_the_example() {
     ] {
         cmd.env(v, env(v).unwrap());
     }
+    let dir = tempfile::tempdir().unwrap();
+    let path = example_in(dir.path());
     let out = cmd
-        .arg(format!("--config.file={}", example().display()))
+        .arg(format!("--config.file={}", path.display()))
         .arg("--check-config")
         .output()
         .unwrap();
@@ -1249,6 +1292,7 @@ fn check_config_prints_ok_for_the_example() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.starts_with("OK"), "{stdout}");
+    assert!(stdout.contains(" targets)"), "{stdout}");
     assert!(!stdout.contains("sk-example-secret"));
 }
 

@@ -414,6 +414,54 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
     assert_eq!(code, Some(0), "log:\n{log}");
 }
 
+/// A truncated ConfigMap or a half-saved file must not drop every target: an empty,
+/// comments-only or `targets: []` file is refused by `POST /-/reload` (400) and by SIGHUP, the
+/// reload gauge drops to 0, and the old targets keep polling and counting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_to_a_config_without_targets_is_refused() {
+    let cloud = cloud().await;
+    let url = cloud.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    let good = || write_config(&cfg, "", &[yc_static("yc", &url)]);
+    good();
+    let exp = Exporter::with_config(&cfg, &["--web.enable-lifecycle"]);
+    exp.wait_metrics(Duration::from_secs(30), |m| {
+        up(m, "yc", "yandex_backup") == Some(1.0)
+    })
+    .await;
+    for (i, text) in ["", "# nothing here yet\n", "targets: []\n", "targets:\n"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(&cfg, text).unwrap();
+        if i % 2 == 0 {
+            let (status, body) = exp.post("/-/reload").await;
+            assert_eq!(status, 400, "{text:?} was accepted: {body}");
+            assert!(body.contains("at least one target"), "{body}");
+        } else {
+            exp.signal("HUP");
+        }
+        exp.wait_log(Duration::from_secs(10), |l| {
+            l.matches("Configuration reload failed").count() > i
+        })
+        .await;
+        let m = exp
+            .wait_metrics(Duration::from_secs(10), |m| reload_ok(m) == Some(0.0))
+            .await;
+        assert_eq!(up(&m, "yc", "yandex_backup"), Some(1.0), "{text:?}");
+        // Put the good config back so that the next bad one is a change again.
+        good();
+        assert_eq!(exp.post("/-/reload").await.0, 200);
+    }
+    // The old target kept polling through all of it.
+    let polled = polls(&exp.get("/metrics").await.1, "yc");
+    exp.wait_metrics(Duration::from_secs(30), |m| polls(m, "yc") > polled)
+        .await;
+    let (code, _, log) = stop(exp, "TERM").await;
+    assert_eq!(code, Some(0), "log:\n{log}");
+}
+
 /// Starts a config whose `hw-cbr` target hangs in its first request, waits until that poll
 /// is under way and the fast `yc` target has counted a completion, then stops with `signal`.
 async fn stop_in_the_middle_of_a_poll(signal: &'static str) {

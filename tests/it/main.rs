@@ -4,6 +4,10 @@
 
 // Exactly-once accounting properties.
 mod accounting;
+// The command line as a newcomer meets it: flags, missing config, --check-config, --version.
+mod cli;
+// The Grafana dashboard: JSON, unique ids, only the datasource variable, units, thresholds.
+mod dashboard;
 // The configuration loader: defaults, ${VAR}, *_file secrets, every error kind, --check-config.
 mod config;
 // Metrics rendering of a fixed scenario compared with tests/golden/*.prom.

@@ -187,15 +187,16 @@ pub(crate) fn promtool_check(text: &str) -> Result<(), String> {
     }
 }
 
-/// Drops families whose values change between runs (times, build info, process metrics).
+/// Drops families whose values change between runs (times, process metrics), and keeps the
+/// build info with its label values (version, git revision, build date) replaced by their names.
 pub(crate) fn stable(text: &str) -> String {
-    const VOLATILE: [&str; 5] = [
+    const VOLATILE: [&str; 4] = [
         "process_",
         "cloud_task_target_poll_duration_seconds",
         "_timestamp_seconds",
-        "cloud_task_exporter_build_info",
         "cloud_task_active_start",
     ];
+    const BUILD_INFO: &str = "cloud_task_exporter_build_info{";
     text.lines()
         .filter(|l| {
             let name = l
@@ -204,7 +205,17 @@ pub(crate) fn stable(text: &str) -> String {
             let name = name.split(['{', ' ']).next().unwrap_or("");
             !VOLATILE.iter().any(|v| name.contains(v))
         })
-        .map(|l| format!("{l}\n"))
+        .map(|l| match l.strip_prefix(BUILD_INFO) {
+            Some(rest) => {
+                let (labels, value) = rest.split_once('}').unwrap_or((rest, ""));
+                let names: Vec<String> = labels
+                    .split(',')
+                    .filter_map(|kv| kv.split_once('=').map(|(k, _)| format!("{k}=\"<{k}>\"")))
+                    .collect();
+                format!("{BUILD_INFO}{}}}{value}\n", names.join(","))
+            }
+            None => format!("{l}\n"),
+        })
         .collect()
 }
 
