@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::history::{Completion, History};
 use crate::model::{Task, TaskState};
 use crate::timefmt::unix_seconds;
+use crate::transition::Transition;
 
 /// Counters are keyed by (resource, type, result).
 pub type CompletionKey = (String, String, TaskState);
@@ -106,6 +108,8 @@ pub struct ApplyReport {
     pub new_unknown_statuses: Vec<String>,
     /// Tasks dropped because they are older than `lookback`.
     pub too_old: u64,
+    /// Task transitions to log: new active tasks, state changes, ends after the baseline.
+    pub transitions: Vec<Transition>,
 }
 
 /// All accounting state of one target.
@@ -131,6 +135,8 @@ pub struct Account {
     pub resource_info: BTreeMap<String, (String, String)>,
     /// Active tasks of the latest poll.
     pub active: Vec<ActiveTask>,
+    /// Bounded per-(resource, type) history: rhythm, usual duration, 14-day strip.
+    pub history: History,
 }
 
 impl Account {
@@ -158,6 +164,11 @@ impl Account {
         let mut report = ApplyReport::default();
         let horizon = unix_seconds(now) - lookback.as_secs_f64();
         let mut active = Vec::new();
+        // The previous poll's active states, to report transitions.
+        let before: HashMap<String, TaskState> = std::mem::take(&mut self.active)
+            .into_iter()
+            .map(|a| (a.id, a.state))
+            .collect();
         for task in tasks {
             let latest = task.latest_timestamp().map(unix_seconds);
             if latest.is_some_and(|t| t < horizon) {
@@ -177,6 +188,7 @@ impl Account {
                     ),
                 );
             }
+            let known = self.seen.contains_key(&task.id);
             let seen = self.seen.entry(task.id.clone()).or_insert(Seen {
                 terminal: false,
                 last_ts: latest.unwrap_or(unix_seconds(now)),
@@ -217,9 +229,23 @@ impl Account {
                     } else {
                         report.baselined += 1;
                     }
+                    if counting {
+                        let from = match before.get(&task.id) {
+                            Some(st) => st.as_label(),
+                            None if known => "active",
+                            None => "new",
+                        };
+                        report.transitions.push(Transition::of(task, from));
+                    }
+                    self.note_history(task, now);
                 }
                 self.note_last(task, now);
             } else if task.state.is_active() {
+                let prev = before.get(&task.id).copied();
+                if !known || prev.is_some_and(|p| p != task.state) {
+                    let from = prev.map_or("new", TaskState::as_label);
+                    report.transitions.push(Transition::of(task, from));
+                }
                 active.push(ActiveTask {
                     id: task.id.clone(),
                     resource: task.resource.clone(),
@@ -235,8 +261,26 @@ impl Account {
         });
         self.active = active;
         self.seen.retain(|_, s| s.last_ts >= horizon);
+        self.history
+            .prune(unix_seconds(now), lookback.as_secs_f64());
         self.baselined.extend(units.iter().cloned());
         report
+    }
+
+    /// Records a task's first terminal sighting in the history, only with a time the API gave.
+    fn note_history(&mut self, task: &Task, now: Timestamp) {
+        let Some(end) = task.finished.or(task.latest_timestamp()) else {
+            return;
+        };
+        let c = Completion {
+            task_id: &task.id,
+            result: task.state,
+            end: unix_seconds(end),
+            secs: task.duration_seconds(),
+            message: task.error.as_deref(),
+        };
+        self.history
+            .record(&task.resource, &task.task_type, &c, unix_seconds(now));
     }
 
     fn note_last(&mut self, task: &Task, now: Timestamp) {

@@ -190,6 +190,7 @@ impl App {
             Err(e) => {
                 tracing::error!(config = %path.display(), error = %e, "Configuration reload failed; the old configuration keeps running.");
                 self.hub.set_reload(false, wall_now());
+                self.hub.set_reload_error(e);
             }
         }
         result
@@ -235,10 +236,12 @@ impl App {
             }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "Cannot write the state file.");
+                self.hub.set_state_write_error(&e);
                 false
             }
             Err(e) => {
                 tracing::error!(error = %e, "State file writer failed.");
+                self.hub.set_state_write_error(&e.to_string());
                 false
             }
         };

@@ -32,6 +32,7 @@ pub struct TargetRunner {
     buckets: Vec<f64>,
     shard: Shard,
     discovered: Option<(Vec<String>, Instant)>,
+    expect: Arc<crate::rhythm::Expectations>,
 }
 
 impl TargetRunner {
@@ -51,6 +52,11 @@ impl TargetRunner {
             _ => Vec::new(),
         };
         let account = Account::new(provider.known_types(), &fixed_resources);
+        let expect = Arc::new(crate::rhythm::Expectations::for_target(
+            &target,
+            provider.known_types(),
+            &fixed_resources,
+        ));
         TargetRunner {
             target,
             provider: Arc::new(provider),
@@ -63,6 +69,7 @@ impl TargetRunner {
             buckets,
             shard,
             discovered: None,
+            expect,
         }
     }
 
@@ -102,6 +109,7 @@ impl TargetRunner {
             tracked: self.account.tracked(),
             status: self.status.clone(),
             requests: self.counts.snapshot(),
+            expect: Arc::clone(&self.expect),
         }
     }
 
@@ -124,6 +132,9 @@ impl TargetRunner {
                     self.target.settings.lookback,
                     &self.buckets,
                 );
+                for t in &report.transitions {
+                    t.log(&self.target.name, self.target.provider().as_str());
+                }
                 for status in &report.new_unknown_statuses {
                     tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), status = %status, "Task status not in the mapping; counted as unknown.");
                 }

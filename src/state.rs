@@ -59,6 +59,10 @@ pub struct TargetState {
     pub requests: BTreeMap<String, u64>,
     /// Failed polls by reason label.
     pub poll_errors: BTreeMap<String, u64>,
+    /// Per-(resource, type) history (rhythm, usual duration, 14-day strip); absent in files
+    /// written before it existed, which load with an empty history.
+    #[serde(default)]
+    pub history: Vec<crate::history::HistoryEntry>,
 }
 
 /// A seen task id.
@@ -197,6 +201,7 @@ impl TargetState {
                 .iter()
                 .map(|(r, n)| (r.as_label().to_string(), *n))
                 .collect(),
+            history: a.history.to_entries(),
         }
     }
 
@@ -260,6 +265,7 @@ impl TargetState {
         a.resources.extend(self.resources.iter().cloned());
         a.types.extend(self.types.iter().cloned());
         a.resource_info = self.resource_info.clone();
+        a.history = crate::history::History::from_entries(&self.history);
         Ok(a)
     }
 

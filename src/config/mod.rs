@@ -96,6 +96,21 @@ pub struct Settings {
     pub concurrency: u32,
     /// Largest response body accepted, in bytes.
     pub max_response_bytes: u64,
+    /// What the target's tasks are expected to do: `expected_interval`, `expected_intervals`,
+    /// `max_active_duration` (default: learned from history).
+    pub expect: Expect,
+}
+
+/// Configured expectations of a target's tasks, overriding what the exporter learns from their
+/// history (see `rhythm.rs` and the README's "Alerts").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expect {
+    /// `expected_interval`: the gap between successful backups of every resource of the target.
+    pub interval: Option<Duration>,
+    /// `expected_intervals` (per target only): resource id → gap; wins over `interval`.
+    pub intervals: BTreeMap<String, Duration>,
+    /// `max_active_duration`: an active task is stuck past this whatever it usually takes.
+    pub max_active: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -112,6 +127,7 @@ impl Default for Settings {
             requests_per_second: 10.0,
             concurrency: 4,
             max_response_bytes: 32 * 1024 * 1024,
+            expect: Expect::default(),
         }
     }
 }

@@ -114,6 +114,7 @@ targets:
         requests_per_second: 2.5,
         concurrency: 2,
         max_response_bytes: 1 << 20,
+        expect: Default::default(),
     };
     assert_eq!(c.defaults, want);
     assert_eq!(c.targets[0].settings, want);

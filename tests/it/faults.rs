@@ -63,6 +63,7 @@ pub(crate) fn settings() -> Settings {
         requests_per_second: 1000.0,
         concurrency: 4,
         max_response_bytes: 256 * 1024,
+        expect: Default::default(),
     }
 }
 

@@ -95,6 +95,7 @@ pub(crate) fn snapshot(
         },
         account,
         requests: BTreeMap::from([("200".to_string(), 3), ("500".to_string(), 1)]),
+        expect: Default::default(),
     }
 }
 
