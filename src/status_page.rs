@@ -14,6 +14,8 @@ const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#1f2328}\
 td,th{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}\
 table{border-collapse:collapse;margin-bottom:2em}\
 .ok{color:#1a7f37}.warn{color:#9a6700}.bad{color:#cf222e}.none,.wait{color:#6e7781}\
+tr.pair{color:inherit}tr.pair.bad td:first-child{box-shadow:inset 4px 0 #cf222e}\
+tr.pair.warn td:first-child{box-shadow:inset 4px 0 #d4a72c}\
 .problem{padding:6px 10px;border-left:4px solid;margin:4px 0}\
 .problem.bad{background:#ffebe9}.problem.warn{background:#fff8c5}\
 .msg{font-size:90%;white-space:pre-wrap}.src{color:#6e7781;font-size:85%}\
@@ -147,14 +149,14 @@ fn pair_row(h: &mut String, target: &str, p: &PairView, now: f64) {
     if let (Some(i), Some(src)) = (p.expected_interval_seconds, p.expected_interval_source) {
         let _ = write!(
             h,
-            "every {} <span class=src>({src})</span>",
+            "every {} <span class=src>({src})</span><br>",
             human(i as u64)
         );
     }
     if let Some(d) = p.expected_duration_seconds {
         let _ = write!(
             h,
-            "<br><span class=src>usually takes {}</span>",
+            "<span class=src>usually takes {}</span>",
             human(d as u64)
         );
     }

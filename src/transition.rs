@@ -53,9 +53,10 @@ impl Transition {
 
     /// Logs the transition for `target`.
     pub fn log(&self, target: &str, provider: &str) {
+        // Absent values are left out of the line rather than logged empty.
         let duration = self.duration.map(|d| format!("{d:.1}s"));
-        let duration = duration.as_deref().unwrap_or("");
-        let error = self.error.as_deref().unwrap_or("");
+        let duration = duration.as_deref();
+        let error = self.error.as_deref();
         macro_rules! line {
             ($level:ident, $msg:literal) => {
                 tracing::$level!(

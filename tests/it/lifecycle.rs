@@ -3,7 +3,7 @@
 //! poll, restart from the state file, no secret anywhere a user can read, and a real
 //! Prometheus server scraping `--demo`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time};
@@ -14,9 +14,9 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 
 use crate::binary::Exporter;
-use crate::support::sample;
+use crate::support::{Prometheus, sample};
 
-const VM: &str = "fhm0lifecycle00000vm1";
+pub(crate) const VM: &str = "fhm0lifecycle00000vm1";
 const YC_TOKEN: &str = "t1.lifecycle-static-iam-token-0123456789abcdef";
 const YC_OAUTH: &str = "y0_lifecycle-oauth-token-0123456789abcdef";
 const HW_AK: &str = "LIFECYCLEACCESSKEY001";
@@ -33,7 +33,7 @@ const DEFAULTS: &str = "defaults: { interval: 1s, timeout: 800ms, retries: 0, re
 
 /// A simulator that knows every credential the configs below use, with one instance, one
 /// Kafka instance and empty task lists.
-async fn cloud() -> FakeCloud {
+pub(crate) async fn cloud() -> FakeCloud {
     let cloud = FakeCloud::start(Sim::new()).await.unwrap();
     {
         let mut y = lock(&cloud.sim().yandex);
@@ -62,7 +62,7 @@ fn rfc3339(t: Timestamp) -> String {
 }
 
 /// A Yandex backup of [`VM`] that ran 1 minute and ended `mins` ago with `code`.
-fn yc_done(sim: &Sim, id: &str, code: &str, mins: i64) {
+pub(crate) fn yc_done(sim: &Sim, id: &str, code: &str, mins: i64) {
     let end = ago(mins);
     let start = end - SignedDuration::from_mins(1);
     let task = SimTask::new(id, "BACKUP", "COMPLETED")
@@ -113,7 +113,7 @@ fn yc_target(name: &str, url: &str, auth: &str) -> String {
     )
 }
 
-fn yc_static(name: &str, url: &str) -> String {
+pub(crate) fn yc_static(name: &str, url: &str) -> String {
     yc_target(name, url, &format!("{{ iam_token: {YC_TOKEN} }}"))
 }
 
@@ -130,7 +130,7 @@ fn dms_target(name: &str, url: &str, password: &str) -> String {
 }
 
 /// Writes a config of `DEFAULTS`, `top` (e.g. `state_file: ...`) and the targets.
-fn write_config(path: &Path, top: &str, targets: &[String]) {
+pub(crate) fn write_config(path: &Path, top: &str, targets: &[String]) {
     let text = format!("{DEFAULTS}{top}targets:\n{}", targets.concat());
     std::fs::write(path, text).unwrap();
 }
@@ -170,7 +170,7 @@ fn reload_ok(text: &str) -> Option<f64> {
 }
 
 /// Stops the exporter with `signal` off the runtime's threads (the simulator keeps serving).
-async fn stop(exp: Exporter, signal: &'static str) -> (Option<i32>, Duration, String) {
+pub(crate) async fn stop(exp: Exporter, signal: &'static str) -> (Option<i32>, Duration, String) {
     tokio::task::spawn_blocking(move || exp.stop_with(signal))
         .await
         .unwrap()
@@ -875,74 +875,14 @@ async fn rejected_configs_never_quote_their_secrets() {
     }
 }
 
-/// Kills the child on drop.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn prometheus_binary() -> Option<PathBuf> {
-    match std::process::Command::new("prometheus")
-        .arg("--version")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(PathBuf::from("prometheus")),
-        r if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "prometheus not available ({r:?}); skipping the real-Prometheus test outside CI"
-            );
-            None
-        }
-        r => panic!("prometheus not available in CI: {r:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
-    let Some(prometheus) = prometheus_binary() else {
+    let exp = Exporter::start(&["--demo"]);
+    let Some(prom) = Prometheus::start(exp.addr, None) else {
         return;
     };
-    let exp = Exporter::start(&["--demo"]);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "global: {{ scrape_interval: 1s, evaluation_interval: 1s }}\nscrape_configs:\n  - job_name: cloud-task-exporter\n    static_configs:\n      - targets: ['{}']\n",
-            exp.addr
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let log_path = dir.path().join("prometheus.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let _prom = Killed(
-        std::process::Command::new(prometheus)
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    );
     let client = cloud_task_exporter::provider::http::client();
-    let query = format!("http://127.0.0.1:{port}/api/v1/query");
+    let query = format!("{}/api/v1/query", prom.url);
     let deadline = Instant::now() + Duration::from_secs(45);
     let mut last = String::new();
     loop {
@@ -977,7 +917,7 @@ async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
         assert!(
             Instant::now() < deadline,
             "Prometheus never saw 5 targets up; last answer: {last}\nprometheus log:\n{}\nexporter log:\n{}",
-            std::fs::read_to_string(&log_path).unwrap_or_default(),
+            prom.log(),
             exp.log()
         );
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -30,6 +30,12 @@ mod schedule;
 mod queries;
 // The configuration shipped in deploy/ loads.
 mod deploy;
+// The shipped alert rules in a real Prometheus against the binary and the simulator.
+mod alerts;
+// The status page in headless chromium (chromedriver).
+mod browser;
+// The status page and /api/v1/targets from a known state.
+mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.
