@@ -10,6 +10,9 @@
 //! - [`provider`]: one module per cloud API, plus the shared HTTP client and pager.
 //! - [`sim`]: the simulator of every API, used by `--demo` and the tests.
 //! - [`web`]: TLS, basic auth and extra headers of the HTTP server (`--web.config.file`).
+//! - [`history`], [`rhythm`]: the bounded per-(resource, type) history and what is expected of
+//!   each pair (rhythm, usual duration, active limit); [`transition`]: one log line per task
+//!   transition; [`status`], [`status_page`]: `/api/v1/targets` and `/`.
 
 pub mod accounting;
 pub mod app;
