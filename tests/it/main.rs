@@ -32,6 +32,8 @@ mod queries;
 mod deploy;
 // The shipped alert rules in a real Prometheus against the binary and the simulator.
 mod alerts;
+// Transitions, history, state file and rhythm metrics fed by accounting.
+mod rhythm;
 // The status page in headless chromium (chromedriver).
 mod browser;
 // The status page and /api/v1/targets from a known state.
