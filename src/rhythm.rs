@@ -5,10 +5,11 @@
 //! configuration ([`Expectations`]) with the learned [`History`]; the metrics, the status page
 //! and `/api/v1/targets` all read these numbers from here, so they never disagree.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::accounting::Account;
+use crate::config::Expect;
 use crate::history::History;
 
 /// The task type the rhythm (missed-backup) rule covers.
@@ -26,23 +27,19 @@ pub const ACTIVE_LIMIT_MARGIN: Duration = Duration::from_secs(3600);
 /// expected intervals; the status page colours ages with the same factor.
 pub const GRACE_FACTOR: f64 = 1.5;
 
-/// The configured part, per target (from `expected_interval`, `expected_intervals`,
-/// `max_active_duration` and the provider).
+/// The configured part, per target: the provider's rhythm type, the configured resources and
+/// the `expected_interval`, `expected_intervals` and `max_active_duration` settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expectations {
     /// The type whose rhythm is expected; `None` for providers without backups (DMS).
     pub rhythm_type: Option<String>,
     /// Resources whose backups are expected whatever the history holds: the configured ids of
     /// a target whose polled units are its resources. `None`: every resource with a backup
-    /// history (discovered resources, or units that are not resources).
+    /// history (discovered resources, or units that are not resources). Resources named in
+    /// `expected_intervals` are expected in both cases, even without any history.
     pub resources: Option<BTreeSet<String>>,
-    /// `expected_interval`: overrides the learned rhythm of every resource of the target.
-    pub interval: Option<Duration>,
-    /// `expected_intervals`: per resource; wins over `interval`. A resource named here is
-    /// expected even without any history.
-    pub intervals: BTreeMap<String, Duration>,
-    /// `max_active_duration`: an active task is stuck past this, whatever it usually takes.
-    pub max_active: Option<Duration>,
+    /// The settings; a configured interval wins over a learned one.
+    pub config: Expect,
 }
 
 impl Default for Expectations {
@@ -51,9 +48,7 @@ impl Default for Expectations {
         Expectations {
             rhythm_type: Some(RHYTHM_TYPE.to_string()),
             resources: None,
-            interval: None,
-            intervals: BTreeMap::new(),
-            max_active: None,
+            config: Expect::default(),
         }
     }
 }
@@ -112,20 +107,18 @@ impl Expectations {
         known_types: &[&str],
         configured: &[String],
     ) -> Expectations {
-        let e = &target.settings.expect;
         Expectations {
             rhythm_type: known_types
                 .contains(&RHYTHM_TYPE)
                 .then(|| RHYTHM_TYPE.to_string()),
             resources: (!configured.is_empty()).then(|| configured.iter().cloned().collect()),
-            interval: e.interval,
-            intervals: e.intervals.clone(),
-            max_active: e.max_active,
+            config: target.settings.expect.clone(),
         }
     }
 
     fn interval_of(&self, resource: &str, history: &History, t: &str) -> Expected {
-        let configured = self.intervals.get(resource).or(self.interval.as_ref());
+        let c = &self.config;
+        let configured = c.intervals.get(resource).or(c.interval.as_ref());
         if let Some(d) = configured {
             return Expected {
                 secs: d.as_secs_f64(),
@@ -147,7 +140,7 @@ impl Expectations {
     fn active_limit(&self, usual: Option<f64>) -> Expected {
         let learned =
             usual.map(|u| (ACTIVE_LIMIT_FACTOR * u).max(u + ACTIVE_LIMIT_MARGIN.as_secs_f64()));
-        match (learned, self.max_active) {
+        match (learned, self.config.max_active) {
             (Some(l), Some(m)) if m.as_secs_f64() < l => Expected {
                 secs: m.as_secs_f64(),
                 source: Source::Configured,
@@ -183,7 +176,7 @@ impl Expectations {
                         .map(|(r, ty)| (r.as_str(), ty.as_str())),
                 ),
             }
-            pairs.extend(self.intervals.keys().map(|r| (r.as_str(), t)));
+            pairs.extend(self.config.intervals.keys().map(|r| (r.as_str(), t)));
         }
         let usual = |r: &str, t: &str| history.get(r, t).and_then(|h| h.usual_duration());
         pairs.extend(
@@ -204,7 +197,7 @@ impl Expectations {
             .map(|(r, t)| {
                 let rhythm = self.rhythm_type.as_deref() == Some(t)
                     && (self.resources.as_ref().is_none_or(|c| c.contains(r))
-                        || self.intervals.contains_key(r));
+                        || self.config.intervals.contains_key(r));
                 let u = usual(r, t);
                 PairExpectation {
                     resource: r.to_string(),
@@ -270,11 +263,10 @@ mod tests {
         assert_eq!(retention.interval, None, "only backups have a rhythm");
         assert_eq!(retention.usual_duration, Some(5.0));
 
-        e.interval = Some(Duration::from_secs(7200));
-        e.intervals
-            .insert("weekly".into(), Duration::from_secs(8 * 86_400));
-        e.intervals
-            .insert("never-seen".into(), Duration::from_secs(86_400));
+        e.config.interval = Some(Duration::from_secs(7200));
+        let per_resource = &mut e.config.intervals;
+        per_resource.insert("weekly".into(), Duration::from_secs(8 * 86_400));
+        per_resource.insert("never-seen".into(), Duration::from_secs(86_400));
         let v = e.of(&a);
         let iv = |r: &str| find(&v, r, "backup").interval.unwrap();
         assert_eq!(
@@ -343,7 +335,7 @@ mod tests {
                 source: Source::Default
             }
         );
-        e.max_active = Some(Duration::from_secs(8 * 3600));
+        e.config.max_active = Some(Duration::from_secs(8 * 3600));
         let v = e.of(&a);
         assert_eq!(
             lim(&v, "fast").source,

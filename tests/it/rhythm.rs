@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::Account;
-use cloud_task_exporter::config::ProviderKind;
+use cloud_task_exporter::config::{Expect, ProviderKind};
 use cloud_task_exporter::hub::Hub;
 use cloud_task_exporter::metrics::exposition;
 use cloud_task_exporter::model::{Mapped, Task, TaskState};
@@ -179,7 +179,10 @@ fn exposition_serves_rhythm_for_configured_resources_from_the_first_poll() {
     let mut yc = snapshot("yc", ProviderKind::YandexBackup, a.clone(), true);
     yc.expect = Arc::new(Expectations {
         resources: Some(BTreeSet::from(["vm1".to_string(), "vm2".to_string()])),
-        intervals: [("vm2".to_string(), Duration::from_secs(7 * 86_400))].into(),
+        config: Expect {
+            intervals: [("vm2".to_string(), Duration::from_secs(7 * 86_400))].into(),
+            ..Expect::default()
+        },
         ..Expectations::default()
     });
     hub.publish(yc);
