@@ -275,12 +275,12 @@ impl History {
     /// `max(lookback, FORGET_AFTER_SECS, three learned gaps)`.
     pub fn prune(&mut self, now: f64, lookback_secs: f64) {
         let first_day = day_of(now) - (DAYS_KEPT as i32 - 1);
+        let keep = lookback_secs.max(FORGET_AFTER_SECS);
         self.pairs.retain(|_, p| {
             p.days.retain(|d| d.day >= first_day);
-            let keep = lookback_secs
-                .max(FORGET_AFTER_SECS)
-                .max(3.0 * p.learned_interval().unwrap_or(0.0));
-            now - p.latest <= keep
+            // The learned gap (which allocates) only for the rare pair quiet that long.
+            let quiet = now - p.latest;
+            quiet <= keep || quiet <= 3.0 * p.learned_interval().unwrap_or(0.0)
         });
     }
 
@@ -492,11 +492,36 @@ mod tests {
             },
             NOW - 36.0 * DAY,
         );
+        for i in 0..3 {
+            let end = NOW - 3.0 * DAY - f64::from(i) * 30.0 * DAY;
+            h.record(
+                "monthly",
+                "backup",
+                &Completion {
+                    task_id: "m",
+                    result: TaskState::Succeeded,
+                    end,
+                    secs: None,
+                    message: None,
+                },
+                end,
+            );
+        }
         h.prune(NOW + 12.0 * DAY, 7.0 * DAY);
         assert!(h.get("gone", "backup").is_none());
         let p = h.get("vm1", "backup").unwrap();
         assert!(p.days.is_empty(), "{:?}", p.days);
         assert_eq!(p.successes.len(), 1);
+        // 53 days quiet: past 35 days, within three monthly gaps.
+        h.prune(NOW + 50.0 * DAY, 7.0 * DAY);
+        assert!(h.get("vm1", "backup").is_none());
+        assert!(h.get("monthly", "backup").is_some());
+        h.prune(NOW + 88.0 * DAY, 7.0 * DAY);
+        assert!(h.get("monthly", "backup").is_none());
+        // A long lookback keeps pairs longer.
+        done(&mut h, "b", TaskState::Succeeded, NOW, None);
+        h.prune(NOW + 50.0 * DAY, 60.0 * DAY);
+        assert!(h.get("vm1", "backup").is_some());
     }
 
     #[test]
