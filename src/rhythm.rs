@@ -34,10 +34,13 @@ pub struct Expectations {
     /// The type whose rhythm is expected; `None` for providers without backups (DMS).
     pub rhythm_type: Option<String>,
     /// Resources whose backups are expected whatever the history holds: the configured ids of
-    /// a target whose polled units are its resources. `None`: every resource with a backup
-    /// history (discovered resources, or units that are not resources). Resources named in
-    /// `expected_intervals` are expected in both cases, even without any history.
+    /// a target whose polled units are its resources (this replica's share of them). `None`:
+    /// every resource with a backup history (discovered resources, or units that are not
+    /// resources), and the resources named in `expected_intervals` unless `sharded`.
     pub resources: Option<BTreeSet<String>>,
+    /// This replica polls a share of the target (`shard.total > 1`): a resource named in
+    /// `expected_intervals` without history here belongs to another replica.
+    pub sharded: bool,
     /// The settings; a configured interval wins over a learned one.
     pub config: Expect,
 }
@@ -48,6 +51,7 @@ impl Default for Expectations {
         Expectations {
             rhythm_type: Some(RHYTHM_TYPE.to_string()),
             resources: None,
+            sharded: false,
             config: Expect::default(),
         }
     }
@@ -101,17 +105,20 @@ pub struct PairExpectation {
 
 impl Expectations {
     /// The expectations of `target`, whose provider knows `known_types` and whose configured
-    /// ids are its resources (`configured`; empty when they are not, or are discovered).
+    /// ids polled by this replica are its resources (`configured`; empty when they are not, or
+    /// are discovered), on a replica that polls a share of it (`sharded`) or all of it.
     pub fn for_target(
         target: &crate::config::Target,
         known_types: &[&str],
         configured: &[String],
+        sharded: bool,
     ) -> Expectations {
         Expectations {
             rhythm_type: known_types
                 .contains(&RHYTHM_TYPE)
                 .then(|| RHYTHM_TYPE.to_string()),
             resources: (!configured.is_empty()).then(|| configured.iter().cloned().collect()),
+            sharded,
             config: target.settings.expect.clone(),
         }
     }
@@ -162,22 +169,29 @@ impl Expectations {
 
     /// Every pair with something expected, sorted by (resource, type): the rhythm type of
     /// every expected resource, pairs with a learned usual duration, pairs with an active task.
+    /// A resource's first backup still running is not yet an expected resource (unless
+    /// configured): otherwise it would page as never having succeeded while it runs.
     pub fn of(&self, account: &Account) -> Vec<PairExpectation> {
         let history = &account.history;
-        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut rhythm: BTreeSet<(&str, &str)> = BTreeSet::new();
         if let Some(t) = self.rhythm_type.as_deref() {
             match &self.resources {
-                Some(configured) => pairs.extend(configured.iter().map(|r| (r.as_str(), t))),
-                None => pairs.extend(
-                    history
-                        .pairs
-                        .keys()
-                        .filter(|(_, ty)| ty == t)
-                        .map(|(r, ty)| (r.as_str(), ty.as_str())),
-                ),
+                Some(configured) => rhythm.extend(configured.iter().map(|r| (r.as_str(), t))),
+                None => {
+                    rhythm.extend(
+                        history
+                            .pairs
+                            .keys()
+                            .filter(|(_, ty)| ty == t)
+                            .map(|(r, ty)| (r.as_str(), ty.as_str())),
+                    );
+                    if !self.sharded {
+                        rhythm.extend(self.config.intervals.keys().map(|r| (r.as_str(), t)));
+                    }
+                }
             }
-            pairs.extend(self.config.intervals.keys().map(|r| (r.as_str(), t)));
         }
+        let mut pairs = rhythm.clone();
         let usual = |r: &str, t: &str| history.get(r, t).and_then(|h| h.usual_duration());
         pairs.extend(
             history
@@ -195,14 +209,13 @@ impl Expectations {
         pairs
             .into_iter()
             .map(|(r, t)| {
-                let rhythm = self.rhythm_type.as_deref() == Some(t)
-                    && (self.resources.as_ref().is_none_or(|c| c.contains(r))
-                        || self.config.intervals.contains_key(r));
                 let u = usual(r, t);
                 PairExpectation {
                     resource: r.to_string(),
                     task_type: t.to_string(),
-                    interval: rhythm.then(|| self.interval_of(r, history, t)),
+                    interval: rhythm
+                        .contains(&(r, t))
+                        .then(|| self.interval_of(r, history, t)),
                     usual_duration: u,
                     active_limit: active.contains(&(r, t)).then(|| self.active_limit(u)),
                 }
@@ -300,6 +313,29 @@ mod tests {
             ..Expectations::default()
         };
         assert!(dms.of(&Account::default()).is_empty());
+    }
+
+    #[test]
+    fn first_running_backup_and_other_shards_resources_are_not_expected() {
+        let mut a = Account::default();
+        a.active.push(ActiveTask {
+            id: "t".into(),
+            resource: "new-volume".into(),
+            task_type: "backup".into(),
+            state: TaskState::Running,
+            start: Some(1e9),
+            progress: None,
+        });
+        let mut e = Expectations::default();
+        e.config
+            .intervals
+            .insert("named".into(), Duration::from_secs(86_400));
+        let v = e.of(&a);
+        assert_eq!(find(&v, "new-volume", "backup").interval, None);
+        assert!(find(&v, "new-volume", "backup").active_limit.is_some());
+        assert!(find(&v, "named", "backup").interval.is_some());
+        e.sharded = true;
+        assert!(e.of(&a).iter().all(|p| p.resource != "named"));
     }
 
     #[test]

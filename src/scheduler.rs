@@ -56,6 +56,7 @@ impl TargetRunner {
             &target,
             provider.known_types(),
             &fixed_resources,
+            shard.total > 1,
         ));
         TargetRunner {
             target,
