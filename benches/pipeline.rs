@@ -148,6 +148,7 @@ fn main() {
             ..PollStatus::default()
         },
         requests: BTreeMap::new(),
+        expect: Default::default(),
     };
     hub.publish(snap.clone());
     let bytes = exposition(&hub, &BUCKETS).len();

@@ -15,8 +15,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::history::{Completion, History};
 use crate::model::{InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
+use crate::transition::Transition;
 
 /// The `type` that task types beyond a target's `max_task_types` fold into.
 pub const OTHER_TYPE: &str = "_other";
@@ -205,6 +207,8 @@ pub struct ApplyReport {
     pub folded: u64,
     /// Records that could not be understood, seen for the first time.
     pub new_invalid: Vec<NewInvalid>,
+    /// Task transitions to log: new active tasks, state changes, ends after the baseline.
+    pub transitions: Vec<Transition>,
 }
 
 /// What one poll brought, unit by unit (SPEC §8 "Per-resource isolation").
@@ -242,6 +246,8 @@ pub struct Tallies {
     pub resource_info: BTreeMap<String, (String, String)>,
     /// Active tasks as of the latest poll of each unit.
     pub active: Vec<ActiveTask>,
+    /// Bounded per-(resource, type) history: rhythm, usual duration, 14-day strip.
+    pub history: History,
 }
 
 /// All accounting state of one target.
@@ -260,6 +266,7 @@ pub struct Account {
 
 /// Per-task context of [`Account::note_task`].
 struct Noted<'a> {
+    before: &'a HashMap<String, TaskState>,
     counting: bool,
     truncated: bool,
     folded: bool,
@@ -299,10 +306,12 @@ impl Account {
         let mut report = ApplyReport::default();
         let now_s = unix_seconds(now);
         let horizon = now_s - rules.lookback.as_secs_f64();
-        let mut active: Vec<ActiveTask> = self
-            .tallies
-            .active
-            .drain(..)
+        let previous = std::mem::take(&mut self.tallies.active);
+        // The previous poll's active states, to report transitions.
+        let before: HashMap<String, TaskState> =
+            previous.iter().map(|a| (a.id.clone(), a.state)).collect();
+        let mut active: Vec<ActiveTask> = previous
+            .into_iter()
             .filter(|a| poll.failed.contains(&a.unit))
             .collect();
         let mut this_poll: HashSet<String> = HashSet::new();
@@ -319,6 +328,7 @@ impl Account {
                     task = f;
                 }
                 let ctx = Noted {
+                    before: &before,
                     counting,
                     truncated: cut.is_some(),
                     folded: folded.is_some(),
@@ -351,6 +361,9 @@ impl Account {
         self.tallies.active = active;
         self.seen.retain(|_, s| s.last_ts >= horizon);
         self.invalid_seen.retain(|_, t| *t >= horizon);
+        self.tallies
+            .history
+            .prune(now_s, rules.lookback.as_secs_f64());
         self.baselined
             .extend(poll.listed.iter().map(|(u, _)| u.clone()));
         report
@@ -445,10 +458,24 @@ impl Account {
                 } else {
                     report.baselined += 1;
                 }
+                if counting {
+                    let from = match ctx.before.get(&task.id) {
+                        Some(st) => st.as_label(),
+                        None if !new => "active",
+                        None => "new",
+                    };
+                    report.transitions.push(Transition::of(task, from));
+                }
+                tallies.note_history(task, now_s);
             }
             tallies.note_last(task);
             None
         } else if task.state.is_active() {
+            let prev = ctx.before.get(&task.id).copied();
+            if new || prev.is_some_and(|p| p != task.state) {
+                let from = prev.map_or("new", TaskState::as_label);
+                report.transitions.push(Transition::of(task, from));
+            }
             Some(ActiveTask {
                 id: task.id.clone(),
                 unit: unit.to_string(),
@@ -470,6 +497,22 @@ impl Account {
 }
 
 impl Tallies {
+    /// Records a task's first terminal sighting in the history, only with a time the API gave.
+    fn note_history(&mut self, task: &Task, now_s: f64) {
+        let Some(end) = task.finished.or(task.latest_timestamp()) else {
+            return;
+        };
+        let c = Completion {
+            task_id: &task.id,
+            result: task.state,
+            end: unix_seconds(end),
+            secs: task.duration_seconds(),
+            message: task.error.as_deref(),
+        };
+        self.history
+            .record(&task.resource, &task.task_type, &c, now_s);
+    }
+
     /// Moves `last_*` to a terminal task when it is the latest of its (resource, type). A
     /// task with no usable timestamp cannot be placed in time: it moves nothing (SPEC §8
     /// "No invented times").

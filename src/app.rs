@@ -53,6 +53,7 @@ fn reload_web(opts: &Options, hub: &Hub) -> Result<(), String> {
         Err(e) => {
             tracing::error!(web_config = %path.display(), error = %e, "Web configuration reload failed; the old one stays in force.");
             hub.set_reload(false, wall_now());
+            hub.set_reload_error(&e.to_string());
             Err(e.to_string())
         }
     }
@@ -340,6 +341,7 @@ impl App {
             Err(e) => {
                 tracing::error!(config = %path.display(), error = %e, "Configuration reload failed; the old configuration keeps running.");
                 self.hub.set_reload(false, wall_now());
+                self.hub.set_reload_error(&e);
                 Err(e)
             }
         }

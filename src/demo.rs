@@ -98,8 +98,10 @@ pub struct World {
 }
 
 impl World {
-    /// A world with a few hours of history: every resource has at least one success, some
-    /// failures and timeouts, and a few tasks already queued or running.
+    /// A world with a quarter hour of history, one task every 4 minutes per resource (about the
+    /// rhythm of the live tasks, so the learned rhythms and the status page tell a calm story
+    /// with a few failures): every resource has at least one success, some failures and
+    /// timeouts, and a few tasks already queued or running.
     pub fn new(now: Timestamp) -> World {
         let mut w = World {
             rng: StdRng::seed_from_u64(0x00c1_0ad7_a5c0),
@@ -109,21 +111,21 @@ impl World {
         for s in 0..w.services.len() {
             for r in 0..w.services[s].resources.len() {
                 // Oldest first: a success, then a random history.
-                let mut at = now - SignedDuration::from_mins(100);
+                let mut at = now - SignedDuration::from_mins(16);
                 for i in 0..4 {
                     let outcome = if i == 0 {
                         Phase::Succeeded
                     } else {
                         w.pick_outcome()
                     };
-                    let planned = SignedDuration::from_secs(w.rng.random_range(40..600));
+                    let planned = SignedDuration::from_secs(w.rng.random_range(20..120));
                     let mut t = w.new_task(s, r, at, planned, outcome);
                     t.started = Some(at + SignedDuration::from_secs(5));
                     t.finished = Some(at + SignedDuration::from_secs(5) + planned);
                     t.phase = outcome;
                     t.progress = if outcome == Phase::Succeeded { 100 } else { 60 };
                     w.services[s].tasks.push(t);
-                    at += SignedDuration::from_mins(20);
+                    at += SignedDuration::from_mins(4);
                 }
             }
         }

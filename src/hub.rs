@@ -64,6 +64,8 @@ pub struct TargetSnapshot {
     pub status: PollStatus,
     /// HTTP attempts by status code.
     pub requests: BTreeMap<String, u64>,
+    /// What the target's tasks are expected to do (configured part of the rhythm).
+    pub expect: Arc<crate::rhythm::Expectations>,
 }
 
 /// Shared store of snapshots plus the exposition cache.
@@ -74,12 +76,13 @@ pub struct Hub {
     generation: AtomicU64,
     cache: Mutex<Option<(u64, Bytes)>>,
     reload_ok: RwLock<(bool, Option<f64>)>,
+    reload_error: RwLock<Option<String>>,
     state_writes: RwLock<Option<StateWrites>>,
     published: tokio::sync::Notify,
 }
 
 /// Outcomes of state-file writes, when a state file is configured.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StateWrites {
     /// Failed writes since start.
     pub errors: u64,
@@ -87,6 +90,10 @@ pub struct StateWrites {
     pub last_success: Option<f64>,
     /// Successful writes since start.
     pub writes: u64,
+    /// Unix seconds of the latest failed write.
+    pub last_failure: Option<f64>,
+    /// Why the latest failed write failed.
+    pub last_error: Option<String>,
 }
 
 impl Hub {
@@ -160,9 +167,23 @@ impl Hub {
         r.0 = ok;
         if ok {
             r.1 = Some(at);
+            *self.reload_error.write().unwrap_or_else(|e| e.into_inner()) = None;
         }
         drop(r);
         self.bump();
+    }
+
+    /// Records why the latest reload was rejected (shown on the status page until a good one).
+    pub fn set_reload_error(&self, error: &str) {
+        *self.reload_error.write().unwrap_or_else(|e| e.into_inner()) = Some(error.to_string());
+    }
+
+    /// Why the latest reload was rejected, while it is the latest.
+    pub fn reload_error(&self) -> Option<String> {
+        self.reload_error
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Says whether a state file is configured (its write metrics appear only then).
@@ -186,14 +207,24 @@ impl Hub {
             s.writes += 1;
         } else {
             s.errors += 1;
+            s.last_failure = Some(at);
         }
         drop(w);
         self.bump();
     }
 
+    /// Records why the latest state-file write failed (for the status page).
+    pub fn set_state_write_error(&self, error: &str) {
+        let mut w = self.state_writes.write().unwrap_or_else(|e| e.into_inner());
+        w.get_or_insert_with(StateWrites::default).last_error = Some(error.to_string());
+    }
+
     /// State-file write outcomes; `None` without a state file.
     pub fn state_writes(&self) -> Option<StateWrites> {
-        *self.state_writes.read().unwrap_or_else(|e| e.into_inner())
+        self.state_writes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// (last reload successful, time of last successful reload).

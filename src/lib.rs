@@ -11,23 +11,31 @@
 //! - [`sim`]: the simulator of every API, used by `--demo` and the tests.
 //! - [`web`]: TLS, basic auth and extra headers of the HTTP server (`--web.config.file`).
 //! - [`scrub`]: every secret and issued token removed from text that is shown or logged.
+//! - [`history`], [`rhythm`]: the bounded per-(resource, type) history and what is expected of
+//!   each pair (rhythm, usual duration, active limit); [`transition`]: one log line per task
+//!   transition; [`status`], [`status_page`]: `/api/v1/targets` and `/`.
 
 pub mod accounting;
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod history;
 pub mod hub;
 pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod provider;
+pub mod rhythm;
 pub mod scheduler;
 pub mod scrub;
 pub mod server;
 pub mod shutdown;
 pub mod sim;
 pub mod state;
+pub mod status;
+pub mod status_page;
 pub mod timefmt;
+pub mod transition;
 pub mod version;
 pub mod web;

@@ -173,10 +173,12 @@ pub async fn write_once(store: &Arc<Store>, hub: &Arc<Hub>) -> bool {
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "Cannot write the state file.");
+            hub.set_state_write_error(&e);
             false
         }
         Err(e) => {
             tracing::error!(error = %e, "State file writer failed.");
+            hub.set_state_write_error(&e.to_string());
             false
         }
     };
@@ -221,6 +223,7 @@ mod tests {
                 ..PollStatus::default()
             },
             requests: BTreeMap::new(),
+            expect: Default::default(),
         }
     }
 

@@ -64,6 +64,7 @@ pub struct TargetRunner {
     buckets: Vec<f64>,
     shard: Shard,
     discovered: Option<(Vec<String>, Instant)>,
+    expect: Arc<crate::rhythm::Expectations>,
 }
 
 impl TargetRunner {
@@ -75,10 +76,14 @@ impl TargetRunner {
         buckets: Vec<f64>,
         shard: Shard,
     ) -> TargetRunner {
-        let account = Account::new(
+        let fixed = fixed_resources(&target, &provider, shard);
+        let account = Account::new(provider.known_types(), &fixed);
+        let expect = Arc::new(crate::rhythm::Expectations::for_target(
+            &target,
             provider.known_types(),
-            &fixed_resources(&target, &provider, shard),
-        );
+            &fixed,
+            shard.total > 1,
+        ));
         TargetRunner {
             target,
             provider: Arc::new(provider),
@@ -91,6 +96,7 @@ impl TargetRunner {
             buckets,
             shard,
             discovered: None,
+            expect,
         }
     }
 
@@ -173,6 +179,7 @@ impl TargetRunner {
             tracked: a.tracked(),
             status: self.status.clone(),
             requests: self.counts.snapshot(),
+            expect: Arc::clone(&self.expect),
         }
     }
 
@@ -288,6 +295,9 @@ impl TargetRunner {
     fn log_report(&self, report: &ApplyReport, poll: &PollResult) {
         let name = &self.target.name;
         let provider = self.target.provider().as_str();
+        for t in &report.transitions {
+            t.log(name, provider);
+        }
         for status in &report.new_unknown_statuses {
             tracing::warn!(target = %name, provider, status = %status, "Task status not in the mapping; counted as unknown.");
         }

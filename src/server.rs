@@ -134,180 +134,24 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
             }
         }
         "/api/v1/targets" => with_type(
-            text(StatusCode::OK, targets_json(&st.hub).to_string()),
+            text(
+                StatusCode::OK,
+                crate::status::targets_json(&st.hub, wall_now()).to_string(),
+            ),
             "application/json",
         ),
         "/" => with_type(
-            text(StatusCode::OK, landing(&st.hub, &st.telemetry_path)),
+            text(
+                StatusCode::OK,
+                crate::status_page::render(
+                    &crate::status::view(&st.hub, wall_now()),
+                    &st.telemetry_path,
+                ),
+            ),
             "text/html; charset=utf-8",
         ),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     }
-}
-
-/// `/api/v1/targets`: every target, its last poll, its error, each resource's last success.
-pub fn targets_json(hub: &Hub) -> serde_json::Value {
-    let snaps = hub.snapshots();
-    let now = wall_now();
-    let mut out = Vec::new();
-    for name in hub.target_names() {
-        let Some(s) = snaps.iter().find(|s| s.name == name) else {
-            out.push(serde_json::json!({"name": name, "polled": false}));
-            continue;
-        };
-        let mut resources = serde_json::Map::new();
-        for r in &s.tallies.resources {
-            let last_success = latest(&s.tallies, r, |l| l.last_success);
-            let last_failure = latest(&s.tallies, r, |l| l.last_failure);
-            resources.insert(
-                r.clone(),
-                serde_json::json!({
-                    "last_success": last_success,
-                    "last_success_age_seconds": last_success.map(|t| (now - t).max(0.0)),
-                    "last_failure": last_failure,
-                    "active_tasks": s.tallies.active.iter().filter(|a| &a.resource == r).count(),
-                }),
-            );
-        }
-        let units: serde_json::Map<String, serde_json::Value> = s
-            .status
-            .units
-            .iter()
-            .map(|(u, h)| {
-                (
-                    u.clone(),
-                    serde_json::json!({
-                        "up": h.up,
-                        "last_success": h.last_success,
-                        "error": h.last_error.as_ref().map(|e| serde_json::json!({"reason": e.reason(), "message": e.message})),
-                    }),
-                )
-            })
-            .collect();
-        out.push(serde_json::json!({
-            "name": s.name,
-            "provider": s.provider.as_str(),
-            "labels": s.labels,
-            "polled": s.status.polled,
-            "up": s.status.up,
-            "last_poll": s.status.last_attempt,
-            "last_success": s.status.last_success,
-            "error": s.status.last_error.as_ref().map(|e| serde_json::json!({"reason": e.reason(), "message": e.message})),
-            "resources_polled": s.status.resources,
-            "units": units,
-            "tracked_tasks": s.tracked,
-            "resources": resources,
-        }));
-    }
-    serde_json::json!({ "targets": out })
-}
-
-/// The latest of a `last_*` time over every task type of one resource.
-fn latest(
-    tallies: &crate::accounting::Tallies,
-    resource: &str,
-    pick: impl Fn(&crate::accounting::LastCompletion) -> Option<f64>,
-) -> Option<f64> {
-    tallies
-        .last
-        .iter()
-        .filter(|((res, _), _)| res == resource)
-        .filter_map(|(_, l)| pick(l))
-        .reduce(f64::max)
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn age(now: f64, t: Option<f64>) -> String {
-    match t {
-        None => "never".to_string(),
-        Some(t) => format!("{} ago", human((now - t).max(0.0) as u64)),
-    }
-}
-
-/// `42s`, `36m 20s`, `2h 5m`, `3d 4h`: the two largest units, for people.
-fn human(secs: u64) -> String {
-    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
-    let Some(i) = units.iter().position(|(n, _)| secs >= *n) else {
-        return "0s".to_string();
-    };
-    let (big, b) = units[i];
-    let mut out = format!("{}{b}", secs / big);
-    if let Some((small, s)) = units.get(i + 1) {
-        let rest = secs % big / small;
-        if rest > 0 {
-            out.push_str(&format!(" {rest}{s}"));
-        }
-    }
-    out
-}
-
-fn landing(hub: &Hub, metrics_path: &str) -> String {
-    let now = wall_now();
-    let mut rows = String::new();
-    let snaps = hub.snapshots();
-    for name in hub.target_names() {
-        let Some(s) = snaps.iter().find(|s| s.name == name) else {
-            rows.push_str(&format!("<tr><td>{}</td><td></td><td class=wait>waiting for first poll</td><td></td><td></td></tr>\n", esc(&name)));
-            continue;
-        };
-        let (class, state) = if s.status.up {
-            ("ok", "up")
-        } else {
-            ("bad", "down")
-        };
-        let mut err = s
-            .status
-            .last_error
-            .as_ref()
-            .map(|e| format!("{}: {}", e.reason(), esc(&e.message)))
-            .unwrap_or_default();
-        for (unit, h) in &s.status.units {
-            if let Some(e) = h.last_error.as_ref().filter(|_| !h.up) {
-                err.push_str(&format!(
-                    "<br><span class=bad>{}: {}: {}</span>",
-                    esc(unit),
-                    e.reason(),
-                    esc(&e.message)
-                ));
-            }
-        }
-        let mut res = String::new();
-        for r in &s.tallies.resources {
-            let ls = latest(&s.tallies, r, |l| l.last_success);
-            let class = match ls {
-                Some(t) if now - t < 86_400.0 => "ok",
-                Some(t) if now - t < 3.0 * 86_400.0 => "warn",
-                _ => "bad",
-            };
-            res.push_str(&format!(
-                "<span class={class}>{}: {}</span><br>",
-                esc(r),
-                age(now, ls)
-            ));
-        }
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class={class}>{state}, last poll {}</td><td>{err}</td><td>{res}</td></tr>\n",
-            esc(&s.name),
-            s.provider.as_str(),
-            age(now, s.status.last_attempt)
-        ));
-    }
-    format!(
-        "<!doctype html><html><head><meta charset=utf-8><title>cloud-task-exporter</title><style>\
-body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}table{{border-collapse:collapse}}\
-.ok{{color:#1a7f37}}.warn{{color:#9a6700}}.bad{{color:#cf222e}}.wait{{color:#666}}</style></head><body>\
-<h1>cloud-task-exporter</h1><p><a href=\"{m}\">Metrics</a> · <a href=\"/api/v1/targets\">Targets (JSON)</a> · \
-<a href=\"/-/healthy\">Health</a> · <a href=\"/-/ready\">Readiness</a></p><p>Version {v}</p>\
-<table><tr><th>Target</th><th>Provider</th><th>Last poll</th><th>Error</th><th>Last success per resource</th></tr>\n{rows}</table></body></html>\n",
-        m = esc(metrics_path),
-        v = crate::metrics::VERSION,
-    )
 }
 
 /// Serves plain HTTP without auth until `stop` fires.
@@ -356,15 +200,5 @@ mod tests {
         let e = super::parse_listen("localhost:9745").unwrap_err();
         assert!(e.contains("127.0.0.1:9745"), "{e}");
         assert!(super::parse_listen(":9745").is_ok());
-    }
-
-    #[test]
-    fn ages_read_like_people_write_them() {
-        assert_eq!(super::human(0), "0s");
-        assert_eq!(super::human(42), "42s");
-        assert_eq!(super::human(2180), "36m 20s");
-        assert_eq!(super::human(7500), "2h 5m");
-        assert_eq!(super::human(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
-        assert_eq!(super::human(86_400), "1d");
     }
 }

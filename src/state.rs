@@ -78,6 +78,10 @@ pub struct TargetState {
     /// for `lookback` so that re-adding it neither resets nor doubles a counter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired_at: Option<f64>,
+    /// Per-(resource, type) history (rhythm, usual duration, 14-day strip); absent in files
+    /// written before it existed, which load with an empty history.
+    #[serde(default)]
+    pub history: Vec<crate::history::HistoryEntry>,
 }
 
 /// A seen task id.
@@ -229,6 +233,7 @@ impl TargetState {
                 .map(|(k, v)| (k.clone(), *v))
                 .collect(),
             retired_at: None,
+            history: t.history.to_entries(),
         }
     }
 
@@ -301,6 +306,7 @@ impl TargetState {
         t.resources.extend(self.resources.iter().cloned());
         t.types.extend(self.types.iter().cloned());
         t.resource_info = self.resource_info.clone();
+        t.history = crate::history::History::from_entries(&self.history);
         Ok(a)
     }
 

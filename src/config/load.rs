@@ -114,6 +114,8 @@ pub(super) const SETTINGS_KEYS: &[&str] = &[
     "max_poll_bytes",
     "max_poll_tasks",
     "max_task_types",
+    "expected_interval",
+    "max_active_duration",
 ];
 
 /// The entries of one mapping, after unknown and duplicate keys were reported.
@@ -550,6 +552,44 @@ impl<'a> Cx<'a> {
         check_key: &dyn Fn(&str) -> Result<(), String>,
     ) -> std::collections::BTreeMap<String, String> {
         let mut out = std::collections::BTreeMap::new();
+        for (name, path, v) in self.map_entries(node, key, check_key) {
+            let value = match &v.value {
+                Value::Bool(b) => Some(b.to_string()),
+                Value::Float(f) => Some(f.to_string()),
+                _ => self.string(v, &path),
+            };
+            if let Some(value) = value {
+                out.insert(name, value);
+            }
+        }
+        out
+    }
+
+    /// A mapping of names to durations (`expected_intervals:`); keys are checked by `check_key`.
+    pub(super) fn duration_map(
+        &mut self,
+        node: &Node,
+        key: &str,
+        check_key: &dyn Fn(&str) -> Result<(), String>,
+    ) -> std::collections::BTreeMap<String, Duration> {
+        let mut out = std::collections::BTreeMap::new();
+        for (name, path, v) in self.map_entries(node, key, check_key) {
+            if let Some(d) = self.duration(v, &path) {
+                out.insert(name, d);
+            }
+        }
+        out
+    }
+
+    /// The entries of a mapping as (name, key path, value), after a non-mapping value,
+    /// non-string keys, keys `check_key` rejects and duplicate keys were reported.
+    fn map_entries<'n>(
+        &mut self,
+        node: &'n Node,
+        key: &str,
+        check_key: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Vec<(String, String, &'n Node)> {
+        let mut out: Vec<(String, String, &'n Node)> = Vec::new();
         let entries = match &node.value {
             Value::Map(m) => m,
             Value::Null => return out,
@@ -579,18 +619,11 @@ impl<'a> Cx<'a> {
                 self.push(k.line, Some(&path), e);
                 continue;
             }
-            if out.contains_key(&name) {
+            if out.iter().any(|(n, _, _)| *n == name) {
                 self.push(k.line, Some(&path), "duplicate key".to_string());
                 continue;
             }
-            let value = match &v.value {
-                Value::Bool(b) => Some(b.to_string()),
-                Value::Float(f) => Some(f.to_string()),
-                _ => self.string(v, &path),
-            };
-            if let Some(value) = value {
-                out.insert(name, value);
-            }
+            out.push((name, path, v));
         }
         out
     }
@@ -610,7 +643,11 @@ impl<'a> Cx<'a> {
                 .then(|| "unknown top-level key; targets go in a list under 'targets:'".into())
         });
         if let Some(d) = top.get("defaults") {
-            let f = self.fields(d, "defaults", SETTINGS_KEYS, &|_| None);
+            let f = self.fields(d, "defaults", SETTINGS_KEYS, &|k| {
+                (k == "expected_intervals").then(|| {
+                    "names resources of one target: set it on the target (or use expected_interval here)".into()
+                })
+            });
             config.defaults = self.settings(&f, &Settings::default());
         }
         if let Some(v) = top.get("state_file") {
@@ -669,6 +706,13 @@ impl<'a> Cx<'a> {
                 "timeout" => set(&mut s.timeout, self.duration(node, &path)),
                 "lookback" => set(&mut s.lookback, self.duration(node, &path)),
                 "retry_backoff" => set(&mut s.retry_backoff, self.duration(node, &path)),
+                "expected_interval" => {
+                    set(&mut s.expect.interval, self.duration(node, &path).map(Some))
+                }
+                "max_active_duration" => set(
+                    &mut s.expect.max_active,
+                    self.duration(node, &path).map(Some),
+                ),
                 "page_size" => set(&mut s.page_size, self.u32(node, &path, 1, u32::MAX)),
                 "max_pages" => set(&mut s.max_pages, self.u32(node, &path, 1, u32::MAX)),
                 "retries" => set(&mut s.retries, self.u32(node, &path, 0, 100)),

@@ -105,6 +105,21 @@ pub struct Settings {
     pub max_poll_tasks: u64,
     /// Distinct task types per target; more fold into [`crate::accounting::OTHER_TYPE`].
     pub max_task_types: u32,
+    /// What the target's tasks are expected to do: `expected_interval`, `expected_intervals`,
+    /// `max_active_duration` (default: learned from history).
+    pub expect: Expect,
+}
+
+/// Configured expectations of a target's tasks, overriding what the exporter learns from their
+/// history (see `rhythm.rs` and the README's "Alerts").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expect {
+    /// `expected_interval`: the gap between successful backups of every resource of the target.
+    pub interval: Option<Duration>,
+    /// `expected_intervals` (per target only): resource id → gap; wins over `interval`.
+    pub intervals: BTreeMap<String, Duration>,
+    /// `max_active_duration`: an active task is stuck past this whatever it usually takes.
+    pub max_active: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -124,6 +139,7 @@ impl Default for Settings {
             max_poll_bytes: 256 * 1024 * 1024,
             max_poll_tasks: 500_000,
             max_task_types: 32,
+            expect: Expect::default(),
         }
     }
 }

@@ -46,10 +46,22 @@ const CBR_OWNED_FILTERS: &[&str] = &["limit", "offset", "start_time", "end_time"
 /// The provider-specific keys of a target.
 fn provider_keys(p: ProviderKind) -> &'static [&'static str] {
     match p {
-        ProviderKind::YandexBackup => &["compute_instance_ids", "discover"],
-        ProviderKind::HuaweiVbs => &["region", "project_id", "policy_ids", "discover"],
-        ProviderKind::HuaweiCbr => &["region", "project_id", "filters"],
-        ProviderKind::HuaweiCce => &["region", "project_id", "cluster_ids", "discover"],
+        ProviderKind::YandexBackup => &["compute_instance_ids", "discover", "expected_intervals"],
+        ProviderKind::HuaweiVbs => &[
+            "region",
+            "project_id",
+            "policy_ids",
+            "discover",
+            "expected_intervals",
+        ],
+        ProviderKind::HuaweiCbr => &["region", "project_id", "filters", "expected_intervals"],
+        ProviderKind::HuaweiCce => &[
+            "region",
+            "project_id",
+            "cluster_ids",
+            "discover",
+            "expected_intervals",
+        ],
         ProviderKind::HuaweiDms => &["region", "project_id", "engine", "instance_ids", "discover"],
     }
 }
@@ -180,7 +192,7 @@ impl Cx<'_> {
             }
         }
         let f = self.fields(item, "", &allowed, &|k| target_key_hint(provider, k));
-        let settings = self.settings(&f, defaults);
+        let mut settings = self.settings(&f, defaults);
         let endpoint = f.get("endpoint").and_then(|v| self.url(v, "endpoint"));
         let labels = match f.get("labels") {
             Some(v) => self.string_map(v, "labels", &label_name),
@@ -190,12 +202,49 @@ impl Cx<'_> {
             ProviderKind::YandexBackup => self.yandex(&f),
             p => self.huawei(&f, p),
         };
+        if let Some(v) = f.get("expected_intervals") {
+            settings.expect.intervals = self.expected_intervals(v, spec.as_ref());
+        }
         Some(Target {
             name: name?,
             endpoint,
             labels,
             settings,
             spec: spec?,
+        })
+    }
+
+    /// `expected_intervals:`, resource id → duration. Where the polled ids are the resources
+    /// (Yandex instances, CCE clusters), a key must be one of them: anything else is a typo
+    /// that would silently never match.
+    fn expected_intervals(
+        &mut self,
+        node: &Node,
+        spec: Option<&TargetSpec>,
+    ) -> BTreeMap<String, Duration> {
+        let ids: Option<(&str, &[String])> = match spec {
+            Some(TargetSpec::YandexBackup(YandexTarget {
+                resources: Resources::Ids(ids),
+                ..
+            })) => Some(("compute_instance_ids", ids)),
+            Some(TargetSpec::HuaweiCce(HuaweiTarget {
+                resources: Resources::Ids(ids),
+                ..
+            })) => Some(("cluster_ids", ids)),
+            _ => None,
+        };
+        self.duration_map(node, "expected_intervals", &|k| {
+            if k.trim().is_empty() {
+                return Err("a resource id must not be empty".to_string());
+            }
+            let Some((key, ids)) = ids.filter(|(_, ids)| !ids.iter().any(|i| i == k)) else {
+                return Ok(());
+            };
+            let names: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Err(match check::suggest(k, &names) {
+                Some(near) => format!("'{k}' is not in {key} (did you mean '{near}'?)"),
+                None => format!("'{k}' is not in {key}"),
+            })
         })
     }
 

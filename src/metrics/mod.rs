@@ -47,6 +47,9 @@ pub mod names {
     pub const STATE_WRITE_ERRORS: &str = "cloud_task_exporter_state_file_write_errors_total";
     pub const STATE_WRITE_TS: &str =
         "cloud_task_exporter_state_file_last_write_success_timestamp_seconds";
+    pub const EXPECTED_INTERVAL: &str = "cloud_task_expected_interval_seconds";
+    pub const EXPECTED_DURATION: &str = "cloud_task_expected_duration_seconds";
+    pub const ACTIVE_LIMIT: &str = "cloud_task_active_limit_seconds";
 }
 
 /// Buckets of `cloud_task_target_poll_duration_seconds`.
@@ -269,6 +272,21 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         "Task ids held in memory for the target.",
         GAUGE,
     );
+    let mut expected_interval = Fam::new(
+        EXPECTED_INTERVAL,
+        "Expected gap between successful backups: configured expected_interval, else learned from recent successes, else the default.",
+        GAUGE,
+    );
+    let mut expected_duration = Fam::new(
+        EXPECTED_DURATION,
+        "Usual (median) duration of recent successful completions.",
+        GAUGE,
+    );
+    let mut active_limit = Fam::new(
+        ACTIVE_LIMIT,
+        "How long a task may stay queued, running or paused before it counts as stuck.",
+        GAUGE,
+    );
 
     for s in &snaps {
         let a = &s.tallies;
@@ -417,6 +435,18 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         }
         resources.gauge(base(s), st.resources as f64);
         tracked.gauge(base(s), s.tracked as f64);
+        for e in s.expect.of(a) {
+            let l = with(s, &[("resource", &e.resource), ("type", &e.task_type)]);
+            if let Some(i) = e.interval {
+                expected_interval.gauge(l.clone(), i.secs);
+            }
+            if let Some(d) = e.usual_duration {
+                expected_duration.gauge(l.clone(), d);
+            }
+            if let Some(m) = e.active_limit {
+                active_limit.gauge(l, m.secs);
+            }
+        }
     }
 
     let mut build = Fam::new(
@@ -480,6 +510,9 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         requests,
         resources,
         tracked,
+        expected_interval,
+        expected_duration,
+        active_limit,
         build,
         reload_ok,
         reload_ts,

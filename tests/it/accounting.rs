@@ -74,6 +74,7 @@ proptest! {
     ) {
         let mut account = Account::new(&["backup"], &[]);
         let mut first_success: Option<usize> = None;
+        let mut ends_logged = 0u64;
         for poll in 0..8 {
             // A failed poll (never the last) applies nothing.
             if failed[poll] && poll < 7 {
@@ -94,13 +95,14 @@ proptest! {
             }
             let poll = PollResult { listed: vec![("u".to_string(), Listing::of(pager.into_tasks()))], failed: vec![] };
             let now = ts("2024-05-01T12:00:00Z");
-            account.apply(&poll, now,
+            let report = account.apply(&poll, now,
         &Rules {
             lookback: Duration::from_secs(86400),
             buckets: &BUCKETS,
             max_task_types: 32,
         },
     );
+            ends_logged += report.transitions.iter().filter(|t| !t.to.is_active()).count() as u64;
         }
         let baseline = first_success.unwrap();
         let expected = lives.iter().filter(|l| l.ends.is_some_and(|e| e <= 7 && e > baseline)).count() as u64;
@@ -108,6 +110,11 @@ proptest! {
         prop_assert_eq!(counted, expected);
         let observed: u64 = account.tallies.durations.values().map(|h| h.count).sum();
         prop_assert_eq!(observed, expected);
+        // One log line per counted end; the history holds every end once, baseline included.
+        prop_assert_eq!(ends_logged, expected);
+        let ended = lives.iter().filter(|l| l.ends.is_some_and(|e| e <= 7)).count() as u64;
+        let in_history: u64 = account.tallies.history.pairs.values().flat_map(|p| &p.days).map(|d| u64::from(d.ok) + u64::from(d.bad) + u64::from(d.other)).sum();
+        prop_assert_eq!(in_history, ended);
         // Per result too.
         for r in TaskState::RESULTS {
             let want = lives.iter().filter(|l| l.result == r && l.ends.is_some_and(|e| e <= 7 && e > baseline)).count() as u64;

@@ -120,6 +120,7 @@ targets:
         max_poll_bytes: 1_000_000,
         max_poll_tasks: 5000,
         max_task_types: 8,
+        expect: Default::default(),
     };
     assert_eq!(c.defaults, want);
     assert_eq!(c.targets[0].settings, want);
@@ -1336,5 +1337,86 @@ fn check_config_prints_every_error_and_exits_1() {
     assert!(
         stderr.contains("environment variable YC_IAM_TOKEN is not set"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn expectations_from_defaults_targets_and_resources() {
+    let c = ok("
+defaults:
+  expected_interval: 1d
+  max_active_duration: 12h
+targets:
+  - name: yc
+    provider: yandex_backup
+    auth: { iam_token: t1.abc }
+    compute_instance_ids: [fhm1, fhm2]
+    expected_interval: 2h
+    expected_intervals: { fhm2: 1w }
+  - name: hw
+    provider: huawei_cbr
+    region: ap-southeast-1
+    project_id: p
+    auth: { access_key: a, secret_key: b }
+    expected_intervals: { any-resource-id: 3d }
+    max_active_duration: 30m
+");
+    let h = |n: u64| Some(Duration::from_secs(n * 3600));
+    assert_eq!(c.defaults.expect.interval, h(24));
+    assert_eq!(c.defaults.expect.max_active, h(12));
+    let yc = &c.targets[0].settings.expect;
+    assert_eq!((yc.interval, yc.max_active), (h(2), h(12)));
+    assert_eq!(yc.intervals["fhm2"], Duration::from_secs(7 * 86_400));
+    let hw = &c.targets[1].settings.expect;
+    assert_eq!(
+        (hw.interval, hw.max_active),
+        (h(24), Some(Duration::from_secs(1800)))
+    );
+    assert_eq!(
+        hw.intervals["any-resource-id"],
+        Duration::from_secs(3 * 86_400)
+    );
+    assert_eq!(ok(YC).targets[0].settings.expect, Default::default());
+}
+
+#[test]
+fn bad_expectations_name_their_place() {
+    let errs = errors(
+        "
+defaults:
+  expected_intervals: { fhm1: 1d }
+targets:
+  - name: yc
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [fhm1, fhm2]
+    expected_interval: 0s
+    max_active_duration: soon
+    expected_intervals:
+      fhm3: 1d
+      fhm1: daily
+      fhm2: 7d
+      fhm2: 8d
+  - name: kafka
+    provider: huawei_dms
+    engine: kafka
+    region: ap-southeast-1
+    project_id: p
+    auth: { access_key: a, secret_key: b }
+    instance_ids: [i1]
+    expected_intervals: { i1: 1d }
+",
+    );
+    assert_eq!(
+        errs,
+        [
+            "config.yaml:3: defaults.expected_intervals: names resources of one target: set it on the target (or use expected_interval here)",
+            "config.yaml:9: target 'yc': expected_interval: must be greater than zero",
+            "config.yaml:10: target 'yc': max_active_duration: invalid duration \"soon\": expected a number, e.g. 30s, 5m, 7d",
+            "config.yaml:12: target 'yc': expected_intervals.fhm3: 'fhm3' is not in compute_instance_ids (did you mean 'fhm1'?)",
+            "config.yaml:13: target 'yc': expected_intervals.fhm1: invalid duration \"daily\": expected a number, e.g. 30s, 5m, 7d",
+            "config.yaml:15: target 'yc': expected_intervals.fhm2: duplicate key",
+            "config.yaml:23: target 'kafka': expected_intervals: not a key of provider huawei_dms (it belongs to yandex_backup, huawei_vbs, huawei_cbr, huawei_cce)",
+        ]
     );
 }

@@ -3,7 +3,7 @@
 //! poll, restart from the state file, no secret anywhere a user can read, and a real
 //! Prometheus server scraping `--demo`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time};
@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 
 use crate::binary::Exporter;
-use crate::support::sample;
+use crate::support::{Prometheus, sample};
 
 pub(crate) const VM: &str = "fhm0lifecycle00000vm1";
 pub(crate) const YC_TOKEN: &str = "t1.lifecycle-static-iam-token-0123456789abcdef";
@@ -935,74 +935,14 @@ async fn rejected_configs_never_quote_their_secrets() {
     }
 }
 
-/// Kills the child on drop.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn prometheus_binary() -> Option<PathBuf> {
-    match std::process::Command::new("prometheus")
-        .arg("--version")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(PathBuf::from("prometheus")),
-        r if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "prometheus not available ({r:?}); skipping the real-Prometheus test outside CI"
-            );
-            None
-        }
-        r => panic!("prometheus not available in CI: {r:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
-    let Some(prometheus) = prometheus_binary() else {
+    let exp = Exporter::start(&["--demo"]);
+    let Some(prom) = Prometheus::start(exp.addr, None) else {
         return;
     };
-    let exp = Exporter::start(&["--demo"]);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "global: {{ scrape_interval: 1s, evaluation_interval: 1s }}\nscrape_configs:\n  - job_name: cloud-task-exporter\n    static_configs:\n      - targets: ['{}']\n",
-            exp.addr
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let log_path = dir.path().join("prometheus.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let _prom = Killed(
-        std::process::Command::new(prometheus)
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    );
     let client = cloud_task_exporter::provider::http::client();
-    let query = format!("http://127.0.0.1:{port}/api/v1/query");
+    let query = format!("{}/api/v1/query", prom.url);
     let deadline = Instant::now() + Duration::from_secs(45);
     let mut last = String::new();
     loop {
@@ -1037,7 +977,7 @@ async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
         assert!(
             Instant::now() < deadline,
             "Prometheus never saw 5 targets up; last answer: {last}\nprometheus log:\n{}\nexporter log:\n{}",
-            std::fs::read_to_string(&log_path).unwrap_or_default(),
+            prom.log(),
             exp.log()
         );
         tokio::time::sleep(Duration::from_millis(500)).await;

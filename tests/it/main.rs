@@ -44,6 +44,14 @@ mod conns;
 mod scrub;
 // Issue 10: signals while the real binary starts (config and state file read from FIFOs).
 mod signals;
+// The shipped alert rules in a real Prometheus against the binary and the simulator.
+mod alerts;
+// Transitions, history, state file and rhythm metrics fed by accounting.
+mod rhythm;
+// The status page in headless chromium (chromedriver).
+mod browser;
+// The status page and /api/v1/targets from a known state.
+mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
 // Yandex Cloud Backup provider against the simulator.

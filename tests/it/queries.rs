@@ -1,11 +1,12 @@
-//! Every PromQL query we ship (the Grafana dashboard and the README's examples) parses, as
-//! `promtool check rules` sees it, and names only metrics the exporter serves.
+//! Every PromQL query we ship (the Grafana dashboard, the README's examples and the alert
+//! rules) names only metrics the exporter serves, and the queries parse as `promtool check
+//! rules` sees them (the rules file itself is checked by promtool in `.ci/run`).
 
 use std::path::Path;
 
 use cloud_task_exporter::metrics::names;
 
-const NAMES: [&str; 23] = [
+const NAMES: [&str; 26] = [
     names::ACTIVE_TASKS,
     names::COMPLETIONS,
     names::DURATION,
@@ -29,6 +30,9 @@ const NAMES: [&str; 23] = [
     names::RELOAD_TS,
     names::STATE_WRITE_ERRORS,
     names::STATE_WRITE_TS,
+    names::EXPECTED_INTERVAL,
+    names::EXPECTED_DURATION,
+    names::ACTIVE_LIMIT,
 ];
 
 fn root() -> &'static Path {
@@ -141,4 +145,23 @@ fn shipped_queries_name_only_served_metrics_and_parse() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A typo in a rule's metric name makes an alert that can never fire: every name the shipped
+/// rules use is one the exporter serves (promtool checks their syntax in `.ci/run`).
+#[test]
+fn alert_rules_name_only_served_metrics() {
+    let text = std::fs::read_to_string(root().join("deploy/prometheus/alerts.yml")).unwrap();
+    let rules: serde_json::Value = serde_saphyr::from_str(&text).expect("alerts.yml is YAML");
+    let mut n = 0;
+    for group in rules["groups"].as_array().expect("groups") {
+        for rule in group["rules"].as_array().expect("rules") {
+            let expr = rule["expr"].as_str().expect("expr");
+            for name in metric_names(expr) {
+                assert!(served(&name), "{name} is not served (in {expr})");
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 9, "{n} rules");
 }

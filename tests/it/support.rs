@@ -47,19 +47,39 @@ pub(crate) fn task(id: &str, resource: &str, state: TaskState, secs: Option<i64>
 
 /// Applies a poll of one unit to an account at a fixed time.
 pub(crate) fn apply(a: &mut Account, unit: &str, tasks: &[Task], now: &str) {
+    apply_report(a, unit, tasks, now);
+}
+
+/// [`apply`] at a given time, returning what the poll reported.
+pub(crate) fn apply_report(
+    a: &mut Account,
+    unit: &str,
+    tasks: &[Task],
+    now: &str,
+) -> cloud_task_exporter::accounting::ApplyReport {
+    apply_at(a, unit, tasks, ts(now))
+}
+
+/// Applies a poll of one unit (lookback 7 days, the default buckets) at `now`.
+pub(crate) fn apply_at(
+    a: &mut Account,
+    unit: &str,
+    tasks: &[Task],
+    now: jiff::Timestamp,
+) -> cloud_task_exporter::accounting::ApplyReport {
     let poll = PollResult {
         listed: vec![(unit.to_string(), Listing::of(tasks.to_vec()))],
         failed: vec![],
     };
     a.apply(
         &poll,
-        ts(now),
+        now,
         &Rules {
             lookback: Duration::from_secs(7 * 86400),
             buckets: &BUCKETS,
             max_task_types: 32,
         },
-    );
+    )
 }
 
 /// A snapshot with fixed poll status around an account.
@@ -94,6 +114,7 @@ pub(crate) fn snapshot(
         },
         tallies: account.tallies,
         requests: BTreeMap::from([("200".to_string(), 3), ("500".to_string(), 1)]),
+        expect: Default::default(),
     }
 }
 
@@ -291,5 +312,85 @@ impl TestServer {
     pub(crate) async fn shutdown(self) {
         self.stop.cancel();
         self.task.await.unwrap();
+    }
+}
+
+/// A real Prometheus server (Debian's `prometheus`) scraping one exporter every second as job
+/// `cloud-task-exporter`, optionally evaluating a rules file every second; killed on drop.
+pub(crate) struct Prometheus {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) url: String,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    /// Starts it, or returns `None` (with a message) when `prometheus` is not installed
+    /// outside CI; in CI (`CI` set) a missing binary is a failure.
+    pub(crate) fn start(
+        exporter: std::net::SocketAddr,
+        rules: Option<&std::path::Path>,
+    ) -> Option<Prometheus> {
+        match std::process::Command::new("prometheus")
+            .arg("--version")
+            .output()
+        {
+            Ok(out) if out.status.success() => {}
+            r if std::env::var_os("CI").is_none() => {
+                eprintln!(
+                    "prometheus not available ({r:?}); skipping the real-Prometheus test outside CI"
+                );
+                return None;
+            }
+            r => panic!("prometheus not available in CI: {r:?}"),
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cfg = dir.path().join("prometheus.yml");
+        let rule_files = rules
+            .map(|r| format!("rule_files: ['{}']\n", r.display()))
+            .unwrap_or_default();
+        std::fs::write(
+            &cfg,
+            format!(
+                "global: {{ scrape_interval: 1s, evaluation_interval: 1s }}\n{rule_files}scrape_configs:\n  - job_name: cloud-task-exporter\n    static_configs:\n      - targets: ['{exporter}']\n"
+            ),
+        )
+        .expect("write prometheus.yml");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let log = dir.path().join("prometheus.log");
+        let out = std::fs::File::create(&log).expect("log file");
+        let child = std::process::Command::new("prometheus")
+            .arg(format!("--config.file={}", cfg.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(out.try_clone().expect("log file"))
+            .stderr(out)
+            .spawn()
+            .expect("start prometheus");
+        Some(Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        })
+    }
+
+    /// What it logged so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -1,0 +1,118 @@
+//! The shipped alerting rules (`deploy/prometheus/alerts.yml`) in a real Prometheus, scraping
+//! the real binary that polls the simulator: the failure and missed-backup rules fire, and
+//! clear once a later backup succeeds. The log names the failed task and the API's message.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::binary::Exporter;
+use crate::lifecycle::{VM, cloud, stop, write_config, yc_done, yc_static};
+use crate::support::Prometheus;
+
+/// The active alerts (pending or firing) named `name` for resource [`VM`], by state.
+async fn alert_states(client: &reqwest::Client, prom: &Prometheus, name: &str) -> Vec<String> {
+    let Ok(r) = client
+        .get(format!("{}/api/v1/alerts", prom.url))
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    let Ok(v) = r.json::<Value>().await else {
+        return Vec::new();
+    };
+    v["data"]["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["labels"]["alertname"] == name && a["labels"]["resource"] == VM)
+        .filter_map(|a| a["state"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Waits until `cond` holds for the states of both alerts, or fails with both logs.
+async fn wait_alerts(
+    client: &reqwest::Client,
+    prom: &Prometheus,
+    exp: &Exporter,
+    what: &str,
+    cond: impl Fn(&[String], &[String]) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let failed = alert_states(client, prom, "CloudTaskFailed").await;
+        let missing = alert_states(client, prom, "CloudBackupMissing").await;
+        if cond(&failed, &missing) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: CloudTaskFailed {failed:?}, CloudBackupMissing {missing:?}\nprometheus log:\n{}\nexporter log:\n{}",
+            prom.log(),
+            exp.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+fn firing(states: &[String]) -> bool {
+    states.iter().any(|s| s == "firing")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_and_missed_backup_rules_fire_then_clear_on_a_later_success() {
+    let cloud = cloud().await;
+    let sim = cloud.sim();
+    // Backups every 10 minutes until 50 minutes ago (the learned rhythm is 10m, so 50m without
+    // a success is missing), and the latest run, 40 minutes ago, failed.
+    yc_done(sim, "s1", "OK", 70);
+    yc_done(sim, "s2", "OK", 60);
+    yc_done(sim, "s3", "OK", 50);
+    yc_done(sim, "f1", "ERROR", 40);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    write_config(&cfg, "", &[yc_static("yc", &cloud.url())]);
+    let exp = Exporter::with_config(&cfg, &[]);
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus/alerts.yml");
+    let Some(prom) = Prometheus::start(exp.addr, Some(&rules)) else {
+        return;
+    };
+    let client = cloud_task_exporter::provider::http::client();
+
+    wait_alerts(&client, &prom, &exp, "both rules fire", |f, m| {
+        firing(f) && firing(m)
+    })
+    .await;
+
+    // Another failure after the baseline: one WARN line names the task and the API's message.
+    yc_done(sim, "f2", "ERROR", 5);
+    exp.wait_log(Duration::from_secs(30), |log| {
+        log.lines().any(|l| {
+            l.contains("Task ended badly.")
+                && l.contains("task_id=f2")
+                && l.contains(&format!("resource={VM}"))
+                && l.contains("to=failed")
+                && l.contains("it went wrong")
+        })
+    })
+    .await;
+
+    // A backup succeeds now: the latest result is a success and the last success is fresh.
+    yc_done(sim, "s4", "OK", 0);
+    wait_alerts(&client, &prom, &exp, "both rules clear", |f, m| {
+        f.is_empty() && m.is_empty()
+    })
+    .await;
+    for quiet in ["CloudTaskFailureRetried", "CloudBackupNeverSucceeded"] {
+        assert_eq!(
+            alert_states(&client, &prom, quiet).await,
+            Vec::<String>::new(),
+            "{quiet}"
+        );
+    }
+    let (code, _, log) = stop(exp, "TERM").await;
+    assert_eq!(code, Some(0), "log:\n{log}");
+}
