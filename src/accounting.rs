@@ -364,6 +364,7 @@ impl Account {
         self.tallies
             .history
             .prune(now_s, rules.lookback.as_secs_f64());
+        self.tallies.forget_quiet_pairs(horizon);
         self.baselined
             .extend(poll.listed.iter().map(|(u, _)| u.clone()));
         report
@@ -497,6 +498,32 @@ impl Account {
 }
 
 impl Tallies {
+    /// Forgets the `last_*` values and counters of (resource, type) pairs that went quiet: no
+    /// completion within `lookback` (their latest is before `horizon`), none the history still
+    /// keeps (it keeps a pair for max(lookback, 35 days, three of its gaps)), and no active
+    /// task. A deleted resource's series thus end, and churn cannot grow the exposition
+    /// without bound.
+    fn forget_quiet_pairs(&mut self, horizon: f64) {
+        let quiet: Vec<(String, String)> = self
+            .last
+            .iter()
+            .filter(|(k, l)| {
+                l.at < horizon
+                    && !self.history.pairs.contains_key(*k)
+                    && !self
+                        .active
+                        .iter()
+                        .any(|a| a.resource == k.0 && a.task_type == k.1)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (r, t) in quiet {
+            self.completions
+                .retain(|(cr, ct, _), _| !(cr == &r && ct == &t));
+            self.last.remove(&(r, t));
+        }
+    }
+
     /// Records a task's first terminal sighting in the history, only with a time the API gave.
     fn note_history(&mut self, task: &Task, now_s: f64) {
         let Some(end) = task.finished.or(task.latest_timestamp()) else {
@@ -799,6 +826,22 @@ mod tests {
         assert!(r.new_invalid.is_empty());
         assert_eq!(a.tallies.invalid_tasks["status"], 3);
         assert_eq!(a.tallies.last.len(), 1, "the good task on the page counts");
+    }
+
+    #[test]
+    fn quiet_pairs_are_forgotten_once_the_history_lets_them_go() {
+        let mut a = Account::default();
+        apply(&mut a, &[], "2024-05-01T10:00:00Z");
+        let done = task("1", TaskState::Succeeded, Some("2024-05-01T10:00:45Z"));
+        apply(&mut a, std::slice::from_ref(&done), "2024-05-01T10:01:00Z");
+        assert_eq!(a.tallies.completions.len(), 1);
+        // Beyond lookback but within the history's 35 days: kept (the missed-backup alert
+        // needs the last success).
+        apply(&mut a, &[], "2024-05-20T10:00:00Z");
+        assert_eq!(a.tallies.last.len(), 1);
+        // Quiet for longer than the history keeps it: forgotten.
+        apply(&mut a, &[], "2024-07-01T10:00:00Z");
+        assert!(a.tallies.last.is_empty() && a.tallies.completions.is_empty());
     }
 
     #[test]

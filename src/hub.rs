@@ -74,11 +74,19 @@ pub struct Hub {
     targets: RwLock<BTreeMap<String, Arc<TargetSnapshot>>>,
     order: RwLock<Vec<String>>,
     generation: AtomicU64,
-    cache: Mutex<Option<(u64, Bytes)>>,
+    cache: Mutex<Option<Cached>>,
     reload_ok: RwLock<(bool, Option<f64>)>,
     reload_error: RwLock<Option<String>>,
     state_writes: RwLock<Option<StateWrites>>,
     published: tokio::sync::Notify,
+}
+
+/// The exposition of one generation, and its gzip once a scraper asked for it.
+#[derive(Debug)]
+struct Cached {
+    generation: u64,
+    text: Bytes,
+    gzip: Option<Bytes>,
 }
 
 /// Outcomes of state-file writes, when a state file is configured.
@@ -234,15 +242,46 @@ impl Hub {
 
     /// The cached exposition, rebuilt with `render` when anything was published since.
     pub fn cached(&self, render: impl FnOnce(&Hub) -> Bytes) -> Bytes {
-        let generation = self.generation.load(Ordering::SeqCst);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((g, text)) = cache.as_ref()
-            && *g == generation
-        {
-            return text.clone();
-        }
-        let text = render(self);
-        *cache = Some((generation, text.clone()));
-        text
+        self.current(&mut cache, render).text.clone()
     }
+
+    /// The cached exposition gzipped (one gzip member), compressed once per generation.
+    pub fn cached_gzip(&self, render: impl FnOnce(&Hub) -> Bytes) -> Bytes {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let c = self.current(&mut cache, render);
+        c.gzip.get_or_insert_with(|| gzip(&c.text)).clone()
+    }
+
+    fn current<'c>(
+        &self,
+        cache: &'c mut Option<Cached>,
+        render: impl FnOnce(&Hub) -> Bytes,
+    ) -> &'c mut Cached {
+        let generation = self.generation.load(Ordering::SeqCst);
+        if cache.as_ref().is_none_or(|c| c.generation != generation) {
+            *cache = Some(Cached {
+                generation,
+                text: render(self),
+                gzip: None,
+            });
+        }
+        cache.get_or_insert_with(|| Cached {
+            generation,
+            text: Bytes::new(),
+            gzip: None,
+        })
+    }
+}
+
+/// `data` as one gzip member (fast compression: scrapes are frequent, bodies compress well).
+pub fn gzip(data: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::fast(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(data);
+    Bytes::from(enc.finish().unwrap_or_default())
 }

@@ -3,7 +3,6 @@
 //! call [`route`] without a socket; the accept loop, connection limits and timeouts are in
 //! `server/conn.rs`.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -88,7 +87,6 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
     }
     if path == st.telemetry_path {
         let buckets = st.buckets.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let body = crate::metrics::exposition(&st.hub, &buckets);
         let gzip = req
             .headers()
             .get(ACCEPT_ENCODING)
@@ -106,19 +104,14 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
             hyper::header::HeaderValue::from_static("Accept-Encoding"),
         );
         if gzip {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            if enc.write_all(&body).is_ok()
-                && let Ok(z) = enc.finish()
-            {
-                r.headers_mut().insert(
-                    CONTENT_ENCODING,
-                    hyper::header::HeaderValue::from_static("gzip"),
-                );
-                *r.body_mut() = Full::new(Bytes::from(z));
-                return r;
-            }
+            r.headers_mut().insert(
+                CONTENT_ENCODING,
+                hyper::header::HeaderValue::from_static("gzip"),
+            );
+            *r.body_mut() = Full::new(crate::metrics::exposition_gzip(&st.hub, &buckets));
+            return r;
         }
-        *r.body_mut() = Full::new(body);
+        *r.body_mut() = Full::new(crate::metrics::exposition(&st.hub, &buckets));
         return r;
     }
     match path.as_str() {

@@ -120,6 +120,9 @@ pub struct Expect {
     pub intervals: BTreeMap<String, Duration>,
     /// `max_active_duration`: an active task is stuck past this whatever it usually takes.
     pub max_active: Option<Duration>,
+    /// `types:` (per target only): task types whose zero-valued series exist for every known
+    /// resource from the first scrape, before any task of the type occurred.
+    pub types: Vec<String>,
 }
 
 impl Default for Settings {

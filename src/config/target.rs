@@ -12,7 +12,7 @@ use super::{
 };
 
 /// Keys every target has (besides the settings keys).
-const COMMON_KEYS: &[&str] = &["name", "provider", "endpoint", "labels", "auth"];
+const COMMON_KEYS: &[&str] = &["name", "provider", "endpoint", "labels", "auth", "types"];
 /// Default refresh interval of discovered resources.
 pub(super) const DEFAULT_DISCOVER_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -204,6 +204,9 @@ impl Cx<'_> {
         };
         if let Some(v) = f.get("expected_intervals") {
             settings.expect.intervals = self.expected_intervals(v, spec.as_ref());
+        }
+        if let Some(v) = f.get("types") {
+            settings.expect.types = self.types(v).unwrap_or_default();
         }
         Some(Target {
             name: name?,
@@ -656,6 +659,32 @@ impl Cx<'_> {
             (Some(v), None) => self.ids(v, ids_key).map(Resources::Ids),
             (None, Some(d)) => self.discover(d, p).map(Resources::Discover),
         }
+    }
+
+    /// `types:`, the task types whose series exist before their first task (as the `type`
+    /// label shows them: `backup`, a CBR `operation_type`, a DMS task name).
+    fn types(&mut self, node: &Node) -> Option<Vec<String>> {
+        let items = self.list(node, "types")?;
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("types[{i}]");
+            let Some(t) = self.required_string(item, &path) else {
+                continue;
+            };
+            let t = t.trim().to_string();
+            if t.is_empty() || t.len() > crate::accounting::MAX_LABEL_BYTES {
+                self.bad(
+                    item,
+                    &path,
+                    "must be a task type of 1 to 128 bytes, e.g. backup",
+                );
+            } else if out.contains(&t) {
+                self.bad(item, &path, format!("duplicate type '{t}'"));
+            } else {
+                out.push(t);
+            }
+        }
+        Some(out)
     }
 
     fn ids(&mut self, node: &Node, key: &str) -> Option<Vec<String>> {

@@ -50,6 +50,40 @@ pub mod names {
     pub const EXPECTED_INTERVAL: &str = "cloud_task_expected_interval_seconds";
     pub const EXPECTED_DURATION: &str = "cloud_task_expected_duration_seconds";
     pub const ACTIVE_LIMIT: &str = "cloud_task_active_limit_seconds";
+    /// Every metric name above: what a shipped query or rule may name.
+    pub const ALL: &[&str] = &[
+        ACTIVE_TASKS,
+        COMPLETIONS,
+        DURATION,
+        LAST_RESULT,
+        LAST_SUCCESS,
+        LAST_FAILURE,
+        LAST_DURATION,
+        ACTIVE_PROGRESS,
+        ACTIVE_START,
+        RESOURCE_INFO,
+        UNKNOWN_STATUS,
+        INVALID_TASKS,
+        TRUNCATED_LABELS,
+        FOLDED_TYPES,
+        RESOURCE_UP,
+        RESOURCE_ERRORS,
+        TARGET_UP,
+        LAST_POLL_SUCCESS,
+        POLL_DURATION,
+        POLL_ERRORS,
+        API_REQUESTS,
+        TARGET_RESOURCES,
+        TRACKED_TASKS,
+        BUILD_INFO,
+        RELOAD_OK,
+        RELOAD_TS,
+        STATE_WRITE_ERRORS,
+        STATE_WRITE_TS,
+        EXPECTED_INTERVAL,
+        EXPECTED_DURATION,
+        ACTIVE_LIMIT,
+    ];
 }
 
 /// Buckets of `cloud_task_target_poll_duration_seconds`.
@@ -57,6 +91,52 @@ pub const POLL_BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
 
 /// Version, revision and build date for `cloud_task_exporter_build_info` (see `build.rs`).
 pub use crate::version::{BUILD_DATE, REVISION, VERSION};
+
+/// The results whose zero-valued series exist from a pair's first occurrence (the shipped
+/// alerts need them); the other results appear on first use (SPEC §8 "Series budget").
+pub const ZERO_RESULTS: [TaskState; 3] =
+    [TaskState::Succeeded, TaskState::Failed, TaskState::TimedOut];
+
+/// The (resource, type) pairs that occurred: a completion (counted or at the baseline), a
+/// counter, an active task, or a resource with a type the target's `types:` names.
+fn occurred_pairs<'a>(
+    a: &'a crate::accounting::Tallies,
+    declared: &'a [String],
+) -> std::collections::BTreeSet<(&'a str, &'a str)> {
+    let mut pairs: std::collections::BTreeSet<(&str, &str)> = a
+        .last
+        .keys()
+        .map(|(r, t)| (r.as_str(), t.as_str()))
+        .collect();
+    pairs.extend(
+        a.completions
+            .keys()
+            .map(|(r, t, _)| (r.as_str(), t.as_str())),
+    );
+    pairs.extend(
+        a.active
+            .iter()
+            .map(|t| (t.resource.as_str(), t.task_type.as_str())),
+    );
+    for r in &a.resources {
+        pairs.extend(declared.iter().map(|t| (r.as_str(), t.as_str())));
+    }
+    pairs
+}
+
+/// Everything `/metrics` serves, gzipped: the cached task families compressed once per
+/// generation, then the live process metrics as a second gzip member (RFC 1952 §2.2; Go's
+/// `gzip.Reader`, which Prometheus uses, reads every member).
+pub fn exposition_gzip(hub: &Hub, buckets: &[f64]) -> Bytes {
+    let cached = hub.cached_gzip(|h| encode(&families(h, buckets)));
+    let process = process_families();
+    if process.is_empty() {
+        return cached;
+    }
+    let mut out = cached.to_vec();
+    out.extend_from_slice(&crate::hub::gzip(&encode(&process)));
+    Bytes::from(out)
+}
 
 /// Everything `/metrics` serves: cached task families, then live process metrics.
 pub fn exposition(hub: &Hub, buckets: &[f64]) -> Bytes {
@@ -290,15 +370,12 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
 
     for s in &snaps {
         let a = &s.tallies;
-        // Active tasks: every (resource, type) known × active state, zeros included.
+        // The series budget (SPEC §8): zero-valued series only for the (resource, type) pairs
+        // that occurred (or that the target's `types:` names), and only for the results an
+        // alert needs before their first occurrence; everything else appears on first use.
+        let pairs = occurred_pairs(a, &s.expect.config.types);
+        // Active tasks: series exist while tasks of a (resource, type, state) are active.
         let mut active_counts: BTreeMap<(&str, &str, TaskState), u64> = BTreeMap::new();
-        for r in &a.resources {
-            for t in &a.types {
-                for st in TaskState::ACTIVE {
-                    active_counts.insert((r, t, st), 0);
-                }
-            }
-        }
         for t in &a.active {
             *active_counts
                 .entry((&t.resource, &t.task_type, t.state))
@@ -326,13 +403,11 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
                 *n as f64,
             );
         }
-        // Completions: known resources × known types × results, zeros included.
+        // Completions: every occurred pair × the alert results, plus every non-zero counter.
         let mut comp: BTreeMap<(&str, &str, TaskState), u64> = BTreeMap::new();
-        for r in &a.resources {
-            for t in &a.types {
-                for res in TaskState::RESULTS {
-                    comp.insert((r, t, res), 0);
-                }
+        for (r, t) in &pairs {
+            for res in ZERO_RESULTS {
+                comp.insert((r, t, res), 0);
             }
         }
         for ((r, t, res), n) in &a.completions {
@@ -347,27 +422,24 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
                 *n as f64,
             );
         }
-        // Durations: known types × results.
+        // Durations: the (type, result) pairs observed. A histogram kept in other buckets
+        // (duration_buckets changed by a reload, before the target's first poll under the new
+        // config) renders as the empty histogram it is about to become.
         let empty = crate::accounting::HistogramData::new(buckets);
-        for t in &a.types {
-            for res in TaskState::RESULTS {
-                // A histogram kept in other buckets (duration_buckets changed by a reload,
-                // before the target's first poll under the new config) is not rendered in
-                // these: it starts over, as it will once the target polls.
-                let h = a
-                    .durations
-                    .get(&(t.clone(), res))
-                    .filter(|h| h.counts.len() == buckets.len() + 1)
-                    .unwrap_or(&empty);
-                duration.histogram(
-                    with(s, &[("type", t), ("result", res.as_label())]),
-                    buckets,
-                    h,
-                );
-            }
+        for ((t, res), h) in &a.durations {
+            let h = Some(h)
+                .filter(|h| h.counts.len() == buckets.len() + 1)
+                .unwrap_or(&empty);
+            duration.histogram(
+                with(s, &[("type", t), ("result", res.as_label())]),
+                buckets,
+                h,
+            );
         }
+        // The latest result: a state set over the alert results and the current one.
         for ((r, t), last) in &a.last {
-            for res in TaskState::RESULTS {
+            let current = std::iter::once(last.result).filter(|r| !ZERO_RESULTS.contains(r));
+            for res in ZERO_RESULTS.into_iter().chain(current) {
                 let v = if res == last.result { 1.0 } else { 0.0 };
                 last_result.gauge(
                     with(
@@ -412,6 +484,8 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         let st = &s.status;
         up.gauge(base(s), if st.up { 1.0 } else { 0.0 });
         for (unit, h) in &st.units {
+            let unit = crate::accounting::bound_label(unit);
+            let unit = unit.as_ref();
             unit_up.gauge(with(s, &[("resource", unit)]), if h.up { 1.0 } else { 0.0 });
             for (r, n) in &h.errors {
                 unit_errors.counter(

@@ -7,7 +7,9 @@ use cloud_task_exporter::hub::Hub;
 use cloud_task_exporter::metrics::exposition;
 use cloud_task_exporter::model::TaskState;
 
-use crate::support::{BUCKETS, apply, assert_golden, promtool_check, snapshot, stable, task};
+use crate::support::{
+    BUCKETS, apply, assert_golden, promtool_check, sample, snapshot, stable, task,
+};
 
 fn scenario() -> std::sync::Arc<Hub> {
     let hub = Hub::new();
@@ -106,7 +108,8 @@ fn counts_and_last_values_are_right() {
                 ("result", "skipped")
             ])
         ),
-        Some(0.0)
+        None,
+        "a pair that never occurred has no series (SPEC §8 series budget)"
     );
     assert_eq!(
         sample(
@@ -174,7 +177,8 @@ fn counts_and_last_values_are_right() {
                 ("state", "running")
             ])
         ),
-        Some(0.0)
+        None,
+        "active-task series exist while tasks are active (SPEC §8 series budget)"
     );
     assert!(
         !text.contains("task_id=\"2\""),
@@ -205,4 +209,70 @@ fn counts_and_last_values_are_right() {
         ),
         Some(1.0)
     );
+}
+
+/// The series budget (SPEC §8): nothing for pairs that never occurred, at most 12 series per
+/// occurred (resource, type) pair, zeros only for the results the alerts need, and zero
+/// series for a pair the target's `types:` names before its first task.
+#[test]
+fn series_budget_per_pair() {
+    let hub = scenario();
+    let text = String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap();
+    let per_pair = |resource: &str, ty: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| {
+                l.contains(&format!("resource=\"{resource}\""))
+                    && l.contains(&format!("type=\"{ty}\""))
+                    // Series of active tasks come and go with the tasks.
+                    && !l.starts_with("cloud_task_active_")
+            })
+            .count()
+    };
+    assert_eq!(per_pair("vm-b", "backup"), 0, "never occurred");
+    assert_eq!(per_pair("vm-a", "retention"), 0, "never occurred");
+    let n = per_pair("vm-a", "backup");
+    assert!(
+        (1..=12).contains(&n),
+        "{n} series for an occurred pair:\n{text}"
+    );
+    for result in ["warning", "cancelled", "skipped", "unknown"] {
+        assert!(
+            !text.contains(&format!("result=\"{result}\"")),
+            "{result} has no zero series"
+        );
+    }
+    // `types: [backup]` names the pair before its first task.
+    let mut a = Account::new(&["backup"], &["vm-b".to_string()]);
+    apply(&mut a, "vm-b", &[], "2024-05-01T11:00:00Z");
+    let mut snap = snapshot("declared", ProviderKind::YandexBackup, a, true);
+    snap.expect = std::sync::Arc::new(cloud_task_exporter::rhythm::Expectations {
+        config: cloud_task_exporter::config::Expect {
+            types: vec!["backup".to_string()],
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let hub = Hub::new();
+    hub.set_targets(&["declared".to_string()]);
+    hub.publish(snap);
+    let text = String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap();
+    for result in ["succeeded", "failed", "timed_out"] {
+        assert_eq!(
+            sample(
+                &text,
+                "cloud_task_completions_total",
+                &[
+                    ("provider", "yandex_backup"),
+                    ("target", "declared"),
+                    ("env", "test"),
+                    ("resource", "vm-b"),
+                    ("type", "backup"),
+                    ("result", result),
+                ]
+            ),
+            Some(0.0),
+            "{text}"
+        );
+    }
 }

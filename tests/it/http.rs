@@ -109,7 +109,32 @@ async fn metrics_gzip_when_asked() {
     .await;
     assert_eq!(resp.headers()["content-encoding"], "gzip");
     let body = resp.into_body().collect().await.unwrap().to_bytes();
+    // Every gzip member, as Prometheus (Go's gzip.Reader) reads them.
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(&body[..]), &mut text)
+        .unwrap();
     assert!(text.contains("cloud_task_target_up"));
+    if cfg!(target_os = "linux") {
+        assert!(text.contains("process_cpu_seconds_total"), "{text}");
+    }
+    crate::support::promtool_check(&text).unwrap();
+    // The task families are compressed once per generation: a second scrape reuses them.
+    let gz = |st: &cloud_task_exporter::server::AppState| {
+        cloud_task_exporter::metrics::exposition_gzip(&st.hub, &BUCKETS)
+    };
+    let first = st
+        .hub
+        .cached_gzip(|_| unreachable!("cached by the scrape above"));
+    assert!(gz(&st).starts_with(&first));
+    st.hub.publish(snapshot(
+        "a",
+        ProviderKind::YandexBackup,
+        Account::default(),
+        false,
+    ));
+    let again = gz(&st);
+    assert!(
+        !again.starts_with(&first),
+        "a publish makes a new generation"
+    );
 }

@@ -395,6 +395,9 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
             })
     };
     assert!(consistent(&right_after), "{right_after}");
+    // Histograms appear on first use (SPEC §8 series budget): one more backup shows the new
+    // buckets.
+    yc_done(sim, "2003", "OK", 0);
     let m = exp
         .wait_metrics(Duration::from_secs(30), |m| {
             m.contains("cloud_task_duration_seconds_bucket{provider=\"yandex_backup\",target=\"yc\",env=\"blue\",type=\"backup\",result=\"succeeded\",le=\"200\"}")
@@ -403,7 +406,7 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
         })
         .await;
     // Counters carry over; the histogram starts over in its new buckets.
-    assert_eq!(total(&m, "cloud_task_completions_total", "yc"), 2.0);
+    assert_eq!(total(&m, "cloud_task_completions_total", "yc"), 3.0);
     assert!(
         !m.lines().any(
             |l| l.starts_with("cloud_task_duration_seconds_bucket{") && l.contains("le=\"30\"")

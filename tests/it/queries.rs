@@ -6,34 +6,7 @@ use std::path::Path;
 
 use cloud_task_exporter::metrics::names;
 
-const NAMES: [&str; 26] = [
-    names::ACTIVE_TASKS,
-    names::COMPLETIONS,
-    names::DURATION,
-    names::LAST_RESULT,
-    names::LAST_SUCCESS,
-    names::LAST_FAILURE,
-    names::LAST_DURATION,
-    names::ACTIVE_PROGRESS,
-    names::ACTIVE_START,
-    names::RESOURCE_INFO,
-    names::UNKNOWN_STATUS,
-    names::TARGET_UP,
-    names::LAST_POLL_SUCCESS,
-    names::POLL_DURATION,
-    names::POLL_ERRORS,
-    names::API_REQUESTS,
-    names::TARGET_RESOURCES,
-    names::TRACKED_TASKS,
-    names::BUILD_INFO,
-    names::RELOAD_OK,
-    names::RELOAD_TS,
-    names::STATE_WRITE_ERRORS,
-    names::STATE_WRITE_TS,
-    names::EXPECTED_INTERVAL,
-    names::EXPECTED_DURATION,
-    names::ACTIVE_LIMIT,
-];
+const NAMES: &[&str] = names::ALL;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
