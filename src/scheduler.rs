@@ -1,5 +1,5 @@
-//! The scheduler: one poll loop per target, on its own interval, started after a random
-//! delay, never at scrape time. A poll lists every unit (with the target's concurrency and
+//! The scheduler: one poll loop per target, on its own interval (first poll at once, later
+//! ones with a random phase), never at scrape time. A poll lists every unit (with the target's concurrency and
 //! rate limits applied by its HTTP client); each unit's listing applies whole or not at all
 //! (SPEC §3 rule 5, per unit as §8 says): a unit that fails or panics keeps its last values
 //! while the others count. Each poll ends by publishing a snapshot to the [`Hub`].
@@ -418,14 +418,18 @@ impl TargetRunner {
             .settings
             .interval
             .max(Duration::from_millis(100));
-        let jitter = interval
-            .min(Duration::from_secs(300))
-            .mul_f64(0.1 * rand::random::<f64>());
+        // The first poll starts at once: readiness waits for the cloud, not for a timer, and
+        // the target's rate limit spreads its requests. Then a random phase (up to 10 % of
+        // the interval, at most 30 s) keeps targets started together from polling in step.
         tokio::select! {
             _ = stop.cancelled() => return self,
-            _ = tokio::time::sleep(jitter) => {}
+            _ = self.poll_once() => {}
         }
-        let mut tick = tokio::time::interval(interval);
+        hub.publish(self.snapshot());
+        let phase = interval
+            .min(Duration::from_secs(300))
+            .mul_f64(0.1 * rand::random::<f64>());
+        let mut tick = tokio::time::interval_at(Instant::now() + interval + phase, interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {

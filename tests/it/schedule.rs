@@ -1,4 +1,4 @@
-//! The poll loop on paused tokio time: one poll after a jittered start, then one per
+//! The poll loop on paused tokio time: one poll at start, then one per
 //! `interval`; a slow poll delays the next tick instead of bursting to catch up; scrapes never
 //! poll; `stop` ends the loop even in the middle of a poll.
 //!
@@ -74,14 +74,17 @@ fn polls(cloud: &FakeCloud) -> usize {
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
-async fn one_poll_per_interval_after_a_jittered_start_and_scrapes_never_poll() {
+async fn the_first_poll_starts_at_once_then_one_per_interval_and_scrapes_never_poll() {
     let interval = Duration::from_secs(60);
     let (cloud, hub, stop, handle) = start(interval, Duration::from_secs(10)).await;
 
-    // The first poll comes within the jitter (at most 10 % of the interval).
-    tokio::time::sleep(Duration::from_secs(6) + Duration::from_millis(500)).await;
-    assert_eq!(polls(&cloud), 1, "one poll within the start jitter");
+    // The first poll starts at once: ready well within a second.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(polls(&cloud), 1, "the first poll at start");
     assert!(hub.ready());
+    // The next one waits for the interval plus a random phase (at most 10 % of it).
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(polls(&cloud), 1, "no second poll before the interval");
 
     // Scrapes in between never cause a poll.
     for _ in 0..20 {
@@ -106,7 +109,7 @@ async fn a_slow_poll_delays_the_next_one_instead_of_bursting() {
     tokio::time::sleep(Duration::from_secs(7)).await;
     assert_eq!(polls(&cloud), 1);
 
-    // The next poll (at jitter + 60 s) takes 200 s, three intervals and a bit. When it ends,
+    // The next poll (at 60 s + the phase) takes 200 s, three intervals and a bit. When it ends,
     // the loop polls once for the missed ticks, then goes back to one poll per interval; it
     // does not fire the three missed ticks back to back. (The simulator logs a request when
     // it answers it.)
