@@ -3,7 +3,7 @@
 //! continues its counters without counting a completion twice, with or without a state file
 //! loaded at startup.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -87,6 +87,20 @@ async fn wait_polled(hub: &Hub, name: &str) {
     }
 }
 
+/// A config file with `yc` (labels `{env}`) polling the simulator, and the app running it.
+async fn start_yc(cloud: &FakeCloud, env: &str) -> (tempfile::TempDir, PathBuf, Arc<Hub>, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    lock(&cloud.sim().yandex).upsert_task(VM, done(1));
+    write(&cfg, "", &[target("yc", &cloud.url(), VM, env)]);
+    let hub = Hub::new();
+    let app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub))
+        .await
+        .unwrap();
+    wait_polled(&hub, "yc").await;
+    (dir, cfg, hub, app)
+}
+
 /// Twenty reloads that each change the target while it polls every 200 ms and completions
 /// keep arriving: every completion is counted exactly once, whichever poll (old loop or new)
 /// saw it first.
@@ -94,15 +108,7 @@ async fn wait_polled(hub: &Hub, name: &str) {
 async fn completions_during_a_reload_storm_are_counted_exactly_once() {
     let cloud = cloud().await;
     let url = cloud.url();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.yaml");
-    lock(&cloud.sim().yandex).upsert_task(VM, done(1));
-    write(&cfg, "", &[target("yc", &url, VM, "e0")]);
-    let hub = Hub::new();
-    let mut app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub))
-        .await
-        .unwrap();
-    wait_polled(&hub, "yc").await;
+    let (_dir, cfg, hub, mut app) = start_yc(&cloud, "e0").await;
 
     let added = Arc::new(AtomicU64::new(0));
     let running = Arc::new(AtomicBool::new(true));
@@ -146,15 +152,7 @@ async fn a_poll_in_flight_during_a_reload_is_counted_once() {
     let cloud = cloud().await;
     let url = cloud.url();
     let sim = cloud.sim();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.yaml");
-    lock(&sim.yandex).upsert_task(VM, done(1));
-    write(&cfg, "", &[target("yc", &url, VM, "a")]);
-    let hub = Hub::new();
-    let mut app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub))
-        .await
-        .unwrap();
-    wait_polled(&hub, "yc").await;
+    let (_dir, cfg, hub, mut app) = start_yc(&cloud, "a").await;
     lock(&sim.yandex).upsert_task(VM, done(2));
     sim.inject(FaultRule::service(
         "yandex_backup",
