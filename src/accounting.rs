@@ -491,6 +491,14 @@ impl Account {
         }
     }
 
+    /// Whether the task with this id (as a provider lists it, before any cut) was already
+    /// recorded as finished: counted, or baselined. The pager's stop rule asks it.
+    pub fn known_terminal(&self, id: &str) -> bool {
+        self.seen
+            .get(bound_label(id).as_ref())
+            .is_some_and(|s| s.terminal)
+    }
+
     /// Number of task ids held in memory.
     pub fn tracked(&self) -> usize {
         self.seen.len()
@@ -815,6 +823,7 @@ mod tests {
                 Some("2024-05-01T10:00:45Z"),
             )],
             invalid: vec![bad(Some("x")), bad(None), bad(Some("y"))],
+            ..Listing::default()
         };
         let poll = PollResult {
             listed: vec![("u".to_string(), listing)],
