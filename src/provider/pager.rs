@@ -266,6 +266,99 @@ mod tests {
         }
     }
 
+    fn at(t: Task, created: &str) -> Task {
+        Task {
+            created: Some(created.parse().unwrap()),
+            ..t
+        }
+    }
+
+    /// A windowed pager knowing `known` as finished and `active` as active before.
+    fn windowed(known: &'static [&'static str], active: &[&str], newest_first: bool) -> Pager {
+        let ctx = PollContext {
+            now: "2024-05-08T00:00:00Z".parse().unwrap(),
+            since: "2024-05-01T00:00:00Z".parse().unwrap(),
+            page_size: 2,
+            max_pages: 10,
+            window: Some(Window {
+                watermark: "2024-05-07T00:00:00Z".parse().unwrap(),
+                active: Arc::new(active.iter().map(|s| s.to_string()).collect()),
+                known_terminal: Arc::new(move |id: &str| known.contains(&id)),
+                newest_first,
+            }),
+        };
+        Pager::for_poll("x", &ctx)
+    }
+
+    fn page(tasks: &[(&str, TaskState, &str)]) -> Vec<Task> {
+        tasks.iter().map(|(id, st, c)| at(t(id, *st), c)).collect()
+    }
+
+    #[test]
+    fn a_windowed_pass_stops_after_a_page_of_known_finished_tasks() {
+        use TaskState::{Running, Succeeded};
+        let mut p = windowed(&["k1", "k2", "k3"], &[], true);
+        p.add_page(page(&[
+            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "a new task on the page");
+        p.add_page(page(&[
+            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+            ("k3", Succeeded, "2024-05-07T09:00:00Z"),
+        ]));
+        assert!(p.should_stop());
+        let l = p.into_listing();
+        assert!(l.paging.caught_up && l.paging.newest_first);
+
+        // Not before every task active at the last listing was seen again.
+        let mut p = windowed(&["k1", "k2", "k3"], &["r"], true);
+        p.add_page(page(&[
+            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "the running task is further down");
+        p.add_page(page(&[
+            ("r", Running, "2024-05-07T09:30:00Z"),
+            ("k3", Succeeded, "2024-05-07T09:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "a page with an active task");
+        // Tasks older than `lookback` settle a page as known ones do.
+        p.add_page(page(&[
+            ("o1", Succeeded, "2024-04-01T00:00:00Z"),
+            ("o2", Succeeded, "2024-03-01T00:00:00Z"),
+        ]));
+        assert!(p.should_stop());
+
+        // Never on a list not newest first, now or on the last full pass.
+        for (newest_first, first) in [
+            (false, "2024-05-07T11:00:00Z"),
+            (true, "2024-05-07T08:00:00Z"),
+        ] {
+            let mut p = windowed(&["k1", "k2", "k3"], &[], newest_first);
+            p.add_page(page(&[
+                ("k1", Succeeded, first),
+                ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+            ]));
+            p.add_page(page(&[("k3", Succeeded, "2024-05-07T09:00:00Z")]));
+            assert!(!p.should_stop(), "{newest_first} {first}");
+            // What this listing saw of the order, for the next ones.
+            assert_eq!(p.into_listing().paging.newest_first, !newest_first);
+        }
+        // A full pass never stops early, and an unreadable record unsettles a page.
+        let mut p = Pager::new("x", 10);
+        p.add_page(page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")]));
+        assert!(!p.should_stop());
+        let mut p = windowed(&["k1"], &[], true);
+        p.add_page(Records {
+            tasks: page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")]),
+            invalid: vec![bad(Some("z"))],
+            raw: 2,
+            unnamed: vec![],
+        });
+        assert!(!p.should_stop());
+    }
+
     #[test]
     fn dedupes_and_prefers_terminal() {
         let mut p = Pager::new("x", 10);
