@@ -9,7 +9,7 @@
 
 mod window;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -58,7 +58,7 @@ struct Fetched {
     listed: Vec<(String, Listing)>,
     failed: Vec<(String, ProviderError)>,
     /// Units read with a full pass (the others had a window).
-    full: std::collections::HashSet<String>,
+    full: HashSet<String>,
     /// When the poll began.
     start: PollStart,
     /// Its `now − lookback`.
@@ -311,12 +311,7 @@ impl TargetRunner {
         }
     }
 
-    fn log_report(
-        &self,
-        report: &ApplyReport,
-        poll: &PollResult,
-        full: &std::collections::HashSet<String>,
-    ) {
+    fn log_report(&self, report: &ApplyReport, poll: &PollResult, full: &HashSet<String>) {
         let name = &self.target.name;
         let provider = self.target.provider().as_str();
         for t in &report.transitions {
@@ -417,8 +412,8 @@ impl TargetRunner {
         self.windows.retain(&units);
         let account = Arc::clone(&self.account);
         let known: KnownTerminal = Arc::new(move |id: &str| lock(&account).known_terminal(id));
-        let mut full = std::collections::HashSet::new();
-        let mut plans = std::collections::HashMap::new();
+        let mut full = HashSet::new();
+        let mut plans = HashMap::new();
         for unit in &units {
             let window = self.windows.plan(unit, start, settings, since, &known);
             if window.is_none() {
@@ -510,7 +505,7 @@ where
     Fut: std::future::Future<Output = Result<Listing, ProviderError>> + Send + 'static,
 {
     let mut set = JoinSet::new();
-    let mut index = std::collections::HashMap::new();
+    let mut index = HashMap::new();
     for (i, unit) in units.iter().enumerate() {
         let handle = set.spawn(list(unit.clone()));
         index.insert(handle.id(), i);
