@@ -440,6 +440,7 @@ async fn issue_9_a_long_running_old_task_stays_active_and_its_end_counts_once() 
         assert_eq!(rig.active(), 1, "{world:?}: active after the full pass");
         for _ in 0..4 {
             let n = rig.poll().await;
+            eprintln!("{world:?}: a poll reading down to the running task: {n} requests");
             assert!(
                 n > DEEP / PAGE as usize,
                 "{world:?}: read down to the running task ({n})"
