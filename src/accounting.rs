@@ -302,6 +302,13 @@ impl Account {
     /// once. Units in `poll.failed` change nothing: their active tasks stay as they were.
     /// A task listed by two units counts for the first. Ids older than `lookback` are
     /// forgotten.
+    ///
+    /// A listing may be partial (a windowed pass reads only the newest part of a list): a
+    /// task it leaves out is not gone, its seen entry and `last_*` values stay. Only a listed
+    /// unit's active tasks are replaced wholesale, and a partial listing holds each task that
+    /// was active at the unit's last listing (the pager reads on until it has seen them).
+    /// A task without timestamps is remembered `lookback` after a listing last showed it;
+    /// full passes come at least that often (`reconcile_interval` ≤ `lookback`).
     pub fn apply(&mut self, poll: &PollResult, now: Timestamp, rules: &Rules<'_>) -> ApplyReport {
         let mut report = ApplyReport::default();
         let now_s = unix_seconds(now);
@@ -491,6 +498,14 @@ impl Account {
         }
     }
 
+    /// Whether the task with this id (as a provider lists it, before any cut) was already
+    /// recorded as finished: counted, or baselined. The pager's stop rule asks it.
+    pub fn known_terminal(&self, id: &str) -> bool {
+        self.seen
+            .get(bound_label(id).as_ref())
+            .is_some_and(|s| s.terminal)
+    }
+
     /// Number of task ids held in memory.
     pub fn tracked(&self) -> usize {
         self.seen.len()
@@ -644,6 +659,43 @@ mod tests {
             (1, 45.0, vec![0, 1, 0, 0])
         );
         assert!(a.tallies.active.is_empty());
+    }
+
+    /// A windowed listing holds only the newest tasks (and every task active before): the
+    /// ones it leaves out keep their seen entries and `last_*` values, a new completion counts
+    /// once, and a full listing afterwards counts nothing again.
+    #[test]
+    fn a_partial_listing_forgets_nothing_it_leaves_out() {
+        let mut a = Account::new(&["backup"], &[]);
+        let old: Vec<Task> = (0..5)
+            .map(|i| {
+                task(
+                    &format!("old{i}"),
+                    TaskState::Succeeded,
+                    Some("2024-05-01T10:01:00Z"),
+                )
+            })
+            .collect();
+        let mut full = old.clone();
+        full.push(task("run", TaskState::Running, None));
+        apply(&mut a, &full, "2024-05-01T11:00:00Z");
+        let last = a.tallies.last.clone();
+        let window = vec![
+            task("new", TaskState::Failed, Some("2024-05-01T11:02:00Z")),
+            task("run", TaskState::Running, None),
+        ];
+        for _ in 0..3 {
+            apply(&mut a, &window, "2024-05-01T11:05:00Z");
+        }
+        assert!(old.iter().all(|t| a.known_terminal(&t.id)), "still known");
+        assert!(a.known_terminal("new") && !a.known_terminal("run"));
+        assert_eq!(a.tallies.active.len(), 1, "the active task stays");
+        assert_ne!(a.tallies.last, last, "the new failure is the latest");
+        let mut again = full.clone();
+        again.extend(window);
+        apply(&mut a, &again, "2024-05-01T12:00:00Z");
+        let counted: u64 = a.tallies.completions.values().sum();
+        assert_eq!(counted, 1, "only the new completion, once");
     }
 
     #[test]
@@ -815,6 +867,7 @@ mod tests {
                 Some("2024-05-01T10:00:45Z"),
             )],
             invalid: vec![bad(Some("x")), bad(None), bad(Some("y"))],
+            ..Listing::default()
         };
         let poll = PollResult {
             listed: vec![("u".to_string(), listing)],

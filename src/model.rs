@@ -229,12 +229,30 @@ pub struct InvalidTask {
 }
 
 /// Everything one poll of one unit returned: the tasks understood and the records skipped.
+///
+/// A listing may be partial: between full passes a poll reads only what can have changed
+/// (see `provider::Window`). Accounting treats every listing alike: a task that is not
+/// listed is not gone, and the only thing replaced per unit, its active tasks, is complete
+/// in a partial listing too (the pager reads on until it has seen each of them again).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Listing {
     /// Tasks, de-duplicated by id.
     pub tasks: Vec<Task>,
     /// Records that could not be understood.
     pub invalid: Vec<InvalidTask>,
+    /// How the list was read.
+    pub paging: Paging,
+}
+
+/// What the pager observed while reading a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Paging {
+    /// Creation (enqueue) times never rose in listing order, tasks without one aside: the
+    /// list came newest first. False for a listing not read by the pager.
+    pub newest_first: bool,
+    /// The pager ended the listing before the list's end because it had caught up with what
+    /// the exporter already knew.
+    pub caught_up: bool,
 }
 
 impl Listing {
@@ -242,7 +260,7 @@ impl Listing {
     pub fn of(tasks: Vec<Task>) -> Listing {
         Listing {
             tasks,
-            invalid: Vec::new(),
+            ..Listing::default()
         }
     }
 }

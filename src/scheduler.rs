@@ -3,8 +3,13 @@
 //! rate limits applied by its HTTP client); each unit's listing applies whole or not at all
 //! (SPEC §3 rule 5, per unit as §8 says): a unit that fails or panics keeps its last values
 //! while the others count. Each poll ends by publishing a snapshot to the [`Hub`].
+//!
+//! Each unit's listing is a full pass over the `lookback` window or, between full passes, a
+//! windowed one that reads only what can have changed (`window.rs`).
 
-use std::collections::BTreeMap;
+mod window;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -20,8 +25,9 @@ use crate::metrics::POLL_BUCKETS;
 use crate::model::Listing;
 use crate::provider::budget::PollBudget;
 use crate::provider::http::RequestCounts;
-use crate::provider::{AnyProvider, PollContext, Provider, ProviderError, Units};
+use crate::provider::{AnyProvider, KnownTerminal, PollContext, Provider, ProviderError, Units};
 use crate::timefmt::unix_seconds;
+use window::{PollStart, Windows};
 
 /// A target's accounting state, shared by its poll loop, the state-file writer and a reload
 /// that hands it to the target's next runner. Locked only for short, synchronous work.
@@ -46,11 +52,17 @@ pub struct Handover {
 }
 
 /// What one poll fetched: units listed in full and units that failed, in unit order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Fetched {
     units: Vec<String>,
     listed: Vec<(String, Listing)>,
     failed: Vec<(String, ProviderError)>,
+    /// Units read with a full pass (the others had a window).
+    full: HashSet<String>,
+    /// When the poll began.
+    start: PollStart,
+    /// Its `now − lookback`.
+    since: Timestamp,
 }
 
 /// The state a poll loop owns for its target.
@@ -65,6 +77,7 @@ pub struct TargetRunner {
     shard: Shard,
     discovered: Option<(Vec<String>, Instant)>,
     expect: Arc<crate::rhythm::Expectations>,
+    windows: Windows,
 }
 
 impl TargetRunner {
@@ -97,6 +110,7 @@ impl TargetRunner {
             shard,
             discovered: None,
             expect,
+            windows: Windows::default(),
         }
     }
 
@@ -234,6 +248,11 @@ impl TargetRunner {
             listed: fetched.listed,
             failed: fetched.failed.iter().map(|(u, _)| u.clone()).collect(),
         };
+        for (unit, listing) in &poll.listed {
+            let full = fetched.full.contains(unit);
+            self.windows
+                .record(unit, listing, full, fetched.start, fetched.since);
+        }
         let report = {
             let mut a = lock(&self.account);
             let settings = &self.target.settings;
@@ -250,7 +269,7 @@ impl TargetRunner {
             };
             report
         };
-        self.log_report(&report, &poll);
+        self.log_report(&report, &poll, &fetched.full);
         let mut units = BTreeMap::new();
         for (unit, _) in &poll.listed {
             let mut h = self.status.units.remove(unit).unwrap_or_default();
@@ -292,7 +311,7 @@ impl TargetRunner {
         }
     }
 
-    fn log_report(&self, report: &ApplyReport, poll: &PollResult) {
+    fn log_report(&self, report: &ApplyReport, poll: &PollResult, full: &HashSet<String>) {
         let name = &self.target.name;
         let provider = self.target.provider().as_str();
         for t in &report.transitions {
@@ -311,7 +330,13 @@ impl TargetRunner {
             tracing::warn!(target = %name, provider, resource = %inv.unit, task_id = inv.task.id.as_deref().unwrap_or("-"), field = inv.task.field, detail = %inv.task.detail, "Task record not understood; skipped and counted as invalid.");
         }
         let tasks: usize = poll.listed.iter().map(|(_, l)| l.tasks.len()).sum();
-        tracing::debug!(target = %name, units = poll.listed.len(), failed_units = poll.failed.len(), tasks, counted = report.counted, baselined = report.baselined, "Poll applied.");
+        let full_passes = poll.listed.iter().filter(|(u, _)| full.contains(u)).count();
+        let caught_up = poll
+            .listed
+            .iter()
+            .filter(|(_, l)| l.paging.caught_up)
+            .count();
+        tracing::debug!(target = %name, units = poll.listed.len(), failed_units = poll.failed.len(), full_passes, windowed_passes = poll.listed.len() - full_passes, caught_up, tasks, counted = report.counted, baselined = report.baselined, "Poll applied.");
     }
 
     async fn units(&mut self) -> Result<Vec<String>, ProviderError> {
@@ -371,26 +396,53 @@ impl TargetRunner {
     /// that fails, or panics, does not stop the others.
     async fn fetch(&mut self) -> Result<Fetched, ProviderError> {
         let units = self.units().await?;
-        let now = Timestamp::now();
-        let lookback = jiff::SignedDuration::try_from(self.target.settings.lookback)
-            .unwrap_or(jiff::SignedDuration::MAX);
-        let ctx = PollContext {
-            now,
-            since: now.checked_sub(lookback).unwrap_or(Timestamp::MIN),
-            page_size: self.target.settings.page_size,
-            max_pages: self.target.settings.max_pages,
-        };
-        let provider = Arc::clone(&self.provider);
+        let start = PollStart::now();
+        let now = start.wall;
         let settings = &self.target.settings;
+        let lookback =
+            jiff::SignedDuration::try_from(settings.lookback).unwrap_or(jiff::SignedDuration::MAX);
+        let since = now.checked_sub(lookback).unwrap_or(Timestamp::MIN);
+        let base = PollContext {
+            now,
+            since,
+            page_size: settings.page_size,
+            max_pages: settings.max_pages,
+            window: None,
+        };
+        self.windows.retain(&units);
+        let account = Arc::clone(&self.account);
+        let known: KnownTerminal = Arc::new(move |id: &str| lock(&account).known_terminal(id));
+        let mut full = HashSet::new();
+        let mut plans = HashMap::new();
+        for unit in &units {
+            let window = self.windows.plan(unit, start, settings, since, &known);
+            if window.is_none() {
+                full.insert(unit.clone());
+            }
+            let ctx = PollContext {
+                window,
+                ..base.clone()
+            };
+            plans.insert(unit.clone(), ctx);
+        }
+        let plans = Arc::new(plans);
+        let provider = Arc::clone(&self.provider);
         let budget = PollBudget::new(settings.max_poll_bytes, settings.max_poll_tasks);
         let per_unit = list_all(&self.target.name, &units, move |unit| {
             let p = Arc::clone(&provider);
-            let ctx = ctx.clone();
+            let ctx = plans.get(&unit).cloned().unwrap_or_else(|| base.clone());
             let budget = Arc::clone(&budget);
             async move { budget.run(p.list_tasks(&unit, &ctx)).await }
         })
         .await;
-        let mut fetched = Fetched::default();
+        let mut fetched = Fetched {
+            units: Vec::new(),
+            listed: Vec::new(),
+            failed: Vec::new(),
+            full,
+            start,
+            since,
+        };
         for (unit, r) in units.iter().zip(per_unit) {
             match r {
                 Some(Ok(listing)) => fetched.listed.push((unit.clone(), listing)),
@@ -457,7 +509,7 @@ where
     Fut: std::future::Future<Output = Result<Listing, ProviderError>> + Send + 'static,
 {
     let mut set = JoinSet::new();
-    let mut index = std::collections::HashMap::new();
+    let mut index = HashMap::new();
     for (i, unit) in units.iter().enumerate() {
         let handle = set.spawn(list(unit.clone()));
         index.insert(handle.id(), i);

@@ -114,6 +114,7 @@ pub(super) const SETTINGS_KEYS: &[&str] = &[
     "max_poll_bytes",
     "max_poll_tasks",
     "max_task_types",
+    "reconcile_interval",
     "expected_interval",
     "max_active_duration",
 ];
@@ -706,6 +707,10 @@ impl<'a> Cx<'a> {
                 "timeout" => set(&mut s.timeout, self.duration(node, &path)),
                 "lookback" => set(&mut s.lookback, self.duration(node, &path)),
                 "retry_backoff" => set(&mut s.retry_backoff, self.duration(node, &path)),
+                "reconcile_interval" => set(
+                    &mut s.reconcile_interval,
+                    self.duration(node, &path).map(Some),
+                ),
                 "expected_interval" => {
                     set(&mut s.expect.interval, self.duration(node, &path).map(Some))
                 }
@@ -762,7 +767,45 @@ impl<'a> Cx<'a> {
                 ),
             );
         }
+        self.check_reconcile(f, &s);
         s
+    }
+
+    /// A configured `reconcile_interval` lies between `interval` (a full pass cannot come more
+    /// often than a poll) and `lookback` (the seen-set forgets a task without timestamps
+    /// `lookback` after a listing last showed it). Reported where this mapping sets either
+    /// key; a mapping that sets neither inherits a value already checked.
+    fn check_reconcile(&mut self, f: &Fields<'_>, s: &Settings) {
+        let Some(r) = s.reconcile_interval else {
+            return;
+        };
+        let at = ["reconcile_interval", "interval", "lookback"]
+            .into_iter()
+            .find_map(|k| f.get(k).map(|n| (k, n)));
+        let Some((key, node)) = at else {
+            return;
+        };
+        if r < s.interval {
+            self.bad(
+                node,
+                &f.key(key),
+                format!(
+                    "reconcile_interval must be at least interval ({} < {})",
+                    format_duration(r),
+                    format_duration(s.interval)
+                ),
+            );
+        } else if r > s.lookback {
+            self.bad(
+                node,
+                &f.key(key),
+                format!(
+                    "reconcile_interval must not exceed lookback ({} > {})",
+                    format_duration(r),
+                    format_duration(s.lookback)
+                ),
+            );
+        }
     }
 
     fn buckets(&mut self, node: &Node) -> Option<Vec<f64>> {

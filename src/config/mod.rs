@@ -24,6 +24,10 @@ pub use duration::{format_duration, parse_duration};
 pub use load::{ConfigError, ConfigErrors, load_str_with_env};
 pub use secret::Secret;
 
+/// The default `reconcile_interval`: a full pass over each list's whole `lookback` window at
+/// least this often (raised to `interval`, lowered to `lookback` when those require it).
+pub const DEFAULT_RECONCILE_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// The default `duration_buckets` (seconds): 30s to 1d.
 pub const DEFAULT_DURATION_BUCKETS: [f64; 11] = [
     30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
@@ -105,6 +109,10 @@ pub struct Settings {
     pub max_poll_tasks: u64,
     /// Distinct task types per target; more fold into [`crate::accounting::OTHER_TYPE`].
     pub max_task_types: u32,
+    /// `reconcile_interval`: how often each list is read over its whole `lookback` window
+    /// (a full pass); between full passes a poll reads only what can have changed. `None`
+    /// when not configured: see [`Settings::reconcile_every`].
+    pub reconcile_interval: Option<Duration>,
     /// What the target's tasks are expected to do: `expected_interval`, `expected_intervals`,
     /// `max_active_duration` (default: learned from history).
     pub expect: Expect,
@@ -142,8 +150,24 @@ impl Default for Settings {
             max_poll_bytes: 256 * 1024 * 1024,
             max_poll_tasks: 500_000,
             max_task_types: 32,
+            reconcile_interval: None,
             expect: Expect::default(),
         }
+    }
+}
+
+impl Settings {
+    /// The effective `reconcile_interval`: as configured (validated to lie between `interval`
+    /// and `lookback`), else [`DEFAULT_RECONCILE_INTERVAL`] raised to `interval` and lowered
+    /// to `lookback`. Never longer than `lookback` unless `interval` is: the seen-set forgets
+    /// a task without timestamps `lookback` after a listing last showed it, so a full pass
+    /// must come sooner or that task would be counted again.
+    pub fn reconcile_every(&self) -> Duration {
+        self.reconcile_interval.unwrap_or_else(|| {
+            DEFAULT_RECONCILE_INTERVAL
+                .min(self.lookback)
+                .max(self.interval)
+        })
     }
 }
 

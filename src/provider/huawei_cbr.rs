@@ -182,7 +182,7 @@ impl Provider for Client {
         let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: CBR GET operation-logs");
         let limit = ctx.page_size.clamp(1, 1000);
-        let mut pager = Pager::new(&what, ctx.max_pages);
+        let mut pager = Pager::for_poll(&what, ctx);
         let mut offset: u64 = 0;
         loop {
             let mut query: Vec<(String, String)> = self
@@ -192,7 +192,7 @@ impl Provider for Client {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             if !self.filters.contains_key("start_time") {
-                query.push(("start_time".into(), rfc3339_seconds(ctx.since)));
+                query.push(("start_time".into(), rfc3339_seconds(ctx.filter_since())));
             }
             query.push(("limit".into(), limit.to_string()));
             query.push(("offset".into(), offset.to_string()));
@@ -212,7 +212,7 @@ impl Provider for Client {
                 || n < u64::from(limit)
                 || new == 0
                 || page.count.is_some_and(|c| offset >= c);
-            if done || pager.at_limit() {
+            if done || pager.should_stop() {
                 break;
             }
         }

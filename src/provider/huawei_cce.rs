@@ -243,7 +243,7 @@ impl Provider for Client {
                 &[],
             )
             .await?;
-        let mut pager = Pager::new(&what, ctx.max_pages);
+        let mut pager = Pager::for_poll(&what, ctx);
         pager.add_page(decode_records(&what, "items", list.items, |id, v| {
             to_task(unit, id, v)
         }));

@@ -169,11 +169,11 @@ impl Provider for Client {
         let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: DMS GET tasks");
         let limit = ctx.page_size.max(1);
-        let mut pager = Pager::new(&what, ctx.max_pages);
+        let mut pager = Pager::for_poll(&what, ctx);
         let mut start: u64 = 0;
         loop {
             let query = vec![
-                ("begin_time".to_string(), compact_utc(ctx.since)),
+                ("begin_time".to_string(), compact_utc(ctx.filter_since())),
                 ("limit".to_string(), limit.to_string()),
                 ("start".to_string(), start.to_string()),
             ];
@@ -193,7 +193,7 @@ impl Provider for Client {
                 || n < u64::from(limit)
                 || new == 0
                 || page.task_count.is_some_and(|c| pager.len() as u64 >= c);
-            if done || pager.at_limit() {
+            if done || pager.should_stop() {
                 break;
             }
         }

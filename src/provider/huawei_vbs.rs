@@ -133,7 +133,7 @@ impl Provider for Client {
         let label = unit_label(self.unit_noun(), unit);
         let what = format!("{label}: VBS GET backuptasks");
         let limit = ctx.page_size.max(1);
-        let mut pager = Pager::new(&what, ctx.max_pages);
+        let mut pager = Pager::for_poll(&what, ctx);
         let mut offset: u64 = 0;
         loop {
             let query = vec![
@@ -164,7 +164,7 @@ impl Provider for Client {
                 || n < u64::from(limit)
                 || new == 0
                 || page.count.is_some_and(|c| offset >= c);
-            if done || pager.at_limit() {
+            if done || pager.should_stop() {
                 break;
             }
         }

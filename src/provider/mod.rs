@@ -26,7 +26,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 pub use error::{ProviderError, Reason};
-pub use pager::Pager;
+pub use pager::{KnownTerminal, Pager, Window};
 pub use records::Records;
 
 use crate::config::{ProviderKind, Resources, Target, TargetSpec};
@@ -49,6 +49,20 @@ pub struct PollContext {
     pub page_size: u32,
     /// Stop after this many pages.
     pub max_pages: u32,
+    /// `None`: a full pass over the whole `lookback` window. Else a windowed pass: read only
+    /// what can have changed since the unit's last listing ([`Pager::for_poll`] applies it;
+    /// time filters start at [`PollContext::filter_since`]).
+    pub window: Option<Window>,
+}
+
+impl PollContext {
+    /// Where a server-side time filter starts: `since` on a full pass, the window's
+    /// watermark (never earlier than `since`) on a windowed one.
+    pub fn filter_since(&self) -> Timestamp {
+        self.window
+            .as_ref()
+            .map_or(self.since, |w| w.watermark.max(self.since))
+    }
 }
 
 /// Which units (instances, policies, clusters, …) a target polls.

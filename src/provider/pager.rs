@@ -1,9 +1,47 @@
-//! De-duplication and stop rules shared by every paging loop (SPEC §5 "Paging must be robust").
+//! De-duplication and stop rules shared by every paging loop (SPEC §5 "Paging must be
+//! robust"), and the stop rule of windowed passes: between full passes a listing ends as soon
+//! as it has caught up with what the exporter already knows ([`Window`]).
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
 
-use super::Records;
-use crate::model::{InvalidTask, Listing, Task};
+use jiff::Timestamp;
+
+use super::{PollContext, Records};
+use crate::model::{InvalidTask, Listing, Paging, Task};
+
+/// Whether a task id is already known as finished (counted or baselined). Backed by the
+/// target's seen-set, locked for each question, never copied.
+pub type KnownTerminal = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// What a windowed pass of one unit knows from the unit's earlier listings. A poll without
+/// one ([`PollContext::window`] `None`) is a full pass over the whole `lookback` window.
+#[derive(Clone)]
+pub struct Window {
+    /// Where a server-side time filter starts (CBR `start_time`, DMS `begin_time`) instead of
+    /// `now − lookback`: at or before the earliest time of each task that was active at the
+    /// unit's last listing, and a margin before that listing began.
+    pub watermark: Timestamp,
+    /// Ids of the unit's tasks that were active at its last listing: the listing reads on
+    /// until it has seen each of them again, so that the unit's active set stays complete.
+    pub active: Arc<HashSet<String>>,
+    /// Whether an id is already known as finished.
+    pub known_terminal: KnownTerminal,
+    /// The unit's list came newest first on its latest full pass (and every listing since):
+    /// only then may the listing stop early.
+    pub newest_first: bool,
+}
+
+impl fmt::Debug for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Window")
+            .field("watermark", &self.watermark)
+            .field("active", &self.active.len())
+            .field("newest_first", &self.newest_first)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Collects the tasks (and the records it could not understand) of one unit across pages.
 ///
@@ -13,7 +51,14 @@ use crate::model::{InvalidTask, Listing, Task};
 /// records count too, and an id-less one counts by its [`Records::unnamed`] key, so a page of
 /// unreadable records is new the first time and ends the listing when served again).
 /// A task seen twice keeps its terminal version if either is terminal, else the later one.
-#[derive(Debug)]
+///
+/// On a windowed pass ([`Pager::for_poll`] with a [`Window`]) the listing also ends after a
+/// page on which every record is a task already known as finished (or older than
+/// `lookback`, which accounting ignores), once every task that was active at the unit's last
+/// listing has been seen again, and only while the list is newest first: its creation times
+/// never rose so far in this listing, and did not on the unit's latest full pass. Everything
+/// after such a page is older than tasks the exporter already knew when they were listed.
+/// Every listing checks the order ([`Paging::newest_first`]) for the next ones.
 pub struct Pager {
     what: String,
     max_pages: u32,
@@ -24,6 +69,26 @@ pub struct Pager {
     invalid_ids: HashSet<String>,
     unnamed: HashSet<u64>,
     invalid: Vec<InvalidTask>,
+    window: Option<Window>,
+    since: Timestamp,
+    unseen_active: HashSet<String>,
+    newest_first: bool,
+    last_created: Option<Timestamp>,
+    caught_up: bool,
+}
+
+impl fmt::Debug for Pager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pager")
+            .field("what", &self.what)
+            .field("pages", &self.pages)
+            .field("tasks", &self.tasks.len())
+            .field("invalid", &self.invalid.len())
+            .field("window", &self.window)
+            .field("newest_first", &self.newest_first)
+            .field("caught_up", &self.caught_up)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pager {
@@ -39,7 +104,25 @@ impl Pager {
             invalid_ids: HashSet::new(),
             unnamed: HashSet::new(),
             invalid: Vec::new(),
+            window: None,
+            since: Timestamp::MIN,
+            unseen_active: HashSet::new(),
+            newest_first: true,
+            last_created: None,
+            caught_up: false,
         }
+    }
+
+    /// A pager for the call `what` in the poll `ctx`: its `max_pages`, and on a windowed pass
+    /// its [`Window`] (see the stop rule above).
+    pub fn for_poll(what: impl Into<String>, ctx: &PollContext) -> Pager {
+        let mut p = Pager::new(what, ctx.max_pages);
+        p.since = ctx.since;
+        if let Some(w) = &ctx.window {
+            p.unseen_active = w.active.iter().cloned().collect();
+            p.window = Some(w.clone());
+        }
+        p
     }
 
     /// Adds a page; returns how many ids it brought (of tasks or invalid records) that were
@@ -50,8 +133,18 @@ impl Pager {
         if !super::budget::spend_tasks(&self.what, page.raw as u64) {
             self.over_budget = true;
         }
+        let settled = self.window.as_ref().is_some_and(|w| {
+            w.newest_first
+                && page.invalid.is_empty()
+                && !page.tasks.is_empty()
+                && page.tasks.iter().all(|t| settled(w, self.since, t))
+        });
         let mut new = 0;
         for t in page.tasks {
+            self.unseen_active.remove(&t.id);
+            if !self.index.contains_key(&t.id) {
+                self.check_order(&t);
+            }
             match self.index.get(&t.id) {
                 Some(&i) => {
                     if t.terminal || !self.tasks[i].terminal {
@@ -82,13 +175,31 @@ impl Pager {
                 self.invalid.push(bad);
             }
         }
+        if settled && self.newest_first && self.unseen_active.is_empty() {
+            self.caught_up = true;
+            tracing::debug!(call = %self.what, pages = self.pages, "Caught up with the tasks already known; stopped paging.");
+        }
         new
     }
 
-    /// True once `max_pages` pages were read (logged: the listing was cut), or the poll's
-    /// task budget is spent (the listing then fails: see [`super::budget`]).
-    pub fn at_limit(&self) -> bool {
-        if self.over_budget {
+    /// Notes a task's creation time in listing order: one later than the one before it
+    /// means the list is not newest first.
+    fn check_order(&mut self, t: &Task) {
+        let Some(created) = t.created else {
+            return;
+        };
+        if self.last_created.is_some_and(|last| created > last) {
+            self.newest_first = false;
+        }
+        self.last_created = Some(created);
+    }
+
+    /// True when the listing should end here although the API may have more: a windowed
+    /// pass caught up with what is known (see the stop rule above), `max_pages` pages were
+    /// read (logged: the listing was cut), or the poll's task budget is spent (the listing
+    /// then fails: see [`super::budget`]).
+    pub fn should_stop(&self) -> bool {
+        if self.over_budget || self.caught_up {
             return true;
         }
         let hit = self.pages >= self.max_pages;
@@ -124,8 +235,18 @@ impl Pager {
         Listing {
             tasks: self.tasks,
             invalid: self.invalid,
+            paging: Paging {
+                newest_first: self.newest_first,
+                caught_up: self.caught_up,
+            },
         }
     }
+}
+
+/// A task a windowed listing need not look past: finished and already known as such, or
+/// older than `since` (accounting ignores it).
+fn settled(w: &Window, since: Timestamp, t: &Task) -> bool {
+    t.latest_timestamp().is_some_and(|ts| ts < since) || (t.terminal && (w.known_terminal)(&t.id))
 }
 
 #[cfg(test)]
@@ -143,6 +264,99 @@ mod tests {
             field: "status",
             detail: "null".into(),
         }
+    }
+
+    fn at(t: Task, created: &str) -> Task {
+        Task {
+            created: Some(created.parse().unwrap()),
+            ..t
+        }
+    }
+
+    /// A windowed pager knowing `known` as finished and `active` as active before.
+    fn windowed(known: &'static [&'static str], active: &[&str], newest_first: bool) -> Pager {
+        let ctx = PollContext {
+            now: "2024-05-08T00:00:00Z".parse().unwrap(),
+            since: "2024-05-01T00:00:00Z".parse().unwrap(),
+            page_size: 2,
+            max_pages: 10,
+            window: Some(Window {
+                watermark: "2024-05-07T00:00:00Z".parse().unwrap(),
+                active: Arc::new(active.iter().map(|s| s.to_string()).collect()),
+                known_terminal: Arc::new(move |id: &str| known.contains(&id)),
+                newest_first,
+            }),
+        };
+        Pager::for_poll("x", &ctx)
+    }
+
+    fn page(tasks: &[(&str, TaskState, &str)]) -> Vec<Task> {
+        tasks.iter().map(|(id, st, c)| at(t(id, *st), c)).collect()
+    }
+
+    #[test]
+    fn a_windowed_pass_stops_after_a_page_of_known_finished_tasks() {
+        use TaskState::{Running, Succeeded};
+        let mut p = windowed(&["k1", "k2", "k3"], &[], true);
+        p.add_page(page(&[
+            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "a new task on the page");
+        p.add_page(page(&[
+            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+            ("k3", Succeeded, "2024-05-07T09:00:00Z"),
+        ]));
+        assert!(p.should_stop());
+        let l = p.into_listing();
+        assert!(l.paging.caught_up && l.paging.newest_first);
+
+        // Not before every task active at the last listing was seen again.
+        let mut p = windowed(&["k1", "k2", "k3"], &["r"], true);
+        p.add_page(page(&[
+            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "the running task is further down");
+        p.add_page(page(&[
+            ("r", Running, "2024-05-07T09:30:00Z"),
+            ("k3", Succeeded, "2024-05-07T09:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "a page with an active task");
+        // Tasks older than `lookback` settle a page as known ones do.
+        p.add_page(page(&[
+            ("o1", Succeeded, "2024-04-01T00:00:00Z"),
+            ("o2", Succeeded, "2024-03-01T00:00:00Z"),
+        ]));
+        assert!(p.should_stop());
+
+        // Never on a list not newest first, now or on the last full pass.
+        for (newest_first, first) in [
+            (false, "2024-05-07T11:00:00Z"),
+            (true, "2024-05-07T08:00:00Z"),
+        ] {
+            let mut p = windowed(&["k1", "k2", "k3"], &[], newest_first);
+            p.add_page(page(&[
+                ("k1", Succeeded, first),
+                ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+            ]));
+            p.add_page(page(&[("k3", Succeeded, "2024-05-07T09:00:00Z")]));
+            assert!(!p.should_stop(), "{newest_first} {first}");
+            // What this listing saw of the order, for the next ones.
+            assert_eq!(p.into_listing().paging.newest_first, !newest_first);
+        }
+        // A full pass never stops early, and an unreadable record unsettles a page.
+        let mut p = Pager::new("x", 10);
+        p.add_page(page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")]));
+        assert!(!p.should_stop());
+        let mut p = windowed(&["k1"], &[], true);
+        p.add_page(Records {
+            tasks: page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")]),
+            invalid: vec![bad(Some("z"))],
+            raw: 2,
+            unnamed: vec![],
+        });
+        assert!(!p.should_stop());
     }
 
     #[test]

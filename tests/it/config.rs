@@ -93,6 +93,7 @@ defaults:
   max_poll_bytes: 1000000
   max_poll_tasks: 5000
   max_task_types: 8
+  reconcile_interval: 2h
 targets:
   - name: a
     provider: yandex_backup
@@ -120,6 +121,7 @@ targets:
         max_poll_bytes: 1_000_000,
         max_poll_tasks: 5000,
         max_task_types: 8,
+        reconcile_interval: Some(Duration::from_secs(2 * 3600)),
         expect: Default::default(),
     };
     assert_eq!(c.defaults, want);
@@ -633,6 +635,77 @@ targets:
             "config.yaml:14: target 'yc2': interval: interval must be greater than timeout (5s <= 5s)",
         ]
     );
+}
+
+#[test]
+fn reconcile_interval_lies_between_interval_and_lookback() {
+    let errs = errors(
+        "
+defaults:
+  reconcile_interval: 30m
+targets:
+  - name: ok
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+  - name: slow
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    interval: 1h
+  - name: short
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    lookback: 20m
+  - name: own
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    reconcile_interval: 1m
+  - name: bad
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    reconcile_interval: soon
+",
+    );
+    assert_eq!(
+        errs,
+        [
+            "config.yaml:13: target 'slow': interval: reconcile_interval must be at least interval (30m < 1h)",
+            "config.yaml:18: target 'short': lookback: reconcile_interval must not exceed lookback (30m > 20m)",
+            "config.yaml:23: target 'own': reconcile_interval: reconcile_interval must be at least interval (1m < 5m)",
+            "config.yaml:28: target 'bad': reconcile_interval: invalid duration \"soon\": expected a number, e.g. 30s, 5m, 7d",
+        ]
+    );
+    // Unset, the default follows interval and lookback instead of failing.
+    let c = ok("
+defaults:
+  interval: 2h
+targets:
+  - name: a
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+  - name: b
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    interval: 1m
+    lookback: 30m
+  - name: c
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    interval: 1m
+");
+    let every: Vec<u64> = c
+        .targets
+        .iter()
+        .map(|t| t.settings.reconcile_every().as_secs())
+        .collect();
+    assert_eq!(every, [7200, 1800, 3600]);
 }
 
 #[test]
@@ -1224,6 +1297,7 @@ fn example_config_loads_and_covers_every_provider() {
         "requests_per_second",
         "concurrency",
         "max_response_bytes",
+        "reconcile_interval",
         "state_file",
         "duration_buckets",
         "shard",

@@ -110,6 +110,7 @@ fn ctx() -> PollContext {
         since: now.checked_sub(SignedDuration::from_hours(7 * 24)).unwrap(),
         page_size: 2,
         max_pages: 50,
+        window: None,
     }
 }
 

@@ -54,6 +54,8 @@ mod browser;
 mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// Issue 9: window-bounded fetching (full passes, windowed passes, reconcile) on paused time.
+mod window;
 // Yandex Cloud Backup provider against the simulator.
 mod yandex;
 // Task records as the SDK models allow them: nulls, other types, every time format, bad records.

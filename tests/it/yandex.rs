@@ -64,6 +64,7 @@ fn ctx(page_size: u32) -> PollContext {
         since: Timestamp::MIN,
         page_size,
         max_pages: 50,
+        window: None,
     }
 }
 

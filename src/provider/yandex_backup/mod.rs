@@ -249,7 +249,7 @@ impl Provider for Client {
             enc(unit),
             ctx.page_size.clamp(1, 1000)
         );
-        let mut pager = Pager::new(&what, ctx.max_pages);
+        let mut pager = Pager::for_poll(&what, ctx);
         let mut token = String::new();
         loop {
             let url = if token.is_empty() {
@@ -264,7 +264,7 @@ impl Provider for Client {
             let empty = records.raw == 0;
             let new = pager.add_page(records);
             match page.next_page_token {
-                Some(t) if !t.is_empty() && !empty && new > 0 && !pager.at_limit() => token = t,
+                Some(t) if !t.is_empty() && !empty && new > 0 && !pager.should_stop() => token = t,
                 _ => break,
             }
         }

@@ -200,6 +200,10 @@ fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>, edits: &ListEdits) -
         (Ok(s), Ok(e)) => (s, e),
         (Err(r), _) | (_, Err(r)) => return r,
     };
+    // `start_time`/`end_time` are documented as "Start time of a task" and "End time of a
+    // task" (seed 002); PROVIDERS.md §4 guesses both compare the task's start time, so here
+    // they bound `started_at` (a log without one is kept). Logs come newest first by
+    // `created_at` (undocumented; PROVIDERS.md guesses newest first).
     let mut logs: Vec<_> = st
         .cbr_logs
         .iter()
@@ -212,12 +216,12 @@ fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>, edits: &ListEdits) -
         .filter(|l| q.get("resource_name").is_none_or(|s| *s == l.resource_name))
         .filter(|l| q.get("vault_id").is_none_or(|s| *s == l.vault_id))
         .filter(|l| {
-            let c = ts(&l.created_at);
-            start.is_none_or(|s| c.is_none_or(|c| c >= s))
-                && end.is_none_or(|e| c.is_none_or(|c| c <= e))
+            let started = ts(&l.started_at);
+            start.is_none_or(|s| started.is_none_or(|t| t >= s))
+                && end.is_none_or(|e| started.is_none_or(|t| t <= e))
         })
         .collect();
-    logs.sort_by_key(|l| std::cmp::Reverse(ts(&l.created_at)));
+    logs.sort_by_cached_key(|l| std::cmp::Reverse(ts(&l.created_at)));
     let mut all: Vec<Value> = logs
         .into_iter()
         .map(|l| {
@@ -390,7 +394,9 @@ fn dms_tasks(
                 && bounds[1].is_none_or(|b| c.is_none_or(|c| c <= b))
         })
         .collect();
-    tasks.sort_by_key(|t| std::cmp::Reverse(ts(&t.created_at)));
+    // `begin_time`/`end_time` bound "the time of the task" (seed 004), whose only documented
+    // "start time" is `created_at`; tasks come newest first by it (undocumented).
+    tasks.sort_by_cached_key(|t| std::cmp::Reverse(ts(&t.created_at)));
     let mut all: Vec<Value> = tasks
         .into_iter()
         .map(|t| {
@@ -528,6 +534,51 @@ mod tests {
         );
         let r = body(&dms_instances(&st, &q(&[("engine", "kafka")])));
         assert_eq!(r["instance_num"], 1);
+    }
+
+    #[test]
+    fn cbr_start_time_bounds_the_start_time_newest_created_first() {
+        let mut st = HuaweiState::default();
+        // (id, created, started): "b" was created before "a" but started after it.
+        for (id, created, started) in [
+            (
+                "a",
+                "2024-05-01T10:00:00.000+00:00",
+                "2024-05-01T10:00:01.000+00:00",
+            ),
+            (
+                "b",
+                "2024-05-01T09:00:00.000+00:00",
+                "2024-05-01T11:00:00.000+00:00",
+            ),
+            (
+                "c",
+                "2024-05-01T08:00:00.000+00:00",
+                "2024-05-01T08:00:01.000+00:00",
+            ),
+        ] {
+            st.add_cbr_log(crate::sim::huawei::CbrLog {
+                id: id.into(),
+                status: "success".into(),
+                created_at: created.into(),
+                started_at: started.into(),
+                ..Default::default()
+            });
+        }
+        let ids = |q: &BTreeMap<String, String>| -> Vec<String> {
+            body(&cbr_logs(&st, q, &none()))["operation_logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&q(&[])), ["a", "b", "c"]);
+        assert_eq!(
+            ids(&q(&[("start_time", "2024-05-01T10:00:00Z")])),
+            ["a", "b"]
+        );
+        assert_eq!(ids(&q(&[("end_time", "2024-05-01T10:30:00Z")])), ["a", "c"]);
     }
 
     #[test]
