@@ -53,11 +53,12 @@ impl fmt::Debug for Window {
 /// A task seen twice keeps its terminal version if either is terminal, else the later one.
 ///
 /// On a windowed pass ([`Pager::for_poll`] with a [`Window`]) the listing also ends after a
-/// page on which every record is a task already known as finished (or older than
-/// `lookback`, which accounting ignores), once every task that was active at the unit's last
-/// listing has been seen again, and only while the list is newest first: its creation times
-/// never rose so far in this listing, and did not on the unit's latest full pass. Everything
-/// after such a page is older than tasks the exporter already knew when they were listed.
+/// page whose last (oldest) task is already known as finished (or older than `lookback`,
+/// which accounting ignores), once every task that was active at the unit's last listing has
+/// been seen again, and only while the list is newest first: its creation times never rose
+/// so far in this listing, and did not on the unit's latest full pass. Everything after such
+/// a page is older than a task the exporter already knew when it was listed, and so was
+/// listed then too; a late change to such an old task is caught by the next full pass.
 /// Every listing checks the order ([`Paging::newest_first`]) for the next ones.
 pub struct Pager {
     what: String,
@@ -133,11 +134,12 @@ impl Pager {
         if !super::budget::spend_tasks(&self.what, page.raw as u64) {
             self.over_budget = true;
         }
+        // Newest first, the page's last task is its oldest: once that one is known ground,
+        // so is everything after it.
         let settled = self.window.as_ref().is_some_and(|w| {
             w.newest_first
                 && page.invalid.is_empty()
-                && !page.tasks.is_empty()
-                && page.tasks.iter().all(|t| settled(w, self.since, t))
+                && page.tasks.last().is_some_and(|t| settled(w, self.since, t))
         });
         let mut new = 0;
         for t in page.tasks {
@@ -295,21 +297,29 @@ mod tests {
     }
 
     #[test]
-    fn a_windowed_pass_stops_after_a_page_of_known_finished_tasks() {
+    fn a_windowed_pass_stops_after_a_page_that_ends_on_known_ground() {
         use TaskState::{Running, Succeeded};
+        // New tasks at the head, a known one last: the rest is older, hence known.
         let mut p = windowed(&["k1", "k2", "k3"], &[], true);
         p.add_page(page(&[
             ("n1", Succeeded, "2024-05-07T12:00:00Z"),
             ("k1", Succeeded, "2024-05-07T11:00:00Z"),
         ]));
-        assert!(!p.should_stop(), "a new task on the page");
-        p.add_page(page(&[
-            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
-            ("k3", Succeeded, "2024-05-07T09:00:00Z"),
-        ]));
-        assert!(p.should_stop());
+        assert!(p.should_stop(), "the page ends on a known task");
         let l = p.into_listing();
         assert!(l.paging.caught_up && l.paging.newest_first);
+        // A page whose last task is new reads on.
+        let mut p = windowed(&["k1", "k2", "k3"], &[], true);
+        p.add_page(page(&[
+            ("n2", Succeeded, "2024-05-07T13:00:00Z"),
+            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+        ]));
+        assert!(!p.should_stop(), "the page ends on a new task");
+        p.add_page(page(&[
+            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+        ]));
+        assert!(p.should_stop());
 
         // Not before every task active at the last listing was seen again.
         let mut p = windowed(&["k1", "k2", "k3"], &["r"], true);
@@ -319,10 +329,10 @@ mod tests {
         ]));
         assert!(!p.should_stop(), "the running task is further down");
         p.add_page(page(&[
-            ("r", Running, "2024-05-07T09:30:00Z"),
-            ("k3", Succeeded, "2024-05-07T09:00:00Z"),
+            ("k3", Succeeded, "2024-05-07T09:30:00Z"),
+            ("r", Running, "2024-05-07T09:00:00Z"),
         ]));
-        assert!(!p.should_stop(), "a page with an active task");
+        assert!(!p.should_stop(), "a page that ends on an active task");
         // Tasks older than `lookback` settle a page as known ones do.
         p.add_page(page(&[
             ("o1", Succeeded, "2024-04-01T00:00:00Z"),
