@@ -1,5 +1,5 @@
 # Thin aliases for humans; .ci/run is the source of truth.
-.PHONY: check test fmt golden demo bench
+.PHONY: check test fmt golden demo bench bench-scale
 
 check:        ## what CI runs: tools, fmt, clippy, tests, rustdoc, promtool
 	.ci/run
@@ -18,3 +18,6 @@ demo:         ## the exporter against the built-in simulator on :9733
 
 bench:        ## numbers for BENCHMARKS.md
 	cargo bench --bench pipeline
+
+bench-scale:  ## the real binary at 1,000 and 10,000 instances against the simulator (a few minutes; not in CI)
+	cargo bench --locked --bench scale
