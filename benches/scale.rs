@@ -6,7 +6,7 @@
 //!
 //! ```sh
 //! cargo bench --bench scale                  # every scenario, 3 runs each (a few minutes)
-//! cargo bench --bench scale -- a --runs 1    # one scenario, one run
+//! cargo bench --bench scale -- a --runs 1    # one scenario (a, bc or r), one run
 //! cargo bench --bench scale -- --serve a --instances 100   # a world to profile by hand
 //! ```
 //!
@@ -20,6 +20,14 @@
 //!   50 requests/s, with time scaled down 10×: `interval: 30s` and 500 requests/s (the ratio
 //!   cycle/interval is what counts). B: RSS per tracked task. C: the cycle, the exposition,
 //!   16 concurrent scrapers, RSS and CPU.
+//! - **R**: 200 instances × 250 tasks inside `lookback` (three pages of 100 each): requests
+//!   per polled list per poll, first and steady state (once; the count is not noisy).
+//!
+//! Poll boundaries are found without touching the exporter (a scrape would add a rebuild to
+//! the measured CPU): a poll has ended when the simulator's request count and the exporter's
+//! CPU time have both been still for 300 ms. The exporter's own poll count is checked against
+//! the bench's afterwards; any mismatch, poll error, missing task or warn/error log line
+//! prints a `WARNING` line.
 //!
 //! The simulator runs in this process on the same cores; its CPU (this process's
 //! `/proc/self/stat`) is shown next to the exporter's.
@@ -63,6 +71,8 @@ const SCRAPERS: usize = 16;
 struct Scenario {
     key: &'static str,
     instances: usize,
+    /// Tasks per instance, all inside `lookback`.
+    tasks: usize,
     interval_s: u64,
     timeout_s: u64,
     rps: u32,
@@ -73,6 +83,7 @@ struct Scenario {
 const A: Scenario = Scenario {
     key: "A",
     instances: 1_000,
+    tasks: TASKS_PER_INSTANCE,
     interval_s: 10,
     timeout_s: 5,
     rps: 1_000,
@@ -83,11 +94,27 @@ const A: Scenario = Scenario {
 const BC: Scenario = Scenario {
     key: "BC",
     instances: 10_000,
+    tasks: TASKS_PER_INSTANCE,
     interval_s: 30,
     timeout_s: 10,
     rps: 500,
     scrapes: (2, 2),
 };
+
+/// Long histories: 250 tasks per instance inside `lookback`, three pages of 100, for
+/// `cloud_task_api_requests_total` per polled list (item 2 should bring it near 1).
+const R: Scenario = Scenario {
+    key: "R",
+    instances: 200,
+    tasks: 250,
+    interval_s: 10,
+    timeout_s: 5,
+    rps: 1_000,
+    scrapes: (0, 0),
+};
+
+/// Polls measured in R (one run: the request count does not depend on the machine).
+const R_POLLS: usize = 3;
 
 /// The real-world settings BC stands for.
 const BC_REAL_RPS: u32 = 50;
@@ -125,11 +152,12 @@ fn options() -> Options {
             "--serve" => o.serve = true,
             "a" | "A" => o.scenarios.push(A),
             "b" | "c" | "bc" | "B" | "C" | "BC" => o.scenarios.push(BC),
+            "r" | "R" => o.scenarios.push(R),
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
     if o.scenarios.is_empty() {
-        o.scenarios = vec![A, BC];
+        o.scenarios = vec![A, BC, R];
     }
     o.scenarios.dedup_by_key(|s| s.key);
     if let Some(n) = o.instances {
@@ -142,7 +170,7 @@ fn options() -> Options {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "scale bench: {problem}\nusage: cargo bench --bench scale -- [a] [bc] [--runs N] [--polls N] [--instances N] [--serve]"
+        "scale bench: {problem}\nusage: cargo bench --bench scale -- [a] [bc] [r] [--runs N] [--polls N] [--instances N] [--serve]"
     );
     std::process::exit(2)
 }
@@ -181,15 +209,17 @@ fn main() {
         ..Table::default()
     };
     for s in &opts.scenarios {
-        for run in 1..=opts.runs {
+        let runs = if s.key == "R" { 1 } else { opts.runs };
+        for run in 1..=runs {
             println!(
-                "--- scenario {} ({} instances), run {run}/{}",
-                s.key, s.instances, opts.runs
+                "--- scenario {} ({} instances × {} tasks), run {run}/{runs}",
+                s.key, s.instances, s.tasks
             );
             let started = Instant::now();
             let figures = match s.key {
                 "A" => rt.block_on(scenario_a(*s, opts.polls)),
-                _ => rt.block_on(scenario_bc(*s)),
+                "BC" => rt.block_on(scenario_bc(*s)),
+                _ => rt.block_on(scenario_r(*s)),
             };
             for (k, v) in &figures {
                 println!("  {k:<34} {v:>14.3}");
@@ -217,20 +247,20 @@ fn rfc3339(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// `TASKS_PER_INSTANCE` tasks per instance over the last 6 days (inside the default 7-day
+/// `tasks` tasks per instance over the last 6 days (inside the default 7-day
 /// lookback), newest first, all backups (one task type: the case issue 9's exposition mark
 /// is stated for): 3 in 50 failed, 1 in 50 with a warning, the rest OK, and on every tenth
 /// instance a backup running now.
-async fn world(instances: usize) -> FakeCloud {
+async fn world(instances: usize, tasks: usize) -> FakeCloud {
     let cloud = FakeCloud::start(Sim::new()).await.unwrap();
     let now = Timestamp::now();
-    let span = 6 * 86_400 / TASKS_PER_INSTANCE as i64;
+    let span = 6 * 86_400 / tasks as i64;
     let mut y = lock(&cloud.sim().yandex);
     y.register_iam_token(TOKEN);
     for i in 0..instances {
         let vm = instance_id(i);
         // Oldest first: each upsert goes to the head of the list.
-        for j in (0..TASKS_PER_INSTANCE).rev() {
+        for j in (0..tasks).rev() {
             let end = now - SignedDuration::from_secs(span * j as i64 + 60 + (i % 600) as i64);
             let start = end - SignedDuration::from_secs(300 + (i * 7 + j * 13) as i64 % 900);
             let enqueued = start - SignedDuration::from_millis(1_500);
@@ -739,8 +769,9 @@ fn read_expo(body: &[u8]) -> Expo {
 }
 
 /// Warns (in the output, not by failing) when the exporter did not see the world whole.
-fn sanity(e: &Expo, instances: usize, polls: usize, exp: &Exporter) {
-    let expected = (instances * TASKS_PER_INSTANCE) as f64;
+fn sanity(e: &Expo, s: &Scenario, polls: usize, exp: &Exporter) {
+    let instances = s.instances;
+    let expected = (instances * s.tasks) as f64;
     let mut bad = Vec::new();
     if e.polls != polls as f64 {
         bad.push(format!(
@@ -842,9 +873,10 @@ async fn start(s: &Scenario, cloud: &FakeCloud, f: &mut Figures) -> Exporter {
 
 async fn scenario_a(s: Scenario, polls: usize) -> Figures {
     let mut f = Figures::new();
-    let cloud = world(s.instances).await;
+    let cloud = world(s.instances, s.tasks).await;
     let sim = Arc::clone(cloud.sim());
-    let tasks = (s.instances * TASKS_PER_INSTANCE) as f64;
+    let tasks = (s.instances * s.tasks) as f64;
+    f.insert("instances", s.instances as f64);
 
     // The reference, in this run: serde_json over exactly the bytes of one poll.
     let bodies = one_poll_bodies(&sim, s.instances);
@@ -901,7 +933,7 @@ async fn scenario_a(s: Scenario, polls: usize) -> Figures {
         "cpu_with_rebuild_us_per_task",
         f["cpu_us_per_task"] + f["rebuild_cpu_ms"] / 1e3 / tasks * 1e6,
     );
-    sanity(&e, s.instances, polls + 1, &exp);
+    sanity(&e, &s, polls + 1, &exp);
     drop(exp);
     cloud.shutdown().await;
     f
@@ -909,9 +941,10 @@ async fn scenario_a(s: Scenario, polls: usize) -> Figures {
 
 async fn scenario_bc(s: Scenario) -> Figures {
     let mut f = Figures::new();
-    let cloud = world(s.instances).await;
+    let cloud = world(s.instances, s.tasks).await;
     let sim = Arc::clone(cloud.sim());
-    let tasks = (s.instances * TASKS_PER_INSTANCE) as f64;
+    let tasks = (s.instances * s.tasks) as f64;
+    f.insert("instances", s.instances as f64);
     let units = s.instances;
     let mut exp = start(&s, &cloud, &mut f).await;
     let window = Duration::from_secs(s.interval_s * 2 + 60);
@@ -942,7 +975,41 @@ async fn scenario_bc(s: Scenario) -> Figures {
         e.api_requests / e.polls / units as f64,
     );
     f.insert("exporter_cores_in_poll", (cpu1 - cpu0) / cycle);
-    sanity(&e, s.instances, 2, &exp);
+    sanity(&e, &s, 2, &exp);
+    drop(exp);
+    cloud.shutdown().await;
+    f
+}
+
+/// Long histories: requests per polled list on the first poll and in the steady state.
+async fn scenario_r(s: Scenario) -> Figures {
+    let mut f = Figures::new();
+    let cloud = world(s.instances, s.tasks).await;
+    let sim = Arc::clone(cloud.sim());
+    let units = s.instances;
+    f.insert("instances", units as f64);
+    let mut exp = start(&s, &cloud, &mut f).await;
+    let window = Duration::from_secs(s.interval_s * 2 + 60);
+    let r0 = exp.quiet(&sim, units, window).await;
+    let cpu0 = exp.cpu();
+    let mut r = r0;
+    for _ in 0..R_POLLS {
+        r = exp.next_poll(&sim, window).await;
+    }
+    let cpu1 = exp.cpu();
+    f.insert("first_requests_per_list", r0 as f64 / units as f64);
+    f.insert(
+        "steady_requests_per_list",
+        (r - r0) as f64 / R_POLLS as f64 / units as f64,
+    );
+    f.insert("cpu_ms_per_poll", (cpu1 - cpu0) / R_POLLS as f64 * 1e3);
+    let e = read_expo(&scrape(&http_client(), &exp.url("/metrics"), false).await.1);
+    f.insert(
+        "requests_per_list_poll",
+        e.api_requests / e.polls / units as f64,
+    );
+    f.insert("tracked", e.tracked);
+    sanity(&e, &s, R_POLLS + 1, &exp);
     drop(exp);
     cloud.shutdown().await;
     f
@@ -950,14 +1017,15 @@ async fn scenario_bc(s: Scenario) -> Figures {
 
 /// `--serve`: the scenario's world and config, then wait; for profiling the exporter by hand.
 fn serve(rt: &tokio::runtime::Runtime, s: Scenario) -> ! {
-    let cloud = rt.block_on(world(s.instances));
+    let cloud = rt.block_on(world(s.instances, s.tasks));
     let dir = tempfile::tempdir().unwrap().keep();
     let path = dir.join("config.yaml");
     std::fs::write(&path, config(&s, &cloud.url())).unwrap();
     println!(
-        "simulator on {} with {} instances × {TASKS_PER_INSTANCE} tasks; config: {}",
+        "simulator on {} with {} instances × {} tasks; config: {}",
         cloud.url(),
         s.instances,
+        s.tasks,
         path.display()
     );
     println!("run: {EXPORTER} --config.file={}", path.display());
@@ -1049,21 +1117,22 @@ impl Table {
         if self.runs.contains_key("BC") {
             self.print_bc();
         }
+        if self.runs.contains_key("R") {
+            self.print_r();
+        }
     }
 
     fn row(&self, key: &str, label: &str, name: &str, unit: &str, reference: &str, mark: &str) {
         let (m, runs) = self.get(key, name);
         println!(
-            "| {key} | {label} | {} {unit} | {runs} | {reference} | {mark} |",
-            fmt(m)
+            "| {key} | {label} | {} | {runs} | {reference} | {mark} |",
+            format!("{} {unit}", fmt(m)).trim_end()
         );
     }
 
     fn print_a(&self, opts: &Options) {
         let a = "A";
-        let inst = self.runs[a][0]
-            .get("tracked")
-            .map_or(0.0, |t| t / TASKS_PER_INSTANCE as f64);
+        let inst = self.get(a, "instances").0;
         let m = |n: &str| self.get(a, n).0;
         let cpu = m("cpu_us_per_task");
         let value = m("serde_value_us_per_task");
@@ -1147,6 +1216,31 @@ impl Table {
         );
     }
 
+    fn print_r(&self) {
+        let k = "R";
+        let m = |n: &str| self.get(k, n).0;
+        self.row(
+            k,
+            &format!(
+                "requests per polled list, steady state ({R_POLLS} polls; {} instances × {} tasks inside `lookback`, pages of {PAGE_SIZE}; one run)",
+                fmt(m("instances")),
+                R.tasks
+            ),
+            "steady_requests_per_list",
+            "",
+            &format!(
+                "first poll: {}; `cloud_task_api_requests_total` / polls / lists, every poll: {}; exporter CPU per steady poll {} ms",
+                fmt(m("first_requests_per_list")),
+                fmt(m("requests_per_list_poll")),
+                fmt(m("cpu_ms_per_poll"))
+            ),
+            &format!(
+                "≤ 1.1 (item 2): {}",
+                verdict(m("steady_requests_per_list"), 1.1)
+            ),
+        );
+    }
+
     /// When the first poll started and when the exporter became ready.
     fn readiness_rows(&self, key: &str) {
         let m = |n: &str| self.get(key, n).0;
@@ -1185,7 +1279,7 @@ impl Table {
             &format!(
                 "{} series ({} per instance), {} non-zero; gzip {} MB; {previous}",
                 fmt(m("expo_series")),
-                fmt(m("expo_series") / (m("tracked") / TASKS_PER_INSTANCE as f64)),
+                fmt(m("expo_series") / m("instances")),
                 fmt(m("expo_nonzero")),
                 fmt(m("gzip_mb")),
             ),
@@ -1239,9 +1333,7 @@ impl Table {
     fn print_bc(&self) {
         let k = "BC";
         let m = |n: &str| self.get(k, n).0;
-        let inst = self.runs[k][0]
-            .get("tracked")
-            .map_or(0.0, |t| t / TASKS_PER_INSTANCE as f64);
+        let inst = self.get(k, "instances").0;
         self.row(
             k,
             &format!(
