@@ -1,5 +1,5 @@
 # Thin aliases for humans; .ci/run is the source of truth.
-.PHONY: check test fmt golden demo bench prometheusrule
+.PHONY: check test fmt golden demo bench bench-scale prometheusrule
 
 check:        ## what CI runs: tools, fmt, clippy, tests, rustdoc, promtool
 	.ci/run
@@ -21,3 +21,6 @@ bench:        ## numbers for BENCHMARKS.md
 
 prometheusrule: ## regenerate deploy/kubernetes/prometheusrule.yaml from deploy/prometheus/alerts.yml
 	deploy/kubernetes/prometheusrule.sh > deploy/kubernetes/prometheusrule.yaml
+
+bench-scale:  ## the real binary at 1,000 and 10,000 instances against the simulator (a few minutes; not in CI)
+	cargo bench --locked --bench scale

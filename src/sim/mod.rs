@@ -237,6 +237,15 @@ impl Sim {
             .collect()
     }
 
+    /// How many requests `service` has answered so far, without copying the log (for
+    /// callers that watch a long run, like the scale bench).
+    pub fn request_count(&self, service: &str) -> usize {
+        lock(&self.log)
+            .iter()
+            .filter(|r| r.service == service)
+            .count()
+    }
+
     /// The statuses sent to requests for `service`, in order (0: connection reset).
     pub fn statuses_to(&self, service: &str) -> Vec<u16> {
         lock(&self.log)

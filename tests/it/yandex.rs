@@ -114,6 +114,8 @@ async fn yandex_follows_every_page_with_bearer_token() {
     );
     let reqs = c.sim().requests_to("yandex_backup");
     assert_eq!(reqs.len(), 3, "three pages of 3, 3, 1");
+    assert_eq!(c.sim().request_count("yandex_backup"), 3);
+    assert_eq!(c.sim().request_count("yandex_iam"), 0);
     assert!(reqs.iter().all(|r| r.status == 200));
     assert_eq!(
         reqs[0].request.path,
