@@ -140,8 +140,8 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 /// An HTTP answer with its body scrubbed (the status page, `/api/v1/targets`, reload
 /// replies); a compressed body is left as it is.
 pub(crate) async fn response(
-    resp: hyper::Response<http_body_util::Full<bytes::Bytes>>,
-) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    resp: hyper::Response<crate::server::Body>,
+) -> hyper::Response<crate::server::Body> {
     use http_body_util::BodyExt;
     if resp.headers().contains_key(hyper::header::CONTENT_ENCODING) {
         return resp;
@@ -156,7 +156,7 @@ pub(crate) async fn response(
         Cow::Borrowed(_) => bytes,
         Cow::Owned(clean) => bytes::Bytes::from(clean),
     };
-    hyper::Response::from_parts(parts, http_body_util::Full::new(body))
+    hyper::Response::from_parts(parts, crate::server::Body::from(body))
 }
 
 /// Standard error with every line scrubbed: the log writer (`logging::init`). The formatter

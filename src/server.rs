@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
@@ -17,8 +16,10 @@ use tokio_util::sync::CancellationToken;
 use crate::hub::Hub;
 use crate::scheduler::wall_now;
 
+mod body;
 mod conn;
 
+pub use body::Body;
 pub use conn::{Limits, serve_with_limits};
 
 /// A reload request: the reply says whether the new config was applied.
@@ -37,10 +38,10 @@ pub struct AppState {
     pub reload: Option<mpsc::Sender<ReloadRequest>>,
 }
 
-type Resp = Response<Full<Bytes>>;
+type Resp = Response<Body>;
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(Body::from(body.into()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         CONTENT_TYPE,
@@ -108,10 +109,10 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
                 CONTENT_ENCODING,
                 hyper::header::HeaderValue::from_static("gzip"),
             );
-            *r.body_mut() = Full::new(crate::metrics::exposition_gzip(&st.hub, &buckets));
+            *r.body_mut() = Body::chunks(crate::metrics::exposition_gzip_parts(&st.hub, &buckets));
             return r;
         }
-        *r.body_mut() = Full::new(crate::metrics::exposition(&st.hub, &buckets));
+        *r.body_mut() = Body::chunks(crate::metrics::exposition_parts(&st.hub, &buckets));
         return r;
     }
     match path.as_str() {

@@ -101,10 +101,8 @@ impl Web {
     }
 
     /// The `401` answer to a request without valid credentials.
-    pub fn unauthorized() -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
-        let mut r = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from_static(
-            b"Unauthorized\n",
-        )));
+    pub fn unauthorized() -> hyper::Response<crate::server::Body> {
+        let mut r = hyper::Response::new(crate::server::Body::from("Unauthorized\n"));
         *r.status_mut() = hyper::StatusCode::UNAUTHORIZED;
         r.headers_mut()
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));

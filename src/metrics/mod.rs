@@ -128,26 +128,32 @@ fn occurred_pairs<'a>(
 /// generation, then the live process metrics as a second gzip member (RFC 1952 §2.2; Go's
 /// `gzip.Reader`, which Prometheus uses, reads every member).
 pub fn exposition_gzip(hub: &Hub, buckets: &[f64]) -> Bytes {
+    Bytes::from(exposition_gzip_parts(hub, buckets).concat())
+}
+
+/// [`exposition_gzip`] as the chunks `/metrics` sends: the cached member (shared, not
+/// copied), then the live one.
+pub fn exposition_gzip_parts(hub: &Hub, buckets: &[f64]) -> [Bytes; 2] {
     let cached = hub.cached_gzip(|h| encode(&families(h, buckets)));
     let process = process_families();
-    if process.is_empty() {
-        return cached;
-    }
-    let mut out = cached.to_vec();
-    out.extend_from_slice(&crate::hub::gzip(&encode(&process)));
-    Bytes::from(out)
+    let live = if process.is_empty() {
+        Bytes::new()
+    } else {
+        crate::hub::gzip(&encode(&process))
+    };
+    [cached, live]
 }
 
 /// Everything `/metrics` serves: cached task families, then live process metrics.
 pub fn exposition(hub: &Hub, buckets: &[f64]) -> Bytes {
+    Bytes::from(exposition_parts(hub, buckets).concat())
+}
+
+/// [`exposition`] as the chunks `/metrics` sends: the cached text (shared, not copied), then
+/// the live process metrics.
+pub fn exposition_parts(hub: &Hub, buckets: &[f64]) -> [Bytes; 2] {
     let cached = hub.cached(|h| encode(&families(h, buckets)));
-    let process = process_families();
-    if process.is_empty() {
-        return cached;
-    }
-    let mut out = cached.to_vec();
-    out.extend_from_slice(&encode(&process));
-    Bytes::from(out)
+    [cached, encode(&process_families())]
 }
 
 fn encode(fams: &[MetricFamily]) -> Bytes {
