@@ -54,11 +54,12 @@ impl fmt::Debug for Window {
 ///
 /// On a windowed pass ([`Pager::for_poll`] with a [`Window`]) the listing also ends after a
 /// page whose last (oldest) task is already known as finished (or older than `lookback`,
-/// which accounting ignores), once every task that was active at the unit's last listing has
-/// been seen again, and only while the list is newest first: its creation times never rose
-/// so far in this listing, and did not on the unit's latest full pass. Everything after such
-/// a page is older than a task the exporter already knew when it was listed, and so was
-/// listed then too; a late change to such an old task is caught by the next full pass.
+/// which accounting ignores) and was created before the watermark, once every task that was
+/// active at the unit's last listing has been seen again, and only while the list is newest
+/// first: its creation times never rose so far in this listing, and did not on the unit's
+/// latest full pass. Everything after such a page is older than a task the exporter already
+/// knew when it was listed, by more than the margin, and so was listed then too; a late
+/// change to such an old task is caught by the next full pass.
 /// Every listing checks the order ([`Paging::newest_first`]) for the next ones.
 pub struct Pager {
     what: String,
@@ -134,12 +135,15 @@ impl Pager {
         if !super::budget::spend_tasks(&self.what, page.raw as u64) {
             self.over_budget = true;
         }
-        // Newest first, the page's last task is its oldest: once that one is known ground,
-        // so is everything after it.
+        // Newest first, the page's last task is its oldest: once that one is known ground
+        // from before the watermark, so is everything after it.
         let settled = self.window.as_ref().is_some_and(|w| {
             w.newest_first
                 && page.invalid.is_empty()
-                && page.tasks.last().is_some_and(|t| settled(w, self.since, t))
+                && page
+                    .tasks
+                    .last()
+                    .is_some_and(|t| boundary(w, self.since, t))
         });
         let mut new = 0;
         for t in page.tasks {
@@ -251,6 +255,18 @@ fn settled(w: &Window, since: Timestamp, t: &Task) -> bool {
     t.latest_timestamp().is_some_and(|ts| ts < since) || (t.terminal && (w.known_terminal)(&t.id))
 }
 
+/// A task after which a newest-first list holds nothing new: settled, and created before the
+/// watermark (a margin before the unit's last listing began). A task created since that
+/// listing is newer than the watermark, and one the API shows late (or with the same
+/// creation time as a known one) is still within the margin, so it cannot hide behind it.
+fn boundary(w: &Window, since: Timestamp, t: &Task) -> bool {
+    settled(w, since, t)
+        && t.created
+            .or(t.started)
+            .or_else(|| t.latest_timestamp())
+            .is_some_and(|c| c < w.watermark)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,7 +299,7 @@ mod tests {
             page_size: 2,
             max_pages: 10,
             window: Some(Window {
-                watermark: "2024-05-07T00:00:00Z".parse().unwrap(),
+                watermark: "2024-05-07T11:30:00Z".parse().unwrap(),
                 active: Arc::new(active.iter().map(|s| s.to_string()).collect()),
                 known_terminal: Arc::new(move |id: &str| known.contains(&id)),
                 newest_first,
@@ -308,6 +324,17 @@ mod tests {
         assert!(p.should_stop(), "the page ends on a known task");
         let l = p.into_listing();
         assert!(l.paging.caught_up && l.paging.newest_first);
+        // A known task created after the watermark is no boundary: a task the API shows
+        // late, or created in the same second, may follow it.
+        let mut p = windowed(&["k0", "k1"], &[], true);
+        p.add_page(page(&[
+            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+            ("k0", Succeeded, "2024-05-07T11:45:00Z"),
+        ]));
+        assert!(
+            !p.should_stop(),
+            "the page ends on a known task within the margin"
+        );
         // A page whose last task is new reads on.
         let mut p = windowed(&["k1", "k2", "k3"], &[], true);
         p.add_page(page(&[
