@@ -321,15 +321,16 @@ impl Account {
             .into_iter()
             .filter(|a| poll.failed.contains(&a.unit))
             .collect();
-        let mut this_poll: HashSet<String> = HashSet::new();
+        // Ids as listed (a cut id is cut the same way for the same id).
+        let mut this_poll: HashSet<&str> = HashSet::new();
         for (unit, listing) in &poll.listed {
             let counting = self.baselined.contains(unit);
             for task in &listing.tasks {
-                let cut = bounded(task);
-                let mut task = cut.as_ref().unwrap_or(task);
-                if !this_poll.insert(task.id.clone()) {
+                if !this_poll.insert(task.id.as_str()) {
                     continue;
                 }
+                let cut = bounded(task);
+                let mut task = cut.as_ref().unwrap_or(task);
                 let folded = self.fold_type(task, rules.max_task_types);
                 if let Some(f) = &folded {
                     task = f;
@@ -404,17 +405,26 @@ impl Account {
             report.too_old += 1;
             return None;
         }
+        // A repeat poll sees the same tasks again: look up before cloning a key.
         let tallies = &mut self.tallies;
-        tallies.resources.insert(task.resource.clone());
-        tallies.types.insert(task.task_type.clone());
+        if !tallies.resources.contains(&task.resource) {
+            tallies.resources.insert(task.resource.clone());
+        }
+        if !tallies.types.contains(&task.task_type) {
+            tallies.types.insert(task.task_type.clone());
+        }
         if task.resource_name.is_some() || task.resource_type.is_some() {
-            tallies.resource_info.insert(
-                task.resource.clone(),
-                (
-                    task.resource_name.clone().unwrap_or_default(),
-                    task.resource_type.clone().unwrap_or_default(),
-                ),
-            );
+            let name = task.resource_name.as_deref().unwrap_or_default();
+            let kind = task.resource_type.as_deref().unwrap_or_default();
+            let same = tallies
+                .resource_info
+                .get(&task.resource)
+                .is_some_and(|(n, k)| n == name && k == kind);
+            if !same {
+                tallies
+                    .resource_info
+                    .insert(task.resource.clone(), (name.to_string(), kind.to_string()));
+            }
         }
         let new = !self.seen.contains_key(&task.id);
         if new {
@@ -427,11 +437,17 @@ impl Account {
                 report.folded += 1;
             }
         }
-        let seen = self.seen.entry(task.id.clone()).or_insert(Seen {
-            terminal: false,
-            last_ts: latest.unwrap_or(now_s),
-            unknown_counted: None,
-        });
+        if new {
+            self.seen.insert(
+                task.id.clone(),
+                Seen {
+                    terminal: false,
+                    last_ts: latest.unwrap_or(now_s),
+                    unknown_counted: None,
+                },
+            );
+        }
+        let seen = self.seen.get_mut(&task.id)?;
         // A task without any timestamp is remembered while the API lists it, so that it is
         // never counted again; one with timestamps is forgotten `lookback` after them.
         seen.last_ts = seen.last_ts.max(latest.unwrap_or(now_s));
@@ -475,8 +491,9 @@ impl Account {
                     report.transitions.push(Transition::of(task, from));
                 }
                 tallies.note_history(task, now_s);
+                // Seeing the same finished task again changes nothing of `last_*`.
+                tallies.note_last(task);
             }
-            tallies.note_last(task);
             None
         } else if task.state.is_active() {
             let prev = ctx.before.get(&task.id).copied();
