@@ -552,6 +552,22 @@ mod huawei {
         Timestamp::now() - SignedDuration::from_secs(secs_ago)
     }
 
+    /// `secs_ago` seconds ago, or just after the newest time handed out before if that is
+    /// later: a task created now lands at the head of a list sorted newest first, before
+    /// every task listed earlier, as it does in a cloud. (Two rounds of tasks "created a
+    /// minute ago", taken a moment apart, would interleave instead.)
+    fn newest(secs_ago: i64) -> Timestamp {
+        use std::sync::Mutex;
+        static LAST: Mutex<Option<Timestamp>> = Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        let t = match *last {
+            Some(l) if l >= at(secs_ago) => l + SignedDuration::from_millis(1),
+            _ => at(secs_ago),
+        };
+        *last = Some(t);
+        t
+    }
+
     fn uuid(n: u64) -> String {
         format!("00000000-0000-4000-8000-{n:012x}")
     }
@@ -592,7 +608,7 @@ mod huawei {
     }
 
     /// `created` seconds ago, finished a few seconds ago.
-    fn vbs(id: u64, created: i64, ok: bool) -> VbsTask {
+    fn vbs(id: u64, created: Timestamp, ok: bool) -> VbsTask {
         VbsTask {
             job_id: uuid(id),
             status: if ok {
@@ -601,7 +617,7 @@ mod huawei {
                 "EXECUTE_FAIL"
             }
             .into(),
-            created_at: vbs_time(at(created)),
+            created_at: vbs_time(created),
             finished_at: Some(vbs_time(at(5))),
             backup_name: format!("autobk_{id}"),
             resource_id: "vol-faults-1".into(),
@@ -610,13 +626,13 @@ mod huawei {
         }
     }
 
-    fn cbr(id: u64, created: i64, ok: bool) -> CbrLog {
+    fn cbr(id: u64, created: Timestamp, ok: bool) -> CbrLog {
         CbrLog {
             id: uuid(id),
             status: if ok { "success" } else { "timeout" }.into(),
             operation_type: "backup".into(),
-            created_at: cbr_time(at(created)),
-            started_at: cbr_time(at(created - 1)),
+            created_at: cbr_time(created),
+            started_at: cbr_time(created - SignedDuration::from_secs(1)),
             updated_at: cbr_time(at(5)),
             ended_at: Some(cbr_time(at(5))),
             progress: Some(100),
@@ -628,24 +644,24 @@ mod huawei {
         }
     }
 
-    fn cce(id: u64, created: i64, ok: bool) -> CceTask {
+    fn cce(id: u64, created: Timestamp, ok: bool) -> CceTask {
         CceTask {
             uid: uuid(id),
             phase: if ok { "Success" } else { "Failed" }.into(),
             progress: Some("100".into()),
-            created: cce_time(at(created)),
+            created: cce_time(created),
             updated: cce_time(at(5)),
             completion: Some(cce_time(at(5))),
             items: vec![],
         }
     }
 
-    fn dms(id: u64, created: i64, ok: bool) -> DmsTask {
+    fn dms(id: u64, created: Timestamp, ok: bool) -> DmsTask {
         DmsTask {
             id: format!("{id:032x}"),
             name: "bindInstancePublicIp".into(),
             status: if ok { "SUCCESS" } else { "FAILED" }.into(),
-            created_at: dms_time(at(created)),
+            created_at: dms_time(created),
             updated_at: dms_time(at(5)),
             progress: None,
         }
@@ -661,8 +677,8 @@ mod huawei {
     }
 
     impl Hw {
-        /// Adds one finished task created `created` seconds ago.
-        fn add(self, sim: &Sim, created: i64, ok: bool) {
+        /// Adds one finished task created at `created`.
+        fn add(self, sim: &Sim, created: Timestamp, ok: bool) {
             let id = next_id();
             let mut h = lock(&sim.huawei);
             match self {
@@ -695,7 +711,7 @@ mod huawei {
             }
             for i in 0..n {
                 // Oldest first, a minute apart, an hour ago.
-                self.add(sim, 3600 - i as i64 * 60, i % 2 == 0);
+                self.add(sim, at(3600 - i as i64 * 60), i % 2 == 0);
             }
             let ids = |id: &str| Resources::Ids(vec![id.to_string()]);
             match self {
@@ -741,7 +757,7 @@ mod huawei {
         fn add_terminal(&self, sim: &Sim, n: usize) {
             // Newest first in every Huawei listing: each new task lands at the head.
             for i in 0..n {
-                self.add(sim, 60 - i as i64, i % 2 == 0);
+                self.add(sim, newest(60 - i as i64), i % 2 == 0);
             }
         }
         // CBR and DMS authenticate with IAM user tokens, so token expiry is covered; VBS and
