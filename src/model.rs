@@ -215,6 +215,12 @@ impl Task {
     }
 }
 
+/// A task's progress as a 0–1 ratio from `part` of `whole` (a percentage is `part` of 100),
+/// clamped; `None` unless both are finite and `whole` is positive.
+pub(crate) fn progress(part: f64, whole: f64) -> Option<f64> {
+    (part.is_finite() && whole.is_finite() && whole > 0.0).then(|| (part / whole).clamp(0.0, 1.0))
+}
+
 /// A task record the exporter could not understand: skipped, counted in
 /// `cloud_task_invalid_tasks_total{reason}` and logged once (SPEC §8 "Per-task decoding").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,6 +280,17 @@ mod tests {
         for st in TaskState::ACTIVE.iter().chain(TaskState::RESULTS.iter()) {
             assert_eq!(TaskState::from_label(st.as_label()), Some(*st));
         }
+    }
+
+    #[test]
+    fn progress_is_a_clamped_ratio() {
+        assert_eq!(progress(40.0, 100.0), Some(0.4));
+        assert_eq!(progress(3.0, 4.0), Some(0.75));
+        assert_eq!(progress(150.0, 100.0), Some(1.0));
+        assert_eq!(progress(-5.0, 100.0), Some(0.0));
+        assert_eq!(progress(1.0, 0.0), None);
+        assert_eq!(progress(f64::NAN, 100.0), None);
+        assert_eq!(progress(1.0, f64::INFINITY), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::config::{HuaweiCbrTarget, ProviderKind, Target};
-use crate::model::{Listing, Task, TaskState};
+use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, UNSPECIFIED_TYPE, error_text, map_status};
@@ -139,7 +139,7 @@ fn to_task(id: String, v: OpLog) -> Result<Task, Invalid> {
     t.progress = common
         .progress
         .optional("extra_info.common.progress")?
-        .map(|p| (p.0 / 100.0).clamp(0.0, 1.0));
+        .and_then(|p| progress(p.0, 100.0));
     if let Some(e) = v.error_info.optional("error_info")? {
         let code = e.code.optional("error_info.code")?;
         let message = e.message.optional("error_info.message")?;
@@ -205,15 +205,9 @@ impl Provider for Client {
                 )
                 .await?;
             let records = decode_records(&what, "operation_logs", page.operation_logs, to_task);
-            let n = records.raw as u64;
-            let new = pager.add_page(records);
-            offset += n;
-            let done = n == 0
-                || n < u64::from(limit)
-                || new == 0
-                || page.count.is_some_and(|c| offset >= c);
-            if done || pager.should_stop() {
-                break;
+            match pager.next_offset(records, limit, page.count) {
+                Some(next) => offset = next,
+                None => break,
             }
         }
         Ok(pager.into_listing())

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::config::{HuaweiTarget, ProviderKind, Target};
-use crate::model::{Listing, Task, TaskState};
+use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, map_status};
@@ -138,8 +138,7 @@ pub fn parse_progress(s: &str) -> Option<f64> {
     let end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
-    let v: f64 = s[..end].parse().ok()?;
-    v.is_finite().then(|| (v / 100.0).clamp(0.0, 1.0))
+    progress(s[..end].parse().ok()?, 100.0)
 }
 
 fn to_task(cluster: &str, id: String, v: SnapshotTask) -> Result<Task, Invalid> {

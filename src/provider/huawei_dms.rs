@@ -4,10 +4,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::config::{DmsEngine, HuaweiDmsTarget, ProviderKind, Target};
-use crate::model::{Listing, Mapped, Task, TaskState};
+use crate::model::{Listing, Mapped, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::endpoint::Service;
 use crate::provider::huawei::{HuaweiClient, UNSPECIFIED_TYPE, map_status};
+use crate::provider::pager::IdPager;
 use crate::provider::records::{self, Field, Invalid, Record, decode_records};
 use crate::provider::{Pager, PollContext, Provider, ProviderError, Reason, Units, unit_label};
 use crate::timefmt::{compact_utc, lenient};
@@ -78,6 +79,7 @@ pub struct Client {
     api: HuaweiClient,
     engine: DmsEngine,
     units: Units,
+    max_pages: u32,
 }
 
 impl Client {
@@ -87,6 +89,7 @@ impl Client {
             api: HuaweiClient::new(target, &t.common, Service::Dms, http)?,
             engine: t.engine,
             units: Units::from_resources(&t.resources),
+            max_pages: target.settings.max_pages,
         })
     }
 }
@@ -131,9 +134,9 @@ impl Provider for Client {
 
     async fn discover(&self) -> Result<Vec<String>, ProviderError> {
         let what = "DMS GET instances";
-        let mut ids: Vec<String> = Vec::new();
+        let mut pager = IdPager::new(what, self.max_pages);
         let mut offset: u64 = 0;
-        for _ in 0..1000 {
+        loop {
             let query = vec![
                 ("engine".to_string(), self.engine.as_str().to_string()),
                 ("limit".to_string(), INSTANCE_PAGE.to_string()),
@@ -143,22 +146,13 @@ impl Provider for Client {
                 .api
                 .get_json(what, &["v2", self.api.project_id(), "instances"], &query)
                 .await?;
-            let n = page.instances.len() as u64;
-            let before = ids.len();
-            for i in page.instances {
-                if !i.instance_id.is_empty() && !ids.contains(&i.instance_id) {
-                    ids.push(i.instance_id);
-                }
-            }
-            offset += n;
-            if n < u64::from(INSTANCE_PAGE)
-                || ids.len() == before
-                || page.instance_num.is_some_and(|c| offset >= c)
-            {
-                break;
+            let raw = page.instances.len();
+            let ids = page.instances.into_iter().map(|i| (i.instance_id, true));
+            match pager.next_offset(ids, raw, INSTANCE_PAGE, page.instance_num) {
+                Some(next) => offset = next,
+                None => return Ok(pager.into_ids()),
             }
         }
-        Ok(ids)
     }
 
     fn unit_noun(&self) -> &'static str {
@@ -186,15 +180,9 @@ impl Provider for Client {
                 )
                 .await?;
             let records = decode_records(&what, "tasks", page.tasks, |id, v| to_task(unit, id, v));
-            let n = records.raw as u64;
-            let new = pager.add_page(records);
-            start += n;
-            let done = n == 0
-                || n < u64::from(limit)
-                || new == 0
-                || page.task_count.is_some_and(|c| pager.len() as u64 >= c);
-            if done || pager.should_stop() {
-                break;
+            match pager.next_offset(records, limit, page.task_count) {
+                Some(next) => start = next,
+                None => break,
             }
         }
         let mut listing = pager.into_listing();
@@ -243,10 +231,7 @@ impl Client {
             )
             .await;
         match r {
-            Ok(p) => Ok(p
-                .progress_percentage
-                .filter(|v| v.is_finite())
-                .map(|v| (v / 100.0).clamp(0.0, 1.0))),
+            Ok(p) => Ok(p.progress_percentage.and_then(|v| progress(v, 100.0))),
             Err(e) if matches!(e.reason, Reason::Client | Reason::Decode) => {
                 tracing::debug!(call = %what, error = %e, "No progress for the task.");
                 Ok(None)

@@ -157,15 +157,9 @@ impl Provider for Client {
                 )
                 .await?;
             let records = decode_records(&what, "tasks", page.tasks, to_task);
-            let n = records.raw as u64;
-            let new = pager.add_page(records);
-            offset += n;
-            let done = n == 0
-                || n < u64::from(limit)
-                || new == 0
-                || page.count.is_some_and(|c| offset >= c);
-            if done || pager.should_stop() {
-                break;
+            match pager.next_offset(records, limit, page.count) {
+                Some(next) => offset = next,
+                None => break,
             }
         }
         Ok(pager.into_listing())
