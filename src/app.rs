@@ -12,10 +12,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, ProviderKind, Target};
+use crate::config::{Config, Target};
 use crate::hub::Hub;
 use crate::persist::{Entry, Store};
 use crate::provider::AnyProvider;
+use crate::provider::ProviderKind;
 use crate::provider::http::RequestCounts;
 use crate::scheduler::{Handover, SharedAccount, TargetRunner, wall_now};
 use crate::server::{AppState, ReloadRequest};
@@ -88,21 +89,20 @@ pub struct App {
 }
 
 /// Builds runners for the targets of `cfg` that are new or changed (`running` holds the
-/// targets that run now; with `same_globals` false every target counts as changed). Reads
-/// key files: call it off the async runtime's threads.
+/// targets that run now; with `same_globals` false every target counts as changed).
 fn prepare(
     client: &reqwest::Client,
     cfg: &Config,
     running: &BTreeMap<String, Target>,
     same_globals: bool,
-) -> anyhow::Result<Vec<Prepared>> {
+) -> Vec<Prepared> {
     let mut out = Vec::new();
     for t in &cfg.targets {
         if same_globals && running.get(&t.name) == Some(t) {
             continue;
         }
         let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(t, client.clone(), Arc::clone(&counts))?;
+        let provider = AnyProvider::build(t, client.clone(), Arc::clone(&counts));
         let runner = TargetRunner::new(
             t.clone(),
             provider,
@@ -116,14 +116,14 @@ fn prepare(
             counts,
         });
     }
-    Ok(out)
+    out
 }
 
 /// How long a stopped poll loop may take to hand its state over.
 const HANDOVER_WAIT: Duration = Duration::from_secs(5);
 
 impl App {
-    /// Reads the state file (off the runtime threads), builds providers for every target
+    /// Reads the state file (off the runtime threads), builds a provider for every target
     /// and starts their poll loops and the state-file writer.
     pub async fn start(config: Config, hub: Arc<Hub>) -> anyhow::Result<App> {
         let saved = match config.state_file.clone() {
@@ -142,12 +142,7 @@ impl App {
             store: Store::new(),
             writer: None,
         };
-        let prepared = {
-            let (client, cfg) = (app.client.clone(), config.clone());
-            tokio::task::spawn_blocking(move || prepare(&client, &cfg, &BTreeMap::new(), false))
-                .await
-                .map_err(|e| anyhow::anyhow!("building providers failed: {e}"))??
-        };
+        let prepared = prepare(&app.client, &config, &BTreeMap::new(), false);
         app.apply(config, prepared).await;
         app.retire_unconfigured_saved();
         app.hub.set_reload(true, wall_now());
@@ -324,8 +319,7 @@ impl App {
         let result = tokio::task::spawn_blocking(move || {
             let cfg = Config::load(&file).map_err(|e| e.to_string())?;
             let same = same_globals(&old, &cfg, !running.is_empty());
-            let prepared = prepare(&client, &cfg, &running, same)
-                .map_err(|e| format!("{}: {e:#}", file.display()))?;
+            let prepared = prepare(&client, &cfg, &running, same);
             Ok::<_, String>((cfg, prepared))
         })
         .await
@@ -399,28 +393,6 @@ impl App {
 /// running untouched).
 fn same_globals(old: &Config, new: &Config, running: bool) -> bool {
     running && new.duration_buckets == old.duration_buckets && new.shard == old.shard
-}
-
-/// Checks what `--check-config` cannot see in the file alone: that every target's provider
-/// can be built (a service-account key whose PEM does not parse, for example). Startup and
-/// reload fail on exactly these errors; each line names the file and the target, never a
-/// secret.
-pub fn check(config: &Config) -> Result<(), String> {
-    let client = crate::provider::http::client();
-    let errors: Vec<String> = config
-        .targets
-        .iter()
-        .filter_map(|t| {
-            AnyProvider::build(t, client.clone(), Arc::new(RequestCounts::default()))
-                .err()
-                .map(|e| format!("{}: {e}", config.source.display()))
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("\n"))
-    }
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `stop`). `on_listen` learns the bound address.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use bytes::Bytes;
 
 use crate::accounting::{HistogramData, Tallies};
-use crate::config::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{ProviderError, Reason};
 
 /// Poll status of a target, as of its latest poll.

@@ -16,8 +16,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ProviderKind;
 use crate::hub::Hub;
+use crate::provider::ProviderKind;
 use crate::provider::Reason;
 use crate::provider::http::RequestCounts;
 use crate::scheduler::{SharedAccount, lock, wall_now};

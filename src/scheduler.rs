@@ -19,13 +19,13 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounting::{Account, ApplyReport, HistogramData, PollResult, Rules};
-use crate::config::{ProviderKind, Shard, Target};
+use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::metrics::POLL_BUCKETS;
 use crate::model::Listing;
-use crate::provider::budget::PollBudget;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, KnownTerminal, PollContext, Provider, ProviderError, Units};
+use crate::provider::{PollBudget, ProviderKind};
 use crate::timefmt::unix_seconds;
 use window::{PollStart, Windows};
 
@@ -262,7 +262,7 @@ impl TargetRunner {
                 max_task_types: settings.max_task_types as usize,
             };
             let report = a.apply(&poll, now, &rules);
-            self.status.resources = if unit_is_resource(self.target.provider()) {
+            self.status.resources = if self.target.provider().unit_is_resource() {
                 fetched.units.len()
             } else {
                 a.tallies.resources.len()
@@ -553,21 +553,13 @@ fn internal(target: &str, what: &str, e: tokio::task::JoinError) -> ProviderErro
 
 /// The configured units of `target` that are resources themselves (zero-valued series).
 fn fixed_resources(target: &Target, provider: &AnyProvider, shard: Shard) -> Vec<String> {
-    match (provider.units(), unit_is_resource(target.provider())) {
+    match (provider.units(), target.provider().unit_is_resource()) {
         (Units::Fixed(ids), true) => ids
             .into_iter()
             .filter(|u| in_shard(&target.name, u, shard))
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// For these providers a polled unit is itself the resource (so it gets zero series).
-fn unit_is_resource(kind: ProviderKind) -> bool {
-    matches!(
-        kind,
-        ProviderKind::YandexBackup | ProviderKind::HuaweiCce | ProviderKind::HuaweiDms
-    )
 }
 
 /// Stable FNV-1a hash of `target/unit`, so shards do not move between versions or replicas.

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::accounting::{Account, HistogramData, LastCompletion, Seen};
-use crate::config::ProviderKind;
 use crate::model::TaskState;
+use crate::provider::ProviderKind;
 use crate::provider::Reason;
 
 /// Format version written in the file.

@@ -188,69 +188,17 @@ pub(crate) fn path_id(s: &str) -> Result<(), String> {
 /// The known key closest to `unknown`, if it is a plausible typo.
 pub(crate) fn suggest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let limit = if unknown.len() <= 4 { 1 } else { 2 };
+    nearest(unknown, known, limit)
+}
+
+/// The word of `known` closest to `word`, within `limit` edits.
+pub(crate) fn nearest<'a>(word: &str, known: &[&'a str], limit: usize) -> Option<&'a str> {
     known
         .iter()
-        .map(|k| (edit_distance(unknown, k), *k))
+        .map(|k| (edit_distance(word, k), *k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// The Huawei Cloud regions this version knows: the region ids of the official SDK's CBR
-/// region file (PROVIDERS.md §2.1), which the other services' files are subsets of.
-pub(crate) const HUAWEI_REGIONS: &[&str] = &[
-    "af-north-1",
-    "af-south-1",
-    "ae-ad-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "cn-east-2",
-    "cn-east-3",
-    "cn-east-4",
-    "cn-east-5",
-    "cn-north-1",
-    "cn-north-2",
-    "cn-north-4",
-    "cn-north-9",
-    "cn-north-11",
-    "cn-north-12",
-    "cn-south-1",
-    "cn-south-2",
-    "cn-south-4",
-    "cn-southwest-2",
-    "cn-southwest-3",
-    "eu-west-0",
-    "eu-west-101",
-    "la-north-2",
-    "la-south-2",
-    "me-east-1",
-    "my-kualalumpur-1",
-    "na-mexico-1",
-    "ru-moscow-1",
-    "ru-northwest-2",
-    "sa-brazil-1",
-    "tr-west-1",
-];
-
-/// Why `region` looks wrong, naming the closest known region; `None` for a known one.
-/// Only a doubt: Huawei opens regions after this list was written.
-pub(crate) fn region_doubt(region: &str, service: &str) -> Option<String> {
-    if HUAWEI_REGIONS.contains(&region) {
-        return None;
-    }
-    let nearest = HUAWEI_REGIONS
-        .iter()
-        .map(|k| (edit_distance(region, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| format!(" (did you mean '{k}'?)"))
-        .unwrap_or_default();
-    Some(format!(
-        "'{region}' is not a Huawei Cloud region this version knows{nearest}; requests will go to https://{service}.{region}.myhuaweicloud.com. New regions open over time, so this is only a warning: if '{region}' is new, ignore it, or set endpoint: to silence it"
-    ))
 }
 
 /// Levenshtein distance, with an adjacent transposition counted as one edit.
@@ -343,21 +291,6 @@ mod tests {
         for bad in ["", "2x", "a-b", "__x", "target", "job", "le"] {
             assert!(label_name(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn region_doubts_name_the_nearest_region() {
-        let d = region_doubt("ap-southest-1", "cbr").unwrap();
-        assert!(d.contains("did you mean 'ap-southeast-1'?"), "{d}");
-        assert!(
-            d.contains("https://cbr.ap-southest-1.myhuaweicloud.com"),
-            "{d}"
-        );
-        assert!(d.contains("only a warning"), "{d}");
-        assert_eq!(region_doubt("ap-southeast-1", "cbr"), None);
-        assert_eq!(region_doubt("eu-west-101", "cce"), None);
-        let far = region_doubt("xx-nowhere-7", "dms").unwrap();
-        assert!(!far.contains("did you mean"), "{far}");
     }
 
     #[test]

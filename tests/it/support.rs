@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::{Account, HistogramData, PollResult, Rules};
-use cloud_task_exporter::config::{self, ProviderKind, Settings, Target};
+use cloud_task_exporter::config::{self, Settings, Target};
 use cloud_task_exporter::hub::{Hub, PollStatus, TargetSnapshot};
 use cloud_task_exporter::metrics::{POLL_BUCKETS, exposition};
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 use cloud_task_exporter::provider::http::{RequestCounts, client};
-use cloud_task_exporter::provider::{AnyProvider, PollContext};
+use cloud_task_exporter::provider::{AnyProvider, PollContext, ProviderKind};
 use cloud_task_exporter::scheduler::TargetRunner;
 use jiff::{SignedDuration, Timestamp};
 
@@ -106,13 +106,13 @@ pub(crate) fn settings(page_size: u32) -> Settings {
 
 /// The provider of `t`, with request counts of its own.
 pub(crate) fn provider(t: &Target) -> AnyProvider {
-    AnyProvider::build(t, client(), Arc::new(RequestCounts::default())).expect("provider")
+    AnyProvider::build(t, client(), Arc::new(RequestCounts::default()))
 }
 
 /// A poll loop's runner for `t` (not started), duration buckets `buckets`, no sharding.
 pub(crate) fn runner(t: &Target, buckets: &[f64]) -> TargetRunner {
     let counts = Arc::new(RequestCounts::default());
-    let p = AnyProvider::build(t, client(), Arc::clone(&counts)).expect("provider");
+    let p = AnyProvider::build(t, client(), Arc::clone(&counts));
     TargetRunner::new(t.clone(), p, counts, buckets.to_vec(), Default::default())
 }
 

@@ -93,17 +93,6 @@ pub(crate) struct MetadataTokenResponse {
     pub expires_in: Option<serde_json::Value>,
 }
 
-/// The authorized key JSON (`yc iam key create -o key.json`), snake_case or camelCase.
-#[derive(Deserialize)]
-pub(crate) struct AuthorizedKey {
-    #[serde(alias = "keyId")]
-    pub id: String,
-    #[serde(alias = "serviceAccountId")]
-    pub service_account_id: String,
-    #[serde(alias = "privateKey")]
-    pub private_key: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

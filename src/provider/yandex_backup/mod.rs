@@ -3,34 +3,29 @@
 //! `GET {endpoint}/backup/v1/resources/{computeInstanceId}/tasks?pageSize=&pageToken=` with
 //! `Authorization: Bearer <IAM token>`, following `nextPageToken` to the last page. Discovery
 //! lists the backup-enabled instances of a folder with `GET /backup/v1/resources?folderId=`.
+//! The units are instances, and each instance is the resource of its tasks.
 
 mod api;
-pub(crate) mod auth;
+mod auth;
+mod config;
+mod demo;
 mod state;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::config::{ProviderKind, Resources, Secret, Target, YandexTarget};
+use crate::config::{Resources, Secret, Target};
 use crate::model::{Listing, Task, progress};
 use crate::provider::http::{Http, Response};
 use crate::provider::pager::IdPager;
 use crate::provider::records::{Field, Invalid, Text, decode_records};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt;
 use api::{ApiTask, ListResourcesResponse, ListTasksResponse};
 use auth::TokenCache;
+pub use config::{Auth, Config, ServiceAccountKey};
 
 /// Default Backup API base URL.
-pub const DEFAULT_ENDPOINT: &str = "https://backup.api.cloud.yandex.net";
-
-/// Task types known in advance (the `Type` enum, lower-cased).
-const KNOWN_TYPES: [&str; 5] = [
-    "backup",
-    "retention",
-    "recovery",
-    "apply_policy",
-    "revoke_policy",
-];
+const DEFAULT_ENDPOINT: &str = "https://backup.api.cloud.yandex.net";
 
 /// Characters kept as they are in a path segment or query value (RFC 3986 unreserved).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -45,7 +40,7 @@ fn enc(s: &str) -> String {
 
 /// The Yandex Cloud Backup client of one target.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     units: Units,
     folder_id: Option<String>,
     endpoint: String,
@@ -55,34 +50,48 @@ pub struct Client {
     auth: TokenCache,
 }
 
-impl Client {
-    /// Builds the client; fails when the auth settings are unusable (e.g. a bad key file).
-    pub fn new(target: &Target, y: &YandexTarget, http: Http) -> Result<Client, String> {
-        let folder_id = match &y.resources {
-            Resources::Discover(d) => Some(
-                d.folder_id
-                    .clone()
-                    .ok_or_else(|| "discover needs folder_id".to_string())?,
-            ),
+impl Registered for Client {
+    const KIND: &'static str = "yandex_backup";
+    const UNIT: &'static str = "instance";
+    const IDS_KEY: Option<&'static str> = Some("compute_instance_ids");
+    const UNIT_IS_RESOURCE: bool = true;
+    /// The `Type` enum, lower-cased.
+    const KNOWN_TYPES: &'static [&'static str] = &[
+        "backup",
+        "retention",
+        "recovery",
+        "apply_policy",
+        "revoke_policy",
+    ];
+    type File = config::File;
+    type Config = Config;
+
+    fn config(file: config::File, cx: &mut crate::config::TargetCx<'_, '_, '_>) -> Option<Config> {
+        file.check(cx)
+    }
+
+    fn new(config: &Config, target: &Target, http: Http) -> Client {
+        let folder_id = match &config.resources {
+            Resources::Discover(d) => d.folder_id.clone(),
             Resources::Ids(_) => None,
         };
-        let auth = TokenCache::new(&y.auth, y.iam_endpoint.as_deref(), http.clone())?;
-        Ok(Client {
-            units: Units::from_resources(&y.resources),
+        Client {
+            units: Units::from_resources(&config.resources),
             folder_id,
             endpoint: target
                 .endpoint
-                .as_deref()
-                .unwrap_or(DEFAULT_ENDPOINT)
-                .trim_end_matches('/')
+                .as_ref()
+                .map_or(DEFAULT_ENDPOINT, |e| e.as_str())
                 .to_string(),
             page_size: target.settings.page_size,
             max_pages: target.settings.max_pages,
+            auth: TokenCache::new(&config.auth, config.iam_endpoint.as_ref(), http.clone()),
             http,
-            auth,
-        })
+        }
     }
+}
 
+impl Client {
     /// GETs `url` with the IAM token; on a 401 refreshes the token once and retries once.
     async fn get(&self, what: &str, url: &str) -> Result<Response, ProviderError> {
         let token = self.auth.token(None).await?;
@@ -150,14 +159,6 @@ fn ratio(current: Option<&str>, total: Option<&str>) -> Option<f64> {
 }
 
 impl Provider for Client {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::YandexBackup
-    }
-
-    fn known_types(&self) -> &'static [&'static str] {
-        &KNOWN_TYPES
-    }
-
     fn units(&self) -> Units {
         self.units.clone()
     }
@@ -204,12 +205,8 @@ impl Provider for Client {
         }
     }
 
-    fn unit_noun(&self) -> &'static str {
-        "instance"
-    }
-
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label(self.unit_noun(), unit);
+        let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: ListTasks");
         let base = format!(
             "{}/backup/v1/resources/{}/tasks?pageSize={}",
