@@ -76,7 +76,7 @@ impl DemoService {
 
 /// Where a demo task is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Waiting to start.
     Queued,
     /// Working; `progress` grows.
@@ -93,14 +93,14 @@ pub enum Phase {
 
 impl Phase {
     /// Whether the task has ended.
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         !matches!(self, Phase::Queued | Phase::Running)
     }
 }
 
 /// One task of the demo world, in provider-neutral terms.
 #[derive(Debug, Clone)]
-pub struct DemoTask {
+pub(crate) struct DemoTask {
     /// Unique id (each renderer formats it the way its API does).
     pub id: String,
     /// The resource it works on (instance, volume, cluster, …).
@@ -124,7 +124,7 @@ pub struct DemoTask {
 
 /// The tasks of one simulated service.
 #[derive(Debug)]
-pub struct Service {
+pub(crate) struct Service {
     /// How its provider's API shows them.
     demo: DemoService,
     /// The resources tasks run on.
@@ -135,7 +135,7 @@ pub struct Service {
 
 /// The whole demo world. Seeded, so every demo run tells the same story.
 #[derive(Debug)]
-pub struct World {
+pub(crate) struct World {
     rng: StdRng,
     next_id: u64,
     /// One entry per provider.
@@ -147,7 +147,7 @@ impl World {
     /// rhythm of the live tasks, so the learned rhythms and the status page tell a calm story
     /// with a few failures): every resource has at least one success, some failures and
     /// timeouts, and a few tasks already queued or running.
-    pub fn new(now: Timestamp) -> World {
+    pub(crate) fn new(now: Timestamp) -> World {
         let services = ProviderKind::ALL
             .into_iter()
             .map(|k| {
@@ -228,7 +228,7 @@ impl World {
 
     /// Moves every task on by one tick and starts new ones; returns the ids dropped from
     /// the lists (finished more than two hours ago).
-    pub fn tick(&mut self, now: Timestamp) -> Vec<(usize, DemoTask)> {
+    pub(crate) fn tick(&mut self, now: Timestamp) -> Vec<(usize, DemoTask)> {
         let mut dropped = Vec::new();
         for s in 0..self.services.len() {
             for t in &mut self.services[s].tasks {
@@ -336,11 +336,9 @@ pub async fn run(
     web_config_file: Option<PathBuf>,
     signals: crate::shutdown::Signals,
     stop: CancellationToken,
-) -> anyhow::Result<()> {
-    let (cloud, mut world) = start_sim()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot start the simulator: {e}"))?;
-    let config = config(&cloud.url()).map_err(|e| anyhow::anyhow!("{e}"))?;
+) -> Result<(), app::RunError> {
+    let (cloud, mut world) = start_sim().await.map_err(app::RunError::Simulator)?;
+    let config = config(&cloud.url())?;
     tracing::info!(simulator = %cloud.url(), targets = config.targets.len(), "Demo simulator started.");
     let sim = std::sync::Arc::clone(cloud.sim());
     let driver_stop = stop.child_token();

@@ -114,7 +114,8 @@ fn main() -> ExitCode {
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fatal(&format!("{e:#}")),
+        // The library's errors carry their causes in their messages already.
+        Err(e) => fatal(&e.to_string()),
     }
 }
 
@@ -203,15 +204,14 @@ async fn run(args: Args, config_from_default: bool) -> anyhow::Result<()> {
     // Before any file is read: from here on SIGHUP, SIGTERM and SIGINT are queued, never fatal.
     let signals = cloud_task_exporter::shutdown::Signals::new()
         .map_err(|e| anyhow::anyhow!("cannot install signal handlers: {e}"))?;
-    let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)
-        .map_err(anyhow::Error::msg)?;
+    let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)?;
     let stop = tokio_util::sync::CancellationToken::new();
     let web = match &args.web_config_file {
-        Some(path) => Web::new(&WebConfig::load(path).map_err(|e| anyhow::anyhow!("{e}"))?),
+        Some(path) => Web::new(&WebConfig::load(path)?),
         None => Web::default(),
     };
     if args.demo {
-        return cloud_task_exporter::demo::run(
+        cloud_task_exporter::demo::run(
             listen,
             &args.telemetry_path,
             web,
@@ -219,7 +219,8 @@ async fn run(args: Args, config_from_default: bool) -> anyhow::Result<()> {
             signals,
             stop,
         )
-        .await;
+        .await?;
+        return Ok(());
     }
     let config = load_config(&args.config_file, config_from_default).map_err(anyhow::Error::msg)?;
     for w in &config.warnings {
@@ -238,5 +239,6 @@ async fn run(args: Args, config_from_default: bool) -> anyhow::Result<()> {
         web,
         web_config_file: args.web_config_file,
     };
-    app::run(config, opts, signals, stop, |_| {}).await
+    app::run(config, opts, signals, stop, |_| {}).await?;
+    Ok(())
 }

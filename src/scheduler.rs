@@ -31,7 +31,7 @@ use window::{PollStart, Windows};
 
 /// A target's accounting state, shared by its poll loop, the state-file writer and a reload
 /// that hands it to the target's next runner. Locked only for short, synchronous work.
-pub type SharedAccount = Arc<Mutex<Account>>;
+pub(crate) type SharedAccount = Arc<Mutex<Account>>;
 
 /// Locks an account; a poisoned lock (a panic while it was held) still yields the data.
 pub fn lock(account: &SharedAccount) -> MutexGuard<'_, Account> {
@@ -163,7 +163,7 @@ impl TargetRunner {
     }
 
     /// What the next runner of this target continues from.
-    pub fn handover(self) -> Handover {
+    pub(crate) fn handover(self) -> Handover {
         Handover {
             provider: self.target.provider(),
             account: self.account,
@@ -563,7 +563,7 @@ fn fixed_resources(target: &Target, provider: &AnyProvider, shard: Shard) -> Vec
 }
 
 /// Stable FNV-1a hash of `target/unit`, so shards do not move between versions or replicas.
-pub fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
+pub(crate) fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
     if shard.total <= 1 {
         return true;
     }

@@ -449,7 +449,7 @@ impl<'de, 'a, 'r> Deserializer<'de> for NodeDe<'a, 'r> {
             Value::Float(f) => visitor.visit_f64(*f),
             Value::Str(s) => match expand(s, self.reader.env) {
                 Ok(v) => visitor.visit_string(v),
-                Err(e) => return self.fail(e),
+                Err(e) => return self.fail(e.to_string()),
             },
             Value::Seq(items) => visitor.visit_seq(Seq {
                 items: items.iter(),

@@ -12,7 +12,7 @@ use super::value::{Int, Number, Span, U32From};
 
 /// The default `reconcile_interval`: a full pass over each list's whole `lookback` window at
 /// least this often (raised to `interval`, lowered to `lookback` when those require it).
-pub const DEFAULT_RECONCILE_INTERVAL: Duration = Duration::from_secs(3600);
+pub(crate) const DEFAULT_RECONCILE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Per-target polling settings; every key can be set under `defaults:` and per target.
 #[derive(Debug, Clone, PartialEq)]

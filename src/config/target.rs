@@ -149,7 +149,7 @@ impl Cx<'_> {
                                 line: v.line,
                                 key: "name".into(),
                             },
-                            e,
+                            e.to_string(),
                         );
                         None
                     }
@@ -287,7 +287,7 @@ impl Cx<'_> {
         for (k, v) in entries {
             let Val::Given(name, at) = k else { continue };
             if let Err(e) = label_name(&name) {
-                reader.problem(at, e);
+                reader.problem(at, e.to_string());
                 continue;
             }
             if out.contains_key(&name) {
@@ -349,8 +349,8 @@ impl TargetCx<'_, '_, '_> {
     }
 
     /// Records a problem with the value at `at`.
-    pub(crate) fn bad(&mut self, at: &At, problem: impl Into<String>) {
-        self.cx.push(at.line, Some(&at.key), problem.into());
+    pub(crate) fn bad(&mut self, at: &At, problem: impl std::fmt::Display) {
+        self.cx.push(at.line, Some(&at.key), problem.to_string());
     }
 
     /// Records that the target lacks `key`: `missing (<why>)`.

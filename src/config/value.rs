@@ -127,7 +127,7 @@ pub struct BaseUrl {
 impl BaseUrl {
     /// Parses `scheme://host[:port]` (http or https; a trailing slash is dropped). The
     /// message never quotes a value with user info in it.
-    pub fn parse(s: &str) -> Result<BaseUrl, String> {
+    pub(crate) fn parse(s: &str) -> Result<BaseUrl, check::UrlError> {
         let url = check::base_url(s.trim())?;
         let host_at = url.find("://").map_or(0, |i| i + 3);
         Ok(BaseUrl { url, host_at })

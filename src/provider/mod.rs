@@ -73,7 +73,7 @@ pub struct PollContext {
 impl PollContext {
     /// Where a server-side time filter starts: `since` on a full pass, the window's
     /// watermark (never earlier than `since`) on a windowed one.
-    pub fn filter_since(&self) -> Timestamp {
+    pub(crate) fn filter_since(&self) -> Timestamp {
         self.window
             .as_ref()
             .map_or(self.since, |w| w.watermark.max(self.since))
@@ -91,7 +91,7 @@ pub enum Units {
 
 impl Units {
     /// From a target's `*_ids` / `discover:` setting.
-    pub fn from_resources(r: &Resources) -> Units {
+    pub(crate) fn from_resources(r: &Resources) -> Units {
         match r {
             Resources::Ids(ids) => Units::Fixed(ids.clone()),
             Resources::Discover(d) => Units::Discover(d.interval),
@@ -144,7 +144,7 @@ impl AnyProvider {
     }
 
     /// Task types known in advance, for zero-valued series.
-    pub fn known_types(&self) -> &'static [&'static str] {
+    pub(crate) fn known_types(&self) -> &'static [&'static str] {
         self.kind.known_types()
     }
 }

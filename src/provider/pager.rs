@@ -27,10 +27,10 @@ pub struct Window {
     /// until it has seen each of them again, so that the unit's active set stays complete.
     pub active: Arc<HashSet<String>>,
     /// Whether an id is already known as finished.
-    pub known_terminal: KnownTerminal,
+    pub(crate) known_terminal: KnownTerminal,
     /// The unit's list came newest first on its latest full pass (and every listing since):
     /// only then may the listing stop early.
-    pub newest_first: bool,
+    pub(crate) newest_first: bool,
 }
 
 impl fmt::Debug for Window {
@@ -161,7 +161,7 @@ impl Pager {
 
     /// A pager for the call `what` in the poll `ctx`: its `max_pages`, and on a windowed pass
     /// its [`Window`] (see the stop rule above).
-    pub fn for_poll(what: impl Into<String>, ctx: &PollContext) -> Pager {
+    pub(crate) fn for_poll(what: impl Into<String>, ctx: &PollContext) -> Pager {
         let mut p = Pager::new(what, ctx.max_pages);
         p.since = ctx.since;
         if let Some(w) = &ctx.window {
@@ -290,7 +290,7 @@ impl Pager {
 
     /// The de-duplicated tasks in first-seen order, and the invalid records whose id did not
     /// turn up as a readable task on another page.
-    pub fn into_listing(self) -> Listing {
+    pub(crate) fn into_listing(self) -> Listing {
         Listing {
             tasks: self.tasks,
             invalid: self.invalid,

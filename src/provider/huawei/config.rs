@@ -13,7 +13,7 @@ use crate::config::{
 pub struct Common {
     /// Region id, e.g. `ap-southeast-1`; endpoints derive from it.
     pub region: String,
-    /// Project id.
+    /// Project id: the scope of every request (`X-Project-Id`, IAM token scope).
     pub project_id: String,
     /// AK/SK or IAM user token.
     pub auth: Auth,

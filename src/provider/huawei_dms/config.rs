@@ -31,11 +31,11 @@ pub struct Config {
 /// DMS engine: which instances' tasks are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// Kafka.
+    /// `engine: kafka`; its tasks report progress.
     Kafka,
-    /// RabbitMQ.
+    /// `engine: rabbitmq`; its tasks report no progress.
     Rabbitmq,
-    /// RocketMQ.
+    /// `engine: rocketmq`; its tasks report progress.
     Rocketmq,
 }
 

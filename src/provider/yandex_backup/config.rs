@@ -110,18 +110,47 @@ pub(crate) fn strip_pem_preamble(pem: &str) -> &str {
     pem.find("-----BEGIN").map_or(pem, |i| &pem[i..])
 }
 
+/// Why a service-account key cannot be used. No message quotes the key.
+#[derive(Debug, thiserror::Error)]
+enum KeyError {
+    /// Not JSON, with where the parser stopped.
+    #[error("service account key is not valid JSON (line {line}, column {column})")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// JSON, but not an object.
+    #[error("service account key must be a JSON object")]
+    NotAnObject,
+    /// Fields an authorized key has.
+    #[error("service account key lacks {}", .0.join(", "))]
+    Lacks(Vec<&'static str>),
+    /// `private_key` holds no PEM block.
+    #[error("service account key: private_key is not a PEM key")]
+    NotPem,
+    /// `private_key` is a PEM block but not an RSA private key.
+    #[error("service account key {origin}: private_key is not an RSA PEM key: {source}")]
+    NotRsa {
+        /// Where the key came from.
+        origin: String,
+        /// The parser's complaint (about the key's form, never its content).
+        #[source]
+        source: jsonwebtoken::errors::Error,
+    },
+}
+
 /// Reads an authorized key: `yc iam key create` output (snake_case) or the REST
-/// `Key.create` response (camelCase, key fields under `key`). The message never quotes it.
-fn parse_key(json: &Secret, origin: String) -> Result<ServiceAccountKey, String> {
-    let v: serde_json::Value = serde_json::from_str(json.expose()).map_err(|e| {
-        format!(
-            "service account key is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        )
-    })?;
+/// `Key.create` response (camelCase, key fields under `key`).
+fn parse_key(json: &Secret, origin: String) -> Result<ServiceAccountKey, KeyError> {
+    let v: serde_json::Value =
+        serde_json::from_str(json.expose()).map_err(|e| KeyError::Json {
+            line: e.line(),
+            column: e.column(),
+        })?;
     let Some(top) = v.as_object() else {
-        return Err("service account key must be a JSON object".to_string());
+        return Err(KeyError::NotAnObject);
     };
     let inner = top.get("key").and_then(|k| k.as_object()).unwrap_or(top);
     let field = |names: &[&str]| {
@@ -145,17 +174,17 @@ fn parse_key(json: &Secret, origin: String) -> Result<ServiceAccountKey, String>
     }
     match pem {
         None => missing.push("private_key"),
-        Some(pk) if !pk.contains("-----BEGIN") => {
-            return Err("service account key: private_key is not a PEM key".to_string());
-        }
+        Some(pk) if !pk.contains("-----BEGIN") => return Err(KeyError::NotPem),
         Some(_) => {}
     }
     let (Some(id), Some(account), Some(pem)) = (id, account, pem) else {
-        return Err(format!("service account key lacks {}", missing.join(", ")));
+        return Err(KeyError::Lacks(missing));
     };
-    // The parser's message names what is wrong with the key, never its content.
-    let key = EncodingKey::from_rsa_pem(strip_pem_preamble(pem).as_bytes()).map_err(|e| {
-        format!("service account key {origin}: private_key is not an RSA PEM key: {e}")
+    let key = EncodingKey::from_rsa_pem(strip_pem_preamble(pem).as_bytes()).map_err(|source| {
+        KeyError::NotRsa {
+            origin: origin.clone(),
+            source,
+        }
     })?;
     Ok(ServiceAccountKey {
         origin,
@@ -397,7 +426,9 @@ mod tests {
         assert_eq!((k.key_id.as_str(), k.service_account_id.as_str()), ("k2", "sa2"));
         let broken = serde_json::json!({"id": "k", "service_account_id": "s",
             "private_key": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n"});
-        let e = parse_key(&Secret::new(broken.to_string()), "/etc/key.json".into()).unwrap_err();
+        let e = parse_key(&Secret::new(broken.to_string()), "/etc/key.json".into())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/etc/key.json") && e.contains("not an RSA PEM key"), "{e}");
         assert!(!e.contains("SECRETSTUFF"), "{e}");
     }
