@@ -37,7 +37,7 @@ pub struct Rules<'a> {
     pub lookback: Duration,
     /// Bounds of the duration histogram.
     pub buckets: &'a [f64],
-    /// Distinct task types kept; more fold into [`OTHER_TYPE`].
+    /// Distinct task types kept; more fold into `OTHER_TYPE`.
     pub max_task_types: usize,
 }
 
@@ -200,7 +200,7 @@ pub struct ApplyReport {
     pub(crate) new_unknown_statuses: Vec<String>,
     /// Tasks dropped because they are older than `lookback`.
     pub(crate) too_old: u64,
-    /// New tasks whose label values were cut to [`MAX_LABEL_BYTES`].
+    /// New tasks whose label values were cut to `MAX_LABEL_BYTES`.
     pub truncated: u64,
     /// New tasks whose type folded into [`OTHER_TYPE`].
     pub(crate) folded: u64,

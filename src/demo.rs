@@ -1,9 +1,9 @@
 //! `--demo`: the simulator in-process, tasks that queue, run, progress, succeed, fail and
 //! time out, and a generated config pointed at it.
 //!
-//! The demo keeps one provider-neutral world of tasks ([`World`]) and, every tick, writes each
+//! The demo keeps one provider-neutral world of tasks (`World`) and, every tick, writes each
 //! task into the simulated service of its provider in that service's own shapes (statuses, time
-//! formats, progress fields): each provider's folder says how, by implementing [`Demo`]
+//! formats, progress fields): each provider's folder says how, by implementing `Demo`
 //! (`provider/<kind>/demo.rs`). The exporter then polls the simulator exactly as it polls a
 //! cloud: over HTTP, with real auth (a signed service-account JWT for Yandex, AK/SK signatures
 //! and an IAM user token for Huawei), configured by the same YAML a user writes.

@@ -1,5 +1,5 @@
 //! Logging setup: `--log.level` and `--log.format` (`logfmt` | `json`), to stderr, every line
-//! scrubbed of secrets ([`crate::scrub`]).
+//! scrubbed of secrets (`crate::scrub`).
 //!
 //! logfmt is what Prometheus' own components print (`ts=… level=… msg="…" key=value`); the
 //! `tracing-subscriber` crate has no such format, so a small formatter is here.

@@ -41,7 +41,7 @@ pub struct Settings {
     pub max_poll_bytes: u64,
     /// Task records one poll of the target may hold, across pages and units.
     pub max_poll_tasks: u64,
-    /// Distinct task types per target; more fold into [`crate::accounting::OTHER_TYPE`].
+    /// Distinct task types per target; more fold into `crate::accounting::OTHER_TYPE`.
     pub max_task_types: u32,
     /// `reconcile_interval`: how often each list is read over its whole `lookback` window
     /// (a full pass); between full passes a poll reads only what can have changed. `None`
@@ -92,7 +92,7 @@ impl Default for Settings {
 
 impl Settings {
     /// The effective `reconcile_interval`: as configured (validated to lie between `interval`
-    /// and `lookback`), else [`DEFAULT_RECONCILE_INTERVAL`] raised to `interval` and lowered
+    /// and `lookback`), else `DEFAULT_RECONCILE_INTERVAL` raised to `interval` and lowered
     /// to `lookback`. Never longer than `lookback` unless `interval` is: the seen-set forgets
     /// a task without timestamps `lookback` after a listing last showed it, so a full pass
     /// must come sooner or that task would be counted again.

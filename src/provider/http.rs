@@ -3,7 +3,7 @@
 //! target, a response-size cap, and a count of every attempt by status code.
 //!
 //! Providers build a fresh `reqwest::Request` for each attempt (Huawei signatures carry the
-//! time), so [`Http::send`] takes a closure.
+//! time), so `Http::send` takes a closure.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

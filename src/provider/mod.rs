@@ -65,8 +65,8 @@ pub struct PollContext {
     /// Stop after this many pages.
     pub max_pages: u32,
     /// `None`: a full pass over the whole `lookback` window. Else a windowed pass: read only
-    /// what can have changed since the unit's last listing ([`Pager::for_poll`] applies it;
-    /// time filters start at [`PollContext::filter_since`]).
+    /// what can have changed since the unit's last listing (`Pager::for_poll` applies it;
+    /// time filters start at `PollContext::filter_since`).
     pub window: Option<Window>,
 }
 
@@ -99,7 +99,7 @@ impl Units {
     }
 }
 
-/// What every cloud integration does at run time; the static facts are in [`Registered`].
+/// What every cloud integration does at run time; the static facts are in `Registered`.
 pub trait Provider: Send + Sync {
     /// The units this target polls, or that they are discovered.
     fn units(&self) -> Units;

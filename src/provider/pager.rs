@@ -94,21 +94,21 @@ impl Stop {
 
 /// Collects the tasks (and the records it could not understand) of one unit across pages.
 ///
-/// A listing ends by the shared stop rules ([`Pager::next_offset`], [`Pager::next_token`]),
+/// A listing ends by the shared stop rules (`Pager::next_offset`, `Pager::next_token`),
 /// on a page that brings no new ids (the ids of invalid records count too, and an id-less
-/// one counts by its [`Records::unnamed`] key, so a page of unreadable records is new the
+/// one counts by its `Records::unnamed` key, so a page of unreadable records is new the
 /// first time and ends the listing when served again), and when the poll's task budget is
-/// spent (the listing then fails: see [`super::budget`]). A task seen twice keeps its
+/// spent (the listing then fails: see `super::budget`). A task seen twice keeps its
 /// terminal version if either is terminal, else the later one.
 ///
-/// On a windowed pass ([`Pager::for_poll`] with a [`Window`]) the listing also ends after a
+/// On a windowed pass (`Pager::for_poll` with a [`Window`]) the listing also ends after a
 /// page whose last (oldest) task is already known as finished (or older than `lookback`,
 /// which accounting ignores), once every task that was active at the unit's last listing has
 /// been seen again, and only while the list is newest first: its creation times never rose
 /// so far in this listing, and did not on the unit's latest full pass. Everything after such
 /// a page is older than a task the exporter already knew when it was listed, and so was
 /// listed then too; a late change to such an old task is caught by the next full pass.
-/// Every listing checks the order ([`Paging::newest_first`]) for the next ones.
+/// Every listing checks the order (`Paging::newest_first`) for the next ones.
 pub struct Pager {
     stop: Stop,
     over_budget: bool,
@@ -203,7 +203,7 @@ impl Pager {
 
     /// Adds a page; returns how many ids it brought (of tasks or invalid records) that were
     /// not seen before. A list read in one request is one page; paged lists go through
-    /// [`Pager::next_offset`] or [`Pager::next_token`].
+    /// `Pager::next_offset` or `Pager::next_token`.
     pub fn add_page(&mut self, page: impl Into<Records>) -> usize {
         let page: Records = page.into();
         if !super::budget::spend_tasks(&self.stop.what, page.raw as u64) {
