@@ -30,7 +30,6 @@ use std::time::Duration;
 pub use check::RESERVED_LABELS;
 pub(crate) use check::{nearest, path_id};
 pub(crate) use de::{At, Entries, Val, fields_of};
-pub(crate) use file::Node;
 pub use load::{ConfigError, ConfigErrors, load_str_with_env};
 pub use secret::Secret;
 pub use settings::{Expect, Settings};

@@ -182,26 +182,18 @@ impl Cx<'_> {
             }
         };
         self.absorb(&first);
-        let settings_keys = fields_of::<SettingsFile>();
-        let known = |k: &str| {
-            COMMON_KEYS.contains(&k)
-                || settings_keys.contains(&k)
-                || match provider {
-                    Some(p) => p.keys().contains(&k),
-                    // Unknown provider: accept every provider's keys so only real typos show.
-                    None => ProviderKind::ALL.iter().any(|p| p.keys().contains(&k)),
-                }
+        // Unknown provider: accept every provider's keys so only real typos show.
+        let provider_keys: Vec<&str> = match provider {
+            Some(p) => p.keys(),
+            None => ProviderKind::ALL
+                .into_iter()
+                .flat_map(|p| p.keys())
+                .collect(),
         };
         let mut suggestions: Vec<&str> = COMMON_KEYS.to_vec();
-        suggestions.extend_from_slice(settings_keys);
-        match provider {
-            Some(p) => suggestions.extend_from_slice(p.keys()),
-            None => {
-                for p in ProviderKind::ALL {
-                    suggestions.extend_from_slice(p.keys());
-                }
-            }
-        }
+        suggestions.extend_from_slice(fields_of::<SettingsFile>());
+        suggestions.extend_from_slice(&provider_keys);
+        let known = |k: &str| suggestions.contains(&k);
         let hint = |structure: &str, key: &str| match (structure, provider) {
             (TARGET, _) => target_key_hint(provider, key),
             (_, Some(p)) => p.hint(structure, key),
@@ -227,11 +219,12 @@ impl Cx<'_> {
         let mut cx = TargetCx {
             cx: self,
             reader,
+            item,
             line: item.line,
             has_endpoint: endpoint.is_some(),
             intervals: BTreeMap::new(),
         };
-        let spec = provider.and_then(|p| p.config(item, &mut cx));
+        let spec = provider.and_then(|p| p.config(&mut cx));
         settings.expect.intervals = std::mem::take(&mut cx.intervals);
         let TargetCx { reader, .. } = cx;
         self.absorb(&reader);
@@ -333,15 +326,18 @@ impl Cx<'_> {
 pub(crate) struct TargetCx<'c, 'e, 'r> {
     cx: &'c mut Cx<'e>,
     reader: Reader<'r>,
+    /// The target's mapping.
+    item: &'c Node,
     line: u32,
     has_endpoint: bool,
     intervals: BTreeMap<String, Duration>,
 }
 
 impl TargetCx<'_, '_, '_> {
-    /// The provider's own keys of the target's mapping, read as `T`.
-    pub(crate) fn keys<T: for<'de> Deserialize<'de>>(&mut self, item: &Node) -> Option<T> {
-        let t = self.reader.view::<T>(item);
+    /// The keys of the target's mapping that `T` declares (the provider's own, or those a
+    /// family of providers shares), read as `T`.
+    pub(crate) fn keys<T: for<'de> Deserialize<'de>>(&mut self) -> Option<T> {
+        let t = self.reader.view::<T>(self.item);
         for p in self.reader.take() {
             self.cx.push(p.at.line, Some(&p.at.key), p.message);
         }

@@ -29,7 +29,7 @@ pub(crate) use budget::PollBudget;
 pub use error::{ProviderError, Reason};
 pub use pager::{KnownTerminal, Pager, Window};
 pub use records::Records;
-pub(crate) use registry::Registered;
+pub(crate) use registry::{Keys, Registered};
 
 use crate::config::{Resources, Target};
 use crate::model::Listing;

@@ -2,8 +2,9 @@
 //! (one line each: `Variant => folder`) into everything that dispatches on a provider —
 //! [`ProviderKind`](super::ProviderKind), [`TargetSpec`](super::TargetSpec),
 //! [`AnyProvider`](super::AnyProvider), reading a target's keys, and the demo — so that no
-//! other file lists providers. What a provider must give is the [`Registered`] trait (and
-//! [`Demo`]): a folder that misses an item does not compile, and the compiler names it.
+//! other file lists providers. What a provider must give is the [`Registered`] trait (with
+//! [`Keys`] for its config keys, and [`Demo`]): a folder that misses an item does not
+//! compile, and the compiler names it.
 //!
 //! It is a closed set dispatched by `match`, as mini-redis dispatches its commands: no trait
 //! objects, no `init()` magic.
@@ -29,21 +30,33 @@ pub(crate) trait Registered: Provider + Demo + Sized {
     const UNIT_IS_RESOURCE: bool;
     /// Task types known in advance, for zero-valued series.
     const KNOWN_TYPES: &'static [&'static str];
-    /// The provider's own target keys as written, `#[serde(deny_unknown_fields)]`.
-    type File: for<'de> Deserialize<'de>;
-    /// The provider's own target keys, validated: credentials and endpoints parsed.
+    /// The provider's own target keys as written (`provider/<kind>/config.rs`).
+    type File: Keys<Config = Self::Config>;
+    /// The provider's target keys, validated: credentials and endpoints parsed.
     type Config: std::fmt::Debug + Clone + PartialEq;
+    /// The client of a target whose keys are `config`.
+    fn new(config: &Self::Config, target: &Target, http: Http) -> Self;
+}
+
+/// A provider's own target keys as written: a `#[serde(deny_unknown_fields)]` struct, and
+/// what is checked across them.
+pub(crate) trait Keys: for<'de> Deserialize<'de> {
+    /// The validated keys.
+    type Config;
     /// Checks what depends on several keys (exactly one auth method, ids or discovery)
     /// and builds the validated keys; problems go to `cx`.
-    fn config(file: Self::File, cx: &mut TargetCx<'_, '_, '_>) -> Option<Self::Config>;
-    /// Why `key` is not a key of the struct serde names `structure` (one of the provider's
-    /// nested keys, such as its `auth:`), when a hint says more than "unknown key".
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Self::Config>;
+    /// Keys read beside this struct through one a family of providers shares (every Huawei
+    /// target's `region`, `project_id` and `auth`).
+    fn shared() -> &'static [&'static str] {
+        &[]
+    }
+    /// Why `key` is not a key of the struct serde names `structure` (one of the nested
+    /// mappings, such as `auth:`), when a hint says more than "unknown key".
     fn hint(structure: &str, key: &str) -> Option<String> {
         let _ = (structure, key);
         None
     }
-    /// The client of a target whose keys are `config`.
-    fn new(config: &Self::Config, target: &Target, http: Http) -> Self;
 }
 
 /// Declares the providers; see the module doc. Each line is `Variant => folder`, with doc
@@ -107,11 +120,17 @@ macro_rules! registry {
             }
 
             /// The provider's own target keys.
-            pub(crate) fn keys(self) -> &'static [&'static str] {
+            pub(crate) fn keys(self) -> Vec<&'static str> {
                 match self {
-                    $( ProviderKind::$variant => $crate::config::fields_of::<
-                        <$module::Client as $crate::provider::Registered>::File,
-                    >(), )+
+                    $( ProviderKind::$variant => {
+                        type C = $module::Client;
+                        let mut keys = $crate::config::fields_of::<
+                            <C as $crate::provider::Registered>::File,
+                        >()
+                        .to_vec();
+                        keys.extend_from_slice(<<C as $crate::provider::Registered>::File as $crate::provider::Keys>::shared());
+                        keys
+                    } )+
                 }
             }
 
@@ -119,7 +138,7 @@ macro_rules! registry {
             pub(crate) fn hint(self, structure: &str, key: &str) -> Option<String> {
                 match self {
                     $( ProviderKind::$variant => {
-                        <$module::Client as $crate::provider::Registered>::hint(structure, key)
+                        <<$module::Client as $crate::provider::Registered>::File as $crate::provider::Keys>::hint(structure, key)
                     } )+
                 }
             }
@@ -127,13 +146,12 @@ macro_rules! registry {
             /// Reads and checks the provider's own keys of a target's mapping.
             pub(crate) fn config(
                 self,
-                item: &$crate::config::Node,
                 cx: &mut $crate::config::TargetCx<'_, '_, '_>,
             ) -> Option<TargetSpec> {
                 match self {
                     $( ProviderKind::$variant => {
-                        let file = cx.keys::<<$module::Client as $crate::provider::Registered>::File>(item)?;
-                        <$module::Client as $crate::provider::Registered>::config(file, cx).map(TargetSpec::$variant)
+                        let file = cx.keys::<<$module::Client as $crate::provider::Registered>::File>()?;
+                        $crate::provider::Keys::check(file, cx).map(TargetSpec::$variant)
                     } )+
                 }
             }

@@ -5,8 +5,10 @@ use serde::Deserialize;
 
 use super::endpoint::Service;
 use crate::config::{
-    At, BaseUrl, FilePath, InlineSecret, NonEmpty, Secret, TargetCx, Val, nearest, path_id,
+    At, BaseUrl, FilePath, InlineSecret, NonEmpty, Resources, Secret, TargetCx, Val, fields_of,
+    nearest, path_id,
 };
+use crate::provider::Keys;
 
 /// Region, project and credentials of a Huawei target.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,10 +46,61 @@ pub enum Auth {
     },
 }
 
+/// The keys of a Huawei target that polls a list of units it names or discovers (VBS
+/// policies, CCE clusters): the project, and the units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// Region, project, auth.
+    pub common: Common,
+    /// The ids listed under the provider's id key, or `discover`.
+    pub resources: Resources,
+}
+
+/// The keys every Huawei target has, as written, beside the provider's own.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CommonFile {
+    region: Val<NonEmpty>,
+    project_id: Val<NonEmpty>,
+    auth: Val<AuthFile>,
+}
+
+/// A Huawei provider's own keys as written; the keys every Huawei target has are read and
+/// checked beside them, once for the family.
+pub(crate) trait HuaweiKeys: for<'de> Deserialize<'de> {
+    /// The validated keys.
+    type Config;
+    /// The provider id, for messages.
+    const KIND: &'static str;
+    /// Where its requests go.
+    const SERVICE: Service;
+    /// Checks the provider's own keys; `common` is `None` when the shared ones are bad
+    /// (already reported).
+    fn check(self, common: Option<Common>, cx: &mut TargetCx<'_, '_, '_>) -> Option<Self::Config>;
+}
+
+impl<F: HuaweiKeys> Keys for F {
+    type Config = F::Config;
+
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<F::Config> {
+        let common = Common::read(cx, F::KIND, F::SERVICE);
+        HuaweiKeys::check(self, common, cx)
+    }
+
+    fn shared() -> &'static [&'static str] {
+        fields_of::<CommonFile>()
+    }
+
+    fn hint(structure: &str, key: &str) -> Option<String> {
+        (structure == "AuthFile" && matches!(key, "endpoint" | "domain" | "user" | "password"))
+            .then(|| "unknown key; IAM user credentials go under 'iam:'".to_string())
+    }
+}
+
 /// `auth:` of a Huawei target as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub(crate) struct AuthFile {
+struct AuthFile {
     access_key: Val<InlineSecret>,
     access_key_file: Val<FilePath>,
     secret_key: Val<InlineSecret>,
@@ -68,23 +121,15 @@ pub(crate) struct IamFile {
     password_file: Val<FilePath>,
 }
 
-/// Why a key of a Huawei target's nested mappings is not one.
-pub(crate) fn hint(structure: &str, key: &str) -> Option<String> {
-    (structure == "AuthFile" && matches!(key, "endpoint" | "domain" | "user" | "password"))
-        .then(|| "unknown key; IAM user credentials go under 'iam:'".to_string())
-}
-
 impl Common {
-    /// Checks `region`, `project_id` and `auth` of a target of provider `kind`, whose
-    /// requests go to `service`.
-    pub(crate) fn from_keys(
-        cx: &mut TargetCx<'_, '_, '_>,
-        kind: &str,
-        service: Service,
-        region: Val<NonEmpty>,
-        project_id: Val<NonEmpty>,
-        auth: Val<AuthFile>,
-    ) -> Option<Common> {
+    /// Reads and checks `region`, `project_id` and `auth` of a target of provider `kind`,
+    /// whose requests go to `service`.
+    fn read(cx: &mut TargetCx<'_, '_, '_>, kind: &str, service: Service) -> Option<Common> {
+        let CommonFile {
+            region,
+            project_id,
+            auth,
+        } = cx.keys::<CommonFile>()?;
         let need = format!("required for {kind}");
         let region = match region {
             Val::Given(NonEmpty(r), at) => {

@@ -18,8 +18,8 @@ use crate::model::{Mapped, TaskState};
 use crate::provider::http::{Http, Response};
 use crate::provider::{ProviderError, Reason};
 use auth::{AUTH_BACKOFF, Authenticator, Credential};
-pub use config::{Auth, Common};
-pub(crate) use config::{AuthFile, hint};
+pub(crate) use config::HuaweiKeys;
+pub use config::{Auth, Common, Listed};
 pub(crate) use endpoint::Service;
 
 /// One Huawei service of one target: where to send requests and how to authenticate them.

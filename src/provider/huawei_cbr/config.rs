@@ -4,19 +4,16 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::config::{Entries, NonEmpty, Scalar, Span, TargetCx, Val};
-use crate::provider::huawei::{AuthFile, Common};
+use crate::config::{Entries, Scalar, Span, TargetCx, Val};
+use crate::provider::huawei::{Common, HuaweiKeys, Service};
 
 /// Query parameters the exporter sets itself (paging and the time window).
 const OWNED_FILTERS: &[&str] = &["limit", "offset", "start_time", "end_time"];
 
-/// A CBR target's own keys as written.
+/// A CBR target's own keys as written (beside those of every Huawei target).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct File {
-    region: Val<NonEmpty>,
-    project_id: Val<NonEmpty>,
-    auth: Val<AuthFile>,
     filters: Val<Entries<Scalar>>,
     expected_intervals: Val<Entries<Span>>,
 }
@@ -30,16 +27,16 @@ pub struct Config {
     pub filters: BTreeMap<String, String>,
 }
 
-impl File {
-    pub(super) fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
-        let common = Common::from_keys(
-            cx,
-            super::KIND,
-            super::SERVICE,
-            self.region,
-            self.project_id,
-            self.auth,
-        );
+impl HuaweiKeys for File {
+    type Config = Config;
+    const KIND: &'static str = super::KIND;
+    const SERVICE: Service = super::SERVICE;
+
+    fn check(
+        self,
+        common: Option<Common>,
+        cx: &mut TargetCx<'_, '_, '_>,
+    ) -> Option<Config> {
         let mut filters = BTreeMap::new();
         for (k, v) in self.filters.ok().map(|Entries(e)| e).unwrap_or_default() {
             let Val::Given(name, at) = k else { continue };

@@ -2,40 +2,31 @@
 
 use serde::Deserialize;
 
-use crate::config::{BoolOr, DiscoverKeys, Entries, Id, NonEmpty, Resources, Span, TargetCx, Val};
-use crate::provider::huawei::{AuthFile, Common};
+use crate::config::{BoolOr, DiscoverKeys, Entries, Id, Resources, Span, TargetCx, Val};
+use crate::provider::huawei::{Common, HuaweiKeys, Listed, Service};
 
-/// A CCE target's own keys as written.
+/// A CCE target's own keys as written (beside those of every Huawei target).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct File {
-    region: Val<NonEmpty>,
-    project_id: Val<NonEmpty>,
-    auth: Val<AuthFile>,
     cluster_ids: Val<Vec<Val<Id>>>,
     discover: Val<BoolOr<DiscoverKeys>>,
     expected_intervals: Val<Entries<Span>>,
 }
 
-/// A CCE target's own keys: the project and the clusters whose backup tasks are listed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Region, project, auth.
-    pub common: Common,
-    /// `cluster_ids`, or `discover`.
-    pub resources: Resources,
-}
+/// A CCE target's keys: the project and the clusters whose backup tasks are listed.
+pub type Config = Listed;
 
-impl File {
-    pub(super) fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
-        let common = Common::from_keys(
-            cx,
-            super::KIND,
-            super::SERVICE,
-            self.region,
-            self.project_id,
-            self.auth,
-        );
+impl HuaweiKeys for File {
+    type Config = Config;
+    const KIND: &'static str = super::KIND;
+    const SERVICE: Service = super::SERVICE;
+
+    fn check(
+        self,
+        common: Option<Common>,
+        cx: &mut TargetCx<'_, '_, '_>,
+    ) -> Option<Config> {
         let resources = cx.resources("cluster_ids", self.cluster_ids, self.discover, false);
         // The clusters are the resources: a configured one is the only one to expect.
         let ids = match &resources {
@@ -43,7 +34,7 @@ impl File {
             _ => None,
         };
         cx.expected_intervals(self.expected_intervals, ids);
-        Some(Config {
+        Some(Listed {
             common: common?,
             resources: resources?,
         })

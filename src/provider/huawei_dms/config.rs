@@ -2,16 +2,13 @@
 
 use serde::Deserialize;
 
-use crate::config::{BoolOr, DiscoverKeys, Id, NonEmpty, Resources, TargetCx, Text, Val};
-use crate::provider::huawei::{AuthFile, Common};
+use crate::config::{BoolOr, DiscoverKeys, Id, Resources, TargetCx, Text, Val};
+use crate::provider::huawei::{Common, HuaweiKeys, Service};
 
-/// A DMS target's own keys as written.
+/// A DMS target's own keys as written (beside those of every Huawei target).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct File {
-    region: Val<NonEmpty>,
-    project_id: Val<NonEmpty>,
-    auth: Val<AuthFile>,
     engine: Val<Text>,
     instance_ids: Val<Vec<Val<Id>>>,
     discover: Val<BoolOr<DiscoverKeys>>,
@@ -50,16 +47,16 @@ impl Engine {
     }
 }
 
-impl File {
-    pub(super) fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
-        let common = Common::from_keys(
-            cx,
-            super::KIND,
-            super::SERVICE,
-            self.region,
-            self.project_id,
-            self.auth,
-        );
+impl HuaweiKeys for File {
+    type Config = Config;
+    const KIND: &'static str = super::KIND;
+    const SERVICE: Service = super::SERVICE;
+
+    fn check(
+        self,
+        common: Option<Common>,
+        cx: &mut TargetCx<'_, '_, '_>,
+    ) -> Option<Config> {
         let engine = match self.engine {
             Val::Given(Text(s), at) => match s.trim().to_ascii_lowercase().as_str() {
                 "kafka" => Some(Engine::Kafka),

@@ -59,14 +59,6 @@ impl Registered for Client {
     type File = config::File;
     type Config = Config;
 
-    fn config(file: config::File, cx: &mut crate::config::TargetCx<'_, '_, '_>) -> Option<Config> {
-        file.check(cx)
-    }
-
-    fn hint(structure: &str, key: &str) -> Option<String> {
-        crate::provider::huawei::hint(structure, key)
-    }
-
     fn new(config: &Config, target: &Target, http: Http) -> Client {
         Client {
             api: HuaweiClient::new(target, &config.common, SERVICE, http),

@@ -2,44 +2,35 @@
 
 use serde::Deserialize;
 
-use crate::config::{BoolOr, DiscoverKeys, Entries, Id, NonEmpty, Resources, Span, TargetCx, Val};
-use crate::provider::huawei::{AuthFile, Common};
+use crate::config::{BoolOr, DiscoverKeys, Entries, Id, Span, TargetCx, Val};
+use crate::provider::huawei::{Common, HuaweiKeys, Listed, Service};
 
-/// A VBS target's own keys as written.
+/// A VBS target's own keys as written (beside those of every Huawei target).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct File {
-    region: Val<NonEmpty>,
-    project_id: Val<NonEmpty>,
-    auth: Val<AuthFile>,
     policy_ids: Val<Vec<Val<Id>>>,
     discover: Val<BoolOr<DiscoverKeys>>,
     expected_intervals: Val<Entries<Span>>,
 }
 
-/// A VBS target's own keys: the project and the backup policies whose jobs are listed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Region, project, auth.
-    pub common: Common,
-    /// `policy_ids`, or `discover`.
-    pub resources: Resources,
-}
+/// A VBS target's keys: the project and the backup policies whose jobs are listed.
+pub type Config = Listed;
 
-impl File {
-    pub(super) fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
-        let common = Common::from_keys(
-            cx,
-            super::KIND,
-            super::SERVICE,
-            self.region,
-            self.project_id,
-            self.auth,
-        );
+impl HuaweiKeys for File {
+    type Config = Config;
+    const KIND: &'static str = super::KIND;
+    const SERVICE: Service = super::SERVICE;
+
+    fn check(
+        self,
+        common: Option<Common>,
+        cx: &mut TargetCx<'_, '_, '_>,
+    ) -> Option<Config> {
         let resources = cx.resources("policy_ids", self.policy_ids, self.discover, false);
         // A policy is not a resource: any resource id may be named.
         cx.expected_intervals(self.expected_intervals, None);
-        Some(Config {
+        Some(Listed {
             common: common?,
             resources: resources?,
         })

@@ -7,6 +7,7 @@ use jsonwebtoken::EncodingKey;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use crate::provider::Keys;
 use crate::config::{
     At, BaseUrl, BoolOr, DiscoverKeys, Entries, FilePath, Flag, Id, InlineSecret, Resources,
     Secret, Span, TargetCx, Val,
@@ -261,8 +262,10 @@ fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Result<KeyText, InlineSecre
     InlineSecret::deserialize(d).map(Err)
 }
 
-impl File {
-    pub(super) fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
+impl Keys for File {
+    type Config = Config;
+
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
         let resources = cx.resources(
             "compute_instance_ids",
             self.compute_instance_ids,

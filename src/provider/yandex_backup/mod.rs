@@ -66,10 +66,6 @@ impl Registered for Client {
     type File = config::File;
     type Config = Config;
 
-    fn config(file: config::File, cx: &mut crate::config::TargetCx<'_, '_, '_>) -> Option<Config> {
-        file.check(cx)
-    }
-
     fn new(config: &Config, target: &Target, http: Http) -> Client {
         let folder_id = match &config.resources {
             Resources::Discover(d) => d.folder_id.clone(),
