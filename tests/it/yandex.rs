@@ -39,6 +39,15 @@ fn ctx(page_size: u32) -> PollContext {
     support::full_pass(page_size)
 }
 
+/// The tasks of `VM` through `t`, in pages of `page_size`.
+async fn list(t: &Target, page_size: u32) -> Vec<Task> {
+    support::provider(t)
+        .list_tasks(VM, &ctx(page_size))
+        .await
+        .unwrap()
+        .tasks
+}
+
 fn sa_key() -> String {
     support::yandex_sa_key()
 }
@@ -73,11 +82,7 @@ async fn yandex_follows_every_page_with_bearer_token() {
         }
     }
     let t = target(&c, &token(TOKEN), &ids(&[VM]), 3);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(3))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 3).await;
     assert_eq!(tasks.len(), 7);
     assert!(
         tasks
@@ -138,11 +143,7 @@ async fn yandex_status_and_result_code_map_per_spec() {
         );
     }
     let t = target(&c, &token(TOKEN), &ids(&[VM]), 100);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(100))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 100).await;
     for (i, (status, code, state, terminal)) in cases.iter().enumerate() {
         let got = by_id(&tasks, &i.to_string());
         assert_eq!(
@@ -206,11 +207,7 @@ async fn yandex_time_fractions_are_kept_to_the_nanosecond() {
         y.upsert_task(VM, running);
     }
     let t = target(&c, &token(TOKEN), &ids(&[VM]), 100);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(100))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 100).await;
     let ns = |id: &str| {
         let t = by_id(&tasks, id);
         (
@@ -274,11 +271,7 @@ async fn yandex_service_account_key_with_please_line_signs_a_jwt() {
     }
     assert!(test_authorized_key_json().contains("PLEASE DO NOT REMOVE THIS LINE!"));
     let t = target(&c, &sa_key(), &ids(&[VM]), 100);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(100))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 100).await;
     assert_eq!(tasks.len(), 1);
     let iam = c.sim().requests_to("yandex_iam");
     assert_eq!((iam.len(), iam[0].status), (1, 200));
@@ -330,11 +323,7 @@ async fn yandex_metadata_token_needs_the_flavor_header() {
     }
     let auth = format!("metadata: true, metadata_url: '{}'", c.url());
     let t = target(&c, &auth, &ids(&[VM]), 100);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(100))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 100).await;
     assert_eq!(tasks[0].state, TaskState::Warning);
     assert_eq!(tasks[0].error.as_deref(), Some("agent reported a problem"));
     let md = c.sim().requests_to("metadata");
@@ -711,11 +700,7 @@ async fn yandex_throttled_page_is_retried_after_retry_after() {
         .inject(FaultRule::service("yandex_backup", Fault::throttle("0")).times(1));
     let mut t = target(&c, &token(TOKEN), &ids(&[VM]), 2);
     t.settings.retries = 2;
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(2))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 2).await;
     assert_eq!(tasks.len(), 4);
     let statuses = c.sim().statuses_to("yandex_backup");
     assert_eq!(statuses, vec![429, 200, 200]);
@@ -736,11 +721,7 @@ async fn yandex_list_shifting_between_pages_loses_and_doubles_nothing() {
         lock(&sim.yandex).upsert_task(VM, done("7", "ERROR"));
     });
     let t = target(&c, &token(TOKEN), &ids(&[VM]), 2);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(2))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 2).await;
     let mut got: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     got.sort();
     assert_eq!(got, vec!["1", "2", "3", "4", "5", "6"]);
@@ -760,11 +741,7 @@ async fn yandex_token_expiring_mid_poll_is_refreshed_and_paging_continues() {
         lock(&sim.yandex).expire_all_tokens();
     });
     let t = target(&c, &sa_key(), &ids(&[VM]), 2);
-    let tasks = support::provider(&t)
-        .list_tasks(VM, &ctx(2))
-        .await
-        .unwrap()
-        .tasks;
+    let tasks = list(&t, 2).await;
     assert_eq!(tasks.len(), 6);
     let reqs = c.sim().requests_to("yandex_backup");
     let statuses: Vec<u16> = reqs.iter().map(|r| r.status).collect();
