@@ -772,3 +772,66 @@ impl<'de, D: Deserializer<'de, Error = Error>> MapAccess<'de> for Located<'_, '_
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::file::parse;
+    use crate::config::value::{NonEmpty, Span};
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Keys {
+        name: Val<NonEmpty>,
+        every: Val<Span>,
+        list: Val<Vec<Val<NonEmpty>>>,
+    }
+
+    fn read(text: &str) -> (Option<Keys>, Vec<String>) {
+        let env = |v: &str| (v == "SET").then(|| "value".to_string());
+        let reader = Reader::new(&env, &|_, k| (k == "nme").then(|| "a hint".to_string()));
+        let keys = reader.read::<Keys>(&parse(text).unwrap(), "");
+        let problems = reader
+            .take()
+            .into_iter()
+            .map(|p| format!("{}:{}: {}", p.at.line, p.at.key, p.message))
+            .collect();
+        (keys, problems)
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_at_its_line_and_the_struct_reads_on() {
+        let (keys, problems) =
+            read("name: ''\nevery: 5\nlist: [a, '', '${UNSET}']\nnme: x\nevry: 1s\nname: again\n");
+        assert_eq!(
+            problems,
+            [
+                "4:nme: a hint",
+                "5:evry: unknown key (did you mean 'every'?)",
+                "6:name: duplicate key (first given at line 1)",
+                "1:name: must not be empty",
+                "2:every: invalid duration \"5\": the number needs a unit, e.g. 5s or 5m (units: ms, s, m, h, d, w)",
+                "3:list[1]: must not be empty",
+                "3:list[2]: environment variable UNSET is not set",
+            ]
+        );
+        let keys = keys.unwrap();
+        assert!(matches!(keys.name, Val::Bad(At { line: 1, .. })));
+        let Val::Given(list, _) = keys.list else {
+            panic!("{:?}", keys.list)
+        };
+        assert!(
+            matches!(&list[0], Val::Given(NonEmpty(a), At { line: 3, key }) if a == "a" && key == "list[0]")
+        );
+    }
+
+    #[test]
+    fn strings_expand_variables_and_absent_keys_stay_absent() {
+        let (keys, problems) = read("name: x-${SET}\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        let keys = keys.unwrap();
+        assert!(matches!(keys.name, Val::Given(NonEmpty(n), _) if n == "x-value"));
+        assert_eq!(keys.every, Val::Absent);
+        assert_eq!(fields_of::<Keys>(), ["name", "every", "list"]);
+    }
+}

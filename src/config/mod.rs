@@ -10,7 +10,9 @@
 //! which `target.rs` reaches through the provider registry. By then `${VAR}`s are expanded,
 //! `*_file` secrets read, endpoints and credentials parsed: nothing outside this module and
 //! the providers' config files re-checks what these types promise. `web.rs` reads the
-//! separate `--web.config.file` (TLS, basic auth).
+//! separate `--web.config.file` (TLS, basic auth) in the exporter-toolkit's format and with
+//! its own message shape (`file: line N: key: problem`, one problem at a time), which
+//! `tests/it/webcfg.rs` pins.
 
 mod check;
 mod de;
