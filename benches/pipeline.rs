@@ -10,16 +10,13 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use cloud_task_exporter::accounting::{Account, HistogramData, PollResult, Rules};
-use cloud_task_exporter::config::ProviderKind;
-use cloud_task_exporter::config::{
-    Resources, Secret, Settings, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
-};
+use cloud_task_exporter::config::{Config, Settings, Shard};
 use cloud_task_exporter::hub::{Hub, PollStatus, TargetSnapshot};
 use cloud_task_exporter::metrics::{POLL_BUCKETS, exposition};
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
-use cloud_task_exporter::provider::AnyProvider;
 use cloud_task_exporter::provider::http::{RequestCounts, client};
 use cloud_task_exporter::provider::huawei::sign;
+use cloud_task_exporter::provider::{AnyProvider, ProviderKind};
 use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::yandex::SimTask;
 use cloud_task_exporter::sim::{FakeCloud, Sim, lock};
@@ -231,19 +228,17 @@ fn whole_poll() {
             requests_per_second: 10_000.0,
             ..Settings::default()
         };
-        let target = Target {
-            name: "bench".into(),
-            endpoint: Some(cloud.url()),
-            labels: BTreeMap::new(),
-            settings,
-            spec: TargetSpec::YandexBackup(YandexTarget {
-                auth: YandexAuth::IamToken(Secret::new("bench-token")),
-                iam_endpoint: None,
-                resources: Resources::Ids(vec!["fhmbench00000001".into()]),
-            }),
-        };
+        let yaml = format!(
+            "targets:\n  - {{ name: bench, provider: yandex_backup, endpoint: '{}', auth: {{ iam_token: bench-token }}, compute_instance_ids: [fhmbench00000001] }}\n",
+            cloud.url()
+        );
+        let mut target = Config::from_str(&yaml, std::path::Path::new("bench.yaml"))
+            .unwrap()
+            .targets
+            .remove(0);
+        target.settings = settings;
         let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(&target, client(), Arc::clone(&counts)).unwrap();
+        let provider = AnyProvider::build(&target, client(), Arc::clone(&counts));
         let mut runner =
             TargetRunner::new(target, provider, counts, BUCKETS.to_vec(), Shard::default());
         runner.poll_once().await.unwrap();

@@ -21,14 +21,14 @@ use crate::timefmt::unix_seconds;
 use crate::transition::Transition;
 
 /// The `type` that task types beyond a target's `max_task_types` fold into.
-pub const OTHER_TYPE: &str = "_other";
+pub(crate) const OTHER_TYPE: &str = "_other";
 
 /// The longest label value taken from a cloud, in bytes; longer values are cut and end in
 /// `~` and 12 hex digits of their SHA-256, so that two long ids stay distinct.
-pub const MAX_LABEL_BYTES: usize = 128;
+pub(crate) const MAX_LABEL_BYTES: usize = 128;
 
 /// The longest error message kept of a task, in bytes.
-pub const MAX_ERROR_BYTES: usize = 1024;
+pub(crate) const MAX_ERROR_BYTES: usize = 1024;
 
 /// What a target's configuration says about accounting.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +37,7 @@ pub struct Rules<'a> {
     pub lookback: Duration,
     /// Bounds of the duration histogram.
     pub buckets: &'a [f64],
-    /// Distinct task types kept; more fold into [`OTHER_TYPE`].
+    /// Distinct task types kept; more fold into `OTHER_TYPE`.
     pub max_task_types: usize,
 }
 
@@ -54,7 +54,7 @@ fn cut(s: &str, max: usize) -> &str {
 }
 
 /// A label value from a cloud, bounded to [`MAX_LABEL_BYTES`] with a stable hash suffix.
-pub fn bound_label(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn bound_label(s: &str) -> std::borrow::Cow<'_, str> {
     use sha2::Digest;
     if s.len() <= MAX_LABEL_BYTES {
         return std::borrow::Cow::Borrowed(s);
@@ -98,7 +98,7 @@ fn bounded(task: &Task) -> Option<Task> {
 }
 
 /// Counters are keyed by (resource, type, result).
-pub type CompletionKey = (String, String, TaskState);
+pub(crate) type CompletionKey = (String, String, TaskState);
 
 /// A histogram's data: non-cumulative counts per bucket (last = +Inf), sum and count.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -136,7 +136,7 @@ impl HistogramData {
 /// The latest completion of one (resource, type).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastCompletion {
-    /// Its result.
+    /// The result that completion ended with: `cloud_task_last_result`.
     pub result: TaskState,
     /// Ordering key: end time, else latest timestamp (unix seconds).
     pub at: f64,
@@ -147,7 +147,7 @@ pub struct LastCompletion {
     /// End time of the latest `succeeded`/`warning` task.
     pub last_success: Option<f64>,
     /// End time of the latest `failed`/`timed_out` task.
-    pub last_failure: Option<f64>,
+    pub(crate) last_failure: Option<f64>,
 }
 
 /// An active task, as of the latest poll of its unit.
@@ -157,9 +157,9 @@ pub struct ActiveTask {
     pub id: String,
     /// The polled unit that listed it (kept while that unit cannot be polled).
     pub unit: String,
-    /// Resource.
+    /// What it works on (the `resource` label).
     pub resource: String,
-    /// Type.
+    /// Its `type` label.
     pub task_type: String,
     /// `queued`, `running` or `paused`.
     pub state: TaskState,
@@ -178,15 +178,14 @@ pub struct Seen {
     /// without any timestamp, the latest poll that listed it.
     pub last_ts: f64,
     /// The unknown raw status already counted for this task, if any.
-    pub unknown_counted: Option<String>,
+    pub(crate) unknown_counted: Option<String>,
 }
 
 /// A record that could not be understood, for the log (SPEC §8 "Per-task decoding").
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewInvalid {
+pub(crate) struct NewInvalid {
     /// The unit whose listing held it.
     pub unit: String,
-    /// The record.
     pub task: InvalidTask,
 }
 
@@ -198,15 +197,15 @@ pub struct ApplyReport {
     /// Terminal tasks recorded without counting (baseline).
     pub baselined: u64,
     /// Raw statuses seen for the first time that the mapping does not know.
-    pub new_unknown_statuses: Vec<String>,
+    pub(crate) new_unknown_statuses: Vec<String>,
     /// Tasks dropped because they are older than `lookback`.
-    pub too_old: u64,
-    /// New tasks whose label values were cut to [`MAX_LABEL_BYTES`].
+    pub(crate) too_old: u64,
+    /// New tasks whose label values were cut to `MAX_LABEL_BYTES`.
     pub truncated: u64,
     /// New tasks whose type folded into [`OTHER_TYPE`].
-    pub folded: u64,
+    pub(crate) folded: u64,
     /// Records that could not be understood, seen for the first time.
-    pub new_invalid: Vec<NewInvalid>,
+    pub(crate) new_invalid: Vec<NewInvalid>,
     /// Task transitions to log: new active tasks, state changes, ends after the baseline.
     pub transitions: Vec<Transition>,
 }
@@ -233,11 +232,11 @@ pub struct Tallies {
     /// `cloud_task_unknown_status_total` by raw status.
     pub unknown_status: BTreeMap<String, u64>,
     /// `cloud_task_invalid_tasks_total` by the field that could not be understood.
-    pub invalid_tasks: BTreeMap<String, u64>,
+    pub(crate) invalid_tasks: BTreeMap<String, u64>,
     /// Tasks whose label values were cut (each task once).
-    pub truncated_labels: u64,
+    pub(crate) truncated_labels: u64,
     /// Tasks whose type folded into [`OTHER_TYPE`] (each task once).
-    pub folded_types: u64,
+    pub(crate) folded_types: u64,
     /// Resources known (configured units that are resources, and every task's resource).
     pub resources: BTreeSet<String>,
     /// Task types known (the provider's list and every type seen).
@@ -259,7 +258,7 @@ pub struct Account {
     pub seen: HashMap<String, Seen>,
     /// Records that could not be understood, already counted: identity → latest poll that
     /// listed it (unix seconds), bounded by `lookback`.
-    pub invalid_seen: HashMap<String, f64>,
+    pub(crate) invalid_seen: HashMap<String, f64>,
     /// What the metrics show.
     pub tallies: Tallies,
 }
@@ -517,7 +516,7 @@ impl Account {
 
     /// Whether the task with this id (as a provider lists it, before any cut) was already
     /// recorded as finished: counted, or baselined. The pager's stop rule asks it.
-    pub fn known_terminal(&self, id: &str) -> bool {
+    pub(crate) fn known_terminal(&self, id: &str) -> bool {
         self.seen
             .get(bound_label(id).as_ref())
             .is_some_and(|s| s.terminal)

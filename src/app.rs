@@ -12,10 +12,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, ProviderKind, Target};
+use crate::config::web::WebConfigError;
+use crate::config::{Config, ConfigErrors, Target};
 use crate::hub::Hub;
 use crate::persist::{Entry, Store};
 use crate::provider::AnyProvider;
+use crate::provider::ProviderKind;
 use crate::provider::http::RequestCounts;
 use crate::scheduler::{Handover, SharedAccount, TargetRunner, wall_now};
 use crate::server::{AppState, ReloadRequest};
@@ -37,10 +39,56 @@ pub struct Options {
     pub web_config_file: Option<PathBuf>,
 }
 
+/// Why the daemon (or the demo) could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `--web.listen-address` cannot be bound (in use, not an address of this host).
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bound socket has no address to report.
+    #[error("cannot read the listening address: {0}")]
+    LocalAddr(#[source] std::io::Error),
+    /// `--demo`: the built-in simulator could not start.
+    #[error("cannot start the simulator: {0}")]
+    Simulator(#[source] std::io::Error),
+    /// `--demo`: the generated config does not load (a bug).
+    #[error(transparent)]
+    DemoConfig(#[from] ConfigErrors),
+}
+
+/// Why a reload was rejected; the old configuration keeps running.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The config file does not load.
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
+    /// The web config file does not load.
+    #[error(transparent)]
+    Web(#[from] WebConfigError),
+    /// Reading the file was interrupted (a panic while loading it: a bug).
+    #[error("{}: reload failed: {source}", .file.display())]
+    Interrupted {
+        /// The config file.
+        file: PathBuf,
+        /// What became of the loading task.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// The exporter runs without a config file (`--demo`).
+    #[error("no config file to reload")]
+    NoConfigFile,
+}
+
 /// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays and
 /// `cloud_task_exporter_config_last_reload_successful` drops to 0 like for a bad config file
 /// (run after the config file's reload, which sets it to 1 when that part succeeded).
-fn reload_web(opts: &Options, hub: &Hub) -> Result<(), String> {
+fn reload_web(opts: &Options, hub: &Hub) -> Result<(), ReloadError> {
     let Some(path) = &opts.web_config_file else {
         return Ok(());
     };
@@ -54,7 +102,7 @@ fn reload_web(opts: &Options, hub: &Hub) -> Result<(), String> {
             tracing::error!(web_config = %path.display(), error = %e, "Web configuration reload failed; the old one stays in force.");
             hub.set_reload(false, wall_now());
             hub.set_reload_error(&e.to_string());
-            Err(e.to_string())
+            Err(e.into())
         }
     }
 }
@@ -88,21 +136,20 @@ pub struct App {
 }
 
 /// Builds runners for the targets of `cfg` that are new or changed (`running` holds the
-/// targets that run now; with `same_globals` false every target counts as changed). Reads
-/// key files: call it off the async runtime's threads.
+/// targets that run now; with `same_globals` false every target counts as changed).
 fn prepare(
     client: &reqwest::Client,
     cfg: &Config,
     running: &BTreeMap<String, Target>,
     same_globals: bool,
-) -> anyhow::Result<Vec<Prepared>> {
+) -> Vec<Prepared> {
     let mut out = Vec::new();
     for t in &cfg.targets {
         if same_globals && running.get(&t.name) == Some(t) {
             continue;
         }
         let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(t, client.clone(), Arc::clone(&counts))?;
+        let provider = AnyProvider::build(t, client.clone(), Arc::clone(&counts));
         let runner = TargetRunner::new(
             t.clone(),
             provider,
@@ -116,16 +163,16 @@ fn prepare(
             counts,
         });
     }
-    Ok(out)
+    out
 }
 
 /// How long a stopped poll loop may take to hand its state over.
 const HANDOVER_WAIT: Duration = Duration::from_secs(5);
 
 impl App {
-    /// Reads the state file (off the runtime threads), builds providers for every target
+    /// Reads the state file (off the runtime threads), builds a provider for every target
     /// and starts their poll loops and the state-file writer.
-    pub async fn start(config: Config, hub: Arc<Hub>) -> anyhow::Result<App> {
+    pub async fn start(config: Config, hub: Arc<Hub>) -> App {
         let saved = match config.state_file.clone() {
             Some(p) => tokio::task::spawn_blocking(move || crate::state::load(&p))
                 .await
@@ -142,12 +189,7 @@ impl App {
             store: Store::new(),
             writer: None,
         };
-        let prepared = {
-            let (client, cfg) = (app.client.clone(), config.clone());
-            tokio::task::spawn_blocking(move || prepare(&client, &cfg, &BTreeMap::new(), false))
-                .await
-                .map_err(|e| anyhow::anyhow!("building providers failed: {e}"))??
-        };
+        let prepared = prepare(&app.client, &config, &BTreeMap::new(), false);
         app.apply(config, prepared).await;
         app.retire_unconfigured_saved();
         app.hub.set_reload(true, wall_now());
@@ -158,10 +200,10 @@ impl App {
             stop.clone(),
         ));
         app.writer = Some((stop, handle));
-        Ok(app)
+        app
     }
 
-    /// The hub.
+    /// The hub the poll loops publish to and the HTTP server reads.
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
     }
@@ -312,7 +354,7 @@ impl App {
 
     /// Re-reads the config file and applies it; on error the old config keeps running.
     /// The file and any key files are read off the async runtime's threads.
-    pub async fn reload(&mut self, path: &std::path::Path) -> Result<(), String> {
+    pub async fn reload(&mut self, path: &std::path::Path) -> Result<(), ReloadError> {
         let file = path.to_path_buf();
         let client = self.client.clone();
         let running: BTreeMap<String, Target> = self
@@ -322,14 +364,16 @@ impl App {
             .collect();
         let old = self.config.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let cfg = Config::load(&file).map_err(|e| e.to_string())?;
+            let cfg = Config::load(&file)?;
             let same = same_globals(&old, &cfg, !running.is_empty());
-            let prepared = prepare(&client, &cfg, &running, same)
-                .map_err(|e| format!("{}: {e:#}", file.display()))?;
-            Ok::<_, String>((cfg, prepared))
+            let prepared = prepare(&client, &cfg, &running, same);
+            Ok::<_, ReloadError>((cfg, prepared))
         })
         .await
-        .map_err(|e| format!("{}: reload failed: {e}", path.display()))
+        .map_err(|source| ReloadError::Interrupted {
+            file: path.to_path_buf(),
+            source,
+        })
         .and_then(|r| r);
         match result {
             Ok((cfg, prepared)) => {
@@ -341,7 +385,7 @@ impl App {
             Err(e) => {
                 tracing::error!(config = %path.display(), error = %e, "Configuration reload failed; the old configuration keeps running.");
                 self.hub.set_reload(false, wall_now());
-                self.hub.set_reload_error(&e);
+                self.hub.set_reload_error(&e.to_string());
                 Err(e)
             }
         }
@@ -381,7 +425,7 @@ impl App {
     }
 
     /// The HTTP state for this app.
-    pub fn http_state(
+    pub(crate) fn http_state(
         &self,
         telemetry_path: &str,
         reload: Option<mpsc::Sender<ReloadRequest>>,
@@ -401,28 +445,6 @@ fn same_globals(old: &Config, new: &Config, running: bool) -> bool {
     running && new.duration_buckets == old.duration_buckets && new.shard == old.shard
 }
 
-/// Checks what `--check-config` cannot see in the file alone: that every target's provider
-/// can be built (a service-account key whose PEM does not parse, for example). Startup and
-/// reload fail on exactly these errors; each line names the file and the target, never a
-/// secret.
-pub fn check(config: &Config) -> Result<(), String> {
-    let client = crate::provider::http::client();
-    let errors: Vec<String> = config
-        .targets
-        .iter()
-        .filter_map(|t| {
-            AnyProvider::build(t, client.clone(), Arc::new(RequestCounts::default()))
-                .err()
-                .map(|e| format!("{}: {e}", config.source.display()))
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("\n"))
-    }
-}
-
 /// Runs the daemon until SIGTERM/SIGINT (or `stop`). `on_listen` learns the bound address.
 ///
 /// `signals` are installed by the caller before it reads any file, so a signal that arrives
@@ -434,13 +456,16 @@ pub async fn run(
     mut signals: crate::shutdown::Signals,
     stop: CancellationToken,
     on_listen: impl FnOnce(SocketAddr),
-) -> anyhow::Result<()> {
+) -> Result<(), RunError> {
     let hub = Hub::new();
     let listener = TcpListener::bind(opts.listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
-    let addr = listener.local_addr()?;
-    let mut app = App::start(config, hub).await?;
+        .map_err(|source| RunError::Listen {
+            addr: opts.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(RunError::LocalAddr)?;
+    let mut app = App::start(config, hub).await;
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
     let st = app.http_state(
         &opts.telemetry_path,
@@ -478,7 +503,7 @@ pub async fn run(
             Some(reply) = reload_rx.recv() => {
                 let result = match &opts.config_file {
                     Some(p) => app.reload(p).await,
-                    None => Err("no config file to reload".to_string()),
+                    None => Err(ReloadError::NoConfigFile),
                 };
                 let web = reload_web(&opts, app.hub());
                 let result = result.and(web);

@@ -1,17 +1,15 @@
 //! `--demo`: the simulator in-process, tasks that queue, run, progress, succeed, fail and
 //! time out, and a generated config pointed at it.
 //!
-//! The demo keeps one provider-neutral world of tasks ([`World`]) and, every tick, writes each
+//! The demo keeps one provider-neutral world of tasks (`World`) and, every tick, writes each
 //! task into the simulated service of its provider in that service's own shapes (statuses, time
-//! formats, progress fields). The exporter then polls the simulator exactly as it polls a cloud:
-//! over HTTP, with real auth (a signed service-account JWT for Yandex, AK/SK signatures and an
-//! IAM user token for Huawei).
+//! formats, progress fields): each provider's folder says how, by implementing `Demo`
+//! (`provider/<kind>/demo.rs`). The exporter then polls the simulator exactly as it polls a
+//! cloud: over HTTP, with real auth (a signed service-account JWT for Yandex, AK/SK signatures
+//! and an IAM user token for Huawei), configured by the same YAML a user writes.
 
-mod render;
-
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -20,7 +18,8 @@ use rand::{Rng, SeedableRng};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{self, Options};
-use crate::config::{Config, ProviderKind, Settings, Shard, Target};
+use crate::config::{Config, ConfigErrors};
+use crate::provider::ProviderKind;
 use crate::sim::{FakeCloud, Sim};
 
 /// How often the world moves.
@@ -29,9 +28,55 @@ const TICK: Duration = Duration::from_secs(2);
 /// How long finished tasks stay in the simulated task lists.
 const KEEP: SignedDuration = SignedDuration::from_hours(2);
 
+/// How the demo shows one provider's API; `provider/<kind>/demo.rs` implements it for the
+/// provider's client (the registry requires it).
+pub(crate) trait Demo {
+    /// The demo target's name.
+    const NAME: &'static str;
+    /// The resources the demo's tasks run on.
+    const RESOURCES: &'static [&'static str];
+    /// Task kinds as the API names them; the first is the common one.
+    const TASK_KINDS: &'static [&'static str];
+    /// The demo target's provider keys (YAML, one key per line), its APIs at `sim_url`.
+    fn keys(sim_url: &str) -> String;
+    /// Registers the demo's credentials and resources with the simulator.
+    fn seed(sim: &Sim);
+    /// Writes a task into the simulated service in its shapes, replacing an earlier version.
+    fn write(sim: &Sim, t: &DemoTask);
+    /// Removes a task from the simulated service.
+    fn remove(sim: &Sim, t: &DemoTask);
+}
+
+/// One provider's [`Demo`], as the demo drives it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DemoService {
+    name: &'static str,
+    resources: &'static [&'static str],
+    task_kinds: &'static [&'static str],
+    keys: fn(&str) -> String,
+    seed: fn(&Sim),
+    write: fn(&Sim, &DemoTask),
+    remove: fn(&Sim, &DemoTask),
+}
+
+impl DemoService {
+    /// The demo side of a provider, implemented by `D`.
+    pub(crate) fn of<D: Demo>() -> DemoService {
+        DemoService {
+            name: D::NAME,
+            resources: D::RESOURCES,
+            task_kinds: D::TASK_KINDS,
+            keys: D::keys,
+            seed: D::seed,
+            write: D::write,
+            remove: D::remove,
+        }
+    }
+}
+
 /// Where a demo task is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Waiting to start.
     Queued,
     /// Working; `progress` grows.
@@ -48,14 +93,14 @@ pub enum Phase {
 
 impl Phase {
     /// Whether the task has ended.
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         !matches!(self, Phase::Queued | Phase::Running)
     }
 }
 
 /// One task of the demo world, in provider-neutral terms.
 #[derive(Debug, Clone)]
-pub struct DemoTask {
+pub(crate) struct DemoTask {
     /// Unique id (each renderer formats it the way its API does).
     pub id: String,
     /// The resource it works on (instance, volume, cluster, …).
@@ -79,9 +124,9 @@ pub struct DemoTask {
 
 /// The tasks of one simulated service.
 #[derive(Debug)]
-pub struct Service {
-    /// Which provider's API renders them.
-    pub kind: ProviderKind,
+pub(crate) struct Service {
+    /// How its provider's API shows them.
+    demo: DemoService,
     /// The resources tasks run on.
     pub resources: Vec<String>,
     /// Live and recently finished tasks.
@@ -90,7 +135,7 @@ pub struct Service {
 
 /// The whole demo world. Seeded, so every demo run tells the same story.
 #[derive(Debug)]
-pub struct World {
+pub(crate) struct World {
     rng: StdRng,
     next_id: u64,
     /// One entry per provider.
@@ -102,11 +147,22 @@ impl World {
     /// rhythm of the live tasks, so the learned rhythms and the status page tell a calm story
     /// with a few failures): every resource has at least one success, some failures and
     /// timeouts, and a few tasks already queued or running.
-    pub fn new(now: Timestamp) -> World {
+    pub(crate) fn new(now: Timestamp) -> World {
+        let services = ProviderKind::ALL
+            .into_iter()
+            .map(|k| {
+                let demo = k.demo();
+                Service {
+                    demo,
+                    resources: demo.resources.iter().map(|r| r.to_string()).collect(),
+                    tasks: Vec::new(),
+                }
+            })
+            .collect();
         let mut w = World {
             rng: StdRng::seed_from_u64(0x00c1_0ad7_a5c0),
             next_id: 1,
-            services: render::services(),
+            services,
         };
         for s in 0..w.services.len() {
             for r in 0..w.services[s].resources.len() {
@@ -151,7 +207,7 @@ impl World {
     ) -> DemoTask {
         let id = self.next_id;
         self.next_id += 1;
-        let kinds = render::kinds(self.services[service].kind).len().max(1);
+        let kinds = self.services[service].demo.task_kinds.len().max(1);
         DemoTask {
             id: format!("{id:06}"),
             resource: self.services[service].resources[resource].clone(),
@@ -172,7 +228,7 @@ impl World {
 
     /// Moves every task on by one tick and starts new ones; returns the ids dropped from
     /// the lists (finished more than two hours ago).
-    pub fn tick(&mut self, now: Timestamp) -> Vec<(usize, DemoTask)> {
+    pub(crate) fn tick(&mut self, now: Timestamp) -> Vec<(usize, DemoTask)> {
         let mut dropped = Vec::new();
         for s in 0..self.services.len() {
             for t in &mut self.services[s].tasks {
@@ -226,47 +282,48 @@ fn advance(t: &mut DemoTask, now: Timestamp) {
 }
 
 /// The demo's polling settings: fast, with small pages so paging shows.
-fn settings() -> Settings {
-    Settings {
-        interval: Duration::from_secs(5),
-        timeout: Duration::from_secs(4),
-        lookback: Duration::from_secs(86_400),
-        page_size: 5,
-        retries: 2,
-        retry_backoff: Duration::from_millis(200),
-        requests_per_second: 100.0,
-        ..Settings::default()
-    }
-}
+const DEFAULTS: &str = "defaults: { interval: 5s, timeout: 4s, lookback: 1d, page_size: 5, retries: 2, retry_backoff: 200ms, requests_per_second: 100 }";
 
-/// The config the demo runs: one target per provider, every endpoint at the simulator.
-pub fn config(sim_url: &str) -> Config {
-    let defaults = settings();
-    let targets: Vec<Target> = render::targets(sim_url, &defaults);
-    Config {
-        source: PathBuf::from("<demo>"),
-        defaults,
-        state_file: None,
-        duration_buckets: vec![
-            30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
-        ],
-        shard: Shard::default(),
-        targets,
-        warnings: Vec::new(),
+/// The config the demo runs: one target per provider, every endpoint at the simulator,
+/// written as a user writes a config file.
+pub fn config(sim_url: &str) -> Result<Config, ConfigErrors> {
+    let mut yaml = format!("{DEFAULTS}\ntargets:\n");
+    for kind in ProviderKind::ALL {
+        let demo = kind.demo();
+        yaml.push_str(&format!(
+            "  - name: {}\n    endpoint: '{sim_url}'\n    labels: {{ env: demo }}\n",
+            demo.name
+        ));
+        for line in (demo.keys)(sim_url).lines() {
+            yaml.push_str(&format!("    {line}\n"));
+        }
     }
+    crate::config::load_str_with_env(&yaml, Path::new("<demo>"), &|_| None)
 }
 
 /// Starts the simulator, seeds it with the demo's credentials and history, and returns it
 /// with the world that drives it.
-pub async fn start_sim() -> anyhow::Result<(FakeCloud, World)> {
+async fn start_sim() -> std::io::Result<(FakeCloud, World)> {
     let sim = Sim::new();
-    let cloud = FakeCloud::start(sim)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot start the simulator: {e}"))?;
-    render::credentials(cloud.sim());
+    let cloud = FakeCloud::start(sim).await?;
+    for kind in ProviderKind::ALL {
+        (kind.demo().seed)(cloud.sim());
+    }
     let world = World::new(Timestamp::now());
-    render::write_all(cloud.sim(), &world, &[]);
+    write_all(cloud.sim(), &world, &[]);
     Ok((cloud, world))
+}
+
+/// Writes every task of the world into its service; removes the dropped ones.
+fn write_all(sim: &Sim, world: &World, dropped: &[(usize, DemoTask)]) {
+    for (s, t) in dropped {
+        (world.services[*s].demo.remove)(sim, t);
+    }
+    for service in &world.services {
+        for t in &service.tasks {
+            (service.demo.write)(sim, t);
+        }
+    }
 }
 
 /// Runs the demo until SIGTERM/SIGINT (or `stop`).
@@ -279,9 +336,9 @@ pub async fn run(
     web_config_file: Option<PathBuf>,
     signals: crate::shutdown::Signals,
     stop: CancellationToken,
-) -> anyhow::Result<()> {
-    let (cloud, mut world) = start_sim().await?;
-    let config = config(&cloud.url());
+) -> Result<(), app::RunError> {
+    let (cloud, mut world) = start_sim().await.map_err(app::RunError::Simulator)?;
+    let config = config(&cloud.url())?;
     tracing::info!(simulator = %cloud.url(), targets = config.targets.len(), "Demo simulator started.");
     let sim = std::sync::Arc::clone(cloud.sim());
     let driver_stop = stop.child_token();
@@ -294,7 +351,7 @@ pub async fn run(
                     _ = driver_stop.cancelled() => break,
                     _ = every.tick() => {
                         let dropped = world.tick(Timestamp::now());
-                        render::write_all(&sim, &world, &dropped);
+                        write_all(&sim, &world, &dropped);
                     }
                 }
             }
@@ -327,21 +384,4 @@ pub async fn run(
     let _ = driver.await;
     cloud.shutdown().await;
     result
-}
-
-/// The demo's tasks by provider, for tests: `(provider, resource, phase)` of every task.
-pub fn census(world: &World) -> BTreeMap<ProviderKind, Vec<(String, Phase)>> {
-    world
-        .services
-        .iter()
-        .map(|s| {
-            (
-                s.kind,
-                s.tasks
-                    .iter()
-                    .map(|t| (t.resource.clone(), t.phase))
-                    .collect(),
-            )
-        })
-        .collect()
 }

@@ -88,9 +88,9 @@ pub struct PairHistory {
 /// What [`History::record`] needs of a completed task.
 #[derive(Debug, Clone, Copy)]
 pub struct Completion<'a> {
-    /// Task id.
+    /// The task that completed; the failure it keeps names it.
     pub task_id: &'a str,
-    /// Its result.
+    /// How it ended; only successes teach the rhythm.
     pub result: TaskState,
     /// End time (unix seconds), from the API.
     pub end: f64,
@@ -294,9 +294,9 @@ impl History {
 /// A pair's history as stored in the state file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
-    /// Resource.
+    /// The resource of the pair.
     pub resource: String,
-    /// Type.
+    /// The task type of the pair (the `type` label).
     #[serde(rename = "type")]
     pub task_type: String,
     /// What is remembered.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use bytes::Bytes;
 
 use crate::accounting::{HistogramData, Tallies};
-use crate::config::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{ProviderError, Reason};
 
 /// Poll status of a target, as of its latest poll.
@@ -50,9 +50,9 @@ pub struct UnitHealth {
 /// Everything the metrics and status pages need of one target, immutable once published.
 #[derive(Debug, Clone)]
 pub struct TargetSnapshot {
-    /// Target name.
+    /// The target's configured `name`: its `target` label.
     pub name: String,
-    /// Provider.
+    /// Its `provider` label.
     pub provider: ProviderKind,
     /// Static labels from the config.
     pub labels: BTreeMap<String, String>,
@@ -60,7 +60,7 @@ pub struct TargetSnapshot {
     pub tallies: Tallies,
     /// Task ids held in memory.
     pub tracked: usize,
-    /// Poll status.
+    /// How its polls went: up or not, errors by reason, poll durations, each unit's health.
     pub status: PollStatus,
     /// HTTP attempts by status code.
     pub requests: BTreeMap<String, u64>,
@@ -91,7 +91,7 @@ struct Cached {
 
 /// Outcomes of state-file writes, when a state file is configured.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct StateWrites {
+pub(crate) struct StateWrites {
     /// Failed writes since start.
     pub errors: u64,
     /// Unix seconds of the latest successful write.
@@ -99,7 +99,7 @@ pub struct StateWrites {
     /// Successful writes since start.
     pub writes: u64,
     /// Unix seconds of the latest failed write.
-    pub last_failure: Option<f64>,
+    pub(crate) last_failure: Option<f64>,
     /// Why the latest failed write failed.
     pub last_error: Option<String>,
 }
@@ -148,14 +148,14 @@ impl Hub {
     }
 
     /// Snapshots in config order (targets not yet published are absent).
-    pub fn snapshots(&self) -> Vec<Arc<TargetSnapshot>> {
+    pub(crate) fn snapshots(&self) -> Vec<Arc<TargetSnapshot>> {
         let t = self.targets.read().unwrap_or_else(|e| e.into_inner());
         let order = self.order.read().unwrap_or_else(|e| e.into_inner());
         order.iter().filter_map(|n| t.get(n).cloned()).collect()
     }
 
     /// Configured target names in order.
-    pub fn target_names(&self) -> Vec<String> {
+    pub(crate) fn target_names(&self) -> Vec<String> {
         self.order.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
@@ -187,7 +187,7 @@ impl Hub {
     }
 
     /// Why the latest reload was rejected, while it is the latest.
-    pub fn reload_error(&self) -> Option<String> {
+    pub(crate) fn reload_error(&self) -> Option<String> {
         self.reload_error
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -228,7 +228,7 @@ impl Hub {
     }
 
     /// State-file write outcomes; `None` without a state file.
-    pub fn state_writes(&self) -> Option<StateWrites> {
+    pub(crate) fn state_writes(&self) -> Option<StateWrites> {
         self.state_writes
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -236,7 +236,7 @@ impl Hub {
     }
 
     /// (last reload successful, time of last successful reload).
-    pub fn reload_status(&self) -> (bool, Option<f64>) {
+    pub(crate) fn reload_status(&self) -> (bool, Option<f64>) {
         *self.reload_ok.read().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -1,5 +1,5 @@
 //! Logging setup: `--log.level` and `--log.format` (`logfmt` | `json`), to stderr, every line
-//! scrubbed of secrets ([`crate::scrub`]).
+//! scrubbed of secrets (`crate::scrub`).
 //!
 //! logfmt is what Prometheus' own components print (`ts=… level=… msg="…" key=value`); the
 //! `tracing-subscriber` crate has no such format, so a small formatter is here.
@@ -22,11 +22,30 @@ pub enum Format {
     Json,
 }
 
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// `--log.level` is neither a level nor a filter directive.
+    #[error("invalid --log.level {level:?}: {source}")]
+    Level {
+        /// The level as given.
+        level: String,
+        /// The filter parser's complaint.
+        #[source]
+        source: tracing_subscriber::filter::ParseError,
+    },
+    /// A global logger was installed already.
+    #[error("cannot install logger: {0}")]
+    Install(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Installs the global subscriber. `level` is `debug`, `info`, `warn` or `error` (or a
 /// full `EnvFilter` directive).
-pub fn init(level: &str, format: Format) -> Result<(), String> {
-    let filter =
-        EnvFilter::try_new(level).map_err(|e| format!("invalid --log.level {level:?}: {e}"))?;
+pub fn init(level: &str, format: Format) -> Result<(), InitError> {
+    let filter = EnvFilter::try_new(level).map_err(|source| InitError::Level {
+        level: level.to_string(),
+        source,
+    })?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(crate::scrub::Stderr);
@@ -38,7 +57,7 @@ pub fn init(level: &str, format: Format) -> Result<(), String> {
             .try_init(),
         Format::Logfmt => builder.event_format(Logfmt).try_init(),
     };
-    result.map_err(|e| format!("cannot install logger: {e}"))
+    result.map_err(InitError::Install)
 }
 
 /// The logfmt event formatter.

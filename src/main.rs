@@ -114,7 +114,8 @@ fn main() -> ExitCode {
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fatal(&format!("{e:#}")),
+        // The library's errors carry their causes in their messages already.
+        Err(e) => fatal(&e.to_string()),
     }
 }
 
@@ -154,11 +155,10 @@ fn load_config(path: &Path, from_default: bool) -> Result<Config, String> {
 }
 
 /// `--check-config`: every error of the config (and web config) file, plus what only the
-/// running exporter would find out later (providers that cannot be built, a state file that
-/// cannot be written); warnings do not change the exit code.
+/// running exporter would find out later (a state file that cannot be written); warnings do
+/// not change the exit code.
 fn check_config(args: &Args, config_from_default: bool) -> ExitCode {
     let mut ok = match load_config(&args.config_file, config_from_default) {
-        // Also build every provider: a config that loads but cannot start is not OK.
         Ok(cfg) => {
             for w in &cfg.warnings {
                 eprintln!("warning: {}", w.message);
@@ -167,13 +167,10 @@ fn check_config(args: &Args, config_from_default: bool) -> ExitCode {
                 state::check_writable(p)
                     .map_err(|e| format!("{}: state_file: {e}", cfg.source.display()))
             });
-            let built = app::check(&cfg);
             let mut ok = true;
-            for e in [built, state.unwrap_or(Ok(()))] {
-                if let Err(e) = e {
-                    eprintln!("{e}");
-                    ok = false;
-                }
+            if let Some(Err(e)) = state {
+                eprintln!("{e}");
+                ok = false;
             }
             if ok {
                 let n = cfg.targets.len();
@@ -207,15 +204,14 @@ async fn run(args: Args, config_from_default: bool) -> anyhow::Result<()> {
     // Before any file is read: from here on SIGHUP, SIGTERM and SIGINT are queued, never fatal.
     let signals = cloud_task_exporter::shutdown::Signals::new()
         .map_err(|e| anyhow::anyhow!("cannot install signal handlers: {e}"))?;
-    let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)
-        .map_err(anyhow::Error::msg)?;
+    let listen = cloud_task_exporter::server::parse_listen(&args.listen_address)?;
     let stop = tokio_util::sync::CancellationToken::new();
     let web = match &args.web_config_file {
-        Some(path) => Web::new(&WebConfig::load(path).map_err(|e| anyhow::anyhow!("{e}"))?),
+        Some(path) => Web::new(&WebConfig::load(path)?),
         None => Web::default(),
     };
     if args.demo {
-        return cloud_task_exporter::demo::run(
+        cloud_task_exporter::demo::run(
             listen,
             &args.telemetry_path,
             web,
@@ -223,7 +219,8 @@ async fn run(args: Args, config_from_default: bool) -> anyhow::Result<()> {
             signals,
             stop,
         )
-        .await;
+        .await?;
+        return Ok(());
     }
     let config = load_config(&args.config_file, config_from_default).map_err(anyhow::Error::msg)?;
     for w in &config.warnings {
@@ -242,5 +239,6 @@ async fn run(args: Args, config_from_default: bool) -> anyhow::Result<()> {
         web,
         web_config_file: args.web_config_file,
     };
-    app::run(config, opts, signals, stop, |_| {}).await
+    app::run(config, opts, signals, stop, |_| {}).await?;
+    Ok(())
 }

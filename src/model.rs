@@ -32,7 +32,8 @@ pub enum TaskState {
 
 impl TaskState {
     /// Every active state, in exposition order.
-    pub const ACTIVE: [TaskState; 3] = [TaskState::Queued, TaskState::Running, TaskState::Paused];
+    pub(crate) const ACTIVE: [TaskState; 3] =
+        [TaskState::Queued, TaskState::Running, TaskState::Paused];
 
     /// Every value the `result` label can take, in exposition order.
     pub const RESULTS: [TaskState; 7] = [
@@ -62,7 +63,7 @@ impl TaskState {
     }
 
     /// Parses a label value back (used by the state file).
-    pub fn from_label(s: &str) -> Option<TaskState> {
+    pub(crate) fn from_label(s: &str) -> Option<TaskState> {
         Self::ACTIVE
             .iter()
             .chain(Self::RESULTS.iter())
@@ -84,7 +85,7 @@ impl TaskState {
     }
 
     /// Counts towards `cloud_task_last_failure_timestamp_seconds`.
-    pub const fn is_failure(self) -> bool {
+    pub(crate) const fn is_failure(self) -> bool {
         matches!(self, TaskState::Failed | TaskState::TimedOut)
     }
 }
@@ -120,7 +121,7 @@ impl Mapped {
     }
 
     /// A raw status the mapping does not know: not active, not terminal, counted as unknown.
-    pub const fn unrecognised() -> Mapped {
+    pub(crate) const fn unrecognised() -> Mapped {
         Mapped {
             state: TaskState::Unknown,
             known: false,
@@ -193,7 +194,7 @@ impl Task {
     }
 
     /// Start time, falling back to the creation time (SPEC §2 "Durations").
-    pub fn start_or_created(&self) -> Option<Timestamp> {
+    pub(crate) fn start_or_created(&self) -> Option<Timestamp> {
         self.started.or(self.created)
     }
 
@@ -207,12 +208,18 @@ impl Task {
     }
 
     /// The latest timestamp the task carries; the `lookback` rule compares this.
-    pub fn latest_timestamp(&self) -> Option<Timestamp> {
+    pub(crate) fn latest_timestamp(&self) -> Option<Timestamp> {
         [self.created, self.started, self.finished, self.updated]
             .into_iter()
             .flatten()
             .max()
     }
+}
+
+/// A task's progress as a 0–1 ratio from `part` of `whole` (a percentage is `part` of 100),
+/// clamped; `None` unless both are finite and `whole` is positive.
+pub(crate) fn progress(part: f64, whole: f64) -> Option<f64> {
+    (part.is_finite() && whole.is_finite() && whole > 0.0).then(|| (part / whole).clamp(0.0, 1.0))
 }
 
 /// A task record the exporter could not understand: skipped, counted in
@@ -249,10 +256,10 @@ pub struct Listing {
 pub struct Paging {
     /// Creation (enqueue) times never rose in listing order, tasks without one aside: the
     /// list came newest first. False for a listing not read by the pager.
-    pub newest_first: bool,
+    pub(crate) newest_first: bool,
     /// The pager ended the listing before the list's end because it had caught up with what
     /// the exporter already knew.
-    pub caught_up: bool,
+    pub(crate) caught_up: bool,
 }
 
 impl Listing {
@@ -274,6 +281,17 @@ mod tests {
         for st in TaskState::ACTIVE.iter().chain(TaskState::RESULTS.iter()) {
             assert_eq!(TaskState::from_label(st.as_label()), Some(*st));
         }
+    }
+
+    #[test]
+    fn progress_is_a_clamped_ratio() {
+        assert_eq!(progress(40.0, 100.0), Some(0.4));
+        assert_eq!(progress(3.0, 4.0), Some(0.75));
+        assert_eq!(progress(150.0, 100.0), Some(1.0));
+        assert_eq!(progress(-5.0, 100.0), Some(0.0));
+        assert_eq!(progress(1.0, 0.0), None);
+        assert_eq!(progress(f64::NAN, 100.0), None);
+        assert_eq!(progress(1.0, f64::INFINITY), None);
     }
 
     #[test]

@@ -16,19 +16,19 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ProviderKind;
 use crate::hub::Hub;
+use crate::provider::ProviderKind;
 use crate::provider::Reason;
 use crate::provider::http::RequestCounts;
 use crate::scheduler::{SharedAccount, lock, wall_now};
 use crate::state::{StateFile, TargetState, VERSION};
 
 /// Shortest time between two writes of the state file.
-pub const MIN_GAP: Duration = Duration::from_secs(1);
+pub(crate) const MIN_GAP: Duration = Duration::from_secs(1);
 
 /// One target's state as the file keeps it.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Its provider.
     pub provider: ProviderKind,
     /// Its live account.
@@ -38,7 +38,7 @@ pub struct Entry {
     /// Failed polls by reason, for a retired target (running ones read the hub).
     pub poll_errors: BTreeMap<Reason, u64>,
     /// When it was removed from the configuration; `None` while it runs.
-    pub retired_at: Option<f64>,
+    pub(crate) retired_at: Option<f64>,
     /// How long a retired target's state is kept.
     pub keep: Duration,
 }
@@ -52,13 +52,13 @@ struct Inner {
 
 /// The targets whose state the file keeps, and where it goes.
 #[derive(Debug, Default)]
-pub struct Store {
+pub(crate) struct Store {
     inner: Mutex<Inner>,
 }
 
 impl Store {
     /// An empty store.
-    pub fn new() -> Arc<Store> {
+    pub(crate) fn new() -> Arc<Store> {
         Arc::new(Store::default())
     }
 
@@ -67,24 +67,24 @@ impl Store {
     }
 
     /// Sets the file (none: nothing is written) and the duration buckets histograms use.
-    pub fn configure(&self, path: Option<PathBuf>, buckets: &[f64]) {
+    pub(crate) fn configure(&self, path: Option<PathBuf>, buckets: &[f64]) {
         let mut i = self.inner();
         i.path = path;
         i.buckets = buckets.to_vec();
     }
 
     /// The configured file.
-    pub fn path(&self) -> Option<PathBuf> {
+    pub(crate) fn path(&self) -> Option<PathBuf> {
         self.inner().path.clone()
     }
 
     /// Records a running target's live state.
-    pub fn run(&self, name: &str, entry: Entry) {
+    pub(crate) fn run(&self, name: &str, entry: Entry) {
         self.inner().entries.insert(name.to_string(), entry);
     }
 
     /// Marks a target removed from the configuration; its state stays for `entry.keep`.
-    pub fn retire(&self, name: &str, poll_errors: BTreeMap<Reason, u64>, now: f64) {
+    pub(crate) fn retire(&self, name: &str, poll_errors: BTreeMap<Reason, u64>, now: f64) {
         if let Some(e) = self.inner().entries.get_mut(name) {
             e.retired_at = Some(now);
             e.poll_errors = poll_errors;
@@ -92,7 +92,7 @@ impl Store {
     }
 
     /// Takes a retired target's state back, for the runner of a re-added target.
-    pub fn take_retired(&self, name: &str) -> Option<Entry> {
+    pub(crate) fn take_retired(&self, name: &str) -> Option<Entry> {
         let mut i = self.inner();
         match i.entries.get(name) {
             Some(e) if e.retired_at.is_some() => i.entries.remove(name),
@@ -101,7 +101,7 @@ impl Store {
     }
 
     /// Forgets retired targets whose state is older than they keep it.
-    pub fn prune(&self, now: f64) {
+    pub(crate) fn prune(&self, now: f64) {
         self.inner().entries.retain(|name, e| {
             let keep = e
                 .retired_at
@@ -115,7 +115,7 @@ impl Store {
 
     /// The whole file as of now. Locks each account in turn, briefly; call it off the
     /// async runtime's threads.
-    pub fn state(&self, hub: &Hub) -> StateFile {
+    pub(crate) fn state(&self, hub: &Hub) -> StateFile {
         let (entries, buckets) = {
             let i = self.inner();
             (i.entries.clone(), i.buckets.clone())
@@ -155,7 +155,7 @@ impl Store {
 
 /// Writes the state file once, on a blocking thread; records the outcome in the hub.
 /// Returns whether it was written (nothing is written without a configured file).
-pub async fn write_once(store: &Arc<Store>, hub: &Arc<Hub>) -> bool {
+pub(crate) async fn write_once(store: &Arc<Store>, hub: &Arc<Hub>) -> bool {
     let Some(path) = store.path() else {
         return false;
     };
@@ -188,7 +188,7 @@ pub async fn write_once(store: &Arc<Store>, hub: &Arc<Hub>) -> bool {
 
 /// Writes the state file after polls publish, coalesced, until `stop` fires. The final
 /// write at shutdown is the caller's, after the poll loops have stopped.
-pub async fn run_writer(store: Arc<Store>, hub: Arc<Hub>, stop: CancellationToken) {
+pub(crate) async fn run_writer(store: Arc<Store>, hub: Arc<Hub>, stop: CancellationToken) {
     let mut next = Instant::now();
     loop {
         tokio::select! {

@@ -13,19 +13,19 @@ use crate::config::Expect;
 use crate::history::History;
 
 /// The task type the rhythm (missed-backup) rule covers.
-pub const RHYTHM_TYPE: &str = "backup";
+pub(crate) const RHYTHM_TYPE: &str = "backup";
 /// The rhythm assumed while a pair has fewer than `history::MIN_SUCCESSES` successes and no
 /// configured `expected_interval`.
-pub const DEFAULT_EXPECTED_INTERVAL: Duration = Duration::from_secs(86_400);
+pub(crate) const DEFAULT_EXPECTED_INTERVAL: Duration = Duration::from_secs(86_400);
 /// The active limit while a pair has no learned usual duration and no `max_active_duration`.
-pub const DEFAULT_ACTIVE_LIMIT: Duration = Duration::from_secs(6 * 3600);
+pub(crate) const DEFAULT_ACTIVE_LIMIT: Duration = Duration::from_secs(6 * 3600);
 /// A learned active limit is this many usual durations ...
-pub const ACTIVE_LIMIT_FACTOR: f64 = 3.0;
+pub(crate) const ACTIVE_LIMIT_FACTOR: f64 = 3.0;
 /// ... and at least the usual duration plus this margin (queueing, slow days).
-pub const ACTIVE_LIMIT_MARGIN: Duration = Duration::from_secs(3600);
+pub(crate) const ACTIVE_LIMIT_MARGIN: Duration = Duration::from_secs(3600);
 /// The shipped missed-backup rule fires once the time since the last success exceeds this many
 /// expected intervals; the status page colours ages with the same factor.
-pub const GRACE_FACTOR: f64 = 1.5;
+pub(crate) const GRACE_FACTOR: f64 = 1.5;
 
 /// The configured part, per target: the provider's rhythm type, the configured resources and
 /// the `expected_interval`, `expected_intervals` and `max_active_duration` settings.
@@ -82,32 +82,32 @@ impl Source {
 /// A value in seconds and where it comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Expected {
-    /// Seconds.
+    /// The value, in seconds.
     pub secs: f64,
-    /// Its origin.
+    /// Whether it was configured, learned from history, or is the default.
     pub source: Source,
 }
 
 /// What is expected of one (resource, type).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairExpectation {
-    /// Resource.
+    /// The resource of the pair.
     pub resource: String,
-    /// Type.
+    /// The task type of the pair (the `type` label).
     pub task_type: String,
     /// Expected gap between successes; only for the rhythm type of expected resources.
     pub interval: Option<Expected>,
     /// Learned usual (median) duration of a success.
-    pub usual_duration: Option<f64>,
+    pub(crate) usual_duration: Option<f64>,
     /// How long an active task may stay active; only for pairs with an active task now.
-    pub active_limit: Option<Expected>,
+    pub(crate) active_limit: Option<Expected>,
 }
 
 impl Expectations {
     /// The expectations of `target`, whose provider knows `known_types` and whose configured
     /// ids polled by this replica are its resources (`configured`; empty when they are not, or
     /// are discovered), on a replica that polls a share of it (`sharded`) or all of it.
-    pub fn for_target(
+    pub(crate) fn for_target(
         target: &crate::config::Target,
         known_types: &[&str],
         configured: &[String],

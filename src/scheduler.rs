@@ -19,19 +19,19 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounting::{Account, ApplyReport, HistogramData, PollResult, Rules};
-use crate::config::{ProviderKind, Shard, Target};
+use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::metrics::POLL_BUCKETS;
 use crate::model::Listing;
-use crate::provider::budget::PollBudget;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, KnownTerminal, PollContext, Provider, ProviderError, Units};
+use crate::provider::{PollBudget, ProviderKind};
 use crate::timefmt::unix_seconds;
 use window::{PollStart, Windows};
 
 /// A target's accounting state, shared by its poll loop, the state-file writer and a reload
 /// that hands it to the target's next runner. Locked only for short, synchronous work.
-pub type SharedAccount = Arc<Mutex<Account>>;
+pub(crate) type SharedAccount = Arc<Mutex<Account>>;
 
 /// Locks an account; a poisoned lock (a panic while it was held) still yields the data.
 pub fn lock(account: &SharedAccount) -> MutexGuard<'_, Account> {
@@ -163,7 +163,7 @@ impl TargetRunner {
     }
 
     /// What the next runner of this target continues from.
-    pub fn handover(self) -> Handover {
+    pub(crate) fn handover(self) -> Handover {
         Handover {
             provider: self.target.provider(),
             account: self.account,
@@ -262,7 +262,7 @@ impl TargetRunner {
                 max_task_types: settings.max_task_types as usize,
             };
             let report = a.apply(&poll, now, &rules);
-            self.status.resources = if unit_is_resource(self.target.provider()) {
+            self.status.resources = if self.target.provider().unit_is_resource() {
                 fetched.units.len()
             } else {
                 a.tallies.resources.len()
@@ -553,7 +553,7 @@ fn internal(target: &str, what: &str, e: tokio::task::JoinError) -> ProviderErro
 
 /// The configured units of `target` that are resources themselves (zero-valued series).
 fn fixed_resources(target: &Target, provider: &AnyProvider, shard: Shard) -> Vec<String> {
-    match (provider.units(), unit_is_resource(target.provider())) {
+    match (provider.units(), target.provider().unit_is_resource()) {
         (Units::Fixed(ids), true) => ids
             .into_iter()
             .filter(|u| in_shard(&target.name, u, shard))
@@ -562,16 +562,8 @@ fn fixed_resources(target: &Target, provider: &AnyProvider, shard: Shard) -> Vec
     }
 }
 
-/// For these providers a polled unit is itself the resource (so it gets zero series).
-fn unit_is_resource(kind: ProviderKind) -> bool {
-    matches!(
-        kind,
-        ProviderKind::YandexBackup | ProviderKind::HuaweiCce | ProviderKind::HuaweiDms
-    )
-}
-
 /// Stable FNV-1a hash of `target/unit`, so shards do not move between versions or replicas.
-pub fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
+pub(crate) fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
     if shard.total <= 1 {
         return true;
     }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use aho_corasick::AhoCorasick;
 
 /// What a secret is replaced with.
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// Every secret created so far (weakly), and a counter of changes.
 #[derive(Default)]
@@ -42,7 +42,7 @@ static MATCHER: RwLock<Option<(u64, Option<Arc<AhoCorasick>>)>> = RwLock::new(No
 /// longer (access keys 20 characters, secret keys 40, Huawei passwords at least 8, tokens
 /// hundreds); a shorter value could not be told from ordinary words, and redacting it would
 /// garble every message it happens to occur in.
-pub const MIN_LEN: usize = 8;
+pub(crate) const MIN_LEN: usize = 8;
 
 /// Registers a secret; values shorter than [`MIN_LEN`] are ignored.
 pub(crate) fn register(secret: &Arc<str>) {
@@ -111,7 +111,7 @@ fn matcher() -> Option<Arc<AhoCorasick>> {
 
 /// `text` with every occurrence of a registered secret (in any of its quoted forms) replaced
 /// by `<redacted>`; borrowed when there is none.
-pub fn scrub(text: &str) -> Cow<'_, str> {
+pub(crate) fn scrub(text: &str) -> Cow<'_, str> {
     let Some(m) = matcher() else {
         return Cow::Borrowed(text);
     };
@@ -162,7 +162,7 @@ pub(crate) async fn response(
 /// Standard error with every line scrubbed: the log writer (`logging::init`). The formatter
 /// hands each event over in one `write_all`, so a secret is never split between two writes.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Stderr;
+pub(crate) struct Stderr;
 
 impl std::io::Write for Stderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

@@ -23,7 +23,7 @@ pub use body::Body;
 pub use conn::{Limits, serve_with_limits};
 
 /// A reload request: the reply says whether the new config was applied.
-pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
+pub type ReloadRequest = oneshot::Sender<Result<(), crate::app::ReloadError>>;
 
 /// What handlers read.
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ pub async fn serve(listener: TcpListener, st: AppState, stop: CancellationToken)
 
 /// Serves until `stop` fires, with the TLS, basic auth and headers of `web`
 /// (`--web.config.file`) and the default connection [`Limits`].
-pub async fn serve_with(
+pub(crate) async fn serve_with(
     listener: TcpListener,
     st: AppState,
     web: crate::web::Web,
@@ -164,8 +164,21 @@ pub async fn serve_with(
     serve_with_limits(listener, st, web, Limits::default(), stop).await
 }
 
+/// `--web.listen-address` is not `HOST:PORT`; the message says what to write instead.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid --web.listen-address {addr:?}: {source}{hint}")]
+pub struct ListenAddressError {
+    /// The address as given.
+    addr: String,
+    /// What to write instead, for the usual slips (a bare port, a host name).
+    hint: String,
+    /// The parser's complaint.
+    #[source]
+    source: std::net::AddrParseError,
+}
+
 /// Parses `--web.listen-address` (`:9733`, `0.0.0.0:9733`, `[::]:9733`, `127.0.0.1:0`).
-pub fn parse_listen(addr: &str) -> Result<SocketAddr, String> {
+pub fn parse_listen(addr: &str) -> Result<SocketAddr, ListenAddressError> {
     let a = if let Some(port) = addr.strip_prefix(':') {
         format!("0.0.0.0:{port}")
     } else {
@@ -181,7 +194,11 @@ pub fn parse_listen(addr: &str) -> Result<SocketAddr, String> {
             " (write HOST:PORT with an IP address, e.g. :9733, 127.0.0.1:9733 or [::1]:9733)"
                 .to_string()
         };
-        format!("invalid --web.listen-address {addr:?}: {e}{hint}")
+        ListenAddressError {
+            addr: addr.to_string(),
+            hint,
+            source: e,
+        }
     })
 }
 
@@ -189,9 +206,11 @@ pub fn parse_listen(addr: &str) -> Result<SocketAddr, String> {
 mod tests {
     #[test]
     fn listen_address_errors_say_what_to_write() {
-        let e = super::parse_listen("9745").unwrap_err();
+        let e = super::parse_listen("9745").unwrap_err().to_string();
         assert!(e.contains("write :9745"), "{e}");
-        let e = super::parse_listen("localhost:9745").unwrap_err();
+        let e = super::parse_listen("localhost:9745")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("127.0.0.1:9745"), "{e}");
         assert!(super::parse_listen(":9745").is_ok());
     }

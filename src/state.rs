@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::accounting::{Account, HistogramData, LastCompletion, Seen};
-use crate::config::ProviderKind;
 use crate::model::TaskState;
+use crate::provider::ProviderKind;
 use crate::provider::Reason;
 
 /// Format version written in the file.
@@ -27,7 +27,7 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StateFile {
-    /// Format version.
+    /// Format version ([`VERSION`]); a file of another version is moved aside.
     pub version: u32,
     /// Per target, by name.
     pub targets: BTreeMap<String, TargetState>,
@@ -42,7 +42,7 @@ pub struct TargetState {
     pub baselined: Vec<String>,
     /// Seen task ids.
     pub seen: Vec<SeenEntry>,
-    /// Completion counters.
+    /// `cloud_task_completions_total`, one entry per (resource, type, result).
     pub completions: Vec<CompletionEntry>,
     /// Duration histograms (bucket bounds recorded to detect a change).
     pub durations: Vec<DurationEntry>,
@@ -52,9 +52,9 @@ pub struct TargetState {
     pub last: Vec<LastEntry>,
     /// Unknown-status counters.
     pub unknown_status: BTreeMap<String, u64>,
-    /// Known resources.
+    /// Resources with zero-valued series (configured or seen within `lookback`).
     pub resources: BTreeSet<String>,
-    /// Known types.
+    /// Task types with zero-valued series (known in advance or seen).
     pub types: BTreeSet<String>,
     /// Resource names and types.
     pub resource_info: BTreeMap<String, (String, String)>,
@@ -98,60 +98,103 @@ pub struct SeenEntry {
     pub unknown: Option<String>,
 }
 
-/// One completion counter.
+/// One completion counter: how many tasks of `task_type` on `resource` ended with
+/// `result` (a `result` label value).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CompletionEntry {
-    /// Resource.
+    #[allow(
+        missing_docs,
+        reason = "the counter's labels, named as in the exposition"
+    )]
     pub resource: String,
-    /// Type.
+    #[allow(
+        missing_docs,
+        reason = "the counter's labels, named as in the exposition"
+    )]
     #[serde(rename = "type")]
     pub task_type: String,
-    /// Result label.
+    #[allow(
+        missing_docs,
+        reason = "the counter's labels, named as in the exposition"
+    )]
     pub result: String,
-    /// Count.
+    /// The counter's value.
     pub count: u64,
 }
 
-/// One duration histogram.
+/// One `cloud_task_duration_seconds` histogram, of the tasks of `task_type` that ended
+/// with `result`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DurationEntry {
-    /// Type.
+    #[allow(
+        missing_docs,
+        reason = "the histogram's labels, named as in the exposition"
+    )]
     #[serde(rename = "type")]
     pub task_type: String,
-    /// Result label.
+    #[allow(
+        missing_docs,
+        reason = "the histogram's labels, named as in the exposition"
+    )]
     pub result: String,
     /// Non-cumulative bucket counts (last = +Inf).
     pub counts: Vec<u64>,
-    /// Sum.
+    /// Sum of the observed durations, in seconds.
     pub sum: f64,
-    /// Count.
+    /// Number of observations.
     pub count: u64,
 }
 
-/// Latest completion of a (resource, type).
+/// Latest completion of a (resource, type): what the `cloud_task_last_*` gauges show.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LastEntry {
-    /// Resource.
+    #[allow(
+        missing_docs,
+        reason = "the gauges' labels, named as in the exposition"
+    )]
     pub resource: String,
-    /// Type.
+    #[allow(
+        missing_docs,
+        reason = "the gauges' labels, named as in the exposition"
+    )]
     #[serde(rename = "type")]
     pub task_type: String,
-    /// Result label.
+    /// The `result` label value of that completion.
     pub result: String,
-    /// Ordering time.
+    /// Its end time (unix seconds) that decides which completion is the latest.
     pub at: f64,
-    /// Duration.
+    /// Its duration in seconds, when it has one.
     pub duration: Option<f64>,
-    /// Task id.
+    /// The task that completed.
     pub task_id: String,
     /// Last success time.
     pub last_success: Option<f64>,
     /// Last failure time.
-    pub last_failure: Option<f64>,
+    pub(crate) last_failure: Option<f64>,
 }
 
-fn result(label: &str) -> Result<TaskState, String> {
-    TaskState::from_label(label).ok_or_else(|| format!("unknown result {label:?}"))
+/// Why a target's saved state cannot be restored (the target then starts fresh).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RestoreError {
+    /// A `result` that is no result label.
+    #[error("unknown result {0:?}")]
+    UnknownResult(String),
+    /// A histogram recorded with other buckets than its entry says.
+    #[error("histogram {task_type}/{result} has {found} buckets, expected {expected}")]
+    Buckets {
+        /// The histogram's `type` label.
+        task_type: String,
+        /// Its `result` label.
+        result: String,
+        /// Buckets saved.
+        found: usize,
+        /// Buckets the saved bounds call for.
+        expected: usize,
+    },
+}
+
+fn result(label: &str) -> Result<TaskState, RestoreError> {
+    TaskState::from_label(label).ok_or_else(|| RestoreError::UnknownResult(label.to_string()))
 }
 
 impl TargetState {
@@ -238,7 +281,11 @@ impl TargetState {
     }
 
     /// Rebuilds the account; histograms recorded with other buckets are dropped (logged).
-    pub fn to_account(&self, known_types: &[&str], buckets: &[f64]) -> Result<Account, String> {
+    pub fn to_account(
+        &self,
+        known_types: &[&str],
+        buckets: &[f64],
+    ) -> Result<Account, RestoreError> {
         let mut a = Account::new(known_types, &[]);
         a.baselined = self.baselined.iter().cloned().collect();
         for s in &self.seen {
@@ -266,13 +313,12 @@ impl TargetState {
         if self.buckets == buckets {
             for d in &self.durations {
                 if d.counts.len() != buckets.len() + 1 {
-                    return Err(format!(
-                        "histogram {}/{} has {} buckets, expected {}",
-                        d.task_type,
-                        d.result,
-                        d.counts.len(),
-                        buckets.len() + 1
-                    ));
+                    return Err(RestoreError::Buckets {
+                        task_type: d.task_type.clone(),
+                        result: d.result.clone(),
+                        found: d.counts.len(),
+                        expected: buckets.len() + 1,
+                    });
                 }
                 t.durations.insert(
                     (d.task_type.clone(), result(&d.result)?),
@@ -324,7 +370,7 @@ impl TargetState {
     }
 
     /// True when this state belongs to the provider.
-    pub fn is_for(&self, p: ProviderKind) -> bool {
+    pub(crate) fn is_for(&self, p: ProviderKind) -> bool {
         self.provider == p.as_str()
     }
 }
@@ -443,31 +489,62 @@ pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Why the state file cannot be written where `state_file` says; each names the path and
+/// what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum UnwritableError {
+    /// The file's directory is something else.
+    #[error("{} is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    /// The file's directory does not exist.
+    #[error("directory {} does not exist; create it (writable by the exporter's user) or point state_file elsewhere", .0.display())]
+    NoDirectory(PathBuf),
+    /// The file's directory cannot be read.
+    #[error("cannot read directory {}: {source}", .dir.display())]
+    UnreadableDirectory {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `state_file` names a directory.
+    #[error("{} is a directory; state_file names a file, e.g. {}", .0.display(), .0.join("state.json").display())]
+    IsADirectory(PathBuf),
+    /// A new file cannot be created in the directory.
+    #[error("directory {} is not writable by this user: {source}", .dir.display())]
+    NotWritable {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Checks that `save` can work at `path`: its directory exists, is a directory and takes a
 /// new file (a probe file is created with `create_new` and removed), and `path` itself is not
-/// a directory. The error names the path and says what to do.
-pub fn check_writable(path: &Path) -> Result<(), String> {
+/// a directory.
+pub fn check_writable(path: &Path) -> Result<(), UnwritableError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(format!("{} is not a directory", dir.display())),
+        Ok(_) => return Err(UnwritableError::NotADirectory(dir.to_path_buf())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!(
-                "directory {} does not exist; create it (writable by the exporter's user) or point state_file elsewhere",
-                dir.display()
-            ));
+            return Err(UnwritableError::NoDirectory(dir.to_path_buf()));
         }
-        Err(e) => return Err(format!("cannot read directory {}: {e}", dir.display())),
+        Err(e) => {
+            return Err(UnwritableError::UnreadableDirectory {
+                dir: dir.to_path_buf(),
+                source: e,
+            });
+        }
     }
     if path.is_dir() {
-        return Err(format!(
-            "{} is a directory; state_file names a file, e.g. {}",
-            path.display(),
-            path.join("state.json").display()
-        ));
+        return Err(UnwritableError::IsADirectory(path.to_path_buf()));
     }
     let probe = dir.join(format!(".cloud-task-exporter-probe-{}", std::process::id()));
     match std::fs::OpenOptions::new()
@@ -479,10 +556,10 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
             let _ = std::fs::remove_file(&probe);
             Ok(())
         }
-        Err(e) => Err(format!(
-            "directory {} is not writable by this user: {e}",
-            dir.display()
-        )),
+        Err(e) => Err(UnwritableError::NotWritable {
+            dir: dir.to_path_buf(),
+            source: e,
+        }),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::rhythm::{Expected, GRACE_FACTOR, PairExpectation};
 /// How a row, a cell or a problem looks: also its CSS class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Health {
+pub(crate) enum Health {
     /// Something is wrong now (red).
     Bad,
     /// Late but within the grace, or a past problem (amber).
@@ -27,7 +27,7 @@ pub enum Health {
 
 impl Health {
     /// The CSS class.
-    pub const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Health::Bad => "bad",
             Health::Warn => "warn",
@@ -39,7 +39,7 @@ impl Health {
 
 /// A problem shown at the top of the page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// `bad` or `warn`.
     pub health: Health,
     /// What is wrong, for people.
@@ -48,12 +48,10 @@ pub struct Problem {
 
 /// The latest completion of a pair.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LastView {
-    /// Result label.
+pub(crate) struct LastView {
     pub result: &'static str,
     /// End time (unix seconds).
     pub at: f64,
-    /// Task id.
     pub task_id: String,
     /// Duration, when known.
     pub duration_seconds: Option<f64>,
@@ -63,15 +61,14 @@ pub struct LastView {
 
 /// An active task.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ActiveView {
-    /// Task id.
+pub(crate) struct ActiveView {
     pub task_id: String,
     /// `queued`, `running` or `paused`.
     pub state: &'static str,
     /// Start (or enqueue) time.
     pub start: Option<f64>,
     /// Seconds since `start`.
-    pub age_seconds: Option<f64>,
+    pub(crate) age_seconds: Option<f64>,
     /// Progress 0–1.
     pub progress: Option<f64>,
     /// Past its active limit.
@@ -80,12 +77,10 @@ pub struct ActiveView {
 
 /// One (resource, type) of a target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PairView {
-    /// Resource id.
+pub(crate) struct PairView {
     pub resource: String,
     /// Human-readable resource name, where the API gives it.
     pub resource_name: Option<String>,
-    /// Type.
     #[serde(rename = "type")]
     pub task_type: String,
     /// The worst of the cells below.
@@ -93,11 +88,11 @@ pub struct PairView {
     /// The latest completion.
     pub last: Option<LastView>,
     /// How the last result looks (`bad` for `failed`/`timed_out`).
-    pub last_health: Health,
+    pub(crate) last_health: Health,
     /// End time of the latest success.
     pub last_success: Option<f64>,
     /// Seconds since then.
-    pub last_success_age_seconds: Option<f64>,
+    pub(crate) last_success_age_seconds: Option<f64>,
     /// The age against the expected interval: ok within it, warn within the grace, bad after.
     pub age_health: Health,
     /// Expected gap between successes, and where it comes from.
@@ -107,7 +102,7 @@ pub struct PairView {
     /// Usual duration of a success.
     pub expected_duration_seconds: Option<f64>,
     /// Active-task limit, and where it comes from.
-    pub active_limit_seconds: Option<f64>,
+    pub(crate) active_limit_seconds: Option<f64>,
     /// Active tasks now.
     pub active: Vec<ActiveView>,
     /// Completions of the last 14 days (UTC), oldest first.
@@ -116,7 +111,7 @@ pub struct PairView {
 
 /// One target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TargetView {
+pub(crate) struct TargetView {
     /// Name.
     pub name: String,
     /// Provider, once polled.
@@ -126,7 +121,7 @@ pub struct TargetView {
     /// The latest poll succeeded.
     pub up: bool,
     /// End of the latest poll.
-    pub last_poll: Option<f64>,
+    pub(crate) last_poll: Option<f64>,
     /// End of the latest successful poll.
     pub last_success: Option<f64>,
     /// Reason and message of the latest poll's error.
@@ -137,7 +132,7 @@ pub struct TargetView {
 
 /// Everything the status page and the targets API show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StatusView {
+pub(crate) struct StatusView {
     /// When it was built (unix seconds).
     pub now: f64,
     /// Problems, worst first.
@@ -147,7 +142,7 @@ pub struct StatusView {
 }
 
 /// Builds the view at `now` (unix seconds).
-pub fn view(hub: &Hub, now: f64) -> StatusView {
+pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
     let snaps = hub.snapshots();
     let mut problems = Vec::new();
     if !hub.reload_status().0 {
@@ -365,7 +360,7 @@ pub fn ago(now: f64, t: f64) -> String {
 }
 
 /// `42s`, `36m 20s`, `2h 5m`, `3d 4h`: the two largest units, for people.
-pub fn human(secs: u64) -> String {
+pub(crate) fn human(secs: u64) -> String {
     let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
     let Some(i) = units.iter().position(|(n, _)| secs >= *n) else {
         return "0s".to_string();

@@ -8,7 +8,7 @@ use crate::history::Day;
 use crate::status::{ActiveView, Health, PairView, StatusView, TargetView, ago, human};
 
 /// Seconds between the page's own reloads.
-pub const REFRESH_SECS: u32 = 30;
+pub(crate) const REFRESH_SECS: u32 = 30;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#1f2328}\
 td,th{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}\
@@ -23,7 +23,7 @@ tr.pair.warn td:first-child{box-shadow:inset 4px 0 #d4a72c}\
 .d.ok{background:#2da44e}.d.bad{background:#cf222e}.d.other{background:#8c959f}";
 
 /// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -39,7 +39,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Renders the page; `metrics_path` is linked.
-pub fn render(v: &StatusView, metrics_path: &str) -> String {
+pub(crate) fn render(v: &StatusView, metrics_path: &str) -> String {
     let mut h = String::with_capacity(8192);
     let _ = write!(
         h,

@@ -13,7 +13,7 @@ use jiff::{
 /// A time string that is not in the expected format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not a {format} time")]
-pub struct TimeError {
+pub(crate) struct TimeError {
     /// Which format was expected (`valid RFC3339`, ..., `supported` for [`lenient`]).
     pub format: &'static str,
     /// The offending value (shortened).
@@ -132,7 +132,7 @@ fn at_offset(dt: DateTime, off: Offset) -> Option<Timestamp> {
 
 /// RFC3339 with `Z` or a numeric offset and 0–9 fraction digits (Yandex; also the first
 /// form [`lenient`] tries). A space instead of the `T` is accepted (RFC 3339 §5.6 note).
-pub fn rfc3339(raw: &str) -> Result<Option<Timestamp>, TimeError> {
+pub(crate) fn rfc3339(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     let s = raw.trim();
     if is_unset(s) {
         return Ok(None);
@@ -144,7 +144,7 @@ pub fn rfc3339(raw: &str) -> Result<Option<Timestamp>, TimeError> {
 }
 
 /// A naive `YYYY-MM-DD[T| ]HH:MM:SS[.f]` (0–9 fraction digits), documented as UTC (VBS).
-pub fn naive_utc(raw: &str) -> Result<Option<Timestamp>, TimeError> {
+pub(crate) fn naive_utc(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     let s = raw.trim();
     if is_unset(s) {
         return Ok(None);
@@ -161,7 +161,7 @@ pub fn naive_utc(raw: &str) -> Result<Option<Timestamp>, TimeError> {
 /// The zone abbreviation is ignored (it is ambiguous, and Go writes the offset again when
 /// a zone has none); the numeric offset decides. A Go monotonic-clock suffix (` m=+1.23`)
 /// is dropped.
-pub fn go_time(raw: &str) -> Result<Option<Timestamp>, TimeError> {
+pub(crate) fn go_time(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     let s = raw.trim();
     if is_unset(s) {
         return Ok(None);
@@ -190,7 +190,7 @@ pub fn go_time(raw: &str) -> Result<Option<Timestamp>, TimeError> {
 /// `time.String()` with its zone (and monotonic suffix), then naive UTC; each with 0–9
 /// fraction digits and `T` or a space between date and time. None of them guesses: a value
 /// in none of these forms is an error.
-pub fn lenient(raw: &str) -> Result<Option<Timestamp>, TimeError> {
+pub(crate) fn lenient(raw: &str) -> Result<Option<Timestamp>, TimeError> {
     rfc3339(raw)
         .or_else(|_| go_time(raw))
         .or_else(|_| naive_utc(raw))
@@ -198,21 +198,21 @@ pub fn lenient(raw: &str) -> Result<Option<Timestamp>, TimeError> {
 }
 
 /// `YYYYMMDDHHmmss` in UTC (DMS `begin_time`/`end_time`).
-pub fn compact_utc(t: Timestamp) -> String {
+pub(crate) fn compact_utc(t: Timestamp) -> String {
     t.to_zoned(TimeZone::UTC)
         .strftime("%Y%m%d%H%M%S")
         .to_string()
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, second precision (CBR `start_time`).
-pub fn rfc3339_seconds(t: Timestamp) -> String {
+pub(crate) fn rfc3339_seconds(t: Timestamp) -> String {
     t.to_zoned(TimeZone::UTC)
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
 
 /// Seconds since the epoch as f64 with the nanoseconds kept as far as f64 allows.
-pub fn unix_seconds(t: Timestamp) -> f64 {
+pub(crate) fn unix_seconds(t: Timestamp) -> f64 {
     t.as_second() as f64 + f64::from(t.subsec_nanosecond()) / 1e9
 }
 

@@ -11,7 +11,7 @@ use crate::history::cut;
 use crate::model::{Task, TaskState};
 
 /// Longest value of a logged field that comes from a cloud (bytes).
-pub const FIELD_MAX: usize = 256;
+pub(crate) const FIELD_MAX: usize = 256;
 
 /// One transition of one task.
 #[derive(Debug, Clone, PartialEq)]

@@ -79,13 +79,13 @@ impl Web {
     }
 
     /// Whether basic auth is required.
-    pub fn requires_auth(&self) -> bool {
+    pub(crate) fn requires_auth(&self) -> bool {
         self.current().auth.is_some()
     }
 
     /// Whether a request with these headers may pass: always without configured users, else
     /// only with a valid `Authorization: Basic` header.
-    pub async fn authorized(&self, headers: &HeaderMap) -> bool {
+    pub(crate) async fn authorized(&self, headers: &HeaderMap) -> bool {
         let cur = self.current();
         match &cur.auth {
             None => true,
@@ -94,14 +94,14 @@ impl Web {
     }
 
     /// Adds the configured headers to a response.
-    pub fn decorate<B>(&self, resp: &mut hyper::Response<B>) {
+    pub(crate) fn decorate<B>(&self, resp: &mut hyper::Response<B>) {
         for (n, v) in &self.current().headers {
             resp.headers_mut().insert(n.clone(), v.clone());
         }
     }
 
     /// The `401` answer to a request without valid credentials.
-    pub fn unauthorized() -> hyper::Response<crate::server::Body> {
+    pub(crate) fn unauthorized() -> hyper::Response<crate::server::Body> {
         let mut r = hyper::Response::new(crate::server::Body::from("Unauthorized\n"));
         *r.status_mut() = hyper::StatusCode::UNAUTHORIZED;
         r.headers_mut()

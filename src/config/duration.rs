@@ -2,14 +2,73 @@
 
 use std::time::Duration;
 
+/// Why a duration cannot be read; each message quotes the text and says what to write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DurationError {
+    /// Nothing but space.
+    #[error("empty duration")]
+    Empty,
+    /// A part does not start with a number.
+    #[error("invalid duration {0:?}: expected a number, e.g. 30s, 5m, 7d")]
+    NoNumber(String),
+    /// A number beyond any duration.
+    #[error("invalid duration {0:?}: number too large")]
+    NumberTooLarge(String),
+    /// `1.5h`.
+    #[error("invalid duration {0:?}: fractions are not supported (write e.g. 1h30m or 90s)")]
+    Fraction(String),
+    /// `300`.
+    #[error(
+        "invalid duration {text:?}: the number needs a unit, e.g. {n}s or {n}m (units: ms, s, m, h, d, w)"
+    )]
+    NoUnit {
+        /// The text as written.
+        text: String,
+        /// The number without a unit.
+        n: u128,
+    },
+    /// `5 x`.
+    #[error(
+        "invalid duration {text:?}: expected a unit after {n} (ms, s, m, h, d, w), with no space"
+    )]
+    UnitAfter {
+        /// The text as written.
+        text: String,
+        /// The number before the gap.
+        n: u128,
+    },
+    /// `5x`.
+    #[error("invalid duration {text:?}: unknown unit {unit:?} (ms, s, m, h, d, w)")]
+    UnknownUnit {
+        /// The text as written.
+        text: String,
+        /// The unit as written.
+        unit: String,
+    },
+    /// A sum beyond any duration.
+    #[error("invalid duration {0:?}: too large")]
+    TooLarge(String),
+    /// A duration written another way (`5 minutes`): how to write it.
+    #[error(
+        "invalid duration {text:?}: write {} (a whole number and a unit, no space: ms, s, m, h, d, w; sums such as 1h30m)",
+        format_duration(*.meant)
+    )]
+    WriteInstead {
+        /// The text as written.
+        text: String,
+        /// What it means.
+        meant: Duration,
+    },
+}
+
 /// Parses `500ms`, `30s`, `5m`, `2h`, `7d`, `1w`, or a sum such as `1h30m`. When the text is
 /// a duration written another way (`5 minutes`, `1.5h`, `90 sec`), the error says how to write it.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     strict(s).map_err(|why| match lenient(s) {
-        Some(d) => format!(
-            "invalid duration {s:?}: write {} (a whole number and a unit, no space: ms, s, m, h, d, w; sums such as 1h30m)",
-            format_duration(d)
-        ),
+        Some(meant) => DurationError::WriteInstead {
+            text: s.to_string(),
+            meant,
+        },
         None => why,
     })
 }
@@ -53,10 +112,10 @@ fn lenient(s: &str) -> Option<Duration> {
         .then(|| Duration::from_millis(total as u64))
 }
 
-fn strict(s: &str) -> Result<Duration, String> {
+fn strict(s: &str) -> Result<Duration, DurationError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty duration".to_string());
+        return Err(DurationError::Empty);
     }
     let bytes = t.as_bytes();
     let mut i = 0;
@@ -67,13 +126,11 @@ fn strict(s: &str) -> Result<Duration, String> {
             i += 1;
         }
         if start == i {
-            return Err(format!(
-                "invalid duration {s:?}: expected a number, e.g. 30s, 5m, 7d"
-            ));
+            return Err(DurationError::NoNumber(s.to_string()));
         }
         let n: u128 = t[start..i]
             .parse()
-            .map_err(|_| format!("invalid duration {s:?}: number too large"))?;
+            .map_err(|_| DurationError::NumberTooLarge(s.to_string()))?;
         let ustart = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
@@ -86,37 +143,38 @@ fn strict(s: &str) -> Result<Duration, String> {
             "d" => 86_400_000,
             "w" => 7 * 86_400_000,
             "" if bytes.get(i) == Some(&b'.') => {
-                return Err(format!(
-                    "invalid duration {s:?}: fractions are not supported (write e.g. 1h30m or 90s)"
-                ));
+                return Err(DurationError::Fraction(s.to_string()));
             }
             "" if i == bytes.len() => {
-                return Err(format!(
-                    "invalid duration {s:?}: the number needs a unit, e.g. {n}s or {n}m (units: ms, s, m, h, d, w)"
-                ));
+                return Err(DurationError::NoUnit {
+                    text: s.to_string(),
+                    n,
+                });
             }
             "" => {
-                return Err(format!(
-                    "invalid duration {s:?}: expected a unit after {n} (ms, s, m, h, d, w), with no space"
-                ));
+                return Err(DurationError::UnitAfter {
+                    text: s.to_string(),
+                    n,
+                });
             }
             u => {
-                return Err(format!(
-                    "invalid duration {s:?}: unknown unit {u:?} (ms, s, m, h, d, w)"
-                ));
+                return Err(DurationError::UnknownUnit {
+                    text: s.to_string(),
+                    unit: u.to_string(),
+                });
             }
         };
         total = n
             .checked_mul(unit_ms)
             .and_then(|v| total.checked_add(v))
             .filter(|v| *v <= u128::from(u64::MAX))
-            .ok_or_else(|| format!("invalid duration {s:?}: too large"))?;
+            .ok_or_else(|| DurationError::TooLarge(s.to_string()))?;
     }
     Ok(Duration::from_millis(total as u64))
 }
 
 /// Formats a duration the way [`parse_duration`] reads it (largest exact unit).
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
     for (unit, size) in [
         ("w", 604_800_000u128),
@@ -165,16 +223,17 @@ mod tests {
 
     #[test]
     fn errors_say_how_to_write_it() {
-        let e = parse_duration("5 minutes").unwrap_err();
+        let e = parse_duration("5 minutes").unwrap_err().to_string();
         assert!(e.contains("write 5m"), "{e}");
         assert!(e.contains("ms, s, m, h, d, w"), "{e}");
-        assert!(parse_duration("1.5h").unwrap_err().contains("write 90m"));
-        assert!(parse_duration("1h 30m").unwrap_err().contains("write 90m"));
-        assert!(parse_duration("2 Days").unwrap_err().contains("write 2d"));
-        assert!(parse_duration("30sec").unwrap_err().contains("write 30s"));
-        let e = parse_duration("300").unwrap_err();
-        assert!(e.contains("needs a unit, e.g. 300s or 300m"), "{e}");
-        let e = parse_duration("5 parsecs").unwrap_err();
+        let e = |s: &str| parse_duration(s).unwrap_err().to_string();
+        assert!(e("1.5h").contains("write 90m"));
+        assert!(e("1h 30m").contains("write 90m"));
+        assert!(e("2 Days").contains("write 2d"));
+        assert!(e("30sec").contains("write 30s"));
+        let e300 = e("300");
+        assert!(e300.contains("needs a unit, e.g. 300s or 300m"), "{e300}");
+        let e = e("5 parsecs");
         assert!(e.contains("with no space"), "{e}");
     }
 

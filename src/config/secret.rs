@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 /// A credential. `Debug` and `Display` print `<redacted>`; only [`Secret::expose`] reads it.
 ///
-/// Creating one registers it with [`crate::scrub`] (configured secrets as the config loads,
+/// Creating one registers it with `crate::scrub` (configured secrets as the config loads,
 /// tokens as they are issued), so a cloud's error text that quotes it is scrubbed before it
 /// is shown; clones share the value and the registration.
 #[derive(Clone, PartialEq, Eq)]

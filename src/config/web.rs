@@ -48,7 +48,7 @@ pub struct WebConfig {
     /// Extra response headers (name, value), sent on every response.
     pub headers: Vec<(String, String)>,
     /// Users and their bcrypt hashes; empty means no basic auth.
-    pub users: BTreeMap<String, String>,
+    pub(crate) users: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -86,15 +86,15 @@ pub enum TlsVersion {
 #[derive(Clone)]
 pub struct TlsConfig {
     /// Where the certificate came from (`cert_file` resolved, or `<inline>`).
-    pub cert_origin: String,
+    pub(crate) cert_origin: String,
     /// Client certificate policy.
-    pub client_auth: ClientAuth,
+    pub(crate) client_auth: ClientAuth,
     /// Lowest accepted version.
     pub min_version: TlsVersion,
     /// Highest accepted version.
     pub max_version: TlsVersion,
     /// The rustls configuration (certificate, key, client verifier, versions).
-    pub server_config: Arc<rustls::ServerConfig>,
+    pub(crate) server_config: Arc<rustls::ServerConfig>,
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -166,7 +166,7 @@ struct HttpFile {
 }
 
 /// Response headers the toolkit lets a web config set.
-pub const ALLOWED_HEADERS: [&str; 5] = [
+pub(crate) const ALLOWED_HEADERS: [&str; 5] = [
     "Content-Security-Policy",
     "X-Frame-Options",
     "X-Content-Type-Options",

@@ -18,38 +18,40 @@ use crate::provider::Reason;
 /// Metric names: the public interface (SPEC §4).
 pub mod names {
     #![allow(missing_docs)]
-    pub const ACTIVE_TASKS: &str = "cloud_task_active_tasks";
-    pub const COMPLETIONS: &str = "cloud_task_completions_total";
-    pub const DURATION: &str = "cloud_task_duration_seconds";
-    pub const LAST_RESULT: &str = "cloud_task_last_result";
-    pub const LAST_SUCCESS: &str = "cloud_task_last_success_timestamp_seconds";
-    pub const LAST_FAILURE: &str = "cloud_task_last_failure_timestamp_seconds";
-    pub const LAST_DURATION: &str = "cloud_task_last_duration_seconds";
-    pub const ACTIVE_PROGRESS: &str = "cloud_task_active_progress_ratio";
-    pub const ACTIVE_START: &str = "cloud_task_active_start_timestamp_seconds";
-    pub const RESOURCE_INFO: &str = "cloud_task_resource_info";
-    pub const UNKNOWN_STATUS: &str = "cloud_task_unknown_status_total";
-    pub const INVALID_TASKS: &str = "cloud_task_invalid_tasks_total";
-    pub const TRUNCATED_LABELS: &str = "cloud_task_truncated_label_values_total";
-    pub const FOLDED_TYPES: &str = "cloud_task_folded_task_types_total";
-    pub const RESOURCE_UP: &str = "cloud_task_resource_up";
-    pub const RESOURCE_ERRORS: &str = "cloud_task_resource_poll_errors_total";
-    pub const TARGET_UP: &str = "cloud_task_target_up";
-    pub const LAST_POLL_SUCCESS: &str = "cloud_task_target_last_poll_success_timestamp_seconds";
-    pub const POLL_DURATION: &str = "cloud_task_target_poll_duration_seconds";
-    pub const POLL_ERRORS: &str = "cloud_task_target_poll_errors_total";
-    pub const API_REQUESTS: &str = "cloud_task_api_requests_total";
-    pub const TARGET_RESOURCES: &str = "cloud_task_target_resources";
-    pub const TRACKED_TASKS: &str = "cloud_task_tracked_tasks";
+    pub(crate) const ACTIVE_TASKS: &str = "cloud_task_active_tasks";
+    pub(crate) const COMPLETIONS: &str = "cloud_task_completions_total";
+    pub(crate) const DURATION: &str = "cloud_task_duration_seconds";
+    pub(crate) const LAST_RESULT: &str = "cloud_task_last_result";
+    pub(crate) const LAST_SUCCESS: &str = "cloud_task_last_success_timestamp_seconds";
+    pub(crate) const LAST_FAILURE: &str = "cloud_task_last_failure_timestamp_seconds";
+    pub(crate) const LAST_DURATION: &str = "cloud_task_last_duration_seconds";
+    pub(crate) const ACTIVE_PROGRESS: &str = "cloud_task_active_progress_ratio";
+    pub(crate) const ACTIVE_START: &str = "cloud_task_active_start_timestamp_seconds";
+    pub(crate) const RESOURCE_INFO: &str = "cloud_task_resource_info";
+    pub(crate) const UNKNOWN_STATUS: &str = "cloud_task_unknown_status_total";
+    pub(crate) const INVALID_TASKS: &str = "cloud_task_invalid_tasks_total";
+    pub(crate) const TRUNCATED_LABELS: &str = "cloud_task_truncated_label_values_total";
+    pub(crate) const FOLDED_TYPES: &str = "cloud_task_folded_task_types_total";
+    pub(crate) const RESOURCE_UP: &str = "cloud_task_resource_up";
+    pub(crate) const RESOURCE_ERRORS: &str = "cloud_task_resource_poll_errors_total";
+    pub(crate) const TARGET_UP: &str = "cloud_task_target_up";
+    pub(crate) const LAST_POLL_SUCCESS: &str =
+        "cloud_task_target_last_poll_success_timestamp_seconds";
+    pub(crate) const POLL_DURATION: &str = "cloud_task_target_poll_duration_seconds";
+    pub(crate) const POLL_ERRORS: &str = "cloud_task_target_poll_errors_total";
+    pub(crate) const API_REQUESTS: &str = "cloud_task_api_requests_total";
+    pub(crate) const TARGET_RESOURCES: &str = "cloud_task_target_resources";
+    pub(crate) const TRACKED_TASKS: &str = "cloud_task_tracked_tasks";
     pub const BUILD_INFO: &str = "cloud_task_exporter_build_info";
-    pub const RELOAD_OK: &str = "cloud_task_exporter_config_last_reload_successful";
-    pub const RELOAD_TS: &str = "cloud_task_exporter_config_last_reload_success_timestamp_seconds";
-    pub const STATE_WRITE_ERRORS: &str = "cloud_task_exporter_state_file_write_errors_total";
-    pub const STATE_WRITE_TS: &str =
+    pub(crate) const RELOAD_OK: &str = "cloud_task_exporter_config_last_reload_successful";
+    pub(crate) const RELOAD_TS: &str =
+        "cloud_task_exporter_config_last_reload_success_timestamp_seconds";
+    pub(crate) const STATE_WRITE_ERRORS: &str = "cloud_task_exporter_state_file_write_errors_total";
+    pub(crate) const STATE_WRITE_TS: &str =
         "cloud_task_exporter_state_file_last_write_success_timestamp_seconds";
-    pub const EXPECTED_INTERVAL: &str = "cloud_task_expected_interval_seconds";
-    pub const EXPECTED_DURATION: &str = "cloud_task_expected_duration_seconds";
-    pub const ACTIVE_LIMIT: &str = "cloud_task_active_limit_seconds";
+    pub(crate) const EXPECTED_INTERVAL: &str = "cloud_task_expected_interval_seconds";
+    pub(crate) const EXPECTED_DURATION: &str = "cloud_task_expected_duration_seconds";
+    pub(crate) const ACTIVE_LIMIT: &str = "cloud_task_active_limit_seconds";
     /// Every metric name above: what a shipped query or rule may name.
     pub const ALL: &[&str] = &[
         ACTIVE_TASKS,
@@ -94,7 +96,7 @@ pub use crate::version::{BUILD_DATE, REVISION, VERSION};
 
 /// The results whose zero-valued series exist from a pair's first occurrence (the shipped
 /// alerts need them); the other results appear on first use (SPEC §8 "Series budget").
-pub const ZERO_RESULTS: [TaskState; 3] =
+pub(crate) const ZERO_RESULTS: [TaskState; 3] =
     [TaskState::Succeeded, TaskState::Failed, TaskState::TimedOut];
 
 /// The (resource, type) pairs that occurred: a completion (counted or at the baseline), a

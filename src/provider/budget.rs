@@ -21,7 +21,7 @@ tokio::task_local! {
 
 /// The budget of one poll of one target.
 #[derive(Debug)]
-pub struct PollBudget {
+pub(crate) struct PollBudget {
     max_bytes: u64,
     max_tasks: u64,
     bytes: AtomicU64,
@@ -37,7 +37,7 @@ struct UnitBudget {
 
 impl PollBudget {
     /// A budget of `max_bytes` response bytes and `max_tasks` task records.
-    pub fn new(max_bytes: u64, max_tasks: u64) -> Arc<PollBudget> {
+    pub(crate) fn new(max_bytes: u64, max_tasks: u64) -> Arc<PollBudget> {
         Arc::new(PollBudget {
             max_bytes,
             max_tasks,
@@ -47,7 +47,7 @@ impl PollBudget {
     }
 
     /// Runs one unit's listing against this budget; a listing that went over it fails.
-    pub async fn run<T, F>(self: &Arc<Self>, listing: F) -> Result<T, ProviderError>
+    pub(crate) async fn run<T, F>(self: &Arc<Self>, listing: F) -> Result<T, ProviderError>
     where
         F: Future<Output = Result<T, ProviderError>>,
     {
@@ -70,7 +70,7 @@ impl PollBudget {
 
 /// Draws `n` response bytes; an error once the poll has read more than `max_poll_bytes`.
 /// Outside a poll (discovery, tests) nothing is counted.
-pub fn spend_bytes(what: &str, n: u64) -> Result<(), ProviderError> {
+pub(crate) fn spend_bytes(what: &str, n: u64) -> Result<(), ProviderError> {
     UNIT.try_with(|u| {
         let total = u.poll.bytes.fetch_add(n, Ordering::Relaxed) + n;
         if total > u.poll.max_bytes {
@@ -89,7 +89,7 @@ pub fn spend_bytes(what: &str, n: u64) -> Result<(), ProviderError> {
 
 /// Draws `n` task records; false (and the unit fails) once the poll holds more than
 /// `max_poll_tasks`. Outside a poll, always true.
-pub fn spend_tasks(what: &str, n: u64) -> bool {
+pub(crate) fn spend_tasks(what: &str, n: u64) -> bool {
     UNIT.try_with(|u| {
         let total = u.poll.tasks.fetch_add(n, Ordering::Relaxed) + n;
         if total > u.poll.max_tasks {

@@ -88,7 +88,7 @@ impl ProviderError {
 
     /// The error with the unit it came from (`instance 'fhm…'`, `policy '…'`) named in
     /// front of the message, unless the message already starts with it.
-    pub fn in_unit(mut self, unit: &str) -> ProviderError {
+    pub(crate) fn in_unit(mut self, unit: &str) -> ProviderError {
         if !self.message.starts_with(unit) {
             self.message = format!("{unit}: {}", self.message);
         }
@@ -101,7 +101,7 @@ impl ProviderError {
     }
 
     /// True for a 401 response (the caller refreshes credentials once and retries).
-    pub fn is_unauthorized(&self) -> bool {
+    pub(crate) fn is_unauthorized(&self) -> bool {
         self.status == Some(401)
     }
 }

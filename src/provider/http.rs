@@ -3,7 +3,7 @@
 //! target, a response-size cap, and a count of every attempt by status code.
 //!
 //! Providers build a fresh `reqwest::Request` for each attempt (Huawei signatures carry the
-//! time), so [`Http::send`] takes a closure.
+//! time), so `Http::send` takes a closure.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -18,10 +18,10 @@ use super::{ProviderError, Reason};
 use crate::config::Settings;
 
 /// Longest wait a server's `Retry-After` can impose on one retry.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Longest computed backoff between retries.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Builds the shared reqwest client: rustls, gzip, a user agent, no proxy surprises.
 #[allow(
@@ -61,14 +61,14 @@ impl RequestCounts {
 
 /// A token bucket of one token: spaces requests `1/rate` apart. Uses tokio time.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     period: Duration,
     next: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl RateLimiter {
     /// `rate` requests per second; 0 or less means unlimited.
-    pub fn new(rate: f64) -> RateLimiter {
+    pub(crate) fn new(rate: f64) -> RateLimiter {
         let period = if rate > 0.0 && rate.is_finite() {
             Duration::from_secs_f64(1.0 / rate)
         } else {
@@ -81,7 +81,7 @@ impl RateLimiter {
     }
 
     /// Waits for the next slot.
-    pub async fn acquire(&self) {
+    pub(crate) async fn acquire(&self) {
         if self.period.is_zero() {
             return;
         }
@@ -101,24 +101,25 @@ impl RateLimiter {
 
 /// A response that arrived with a 2xx status, body read in full (within the cap).
 #[derive(Debug)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
+pub(crate) struct Response {
     /// Response headers.
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// The body.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
 }
 
 impl Response {
     /// Decodes the body as JSON of type `T`; `what` names the call in the error.
-    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, ProviderError> {
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+    ) -> Result<T, ProviderError> {
         decode_json(&self.body, what)
     }
 }
 
 /// Decodes JSON, naming the call and the JSON path of the first problem.
-pub fn decode_json<T: serde::de::DeserializeOwned>(
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     what: &str,
 ) -> Result<T, ProviderError> {
@@ -136,7 +137,7 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(
 
 /// Per-target HTTP access: one per target, shared by its provider and discovery.
 #[derive(Debug, Clone)]
-pub struct Http {
+pub(crate) struct Http {
     client: reqwest::Client,
     timeout: Duration,
     retries: u32,
@@ -149,7 +150,11 @@ pub struct Http {
 
 impl Http {
     /// Builds the client for a target from its settings.
-    pub fn new(client: reqwest::Client, settings: &Settings, counts: Arc<RequestCounts>) -> Http {
+    pub(crate) fn new(
+        client: reqwest::Client,
+        settings: &Settings,
+        counts: Arc<RequestCounts>,
+    ) -> Http {
         Http {
             client,
             timeout: settings.timeout,
@@ -163,13 +168,8 @@ impl Http {
     }
 
     /// The reqwest client, for building requests.
-    pub fn client(&self) -> &reqwest::Client {
+    pub(crate) fn client(&self) -> &reqwest::Client {
         &self.client
-    }
-
-    /// The attempt counts this client records into.
-    pub fn counts(&self) -> &Arc<RequestCounts> {
-        &self.counts
     }
 
     /// Sends the request `build` makes, retrying 429, 5xx, timeouts and connection errors.
@@ -178,7 +178,7 @@ impl Http {
     /// reason follows the status (401/403 `auth`, 429 `throttled`, 5xx `server`, other 4xx
     /// `client`) and whose message holds the API's own error code and message. `what` names
     /// the call in messages.
-    pub async fn send<F>(&self, what: &str, build: F) -> Result<Response, ProviderError>
+    pub(crate) async fn send<F>(&self, what: &str, build: F) -> Result<Response, ProviderError>
     where
         F: Fn() -> Result<reqwest::Request, ProviderError>,
     {
@@ -284,11 +284,7 @@ impl Http {
             return Err((e, None));
         }
         if (200..300).contains(&status) {
-            return Ok(Response {
-                status,
-                headers,
-                body,
-            });
+            return Ok(Response { headers, body });
         }
         let reason = match status {
             401 | 403 => Reason::Auth,
@@ -344,7 +340,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// `base * 2^attempt`, capped at [`MAX_BACKOFF`], with ±50 % jitter.
-pub fn backoff_delay(base: Duration, attempt: u32) -> Duration {
+pub(crate) fn backoff_delay(base: Duration, attempt: u32) -> Duration {
     let exp = base
         .saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX))
         .min(MAX_BACKOFF);
@@ -353,7 +349,7 @@ pub fn backoff_delay(base: Duration, attempt: u32) -> Duration {
 }
 
 /// Parses `Retry-After` in seconds or HTTP-date form, relative to `now`.
-pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -375,7 +371,7 @@ fn httpdate_parse(v: &str) -> Option<SystemTime> {
 /// `error_msg|errorMsg|errorMessage|message`, searched recursively. `None` when the body is
 /// not JSON or has neither. Every registered secret is scrubbed from the values before they
 /// are cut to 300 characters (a cut must not leave half a token behind).
-pub fn error_detail(body: &[u8]) -> Option<String> {
+pub(crate) fn error_detail(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     fn find<'a>(
         v: &'a serde_json::Value,

@@ -27,10 +27,10 @@ pub struct Window {
     /// until it has seen each of them again, so that the unit's active set stays complete.
     pub active: Arc<HashSet<String>>,
     /// Whether an id is already known as finished.
-    pub known_terminal: KnownTerminal,
+    pub(crate) known_terminal: KnownTerminal,
     /// The unit's list came newest first on its latest full pass (and every listing since):
     /// only then may the listing stop early.
-    pub newest_first: bool,
+    pub(crate) newest_first: bool,
 }
 
 impl fmt::Debug for Window {
@@ -43,16 +43,65 @@ impl fmt::Debug for Window {
     }
 }
 
+/// The stop rules every paged listing shares (SPEC §5 "Paging must be robust"), whatever
+/// it lists: a listing ends on an empty page, on a short page (offset paging) or one without
+/// a next token (token paging), once the distinct records seen reach the API's total, on a
+/// page that brings no new ids, and after `max_pages` pages (logged: the rest of the list was
+/// not read). Providers only build each page's request; [`Pager`] (tasks) and [`IdPager`]
+/// (discovered units) ask this where the listing goes next.
+#[derive(Debug)]
+struct Stop {
+    what: String,
+    max_pages: u32,
+    pages: u32,
+    /// Records read so far, understood or not: the next page's offset.
+    offset: u64,
+}
+
+impl Stop {
+    fn new(what: String, max_pages: u32) -> Stop {
+        Stop {
+            what,
+            max_pages: max_pages.max(1),
+            pages: 0,
+            offset: 0,
+        }
+    }
+
+    /// Notes a page of `raw` records, `new` of them not seen before (`seen` distinct ones so
+    /// far), after which the API says it may have more (`more`: a full page, a next token),
+    /// out of `total` records where it says how many. True when the listing goes on.
+    fn goes_on(
+        &mut self,
+        raw: usize,
+        new: usize,
+        seen: usize,
+        more: bool,
+        total: Option<u64>,
+    ) -> bool {
+        self.pages += 1;
+        self.offset += raw as u64;
+        if raw == 0 || new == 0 || !more || total.is_some_and(|t| seen as u64 >= t) {
+            return false;
+        }
+        if self.pages >= self.max_pages {
+            tracing::warn!(call = %self.what, max_pages = self.max_pages, "Stopped paging at max_pages; the rest of the list was not read.");
+            return false;
+        }
+        true
+    }
+}
+
 /// Collects the tasks (and the records it could not understand) of one unit across pages.
 ///
-/// A poll ends on an empty or short page, a missing next token (the provider's loop decides
-/// those, counting raw records, understood or not), `max_pages`, the poll's task budget, or
-/// a page that brings no new ids ([`Pager::add_page`] returns 0 new; the ids of invalid
-/// records count too, and an id-less one counts by its [`Records::unnamed`] key, so a page of
-/// unreadable records is new the first time and ends the listing when served again).
-/// A task seen twice keeps its terminal version if either is terminal, else the later one.
+/// A listing ends by the shared stop rules (`Pager::next_offset`, `Pager::next_token`),
+/// on a page that brings no new ids (the ids of invalid records count too, and an id-less
+/// one counts by its `Records::unnamed` key, so a page of unreadable records is new the
+/// first time and ends the listing when served again), and when the poll's task budget is
+/// spent (the listing then fails: see `super::budget`). A task seen twice keeps its
+/// terminal version if either is terminal, else the later one.
 ///
-/// On a windowed pass ([`Pager::for_poll`] with a [`Window`]) the listing also ends after a
+/// On a windowed pass (`Pager::for_poll` with a [`Window`]) the listing also ends after a
 /// page whose last (oldest) task is already known as finished (or older than `lookback`,
 /// which accounting ignores) and was created before the watermark, once every task that was
 /// active at the unit's last listing has been seen again, and only while the list is newest
@@ -60,11 +109,9 @@ impl fmt::Debug for Window {
 /// latest full pass. Everything after such a page is older than a task the exporter already
 /// knew when it was listed, by more than the margin, and so was listed then too; a late
 /// change to such an old task is caught by the next full pass.
-/// Every listing checks the order ([`Paging::newest_first`]) for the next ones.
+/// Every listing checks the order (`Paging::newest_first`) for the next ones.
 pub struct Pager {
-    what: String,
-    max_pages: u32,
-    pages: u32,
+    stop: Stop,
     over_budget: bool,
     index: HashMap<String, usize>,
     tasks: Vec<Task>,
@@ -82,8 +129,8 @@ pub struct Pager {
 impl fmt::Debug for Pager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pager")
-            .field("what", &self.what)
-            .field("pages", &self.pages)
+            .field("what", &self.stop.what)
+            .field("pages", &self.stop.pages)
             .field("tasks", &self.tasks.len())
             .field("invalid", &self.invalid.len())
             .field("window", &self.window)
@@ -97,9 +144,7 @@ impl Pager {
     /// A pager for the call `what`, stopping after `max_pages`.
     pub fn new(what: impl Into<String>, max_pages: u32) -> Pager {
         Pager {
-            what: what.into(),
-            max_pages: max_pages.max(1),
-            pages: 0,
+            stop: Stop::new(what.into(), max_pages),
             over_budget: false,
             index: HashMap::new(),
             tasks: Vec::new(),
@@ -117,7 +162,7 @@ impl Pager {
 
     /// A pager for the call `what` in the poll `ctx`: its `max_pages`, and on a windowed pass
     /// its [`Window`] (see the stop rule above).
-    pub fn for_poll(what: impl Into<String>, ctx: &PollContext) -> Pager {
+    pub(crate) fn for_poll(what: impl Into<String>, ctx: &PollContext) -> Pager {
         let mut p = Pager::new(what, ctx.max_pages);
         p.since = ctx.since;
         if let Some(w) = &ctx.window {
@@ -127,12 +172,42 @@ impl Pager {
         p
     }
 
+    /// Adds an offset-paged page, asked with `limit`, after which the API says the list holds
+    /// `total` records (where it says). Returns the offset of the next page, or `None` when
+    /// the listing ends here.
+    pub(crate) fn next_offset(
+        &mut self,
+        page: Records,
+        limit: u32,
+        total: Option<u64>,
+    ) -> Option<u64> {
+        let raw = page.raw;
+        let new = self.add_page(page);
+        let more = raw >= limit as usize;
+        (!self.ends_early() && self.stop.goes_on(raw, new, self.len(), more, total))
+            .then_some(self.stop.offset)
+    }
+
+    /// Adds a token-paged page after which the API gave `next` (absent or empty on the last
+    /// page). Returns the token of the next page, or `None` when the listing ends here.
+    pub(crate) fn next_token(&mut self, page: Records, next: Option<String>) -> Option<String> {
+        let raw = page.raw;
+        let new = self.add_page(page);
+        let next = next.filter(|t| !t.is_empty());
+        (!self.ends_early()
+            && self
+                .stop
+                .goes_on(raw, new, self.len(), next.is_some(), None))
+        .then_some(next)
+        .flatten()
+    }
+
     /// Adds a page; returns how many ids it brought (of tasks or invalid records) that were
-    /// not seen before.
+    /// not seen before. A list read in one request is one page; paged lists go through
+    /// `Pager::next_offset` or `Pager::next_token`.
     pub fn add_page(&mut self, page: impl Into<Records>) -> usize {
         let page: Records = page.into();
-        self.pages += 1;
-        if !super::budget::spend_tasks(&self.what, page.raw as u64) {
+        if !super::budget::spend_tasks(&self.stop.what, page.raw as u64) {
             self.over_budget = true;
         }
         // Newest first, the page's last task is its oldest: once that one is known ground
@@ -183,7 +258,7 @@ impl Pager {
         }
         if settled && self.newest_first && self.unseen_active.is_empty() {
             self.caught_up = true;
-            tracing::debug!(call = %self.what, pages = self.pages, "Caught up with the tasks already known; stopped paging.");
+            tracing::debug!(call = %self.stop.what, pages = self.stop.pages + 1, "Caught up with the tasks already known; stopped paging.");
         }
         new
     }
@@ -200,34 +275,16 @@ impl Pager {
         self.last_created = Some(created);
     }
 
-    /// True when the listing should end here although the API may have more: a windowed
-    /// pass caught up with what is known (see the stop rule above), `max_pages` pages were
-    /// read (logged: the listing was cut), or the poll's task budget is spent (the listing
-    /// then fails: see [`super::budget`]).
-    pub fn should_stop(&self) -> bool {
-        if self.over_budget || self.caught_up {
-            return true;
-        }
-        let hit = self.pages >= self.max_pages;
-        if hit {
-            tracing::warn!(call = %self.what, max_pages = self.max_pages, "Stopped paging at max_pages; older tasks were not read.");
-        }
-        hit
-    }
-
-    /// Pages read so far.
-    pub fn pages(&self) -> u32 {
-        self.pages
+    /// True when the listing ends although the API may have more: a windowed pass caught up
+    /// with what is known (see the stop rule above), or the poll's task budget is spent (the
+    /// listing then fails: see [`super::budget`]).
+    fn ends_early(&self) -> bool {
+        self.over_budget || self.caught_up
     }
 
     /// Distinct records collected so far: tasks and invalid records.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.tasks.len() + self.invalid.len()
-    }
-
-    /// True when nothing was collected.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The de-duplicated tasks in first-seen order, without the invalid records.
@@ -237,7 +294,7 @@ impl Pager {
 
     /// The de-duplicated tasks in first-seen order, and the invalid records whose id did not
     /// turn up as a readable task on another page.
-    pub fn into_listing(self) -> Listing {
+    pub(crate) fn into_listing(self) -> Listing {
         Listing {
             tasks: self.tasks,
             invalid: self.invalid,
@@ -246,6 +303,79 @@ impl Pager {
                 caught_up: self.caught_up,
             },
         }
+    }
+}
+
+/// Collects the ids of discovered units across pages, by the same stop rules as [`Pager`].
+#[derive(Debug)]
+pub(crate) struct IdPager {
+    stop: Stop,
+    seen: HashSet<String>,
+    ids: Vec<String>,
+}
+
+impl IdPager {
+    /// A pager for the discovery call `what`, stopping after `max_pages`.
+    pub(crate) fn new(what: impl Into<String>, max_pages: u32) -> IdPager {
+        IdPager {
+            stop: Stop::new(what.into(), max_pages),
+            seen: HashSet::new(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// Adds a page of `raw` records, each with its id (records without one are left out)
+    /// and whether the unit is wanted (a disabled or deleted resource is listed but not
+    /// polled); returns how many ids were new.
+    fn add(&mut self, page: impl IntoIterator<Item = (String, bool)>) -> usize {
+        let mut new = 0;
+        for (id, wanted) in page {
+            if id.is_empty() || !self.seen.insert(id.clone()) {
+                continue;
+            }
+            new += 1;
+            if wanted {
+                self.ids.push(id);
+            }
+        }
+        new
+    }
+
+    /// Adds an offset-paged page of `raw` records asked with `limit`, out of `total` where
+    /// the API says; the offset of the next page, or `None` when discovery ends here.
+    pub(crate) fn next_offset(
+        &mut self,
+        page: impl IntoIterator<Item = (String, bool)>,
+        raw: usize,
+        limit: u32,
+        total: Option<u64>,
+    ) -> Option<u64> {
+        let new = self.add(page);
+        let more = raw >= limit as usize;
+        self.stop
+            .goes_on(raw, new, self.seen.len(), more, total)
+            .then_some(self.stop.offset)
+    }
+
+    /// Adds a token-paged page of `raw` records after which the API gave `next`; the token
+    /// of the next page, or `None` when discovery ends here.
+    pub(crate) fn next_token(
+        &mut self,
+        page: impl IntoIterator<Item = (String, bool)>,
+        raw: usize,
+        next: Option<String>,
+    ) -> Option<String> {
+        let new = self.add(page);
+        let next = next.filter(|t| !t.is_empty());
+        self.stop
+            .goes_on(raw, new, self.seen.len(), next.is_some(), None)
+            .then_some(next)
+            .flatten()
+    }
+
+    /// The wanted ids, in first-seen order.
+    pub(crate) fn into_ids(self) -> Vec<String> {
+        self.ids
     }
 }
 
@@ -312,60 +442,91 @@ mod tests {
         tasks.iter().map(|(id, st, c)| at(t(id, *st), c)).collect()
     }
 
+    /// Adds a full page after which the API has more; whether the listing ends there.
+    fn ends(p: &mut Pager, page: impl Into<Records>) -> bool {
+        p.next_token(page.into(), Some("more".into())).is_none()
+    }
+
     #[test]
     fn a_windowed_pass_stops_after_a_page_that_ends_on_known_ground() {
         use TaskState::{Running, Succeeded};
         // New tasks at the head, a known one last: the rest is older, hence known.
         let mut p = windowed(&["k1", "k2", "k3"], &[], true);
-        p.add_page(page(&[
-            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
-            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
-        ]));
-        assert!(p.should_stop(), "the page ends on a known task");
+        assert!(
+            ends(
+                &mut p,
+                page(&[
+                    ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+                    ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+                ])
+            ),
+            "the page ends on a known task"
+        );
         let l = p.into_listing();
         assert!(l.paging.caught_up && l.paging.newest_first);
         // A known task created after the watermark is no boundary: a task the API shows
         // late, or created in the same second, may follow it.
         let mut p = windowed(&["k0", "k1"], &[], true);
-        p.add_page(page(&[
-            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
-            ("k0", Succeeded, "2024-05-07T11:45:00Z"),
-        ]));
         assert!(
-            !p.should_stop(),
+            !ends(
+                &mut p,
+                page(&[
+                    ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+                    ("k0", Succeeded, "2024-05-07T11:45:00Z"),
+                ])
+            ),
             "the page ends on a known task within the margin"
         );
         // A page whose last task is new reads on.
         let mut p = windowed(&["k1", "k2", "k3"], &[], true);
-        p.add_page(page(&[
-            ("n2", Succeeded, "2024-05-07T13:00:00Z"),
-            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
-        ]));
-        assert!(!p.should_stop(), "the page ends on a new task");
-        p.add_page(page(&[
-            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
-            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
-        ]));
-        assert!(p.should_stop());
+        assert!(
+            !ends(
+                &mut p,
+                page(&[
+                    ("n2", Succeeded, "2024-05-07T13:00:00Z"),
+                    ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+                ])
+            ),
+            "the page ends on a new task"
+        );
+        assert!(ends(
+            &mut p,
+            page(&[
+                ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+                ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+            ])
+        ));
 
         // Not before every task active at the last listing was seen again.
         let mut p = windowed(&["k1", "k2", "k3"], &["r"], true);
-        p.add_page(page(&[
-            ("k1", Succeeded, "2024-05-07T11:00:00Z"),
-            ("k2", Succeeded, "2024-05-07T10:00:00Z"),
-        ]));
-        assert!(!p.should_stop(), "the running task is further down");
-        p.add_page(page(&[
-            ("k3", Succeeded, "2024-05-07T09:30:00Z"),
-            ("r", Running, "2024-05-07T09:00:00Z"),
-        ]));
-        assert!(!p.should_stop(), "a page that ends on an active task");
+        assert!(
+            !ends(
+                &mut p,
+                page(&[
+                    ("k1", Succeeded, "2024-05-07T11:00:00Z"),
+                    ("k2", Succeeded, "2024-05-07T10:00:00Z"),
+                ])
+            ),
+            "the running task is further down"
+        );
+        assert!(
+            !ends(
+                &mut p,
+                page(&[
+                    ("k3", Succeeded, "2024-05-07T09:30:00Z"),
+                    ("r", Running, "2024-05-07T09:00:00Z"),
+                ])
+            ),
+            "a page that ends on an active task"
+        );
         // Tasks older than `lookback` settle a page as known ones do.
-        p.add_page(page(&[
-            ("o1", Succeeded, "2024-04-01T00:00:00Z"),
-            ("o2", Succeeded, "2024-03-01T00:00:00Z"),
-        ]));
-        assert!(p.should_stop());
+        assert!(ends(
+            &mut p,
+            page(&[
+                ("o1", Succeeded, "2024-04-01T00:00:00Z"),
+                ("o2", Succeeded, "2024-03-01T00:00:00Z"),
+            ])
+        ));
 
         // Never on a list not newest first, now or on the last full pass.
         for (newest_first, first) in [
@@ -373,27 +534,118 @@ mod tests {
             (true, "2024-05-07T08:00:00Z"),
         ] {
             let mut p = windowed(&["k1", "k2", "k3"], &[], newest_first);
-            p.add_page(page(&[
+            let first_page = page(&[
                 ("k1", Succeeded, first),
                 ("k2", Succeeded, "2024-05-07T10:00:00Z"),
-            ]));
-            p.add_page(page(&[("k3", Succeeded, "2024-05-07T09:00:00Z")]));
-            assert!(!p.should_stop(), "{newest_first} {first}");
+            ]);
+            assert!(!ends(&mut p, first_page), "{newest_first} {first}");
+            let second_page = page(&[("k3", Succeeded, "2024-05-07T09:00:00Z")]);
+            assert!(!ends(&mut p, second_page), "{newest_first} {first}");
             // What this listing saw of the order, for the next ones.
             assert_eq!(p.into_listing().paging.newest_first, !newest_first);
         }
         // A full pass never stops early, and an unreadable record unsettles a page.
         let mut p = Pager::new("x", 10);
-        p.add_page(page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")]));
-        assert!(!p.should_stop());
+        assert!(!ends(
+            &mut p,
+            page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")])
+        ));
         let mut p = windowed(&["k1"], &[], true);
-        p.add_page(Records {
+        let unsettled = Records {
             tasks: page(&[("k1", Succeeded, "2024-05-07T11:00:00Z")]),
             invalid: vec![bad(Some("z"))],
             raw: 2,
             unnamed: vec![],
-        });
-        assert!(!p.should_stop());
+        };
+        assert!(!ends(&mut p, unsettled));
+    }
+
+    /// `n` succeeded tasks with ids from `from`.
+    fn tasks(from: usize, n: usize) -> Vec<Task> {
+        (from..from + n)
+            .map(|i| t(&i.to_string(), TaskState::Succeeded))
+            .collect()
+    }
+
+    #[test]
+    fn offset_paging_ends_on_short_empty_stale_or_counted_pages() {
+        // A full page goes on at the next offset; a short one ends the listing.
+        let mut p = Pager::new("x", 10);
+        assert_eq!(p.next_offset(tasks(0, 3).into(), 3, None), Some(3));
+        assert_eq!(p.next_offset(tasks(3, 3).into(), 3, None), Some(6));
+        assert_eq!(p.next_offset(tasks(6, 2).into(), 3, None), None);
+        // An empty page, or one with nothing new (a list served again), ends it.
+        let mut p = Pager::new("x", 10);
+        assert_eq!(p.next_offset(tasks(0, 3).into(), 3, None), Some(3));
+        assert_eq!(p.next_offset(Vec::new().into(), 3, None), None);
+        let mut p = Pager::new("x", 10);
+        assert_eq!(p.next_offset(tasks(0, 3).into(), 3, None), Some(3));
+        assert_eq!(p.next_offset(tasks(0, 3).into(), 3, None), None);
+        // The API's total counts distinct records: a record served twice (the list shifted
+        // between requests) does not end the listing early.
+        let mut p = Pager::new("x", 10);
+        assert_eq!(p.next_offset(tasks(0, 3).into(), 3, Some(6)), Some(3));
+        assert_eq!(p.next_offset(tasks(2, 3).into(), 3, Some(6)), Some(6));
+        assert_eq!(p.next_offset(tasks(5, 3).into(), 3, Some(6)), None);
+        assert_eq!(p.into_listing().tasks.len(), 8);
+    }
+
+    #[test]
+    fn token_paging_ends_without_a_token_or_anything_new() {
+        let mut p = Pager::new("x", 10);
+        assert_eq!(
+            p.next_token(tasks(0, 2).into(), Some("b".into())),
+            Some("b".to_string())
+        );
+        assert_eq!(p.next_token(tasks(2, 2).into(), Some(String::new())), None);
+        let mut p = Pager::new("x", 10);
+        assert_eq!(p.next_token(tasks(0, 2).into(), None), None);
+        let mut p = Pager::new("x", 10);
+        assert!(p.next_token(tasks(0, 2).into(), Some("b".into())).is_some());
+        assert_eq!(p.next_token(tasks(0, 2).into(), Some("c".into())), None);
+        assert_eq!(p.next_token(Vec::new().into(), Some("d".into())), None);
+    }
+
+    #[test]
+    fn every_listing_stops_at_max_pages() {
+        let mut p = Pager::new("x", 2);
+        assert!(p.next_token(tasks(0, 2).into(), Some("b".into())).is_some());
+        assert_eq!(p.next_token(tasks(2, 2).into(), Some("c".into())), None);
+        let mut p = Pager::new("x", 2);
+        assert!(p.next_offset(tasks(0, 2).into(), 2, None).is_some());
+        assert_eq!(p.next_offset(tasks(2, 2).into(), 2, None), None);
+        assert_eq!(p.into_listing().tasks.len(), 4);
+        // Discovery too, for either paging style.
+        let page = |from: usize| (from..from + 2).map(|i| (format!("u{i}"), true));
+        let mut d = IdPager::new("d", 2);
+        assert_eq!(d.next_offset(page(0), 2, 2, None), Some(2));
+        assert_eq!(d.next_offset(page(2), 2, 2, None), None);
+        assert_eq!(d.into_ids(), ["u0", "u1", "u2", "u3"]);
+        let mut d = IdPager::new("d", 2);
+        assert!(d.next_token(page(0), 2, Some("b".into())).is_some());
+        assert_eq!(d.next_token(page(2), 2, Some("c".into())), None);
+    }
+
+    #[test]
+    fn discovery_keeps_wanted_ids_once_and_counts_every_id_as_new() {
+        let mut d = IdPager::new("d", 10);
+        let first = vec![
+            ("a".into(), true),
+            ("b".into(), false),
+            (String::new(), true),
+        ];
+        assert_eq!(
+            d.next_token(first, 3, Some("t".into())),
+            Some("t".to_string())
+        );
+        // Only ids already seen (wanted or not): nothing new, the listing ends.
+        let again = vec![("b".to_string(), false), ("a".to_string(), true)];
+        assert_eq!(d.next_token(again, 2, Some("u".into())), None);
+        assert_eq!(d.into_ids(), ["a"]);
+        // The total counts distinct ids.
+        let mut d = IdPager::new("d", 10);
+        let page = vec![("a".to_string(), true), ("b".to_string(), true)];
+        assert_eq!(d.next_offset(page, 2, 2, Some(2)), None);
     }
 
     #[test]

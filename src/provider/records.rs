@@ -214,7 +214,7 @@ pub struct Records {
     /// hash of the record's JSON text. It stands in for the id, so that a page of unreadable
     /// records counts as new for the "no new ids" rule and the same page served again does
     /// not.
-    pub unnamed: Vec<u64>,
+    pub(crate) unnamed: Vec<u64>,
 }
 
 impl From<Vec<Task>> for Records {

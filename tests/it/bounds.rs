@@ -1,39 +1,26 @@
 //! Bounds on what a cloud sends: huge label values, hundreds of task types and listings longer
 //! than a poll's budget cannot blow up `/metrics` or memory.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{
-    Resources, Secret, Settings, Target, TargetSpec, YandexAuth, YandexTarget,
-};
-use cloud_task_exporter::hub::Hub;
-use cloud_task_exporter::metrics::exposition;
-use cloud_task_exporter::provider::AnyProvider;
-use cloud_task_exporter::provider::http::{RequestCounts, client};
+use cloud_task_exporter::config::{Settings, Target};
 use cloud_task_exporter::scheduler::{TargetRunner, lock as lock_account};
 use cloud_task_exporter::sim::yandex::SimTask;
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::support::{BUCKETS, sample};
+use crate::support::{self, BUCKETS, sample};
 
 const VM: &str = "fhm0bounds0000000vm1";
 const TOKEN: &str = "t1.bounds-static-token";
 
 fn target(url: &str, settings: Settings) -> Target {
-    Target {
-        name: "yc".into(),
-        endpoint: Some(url.to_string()),
-        labels: BTreeMap::new(),
-        settings,
-        spec: TargetSpec::YandexBackup(YandexTarget {
-            auth: YandexAuth::IamToken(Secret::new(TOKEN)),
-            iam_endpoint: None,
-            resources: Resources::Ids(vec![VM.into()]),
-        }),
-    }
+    let keys = support::yandex(
+        &format!("iam_token: {TOKEN}"),
+        "",
+        &support::ids("compute_instance_ids", &[VM]),
+    );
+    support::target("yc", url, &keys, settings)
 }
 
 fn settings() -> Settings {
@@ -55,16 +42,11 @@ async fn cloud() -> FakeCloud {
 }
 
 fn runner(t: &Target) -> TargetRunner {
-    let counts = Arc::new(RequestCounts::default());
-    let p = AnyProvider::build(t, client(), Arc::clone(&counts)).unwrap();
-    TargetRunner::new(t.clone(), p, counts, BUCKETS.to_vec(), Default::default())
+    support::runner(t, &BUCKETS)
 }
 
 fn metrics(r: &TargetRunner) -> String {
-    let hub = Hub::new();
-    hub.set_targets(&["yc".to_string()]);
-    hub.publish(r.snapshot());
-    String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap()
+    support::exposition_of(r.snapshot(), &BUCKETS)
 }
 
 fn rfc3339(secs_ago: i64) -> String {

@@ -6,9 +6,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use cloud_task_exporter::config::{
-    self, Config, ConfigErrors, DEFAULT_DURATION_BUCKETS, DmsEngine, HuaweiAuth, ProviderKind,
-    RESERVED_LABELS, Resources, Settings, Shard, TargetSpec, YandexAuth,
+    self, Config, ConfigErrors, DEFAULT_DURATION_BUCKETS, RESERVED_LABELS, Resources, Settings,
+    Shard,
 };
+use cloud_task_exporter::provider::huawei::Auth as HuaweiAuth;
+use cloud_task_exporter::provider::huawei_dms::Engine as DmsEngine;
+use cloud_task_exporter::provider::yandex_backup::Auth as YandexAuth;
+use cloud_task_exporter::provider::{ProviderKind, TargetSpec};
+use cloud_task_exporter::sim::yandex::TEST_PRIVATE_KEY_PEM;
 
 fn env(name: &str) -> Option<String> {
     let v = match name {
@@ -187,12 +192,10 @@ targets:
     let TargetSpec::YandexBackup(y) = &t.spec else {
         panic!()
     };
-    assert_eq!(
-        y.auth,
-        YandexAuth::Metadata {
-            url: Some("http://127.0.0.1:9999".into())
-        }
-    );
+    let YandexAuth::Metadata { url } = &y.auth else {
+        panic!("{:?}", y.auth)
+    };
+    assert_eq!(url.as_deref(), Some("http://127.0.0.1:9999"));
     assert_eq!(y.iam_endpoint.as_deref(), Some("http://127.0.0.1:8081"));
     let Resources::Discover(d) = &y.resources else {
         panic!()
@@ -1135,8 +1138,15 @@ fn secret_files_are_read_relative_to_the_config_and_trimmed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("token"), "t1.from-file\n").unwrap();
     std::fs::write(dir.path().join("sk"), "secret-from-file\r\n").unwrap();
-    let key = r#"{"id":"aje1","service_account_id":"aje2","created_at":"2024-01-01T00:00:00Z","key_algorithm":"RSA_2048","public_key":"-----BEGIN PUBLIC KEY-----\n","private_key":"PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID aje1\n-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n"}"#;
-    std::fs::write(dir.path().join("sa.json"), key).unwrap();
+    let key = serde_json::json!({
+        "id": "aje1",
+        "service_account_id": "aje2",
+        "created_at": "2024-01-01T00:00:00Z",
+        "key_algorithm": "RSA_2048",
+        "public_key": "-----BEGIN PUBLIC KEY-----\n",
+        "private_key": format!("PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID aje1\n{TEST_PRIVATE_KEY_PEM}"),
+    });
+    std::fs::write(dir.path().join("sa.json"), key.to_string()).unwrap();
     let cfg_path = dir.path().join("config.yaml");
     let yaml = "
 state_file: state.json
@@ -1166,11 +1176,14 @@ targets:
     let TargetSpec::YandexBackup(b) = &c.targets[1].spec else {
         panic!()
     };
-    let YandexAuth::ServiceAccountKey { origin, json } = &b.auth else {
+    let YandexAuth::ServiceAccountKey(k) = &b.auth else {
         panic!()
     };
-    assert_eq!(origin, &dir.path().join("sa.json").display().to_string());
-    assert_eq!(json.expose(), key);
+    assert_eq!(k.origin, dir.path().join("sa.json").display().to_string());
+    assert_eq!(
+        (k.key_id.as_str(), k.service_account_id.as_str()),
+        ("aje1", "aje2")
+    );
     let TargetSpec::HuaweiCce(cce) = &c.targets[2].spec else {
         panic!()
     };
@@ -1182,28 +1195,32 @@ targets:
 
 #[test]
 fn inline_service_account_key_as_json_or_yaml_mapping() {
-    let c = ok(r#"
+    // The private key as a JSON string (its newlines escaped), as key files hold it.
+    let pem = serde_json::to_string(TEST_PRIVATE_KEY_PEM).unwrap();
+    let c = ok(&format!(
+        r#"
 targets:
   - name: a
     provider: yandex_backup
     compute_instance_ids: [x]
     auth:
-      service_account_key: {"id": "aje1", "service_account_id": "aje2", "private_key": "-----BEGIN PRIVATE KEY-----\nMII\n"}
+      service_account_key: {{"id": "aje1", "service_account_id": "aje2", "private_key": {pem}}}
   - name: b
     provider: yandex_backup
     compute_instance_ids: [x]
     auth:
-      service_account_key: '{"key": {"id": "aje1", "serviceAccountId": "aje2"}, "privateKey": "-----BEGIN PRIVATE KEY-----"}'
-"#);
+      service_account_key: '{{"key": {{"id": "aje1", "serviceAccountId": "aje2"}}, "privateKey": {pem}}}'
+"#
+    ));
     for t in &c.targets {
         let TargetSpec::YandexBackup(y) = &t.spec else {
             panic!()
         };
-        let YandexAuth::ServiceAccountKey { origin, json } = &y.auth else {
+        let YandexAuth::ServiceAccountKey(k) = &y.auth else {
             panic!()
         };
-        assert_eq!(origin, "<inline>");
-        assert!(json.expose().contains("aje2"));
+        assert_eq!(k.origin, "<inline>");
+        assert_eq!(k.service_account_id, "aje2");
     }
 }
 

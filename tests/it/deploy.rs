@@ -1,10 +1,9 @@
 //! The configuration shipped in `deploy/` is valid: the Kubernetes ConfigMap's `config.yaml`
-//! loads (with its secret file provided) and builds every provider, as `--check-config` would
-//! see it inside the pod.
+//! loads (with its secret file provided: its key is parsed as it loads), as `--check-config`
+//! would see it inside the pod.
 
 use std::path::Path;
 
-use cloud_task_exporter::app;
 use cloud_task_exporter::config::load_str_with_env;
 use cloud_task_exporter::sim::yandex::test_authorized_key_json;
 
@@ -51,7 +50,6 @@ fn kubernetes_configmap_config_loads_and_builds() {
         cfg.state_file.is_some(),
         "the StatefulSet keeps a state file"
     );
-    app::check(&cfg).unwrap();
 }
 
 /// Every README example that is a list of targets (`- name: ...`) loads, with its `*_file`

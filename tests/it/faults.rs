@@ -11,18 +11,14 @@
 //!
 //! Each provider plugs in through [`Scenario`].
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{Settings, Shard, Target};
-use cloud_task_exporter::hub::{Hub, TargetSnapshot};
-use cloud_task_exporter::metrics::exposition;
-use cloud_task_exporter::provider::AnyProvider;
-use cloud_task_exporter::provider::http::{RequestCounts, client};
+use cloud_task_exporter::config::{Settings, Target};
+use cloud_task_exporter::hub::TargetSnapshot;
 use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim};
 
-use crate::support::sample;
+use crate::support::{self, sample};
 
 /// Buckets of the duration histogram in these tests.
 pub(crate) const BUCKETS: [f64; 4] = [60.0, 300.0, 1800.0, 7200.0];
@@ -36,9 +32,19 @@ pub(crate) trait Scenario: Sync {
     fn provider(&self) -> &'static str;
     /// The simulator service that serves the task list (fault rules and hooks aim at it).
     fn service(&self) -> &'static str;
-    /// Registers credentials and resources in `sim`, seeds `n` terminal tasks, and returns
-    /// the target that polls them through `url`.
-    fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target;
+    /// The unit its target polls (for CBR, the project).
+    fn unit(&self) -> &'static str;
+    /// Registers credentials and resources in `sim` and seeds `n` terminal tasks.
+    fn seed(&self, sim: &Sim, n: usize);
+    /// The target that polls `units` through `url`; `None` when this provider cannot poll
+    /// them (CBR polls its one project).
+    fn target(&self, url: &str, settings: Settings, units: &[&str]) -> Option<Target>;
+    /// Seeds `sim` with `n` terminal tasks and returns the target that polls them.
+    fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target {
+        self.seed(sim, n);
+        self.target(url, settings, &[self.unit()])
+            .expect("a scenario polls its own unit")
+    }
     /// Adds `n` new terminal tasks (distinct ids, finished just now) to the list.
     fn add_terminal(&self, sim: &Sim, n: usize);
     /// Invalidates every token the simulator issued, so the next API call answers 401.
@@ -82,15 +88,7 @@ impl Rig {
     pub(crate) async fn start(s: &dyn Scenario, n: usize) -> Rig {
         let cloud = FakeCloud::start(Sim::new()).await.unwrap();
         let target = s.setup(cloud.sim(), &cloud.url(), settings(), n);
-        let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(&target, client(), Arc::clone(&counts)).unwrap();
-        let runner = TargetRunner::new(
-            target.clone(),
-            provider,
-            counts,
-            BUCKETS.to_vec(),
-            Shard::default(),
-        );
+        let runner = support::runner(&target, &BUCKETS);
         Rig {
             cloud,
             runner,
@@ -110,10 +108,7 @@ impl Rig {
 
     /// The exposition of this one target.
     pub(crate) fn metrics(&self) -> String {
-        let hub = Hub::new();
-        hub.set_targets(std::slice::from_ref(&self.target.name));
-        hub.publish(self.snap());
-        String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap()
+        support::exposition_of(self.snap(), &BUCKETS)
     }
 }
 
@@ -317,25 +312,6 @@ async fn one(s: &'static dyn Scenario, kind: Kind) {
     assert!(durations <= expected, "{ctx}: each duration lands once");
 }
 
-/// Adds a unit the cloud does not know (a deleted instance, a removed policy) to a target's
-/// id list; `false` for a provider with one fixed unit (CBR polls the project).
-fn add_unit(t: &mut Target, unit: &str) -> bool {
-    use cloud_task_exporter::config::{Resources, TargetSpec};
-    let resources = match &mut t.spec {
-        TargetSpec::YandexBackup(y) => &mut y.resources,
-        TargetSpec::HuaweiVbs(h) | TargetSpec::HuaweiCce(h) => &mut h.resources,
-        TargetSpec::HuaweiDms(d) => &mut d.resources,
-        TargetSpec::HuaweiCbr(_) => return false,
-    };
-    match resources {
-        Resources::Ids(ids) => {
-            ids.push(unit.to_string());
-            true
-        }
-        Resources::Discover(_) => false,
-    }
-}
-
 /// One unit of a two-unit target answers 404 on every poll (a deleted resource): the other
 /// unit's completions are counted exactly once and its last values move, the target stays
 /// up, and the failing unit shows in `cloud_task_resource_up` and its error counter with a
@@ -344,20 +320,14 @@ pub(crate) async fn one_unit_fails(s: &'static dyn Scenario) {
     const GONE: &str = "gone-0000-deleted";
     let ctx = s.provider();
     let cloud = FakeCloud::start(Sim::new()).await.unwrap();
-    let mut target = s.setup(cloud.sim(), &cloud.url(), settings(), 4);
-    if !add_unit(&mut target, GONE) {
+    s.seed(cloud.sim(), 4);
+    // A unit the cloud does not know (a deleted instance, a removed policy) beside the
+    // scenario's own.
+    let Some(target) = s.target(&cloud.url(), settings(), &[s.unit(), GONE]) else {
         return;
-    }
-    let counts = Arc::new(RequestCounts::default());
-    let provider = AnyProvider::build(&target, client(), Arc::clone(&counts)).unwrap();
+    };
     let mut rig = Rig {
-        runner: TargetRunner::new(
-            target.clone(),
-            provider,
-            counts,
-            BUCKETS.to_vec(),
-            Shard::default(),
-        ),
+        runner: support::runner(&target, &BUCKETS),
         cloud,
         target,
     };
@@ -449,13 +419,12 @@ pub(crate) fn ago(secs: i64) -> String {
 }
 
 mod yandex {
-    use cloud_task_exporter::config::{
-        Resources, Secret, Settings, Target, TargetSpec, YandexAuth, YandexTarget,
-    };
-    use cloud_task_exporter::sim::yandex::{SimTask, test_authorized_key_json};
+    use cloud_task_exporter::config::{Settings, Target};
+    use cloud_task_exporter::sim::yandex::SimTask;
     use cloud_task_exporter::sim::{Sim, lock};
 
     use super::{Scenario, ago, next_id};
+    use crate::support;
 
     const INSTANCE: &str = "fhmfaultmatrix01";
 
@@ -474,27 +443,21 @@ mod yandex {
         fn service(&self) -> &'static str {
             "yandex_backup"
         }
-        fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target {
+        fn unit(&self) -> &'static str {
+            INSTANCE
+        }
+        fn seed(&self, sim: &Sim, n: usize) {
             let mut y = lock(&sim.yandex);
             y.register_test_sa_key();
             y.add_instance(INSTANCE);
             for i in 0..n {
                 y.upsert_task(INSTANCE, done(next_id(), ["OK", "ERROR"][i % 2]));
             }
-            Target {
-                name: "yc-faults".into(),
-                endpoint: Some(url.to_string()),
-                labels: Default::default(),
-                settings,
-                spec: TargetSpec::YandexBackup(YandexTarget {
-                    auth: YandexAuth::ServiceAccountKey {
-                        origin: "<test>".into(),
-                        json: Secret::new(test_authorized_key_json()),
-                    },
-                    iam_endpoint: Some(url.to_string()),
-                    resources: Resources::Ids(vec![INSTANCE.into()]),
-                }),
-            }
+        }
+        fn target(&self, url: &str, settings: Settings, units: &[&str]) -> Option<Target> {
+            let units = support::ids("compute_instance_ids", units);
+            let keys = support::yandex(&support::yandex_sa_key(), url, &units);
+            Some(support::target("yc-faults", url, &keys, settings))
         }
         fn add_terminal(&self, sim: &Sim, n: usize) {
             // The simulator lists newest first: new tasks go to the head and shift every
@@ -528,18 +491,14 @@ async fn yandex_backup_under_every_fault() {
 }
 
 mod huawei {
-    use std::collections::BTreeMap;
-
-    use cloud_task_exporter::config::{
-        DmsEngine, HuaweiAuth, HuaweiCbrTarget, HuaweiCommon, HuaweiDmsTarget, HuaweiTarget,
-        Resources, Secret, Settings, Target, TargetSpec,
-    };
+    use cloud_task_exporter::config::{Settings, Target};
     use cloud_task_exporter::sim::huawei::wire::{cbr_time, cce_time, dms_time, vbs_time};
     use cloud_task_exporter::sim::huawei::{CbrLog, CceTask, DmsTask, VbsTask};
     use cloud_task_exporter::sim::{Sim, lock};
     use jiff::{SignedDuration, Timestamp};
 
     use super::{Scenario, next_id};
+    use crate::support;
 
     const AK: &str = "FAULTMATRIXAK0000001";
     const SK: &str = "fault-matrix-secret-key";
@@ -552,47 +511,28 @@ mod huawei {
         Timestamp::now() - SignedDuration::from_secs(secs_ago)
     }
 
+    /// `secs_ago` seconds ago, or just after the newest time handed out before if that is
+    /// later: a task created now lands at the head of a list sorted newest first, before
+    /// every task listed earlier, as it does in a cloud. (Two rounds of tasks "created a
+    /// minute ago", taken a moment apart, would interleave instead.)
+    fn newest(secs_ago: i64) -> Timestamp {
+        use std::sync::Mutex;
+        static LAST: Mutex<Option<Timestamp>> = Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        let t = match *last {
+            Some(l) if l >= at(secs_ago) => l + SignedDuration::from_millis(1),
+            _ => at(secs_ago),
+        };
+        *last = Some(t);
+        t
+    }
+
     fn uuid(n: u64) -> String {
         format!("00000000-0000-4000-8000-{n:012x}")
     }
 
-    fn target(name: &str, url: &str, settings: Settings, spec: TargetSpec) -> Target {
-        Target {
-            name: name.into(),
-            endpoint: Some(url.to_string()),
-            labels: BTreeMap::new(),
-            settings,
-            spec,
-        }
-    }
-
-    fn common(auth: HuaweiAuth) -> HuaweiCommon {
-        HuaweiCommon {
-            region: "ap-southeast-1".into(),
-            project_id: PROJECT.into(),
-            auth,
-        }
-    }
-
-    fn iam(url: &str) -> HuaweiAuth {
-        HuaweiAuth::Iam {
-            endpoint: Some(url.to_string()),
-            domain: "faults-domain".into(),
-            user: "faults-user".into(),
-            password: Secret::new("faults-password"),
-        }
-    }
-
-    fn aksk() -> HuaweiAuth {
-        HuaweiAuth::AkSk {
-            access_key: Secret::new(AK),
-            secret_key: Secret::new(SK),
-            security_token: None,
-        }
-    }
-
     /// `created` seconds ago, finished a few seconds ago.
-    fn vbs(id: u64, created: i64, ok: bool) -> VbsTask {
+    fn vbs(id: u64, created: Timestamp, ok: bool) -> VbsTask {
         VbsTask {
             job_id: uuid(id),
             status: if ok {
@@ -601,7 +541,7 @@ mod huawei {
                 "EXECUTE_FAIL"
             }
             .into(),
-            created_at: vbs_time(at(created)),
+            created_at: vbs_time(created),
             finished_at: Some(vbs_time(at(5))),
             backup_name: format!("autobk_{id}"),
             resource_id: "vol-faults-1".into(),
@@ -610,13 +550,13 @@ mod huawei {
         }
     }
 
-    fn cbr(id: u64, created: i64, ok: bool) -> CbrLog {
+    fn cbr(id: u64, created: Timestamp, ok: bool) -> CbrLog {
         CbrLog {
             id: uuid(id),
             status: if ok { "success" } else { "timeout" }.into(),
             operation_type: "backup".into(),
-            created_at: cbr_time(at(created)),
-            started_at: cbr_time(at(created - 1)),
+            created_at: cbr_time(created),
+            started_at: cbr_time(created - SignedDuration::from_secs(1)),
             updated_at: cbr_time(at(5)),
             ended_at: Some(cbr_time(at(5))),
             progress: Some(100),
@@ -628,24 +568,24 @@ mod huawei {
         }
     }
 
-    fn cce(id: u64, created: i64, ok: bool) -> CceTask {
+    fn cce(id: u64, created: Timestamp, ok: bool) -> CceTask {
         CceTask {
             uid: uuid(id),
             phase: if ok { "Success" } else { "Failed" }.into(),
             progress: Some("100".into()),
-            created: cce_time(at(created)),
+            created: cce_time(created),
             updated: cce_time(at(5)),
             completion: Some(cce_time(at(5))),
             items: vec![],
         }
     }
 
-    fn dms(id: u64, created: i64, ok: bool) -> DmsTask {
+    fn dms(id: u64, created: Timestamp, ok: bool) -> DmsTask {
         DmsTask {
             id: format!("{id:032x}"),
             name: "bindInstancePublicIp".into(),
             status: if ok { "SUCCESS" } else { "FAILED" }.into(),
-            created_at: dms_time(at(created)),
+            created_at: dms_time(created),
             updated_at: dms_time(at(5)),
             progress: None,
         }
@@ -661,8 +601,8 @@ mod huawei {
     }
 
     impl Hw {
-        /// Adds one finished task created `created` seconds ago.
-        fn add(self, sim: &Sim, created: i64, ok: bool) {
+        /// Adds one finished task created at `created`.
+        fn add(self, sim: &Sim, created: Timestamp, ok: bool) {
             let id = next_id();
             let mut h = lock(&sim.huawei);
             match self {
@@ -686,7 +626,15 @@ mod huawei {
         fn service(&self) -> &'static str {
             self.provider()
         }
-        fn setup(&self, sim: &Sim, url: &str, settings: Settings, n: usize) -> Target {
+        fn unit(&self) -> &'static str {
+            match self {
+                Hw::Vbs => POLICY,
+                Hw::Cbr => PROJECT,
+                Hw::Cce => CLUSTER,
+                Hw::Dms => INSTANCE,
+            }
+        }
+        fn seed(&self, sim: &Sim, n: usize) {
             {
                 let mut h = lock(&sim.huawei);
                 h.add_aksk(AK, SK);
@@ -695,53 +643,30 @@ mod huawei {
             }
             for i in 0..n {
                 // Oldest first, a minute apart, an hour ago.
-                self.add(sim, 3600 - i as i64 * 60, i % 2 == 0);
+                self.add(sim, at(3600 - i as i64 * 60), i % 2 == 0);
             }
-            let ids = |id: &str| Resources::Ids(vec![id.to_string()]);
-            match self {
-                Hw::Vbs => target(
-                    "hw-vbs-faults",
-                    url,
-                    settings,
-                    TargetSpec::HuaweiVbs(HuaweiTarget {
-                        common: common(aksk()),
-                        resources: ids(POLICY),
-                    }),
-                ),
-                Hw::Cbr => target(
-                    "hw-cbr-faults",
-                    url,
-                    settings,
-                    TargetSpec::HuaweiCbr(HuaweiCbrTarget {
-                        common: common(iam(url)),
-                        filters: BTreeMap::new(),
-                    }),
-                ),
-                Hw::Cce => target(
-                    "hw-cce-faults",
-                    url,
-                    settings,
-                    TargetSpec::HuaweiCce(HuaweiTarget {
-                        common: common(aksk()),
-                        resources: ids(CLUSTER),
-                    }),
-                ),
-                Hw::Dms => target(
+        }
+        fn target(&self, url: &str, settings: Settings, units: &[&str]) -> Option<Target> {
+            let aksk = support::aksk(AK, SK);
+            let iam = support::iam(url, "faults-domain", "faults-user", "faults-password");
+            let (name, auth, rest) = match self {
+                Hw::Vbs => ("hw-vbs-faults", aksk, support::ids("policy_ids", units)),
+                Hw::Cbr if units == [PROJECT] => ("hw-cbr-faults", iam, String::new()),
+                Hw::Cbr => return None,
+                Hw::Cce => ("hw-cce-faults", aksk, support::ids("cluster_ids", units)),
+                Hw::Dms => (
                     "hw-dms-faults",
-                    url,
-                    settings,
-                    TargetSpec::HuaweiDms(HuaweiDmsTarget {
-                        common: common(iam(url)),
-                        engine: DmsEngine::Kafka,
-                        resources: ids(INSTANCE),
-                    }),
+                    iam,
+                    format!("engine: kafka\n{}", support::ids("instance_ids", units)),
                 ),
-            }
+            };
+            let keys = support::huawei(self.provider(), PROJECT, &auth, &rest);
+            Some(support::target(name, url, &keys, settings))
         }
         fn add_terminal(&self, sim: &Sim, n: usize) {
             // Newest first in every Huawei listing: each new task lands at the head.
             for i in 0..n {
-                self.add(sim, 60 - i as i64, i % 2 == 0);
+                self.add(sim, newest(60 - i as i64), i % 2 == 0);
             }
         }
         // CBR and DMS authenticate with IAM user tokens, so token expiry is covered; VBS and

@@ -2,10 +2,10 @@
 //! and linted by promtool.
 
 use cloud_task_exporter::accounting::Account;
-use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::hub::Hub;
 use cloud_task_exporter::metrics::exposition;
 use cloud_task_exporter::model::TaskState;
+use cloud_task_exporter::provider::ProviderKind;
 
 use crate::support::{
     BUCKETS, apply, assert_golden, promtool_check, sample, snapshot, stable, task,

@@ -3,8 +3,8 @@
 use std::sync::{Arc, RwLock};
 
 use cloud_task_exporter::accounting::Account;
-use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::hub::Hub;
+use cloud_task_exporter::provider::ProviderKind;
 use cloud_task_exporter::server::{AppState, route};
 use http_body_util::BodyExt;
 use hyper::Request;

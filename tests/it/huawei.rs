@@ -1,23 +1,20 @@
 //! The four Huawei providers against the simulator: paging, every status, every time format,
 //! progress, durations, resource info, AK/SK and IAM token auth, discovery, and a scheduler poll.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{
-    DmsEngine, HuaweiAuth, HuaweiCbrTarget, HuaweiCommon, HuaweiDmsTarget, HuaweiTarget, Resources,
-    Secret, Settings, Shard, Target, TargetSpec,
-};
+use cloud_task_exporter::config::Target;
 use cloud_task_exporter::model::{Task, TaskState};
 use cloud_task_exporter::provider::http::{RequestCounts, client};
 use cloud_task_exporter::provider::huawei::sign;
 use cloud_task_exporter::provider::{AnyProvider, PollContext, Provider, Reason};
-use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::huawei::{CbrLog, CceTask, DmsTask, VbsTask};
 use cloud_task_exporter::sim::{FakeCloud, Sim, SimRequest, lock};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
+
+use crate::support;
 
 const AK: &str = "HPUAEXAMPLEAKID00001";
 const SK: &str = "ExampleSecretKey0123456789abcdefghijklmn";
@@ -39,79 +36,29 @@ fn fmt(t: Timestamp, hours: i8, pattern: &str) -> String {
     t.to_zoned(tz).strftime(pattern).to_string()
 }
 
-fn settings() -> Settings {
-    Settings {
-        page_size: 2,
-        retries: 0,
-        retry_backoff: Duration::from_millis(10),
-        requests_per_second: 0.0,
-        ..Settings::default()
-    }
+fn aksk(sk: &str) -> String {
+    support::aksk(AK, sk)
 }
 
-fn aksk(sk: &str) -> HuaweiAuth {
-    HuaweiAuth::AkSk {
-        access_key: Secret::new(AK),
-        secret_key: Secret::new(sk),
-        security_token: None,
-    }
+/// The keys of a Huawei target of `provider` in `PROJECT`.
+fn hw(provider: &str, auth: &str, rest: &str) -> String {
+    support::huawei(provider, PROJECT, auth, rest)
 }
 
-fn common(auth: HuaweiAuth) -> HuaweiCommon {
-    HuaweiCommon {
-        region: "ap-southeast-1".into(),
-        project_id: PROJECT.into(),
-        auth,
-    }
+fn target(url: &str, keys: &str) -> Target {
+    support::target("hw", url, keys, support::settings(2))
 }
 
-fn target(url: &str, spec: TargetSpec) -> Target {
-    Target {
-        name: "hw".into(),
-        endpoint: Some(url.to_string()),
-        labels: BTreeMap::new(),
-        settings: settings(),
-        spec,
-    }
-}
-
-fn cbr(url: &str, auth: HuaweiAuth, filters: &[(&str, &str)]) -> Target {
-    target(
-        url,
-        TargetSpec::HuaweiCbr(HuaweiCbrTarget {
-            common: common(auth),
-            filters: filters
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }),
-    )
-}
-
-fn ids(v: &[&str]) -> Resources {
-    Resources::Ids(v.iter().map(|s| s.to_string()).collect())
-}
-
-fn discover() -> Resources {
-    Resources::Discover(cloud_task_exporter::config::Discover {
-        folder_id: None,
-        interval: Duration::from_secs(3600),
-    })
+fn cbr(url: &str, auth: &str, filters: &str) -> Target {
+    target(url, &hw("huawei_cbr", auth, filters))
 }
 
 fn build(t: &Target) -> AnyProvider {
-    AnyProvider::build(t, client(), Arc::new(RequestCounts::default())).unwrap()
+    support::provider(t)
 }
 
 fn ctx() -> PollContext {
-    let now = Timestamp::now();
-    PollContext {
-        now,
-        since: now.checked_sub(SignedDuration::from_hours(7 * 24)).unwrap(),
-        page_size: 2,
-        max_pages: 50,
-        window: None,
-    }
+    support::full_pass(2)
 }
 
 async fn start() -> FakeCloud {
@@ -173,7 +120,7 @@ async fn cbr_pages_maps_every_status_and_reads_resource_info() {
             ..CbrLog::default()
         });
     }
-    let p = build(&cbr(&cloud.url(), aksk(SK), &[]));
+    let p = build(&cbr(&cloud.url(), &aksk(SK), ""));
     assert_eq!(
         p.units(),
         cloud_task_exporter::provider::Units::Fixed(vec![PROJECT.into()])
@@ -239,11 +186,8 @@ async fn cbr_filters_are_passed_through() {
     }
     let p = build(&cbr(
         &cloud.url(),
-        aksk(SK),
-        &[
-            ("operation_type", "backup"),
-            ("enterprise_project_id", "all_granted_eps"),
-        ],
+        &aksk(SK),
+        "filters: { operation_type: backup, enterprise_project_id: all_granted_eps }",
     ));
     let tasks = p.list_tasks(PROJECT, &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 2);
@@ -289,10 +233,11 @@ async fn vbs_pages_maps_every_status_with_naive_utc_times() {
     }
     let t = target(
         &cloud.url(),
-        TargetSpec::HuaweiVbs(HuaweiTarget {
-            common: common(aksk(SK)),
-            resources: ids(&["policy-1"]),
-        }),
+        &hw(
+            "huawei_vbs",
+            &aksk(SK),
+            &support::ids("policy_ids", &["policy-1"]),
+        ),
     );
     let p = build(&t);
     let tasks = p.list_tasks("policy-1", &ctx()).await.unwrap().tasks;
@@ -361,10 +306,11 @@ async fn cce_maps_phases_go_times_and_string_progress() {
     }
     let t = target(
         &cloud.url(),
-        TargetSpec::HuaweiCce(HuaweiTarget {
-            common: common(aksk(SK)),
-            resources: ids(&["cluster-1"]),
-        }),
+        &hw(
+            "huawei_cce",
+            &aksk(SK),
+            &support::ids("cluster_ids", &["cluster-1"]),
+        ),
     );
     let tasks = build(&t)
         .list_tasks("cluster-1", &ctx())
@@ -441,11 +387,11 @@ async fn dms_pages_by_start_dedupes_and_maps_every_status() {
     }
     let t = target(
         &cloud.url(),
-        TargetSpec::HuaweiDms(HuaweiDmsTarget {
-            common: common(aksk(SK)),
-            engine: DmsEngine::Kafka,
-            resources: ids(&["inst-1"]),
-        }),
+        &hw(
+            "huawei_dms",
+            &aksk(SK),
+            &("engine: kafka\n".to_owned() + &support::ids("instance_ids", &["inst-1"])),
+        ),
     );
     let tasks = build(&t).list_tasks("inst-1", &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 6);
@@ -518,11 +464,11 @@ async fn dms_tolerates_a_list_that_shifts_between_pages() {
     );
     let t = target(
         &cloud.url(),
-        TargetSpec::HuaweiDms(HuaweiDmsTarget {
-            common: common(aksk(SK)),
-            engine: DmsEngine::Kafka,
-            resources: ids(&["inst-1"]),
-        }),
+        &hw(
+            "huawei_dms",
+            &aksk(SK),
+            &("engine: kafka\n".to_owned() + &support::ids("instance_ids", &["inst-1"])),
+        ),
     );
     let tasks = build(&t).list_tasks("inst-1", &ctx()).await.unwrap().tasks;
     assert_eq!(tasks.len(), 2);
@@ -532,7 +478,7 @@ async fn dms_tolerates_a_list_that_shifts_between_pages() {
 #[tokio::test]
 async fn wrong_secret_is_refused_as_auth_without_a_tight_retry_loop() {
     let cloud = start().await;
-    let p = build(&cbr(&cloud.url(), aksk("not-the-secret"), &[]));
+    let p = build(&cbr(&cloud.url(), &aksk("not-the-secret"), ""));
     let err = p.list_tasks(PROJECT, &ctx()).await.unwrap_err();
     assert_eq!(err.reason, Reason::Auth);
     assert!(err.message.contains("APIGW.0301"), "{}", err.message);
@@ -563,15 +509,9 @@ async fn temporary_credentials_need_the_security_token() {
     let cloud = start().await;
     lock(&cloud.sim().huawei).add_temporary_aksk("TMPAK", "tmp-secret", "sec-token-1");
     let with = |token: Option<&str>| {
-        cbr(
-            &cloud.url(),
-            HuaweiAuth::AkSk {
-                access_key: Secret::new("TMPAK"),
-                secret_key: Secret::new("tmp-secret"),
-                security_token: token.map(Secret::new),
-            },
-            &[],
-        )
+        let token = token.map_or(String::new(), |t| format!(", security_token: '{t}'"));
+        let auth = format!("{{ access_key: TMPAK, secret_key: tmp-secret{token} }}");
+        cbr(&cloud.url(), &auth, "")
     };
     build(&with(Some("sec-token-1")))
         .list_tasks(PROJECT, &ctx())
@@ -650,16 +590,7 @@ fn simulator_checks_clock_skew_and_locks_after_five_failures() {
 }
 
 fn iam_target(url: &str, password: &str) -> Target {
-    cbr(
-        url,
-        HuaweiAuth::Iam {
-            endpoint: Some(url.to_string()),
-            domain: "acme".into(),
-            user: "exporter".into(),
-            password: Secret::new(password),
-        },
-        &[],
-    )
+    cbr(url, &support::iam(url, "acme", "exporter", password), "")
 }
 
 #[tokio::test]
@@ -737,10 +668,7 @@ async fn discovery_of_policies_clusters_and_instances() {
     let url = cloud.url();
     let vbs = build(&target(
         &url,
-        TargetSpec::HuaweiVbs(HuaweiTarget {
-            common: common(aksk(SK)),
-            resources: discover(),
-        }),
+        &hw("huawei_vbs", &aksk(SK), "discover: true"),
     ));
     assert_eq!(
         vbs.units(),
@@ -749,26 +677,17 @@ async fn discovery_of_policies_clusters_and_instances() {
     assert_eq!(vbs.discover().await.unwrap(), vec!["pol-a", "pol-b"]);
     let cce = build(&target(
         &url,
-        TargetSpec::HuaweiCce(HuaweiTarget {
-            common: common(aksk(SK)),
-            resources: discover(),
-        }),
+        &hw("huawei_cce", &aksk(SK), "discover: true"),
     ));
     assert_eq!(cce.discover().await.unwrap(), vec!["c-1", "c-2"]);
     for (engine, want) in [
-        (DmsEngine::Kafka, vec!["k-0", "k-1", "k-2"]),
-        (DmsEngine::Rabbitmq, vec!["r-1"]),
-        (DmsEngine::Rocketmq, vec![]),
+        ("kafka", vec!["k-0", "k-1", "k-2"]),
+        ("rabbitmq", vec!["r-1"]),
+        ("rocketmq", vec![]),
     ] {
-        let dms = build(&target(
-            &url,
-            TargetSpec::HuaweiDms(HuaweiDmsTarget {
-                common: common(aksk(SK)),
-                engine,
-                resources: discover(),
-            }),
-        ));
-        assert_eq!(dms.discover().await.unwrap(), want, "{engine:?}");
+        let keys = format!("engine: {engine}\ndiscover: true");
+        let dms = build(&target(&url, &hw("huawei_dms", &aksk(SK), &keys)));
+        assert_eq!(dms.discover().await.unwrap(), want, "{engine}");
     }
     let q = cloud.sim().requests_to("huawei_dms")[0].request.query_map();
     assert_eq!(q["engine"], "kafka");
@@ -797,15 +716,13 @@ async fn scheduler_polls_a_discovered_dms_target() {
     }
     let t = target(
         &cloud.url(),
-        TargetSpec::HuaweiDms(HuaweiDmsTarget {
-            common: common(aksk(SK)),
-            engine: DmsEngine::Kafka,
-            resources: discover(),
-        }),
+        &hw(
+            "huawei_dms",
+            &aksk(SK),
+            &("engine: kafka\n".to_owned() + "discover: true"),
+        ),
     );
-    let counts = Arc::new(RequestCounts::default());
-    let provider = AnyProvider::build(&t, client(), Arc::clone(&counts)).unwrap();
-    let mut runner = TargetRunner::new(t, provider, counts, vec![60.0, 3600.0], Shard::default());
+    let mut runner = support::runner(&t, &[60.0, 3600.0]);
     runner.poll_once().await.unwrap();
     let snap = runner.snapshot();
     assert!(snap.status.up);
@@ -820,16 +737,8 @@ async fn scheduler_polls_a_discovered_dms_target() {
     assert_eq!(snap.tallies.active[0].progress, Some(0.0));
 
     // Bad credentials: the poll fails with reason auth and keeps the last data.
-    let bad = target(
-        &cloud.url(),
-        TargetSpec::HuaweiCbr(HuaweiCbrTarget {
-            common: common(aksk("nope")),
-            filters: BTreeMap::new(),
-        }),
-    );
-    let counts = Arc::new(RequestCounts::default());
-    let provider = AnyProvider::build(&bad, client(), Arc::clone(&counts)).unwrap();
-    let mut runner = TargetRunner::new(bad, provider, counts, vec![60.0], Shard::default());
+    let bad = target(&cloud.url(), &hw("huawei_cbr", &aksk("nope"), ""));
+    let mut runner = support::runner(&bad, &[60.0]);
     let err = runner.poll_once().await.unwrap_err();
     assert_eq!(err.reason, Reason::Auth);
     let snap = runner.snapshot();
@@ -840,33 +749,21 @@ async fn scheduler_polls_a_discovered_dms_target() {
 
 #[test]
 fn default_endpoints_follow_the_region() {
-    let t = Target {
-        name: "x".into(),
-        endpoint: None,
-        labels: BTreeMap::new(),
-        settings: settings(),
-        spec: TargetSpec::HuaweiCce(HuaweiTarget {
-            common: HuaweiCommon {
-                region: "eu-west-101".into(),
-                project_id: PROJECT.into(),
-                auth: aksk(SK),
-            },
-            resources: ids(&["c"]),
-        }),
-    };
-    assert!(AnyProvider::build(&t, client(), Arc::new(RequestCounts::default())).is_ok());
-    let bad = Target {
-        endpoint: Some("not a url".into()),
-        ..t
-    };
-    assert!(AnyProvider::build(&bad, client(), Arc::new(RequestCounts::default())).is_err());
+    let keys = support::huawei("huawei_cce", PROJECT, &aksk(SK), "cluster_ids: [c]")
+        .replace("ap-southeast-1", "eu-west-101");
+    let t = support::target("x", "", &keys, support::settings(2));
+    assert_eq!(t.endpoint, None);
+    // Its endpoint comes from the region; an endpoint that is no URL never gets this far
+    // (the config loader refuses it, see config.rs).
+    let p = AnyProvider::build(&t, client(), Arc::new(RequestCounts::default()));
+    assert_eq!(p.kind().as_str(), "huawei_cce");
 }
 
 #[tokio::test]
 async fn every_retry_is_signed_afresh_and_throttling_is_reported() {
     use cloud_task_exporter::sim::{Fault, FaultRule};
     let cloud = start().await;
-    let mut t = cbr(&cloud.url(), aksk(SK), &[]);
+    let mut t = cbr(&cloud.url(), &aksk(SK), "");
     t.settings.retries = 1;
     cloud
         .sim()
@@ -900,35 +797,31 @@ async fn the_example_data_set_reads_cleanly_through_every_provider() {
     let url = cloud.url();
     let specs = [
         (
-            TargetSpec::HuaweiVbs(HuaweiTarget {
-                common: common(aksk(SK)),
-                resources: ids(&[EXAMPLE_POLICY]),
-            }),
+            &hw(
+                "huawei_vbs",
+                &aksk(SK),
+                &support::ids("policy_ids", &[EXAMPLE_POLICY]),
+            ),
             EXAMPLE_POLICY,
             5,
         ),
+        (&hw("huawei_cbr", &aksk(SK), ""), PROJECT, 6),
         (
-            TargetSpec::HuaweiCbr(HuaweiCbrTarget {
-                common: common(aksk(SK)),
-                filters: BTreeMap::new(),
-            }),
-            PROJECT,
-            6,
-        ),
-        (
-            TargetSpec::HuaweiCce(HuaweiTarget {
-                common: common(aksk(SK)),
-                resources: ids(&[EXAMPLE_CLUSTER]),
-            }),
+            &hw(
+                "huawei_cce",
+                &aksk(SK),
+                &support::ids("cluster_ids", &[EXAMPLE_CLUSTER]),
+            ),
             EXAMPLE_CLUSTER,
             3,
         ),
         (
-            TargetSpec::HuaweiDms(HuaweiDmsTarget {
-                common: common(aksk(SK)),
-                engine: DmsEngine::Kafka,
-                resources: ids(&[EXAMPLE_INSTANCE]),
-            }),
+            &hw(
+                "huawei_dms",
+                &aksk(SK),
+                &("engine: kafka\n".to_owned()
+                    + &support::ids("instance_ids", &[EXAMPLE_INSTANCE])),
+            ),
             EXAMPLE_INSTANCE,
             5,
         ),
@@ -958,20 +851,13 @@ async fn concurrent_refusals_share_one_token_refresh() {
     }
     let t = target(
         &cloud.url(),
-        TargetSpec::HuaweiDms(HuaweiDmsTarget {
-            common: common(HuaweiAuth::Iam {
-                endpoint: Some(cloud.url()),
-                domain: "acme".into(),
-                user: "exporter".into(),
-                password: Secret::new("pa55"),
-            }),
-            engine: DmsEngine::Kafka,
-            resources: ids(&["k-0", "k-1", "k-2", "k-3"]),
-        }),
+        &hw(
+            "huawei_dms",
+            &support::iam(&cloud.url(), "acme", "exporter", "pa55"),
+            "engine: kafka\ninstance_ids: [k-0, k-1, k-2, k-3]",
+        ),
     );
-    let counts = Arc::new(RequestCounts::default());
-    let provider = AnyProvider::build(&t, client(), Arc::clone(&counts)).unwrap();
-    let mut runner = TargetRunner::new(t, provider, counts, vec![60.0], Shard::default());
+    let mut runner = support::runner(&t, &[60.0]);
     runner.poll_once().await.unwrap();
     assert_eq!(lock(&cloud.sim().huawei).tokens_issued(), 1);
     lock(&cloud.sim().huawei).expire_tokens();
@@ -1013,10 +899,8 @@ async fn cbr_metrics_carry_resource_info_and_progress() {
         st.add_cbr_log(log("done", "success", 100));
         st.add_cbr_log(log("busy", "running", 25));
     }
-    let t = cbr(&cloud.url(), aksk(SK), &[]);
-    let counts = Arc::new(RequestCounts::default());
-    let provider = AnyProvider::build(&t, client(), Arc::clone(&counts)).unwrap();
-    let mut runner = TargetRunner::new(t, provider, counts, vec![60.0], Shard::default());
+    let t = cbr(&cloud.url(), &aksk(SK), "");
+    let mut runner = support::runner(&t, &[60.0]);
     runner.poll_once().await.unwrap();
     let hub = Hub::new();
     hub.set_targets(&["hw".to_string()]);

@@ -94,9 +94,7 @@ async fn start_yc(cloud: &FakeCloud, env: &str) -> (tempfile::TempDir, PathBuf, 
     lock(&cloud.sim().yandex).upsert_task(VM, done(1));
     write(&cfg, "", &[target("yc", &cloud.url(), VM, env)]);
     let hub = Hub::new();
-    let app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub))
-        .await
-        .unwrap();
+    let app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub)).await;
     wait_polled(&hub, "yc").await;
     (dir, cfg, hub, app)
 }
@@ -196,9 +194,7 @@ async fn remove_and_add_back(state: bool) {
     write(&cfg, &top, &[yc.clone(), other.clone()]);
 
     let hub = Hub::new();
-    let mut app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub))
-        .await
-        .unwrap();
+    let mut app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub)).await;
     wait_polled(&hub, "yc").await;
     lock(&sim.yandex).upsert_task(VM, done(2));
     wait_counted(&hub, "yc", 1).await;
@@ -206,9 +202,7 @@ async fn remove_and_add_back(state: bool) {
         // Restart from the state file: the startup state holds 1 completion.
         app.stop(Duration::from_secs(2)).await;
         let hub2 = Hub::new();
-        app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub2))
-            .await
-            .unwrap();
+        app = App::start(Config::load(&cfg).unwrap(), Arc::clone(&hub2)).await;
         lock(&sim.yandex).upsert_task(VM, done(3));
         wait_counted(&hub2, "yc", 2).await;
         return finish(app, hub2, &cfg, &top, sim, yc, other, 2).await;

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::Account;
-use cloud_task_exporter::config::{Expect, ProviderKind};
+use cloud_task_exporter::config::Expect;
 use cloud_task_exporter::hub::Hub;
 use cloud_task_exporter::metrics::exposition;
 use cloud_task_exporter::model::{Mapped, Task, TaskState};
+use cloud_task_exporter::provider::ProviderKind;
 use cloud_task_exporter::rhythm::Expectations;
 use cloud_task_exporter::state::TargetState;
 

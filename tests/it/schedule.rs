@@ -9,18 +9,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{
-    Resources, Secret, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
-};
+use cloud_task_exporter::config::Target;
 use cloud_task_exporter::hub::Hub;
 use cloud_task_exporter::metrics::exposition;
-use cloud_task_exporter::provider::AnyProvider;
-use cloud_task_exporter::provider::http::{RequestCounts, client};
 use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
 use tokio_util::sync::CancellationToken;
 
 use crate::faults::{BUCKETS, settings};
+use crate::support;
 
 const VM: &str = "fhmschedule00001";
 const TOKEN: &str = "t1.schedule-test-token";
@@ -30,17 +27,12 @@ fn target(url: &str, interval: Duration, timeout: Duration) -> Target {
     s.interval = interval;
     s.timeout = timeout;
     s.retries = 0;
-    Target {
-        name: "yc-schedule".into(),
-        endpoint: Some(url.to_string()),
-        labels: Default::default(),
-        settings: s,
-        spec: TargetSpec::YandexBackup(YandexTarget {
-            auth: YandexAuth::IamToken(Secret::new(TOKEN)),
-            iam_endpoint: Some(url.to_string()),
-            resources: Resources::Ids(vec![VM.into()]),
-        }),
-    }
+    let keys = support::yandex(
+        &format!("iam_token: {TOKEN}"),
+        url,
+        &support::ids("compute_instance_ids", &[VM]),
+    );
+    support::target("yc-schedule", url, &keys, s)
 }
 
 async fn start(
@@ -59,9 +51,7 @@ async fn start(
         y.add_instance(VM);
     }
     let t = target(&cloud.url(), interval, timeout);
-    let counts = Arc::new(RequestCounts::default());
-    let provider = AnyProvider::build(&t, client(), Arc::clone(&counts)).unwrap();
-    let runner = TargetRunner::new(t, provider, counts, BUCKETS.to_vec(), Shard::default());
+    let runner = support::runner(&t, &BUCKETS);
     let hub = Hub::new();
     hub.set_targets(&["yc-schedule".to_string()]);
     let stop = CancellationToken::new();

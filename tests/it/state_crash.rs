@@ -131,8 +131,7 @@ async fn state_write_outcomes_show_in_the_metrics() {
         config(&dir.path().join("missing/state.json")),
         std::sync::Arc::clone(&hub),
     )
-    .await
-    .unwrap();
+    .await;
     app.save_state().await;
     let text = String::from_utf8(exposition(&hub, &[1.0]).to_vec()).unwrap();
     assert_eq!(
@@ -159,8 +158,7 @@ async fn state_write_outcomes_show_in_the_metrics() {
         config(&dir.path().join("state.json")),
         std::sync::Arc::clone(&hub),
     )
-    .await
-    .unwrap();
+    .await;
     app.save_state().await;
     let text = String::from_utf8(exposition(&hub, &[1.0]).to_vec()).unwrap();
     let at = sample(

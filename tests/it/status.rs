@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::{Account, PollResult, Rules};
-use cloud_task_exporter::config::ProviderKind;
 use cloud_task_exporter::hub::Hub;
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
+use cloud_task_exporter::provider::ProviderKind;
 use cloud_task_exporter::provider::{ProviderError, Reason};
 use cloud_task_exporter::rhythm::Expectations;
 use jiff::{SignedDuration, Timestamp};

@@ -1,20 +1,142 @@
-//! Helpers shared by the integration tests.
-
-#![allow(dead_code)]
+//! Helpers shared by the integration tests: targets, providers and runners against the
+//! simulator, accounting scenarios, metric matchers, promtool, golden files, servers.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::{Account, HistogramData, PollResult, Rules};
-use cloud_task_exporter::config::ProviderKind;
-use cloud_task_exporter::hub::{PollStatus, TargetSnapshot};
-use cloud_task_exporter::metrics::POLL_BUCKETS;
+use cloud_task_exporter::config::{self, Settings, Target};
+use cloud_task_exporter::hub::{Hub, PollStatus, TargetSnapshot};
+use cloud_task_exporter::metrics::{POLL_BUCKETS, exposition};
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
+use cloud_task_exporter::provider::http::{RequestCounts, client};
+use cloud_task_exporter::provider::{AnyProvider, PollContext, ProviderKind};
+use cloud_task_exporter::scheduler::TargetRunner;
+use jiff::{SignedDuration, Timestamp};
 
 /// The default `duration_buckets`.
 pub(crate) const BUCKETS: [f64; 11] = [
     30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
 ];
+
+// === Targets, providers and runners against the simulator ===
+
+/// A target named `name` with the provider keys `keys` (YAML, one key per line; see
+/// [`yandex`] and [`huawei`]), its `endpoint` at the simulator's `url` (none when empty), and
+/// `settings` in place of the defaults. The keys go through the config loader, as a user's
+/// would.
+pub(crate) fn target(name: &str, url: &str, keys: &str, settings: Settings) -> Target {
+    let mut yaml = format!("targets:\n  - name: {name}\n");
+    if !url.is_empty() {
+        yaml.push_str(&format!("    endpoint: '{url}'\n"));
+    }
+    for line in keys.lines() {
+        yaml.push_str(&format!("    {line}\n"));
+    }
+    let config = config::load_str_with_env(&yaml, Path::new("test.yaml"), &|_| None)
+        .unwrap_or_else(|e| panic!("{yaml}{e}"));
+    let mut t = config.targets.into_iter().next().expect("one target");
+    t.settings = Settings {
+        expect: t.settings.expect,
+        ..settings
+    };
+    t
+}
+
+/// The keys of a Yandex Cloud Backup target: `auth` (the inside of `auth: { }`, e.g.
+/// `iam_token: t1.x`) with its IAM endpoint at `url` (the default host when empty), and
+/// `units` (`compute_instance_ids: [...]` or `discover: {...}`).
+pub(crate) fn yandex(auth: &str, url: &str, units: &str) -> String {
+    let iam = if url.is_empty() {
+        String::new()
+    } else {
+        format!(", iam_endpoint: '{url}'")
+    };
+    format!("provider: yandex_backup\nauth: {{ {auth}{iam} }}\n{units}")
+}
+
+/// `auth` keys with the simulator's service-account key ([`test_authorized_key_json`]) inline.
+///
+/// [`test_authorized_key_json`]: cloud_task_exporter::sim::yandex::test_authorized_key_json
+pub(crate) fn yandex_sa_key() -> String {
+    let json = cloud_task_exporter::sim::yandex::test_authorized_key_json();
+    format!("service_account_key: '{}'", json.replace('\'', "''"))
+}
+
+/// The keys of a Huawei target of `provider` in project `project` (region
+/// `ap-southeast-1`) with `auth` (a YAML mapping, see [`aksk`] and [`iam`]) and `rest`
+/// (the provider's own keys, one per line).
+pub(crate) fn huawei(provider: &str, project: &str, auth: &str, rest: &str) -> String {
+    format!(
+        "provider: {provider}\nregion: ap-southeast-1\nproject_id: '{project}'\nauth: {auth}\n{rest}"
+    )
+}
+
+/// Huawei AK/SK `auth`.
+pub(crate) fn aksk(ak: &str, sk: &str) -> String {
+    format!("{{ access_key: '{ak}', secret_key: '{sk}' }}")
+}
+
+/// Huawei IAM user `auth`, the IAM endpoint at `url`.
+pub(crate) fn iam(url: &str, domain: &str, user: &str, password: &str) -> String {
+    format!(
+        "{{ iam: {{ endpoint: '{url}', domain: '{domain}', user: '{user}', password: '{password}' }} }}"
+    )
+}
+
+/// `key: [a, b]`: an id list.
+pub(crate) fn ids(key: &str, ids: &[&str]) -> String {
+    format!("{key}: [{}]", ids.join(", "))
+}
+
+/// Settings for tests against the simulator: pages of `page_size`, no retries, no rate
+/// limit, a 10 s timeout.
+pub(crate) fn settings(page_size: u32) -> Settings {
+    Settings {
+        page_size,
+        retries: 0,
+        retry_backoff: Duration::from_millis(10),
+        requests_per_second: 0.0,
+        timeout: Duration::from_secs(10),
+        ..Settings::default()
+    }
+}
+
+/// The provider of `t`, with request counts of its own.
+pub(crate) fn provider(t: &Target) -> AnyProvider {
+    AnyProvider::build(t, client(), Arc::new(RequestCounts::default()))
+}
+
+/// A poll loop's runner for `t` (not started), duration buckets `buckets`, no sharding.
+pub(crate) fn runner(t: &Target, buckets: &[f64]) -> TargetRunner {
+    let counts = Arc::new(RequestCounts::default());
+    let p = AnyProvider::build(t, client(), Arc::clone(&counts));
+    TargetRunner::new(t.clone(), p, counts, buckets.to_vec(), Default::default())
+}
+
+/// The exposition of one target's snapshot.
+pub(crate) fn exposition_of(snapshot: TargetSnapshot, buckets: &[f64]) -> String {
+    let hub = Hub::new();
+    hub.set_targets(std::slice::from_ref(&snapshot.name));
+    hub.publish(snapshot);
+    String::from_utf8(exposition(&hub, buckets).to_vec()).expect("UTF-8")
+}
+
+/// A full pass over the last week in pages of `page_size`.
+pub(crate) fn full_pass(page_size: u32) -> PollContext {
+    let now = Timestamp::now();
+    PollContext {
+        now,
+        since: now - SignedDuration::from_hours(7 * 24),
+        page_size,
+        max_pages: 100,
+        window: None,
+    }
+}
+
+// === Accounting scenarios ===
 
 /// Parses an RFC3339 timestamp.
 pub(crate) fn ts(s: &str) -> jiff::Timestamp {

@@ -7,12 +7,9 @@
 //! Each test runs every provider through the fault matrix's [`Scenario`]s (same targets,
 //! credentials and small pages), seeding tasks with ids and times of its own.
 
-use std::sync::Arc;
-
-use cloud_task_exporter::config::{Resources, Target, TargetSpec};
+use cloud_task_exporter::config::Target;
 use cloud_task_exporter::model::{InvalidTask, Listing, Task, TaskState};
-use cloud_task_exporter::provider::http::{RequestCounts, client};
-use cloud_task_exporter::provider::{AnyProvider, PollContext, Provider, ProviderError, Reason};
+use cloud_task_exporter::provider::{Provider, ProviderError, Reason};
 use cloud_task_exporter::sim::huawei::{CbrLog, CceTask, DmsTask, VbsTask};
 use cloud_task_exporter::sim::variants::{self, TimeForm};
 use cloud_task_exporter::sim::yandex::SimTask;
@@ -21,6 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 use crate::faults::{Rig, Scenario, all_scenarios, completions, settings};
+use crate::support;
 
 /// One provider's simulator, target and unit.
 struct Case {
@@ -28,20 +26,6 @@ struct Case {
     cloud: FakeCloud,
     target: Target,
     unit: String,
-}
-
-/// The unit a scenario's target polls (for CBR, the project).
-fn unit_of(t: &Target) -> String {
-    let first = |r: &Resources| match r {
-        Resources::Ids(ids) => ids[0].clone(),
-        Resources::Discover(_) => panic!("scenarios list their ids"),
-    };
-    match &t.spec {
-        TargetSpec::YandexBackup(y) => first(&y.resources),
-        TargetSpec::HuaweiVbs(h) | TargetSpec::HuaweiCce(h) => first(&h.resources),
-        TargetSpec::HuaweiCbr(c) => c.common.project_id.clone(),
-        TargetSpec::HuaweiDms(d) => first(&d.resources),
-    }
 }
 
 /// How error messages name the unit of each provider.
@@ -180,7 +164,7 @@ impl Case {
     async fn start(s: &'static dyn Scenario) -> Case {
         let cloud = FakeCloud::start(Sim::new()).await.unwrap();
         let target = s.setup(cloud.sim(), &cloud.url(), settings(), 0);
-        let unit = unit_of(&target);
+        let unit = s.unit().to_string();
         Case {
             s,
             cloud,
@@ -220,17 +204,8 @@ impl Case {
     }
 
     async fn list(&self) -> Result<Listing, ProviderError> {
-        let p =
-            AnyProvider::build(&self.target, client(), Arc::new(RequestCounts::default())).unwrap();
-        let now = Timestamp::now();
-        let ctx = PollContext {
-            now,
-            since: now - SignedDuration::from_hours(7 * 24),
-            page_size: 2,
-            max_pages: 100,
-            window: None,
-        };
-        p.list_tasks(&self.unit, &ctx).await
+        let p = support::provider(&self.target);
+        p.list_tasks(&self.unit, &support::full_pass(2)).await
     }
 
     async fn listing(&self) -> Listing {
@@ -578,7 +553,7 @@ async fn issue_7_an_unreadable_record_leaves_the_target_up_and_the_good_tasks_co
     for s in all_scenarios() {
         let kind = s.provider();
         let mut rig = Rig::start(s, 3).await;
-        let unit = unit_of(&rig.target);
+        let unit = s.unit().to_string();
         rig.runner
             .poll_once()
             .await
@@ -653,7 +628,7 @@ async fn issue_7_a_success_without_timestamps_counts_once_and_invents_no_time() 
         .find(|s| s.provider() == "huawei_dms")
         .unwrap();
     let mut rig = Rig::start(s, 2).await;
-    let unit = unit_of(&rig.target);
+    let unit = s.unit().to_string();
     rig.runner.poll_once().await.unwrap();
     let last_before = rig.snap().tallies.last.clone();
     seed(

@@ -8,17 +8,10 @@
 //! once at the next full pass; a long-running task created long ago stays active and its
 //! end counts once; a list that is not newest first is paged in full on every poll.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cloud_task_exporter::config::{
-    DmsEngine, HuaweiAuth, HuaweiCbrTarget, HuaweiCommon, HuaweiDmsTarget, HuaweiTarget, Resources,
-    Secret, Settings, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
-};
-use cloud_task_exporter::provider::AnyProvider;
-use cloud_task_exporter::provider::http::{RequestCounts, client};
+use cloud_task_exporter::config::{Settings, Target};
 use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time, vbs_time};
 use cloud_task_exporter::sim::huawei::{CbrLog, DmsTask, VbsTask};
@@ -27,6 +20,7 @@ use cloud_task_exporter::sim::{FakeCloud, Sim, lock};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::faults::{BUCKETS, completions};
+use crate::support;
 
 const TOKEN: &str = "t1.window-test-token";
 const AK: &str = "WINDOWTESTAK00000001";
@@ -98,43 +92,28 @@ impl World {
             h.add_dms_instance(DMS_INSTANCE, "kafka-window", "kafka");
         }
         lock(&sim.yandex).add_instance(INSTANCE);
-        let common = HuaweiCommon {
-            region: "ap-southeast-1".into(),
-            project_id: PROJECT.into(),
-            auth: HuaweiAuth::AkSk {
-                access_key: Secret::new(AK),
-                secret_key: Secret::new(SK),
-                security_token: None,
-            },
+        let aksk = support::aksk(AK, SK);
+        let keys = match self {
+            World::Yandex => support::yandex(
+                &format!("iam_token: {TOKEN}"),
+                url,
+                &support::ids("compute_instance_ids", &[INSTANCE]),
+            ),
+            World::Vbs => support::huawei(
+                self.name(),
+                PROJECT,
+                &aksk,
+                &support::ids("policy_ids", &[POLICY]),
+            ),
+            World::Cbr => support::huawei(self.name(), PROJECT, &aksk, ""),
+            World::Dms => support::huawei(
+                self.name(),
+                PROJECT,
+                &aksk,
+                &format!("engine: kafka\ninstance_ids: [{DMS_INSTANCE}]"),
+            ),
         };
-        let ids = |id: &str| Resources::Ids(vec![id.to_string()]);
-        let spec = match self {
-            World::Yandex => TargetSpec::YandexBackup(YandexTarget {
-                auth: YandexAuth::IamToken(Secret::new(TOKEN)),
-                iam_endpoint: Some(url.to_string()),
-                resources: ids(INSTANCE),
-            }),
-            World::Vbs => TargetSpec::HuaweiVbs(HuaweiTarget {
-                common,
-                resources: ids(POLICY),
-            }),
-            World::Cbr => TargetSpec::HuaweiCbr(HuaweiCbrTarget {
-                common,
-                filters: BTreeMap::new(),
-            }),
-            World::Dms => TargetSpec::HuaweiDms(HuaweiDmsTarget {
-                common,
-                engine: DmsEngine::Kafka,
-                resources: ids(DMS_INSTANCE),
-            }),
-        };
-        Target {
-            name: format!("window-{}", self.name()),
-            endpoint: Some(url.to_string()),
-            labels: BTreeMap::new(),
-            settings,
-            spec,
-        }
+        support::target(&format!("window-{}", self.name()), url, &keys, settings)
     }
 
     /// Adds task `id`, created `age` seconds ago, in state `st`; a task with this id already
@@ -290,10 +269,7 @@ impl Rig {
     }
 
     fn with(world: World, cloud: FakeCloud, target: Target, history: Vec<u64>) -> Rig {
-        let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(&target, client(), Arc::clone(&counts)).unwrap();
-        let runner =
-            TargetRunner::new(target, provider, counts, BUCKETS.to_vec(), Shard::default());
+        let runner = support::runner(&target, &BUCKETS);
         Rig {
             world,
             cloud,

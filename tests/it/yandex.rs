@@ -1,26 +1,19 @@
 //! Yandex Cloud Backup against the simulator: paging, every token source, token refresh,
 //! the status table, time precision, discovery, and a scheduler poll rendered as metrics.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{
-    Discover, Resources, Secret, Settings, Shard, Target, TargetSpec, YandexAuth, YandexTarget,
-};
-use cloud_task_exporter::hub::Hub;
-use cloud_task_exporter::metrics::exposition;
+use cloud_task_exporter::config::{Config, Target};
 use cloud_task_exporter::model::{Task, TaskState};
-use cloud_task_exporter::provider::http::{self, RequestCounts};
-use cloud_task_exporter::provider::{AnyProvider, PollContext, Provider, Reason};
-use cloud_task_exporter::scheduler::TargetRunner;
+use cloud_task_exporter::provider::{PollContext, Provider, Reason};
 use cloud_task_exporter::sim::yandex::{
     SimResource, SimTask, TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, test_authorized_key_json,
 };
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
 use jiff::Timestamp;
 
-use crate::support::{BUCKETS, sample};
+use crate::support::{self, BUCKETS, sample};
 
 const VM: &str = "fhm0vm000000000000a1";
 const TOKEN: &str = "t1.static-token.test";
@@ -29,50 +22,34 @@ async fn cloud() -> FakeCloud {
     FakeCloud::start(Sim::new()).await.unwrap()
 }
 
-fn target(cloud: &FakeCloud, auth: YandexAuth, resources: Resources, page_size: u32) -> Target {
-    Target {
-        name: "yc".to_string(),
-        endpoint: Some(cloud.url()),
-        labels: BTreeMap::new(),
-        settings: Settings {
-            page_size,
-            retries: 0,
-            retry_backoff: Duration::from_millis(10),
-            requests_per_second: 0.0,
-            timeout: Duration::from_secs(10),
-            ..Settings::default()
-        },
-        spec: TargetSpec::YandexBackup(YandexTarget {
-            auth,
-            iam_endpoint: Some(cloud.url()),
-            resources,
-        }),
-    }
+fn target(c: &FakeCloud, auth: &str, units: &str, page_size: u32) -> Target {
+    let keys = support::yandex(auth, &c.url(), units);
+    support::target("yc", &c.url(), &keys, support::settings(page_size))
 }
 
-fn ids(list: &[&str]) -> Resources {
-    Resources::Ids(list.iter().map(|s| s.to_string()).collect())
+fn ids(list: &[&str]) -> String {
+    support::ids("compute_instance_ids", list)
 }
 
-fn provider(t: &Target) -> AnyProvider {
-    AnyProvider::build(t, http::client(), Arc::new(RequestCounts::default())).unwrap()
+fn token(t: &str) -> String {
+    format!("iam_token: {t}")
 }
 
 fn ctx(page_size: u32) -> PollContext {
-    PollContext {
-        now: Timestamp::now(),
-        since: Timestamp::MIN,
-        page_size,
-        max_pages: 50,
-        window: None,
-    }
+    support::full_pass(page_size)
 }
 
-fn sa_key() -> YandexAuth {
-    YandexAuth::ServiceAccountKey {
-        origin: "<inline>".to_string(),
-        json: Secret::new(test_authorized_key_json()),
-    }
+/// The tasks of `VM` through `t`, in pages of `page_size`.
+async fn list(t: &Target, page_size: u32) -> Vec<Task> {
+    support::provider(t)
+        .list_tasks(VM, &ctx(page_size))
+        .await
+        .unwrap()
+        .tasks
+}
+
+fn sa_key() -> String {
+    support::yandex_sa_key()
 }
 
 /// An RFC3339 time `mins` minutes before now, with 9 fraction digits.
@@ -104,8 +81,8 @@ async fn yandex_follows_every_page_with_bearer_token() {
             y.upsert_task(VM, done(&i.to_string(), "OK"));
         }
     }
-    let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 3);
-    let tasks = provider(&t).list_tasks(VM, &ctx(3)).await.unwrap().tasks;
+    let t = target(&c, &token(TOKEN), &ids(&[VM]), 3);
+    let tasks = list(&t, 3).await;
     assert_eq!(tasks.len(), 7);
     assert!(
         tasks
@@ -167,13 +144,8 @@ async fn yandex_status_and_result_code_map_per_spec() {
             SimTask::new("101", "REVOKE_POLICY", "COMPLETED").result("EXPLODED", None),
         );
     }
-    let t = target(
-        &c,
-        YandexAuth::IamToken(Secret::new(TOKEN)),
-        ids(&[VM]),
-        100,
-    );
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
+    let t = target(&c, &token(TOKEN), &ids(&[VM]), 100);
+    let tasks = list(&t, 100).await;
     for (i, (status, code, state, terminal)) in cases.iter().enumerate() {
         let got = by_id(&tasks, &i.to_string());
         assert_eq!(
@@ -236,13 +208,8 @@ async fn yandex_time_fractions_are_kept_to_the_nanosecond() {
         running.enqueued_at = Some("2024-05-01T10:00:00.5Z".to_string());
         y.upsert_task(VM, running);
     }
-    let t = target(
-        &c,
-        YandexAuth::IamToken(Secret::new(TOKEN)),
-        ids(&[VM]),
-        100,
-    );
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
+    let t = target(&c, &token(TOKEN), &ids(&[VM]), 100);
+    let tasks = list(&t, 100).await;
     let ns = |id: &str| {
         let t = by_id(&tasks, id);
         (
@@ -274,13 +241,8 @@ async fn yandex_oauth_token_is_exchanged_once_and_cached() {
         y.register_oauth_token("y0_oauth");
         y.upsert_task(VM, done("1", "OK"));
     }
-    let t = target(
-        &c,
-        YandexAuth::OAuthToken(Secret::new("y0_oauth")),
-        ids(&[VM]),
-        100,
-    );
-    let p = provider(&t);
+    let t = target(&c, "oauth_token: y0_oauth", &ids(&[VM]), 100);
+    let p = support::provider(&t);
     p.list_tasks(VM, &ctx(100)).await.unwrap();
     p.list_tasks(VM, &ctx(100)).await.unwrap();
     let iam = c.sim().requests_to("yandex_iam");
@@ -292,13 +254,11 @@ async fn yandex_oauth_token_is_exchanged_once_and_cached() {
         serde_json::json!({"yandexPassportOauthToken": "y0_oauth"})
     );
     // A wrong OAuth token is an auth failure.
-    let t = target(
-        &c,
-        YandexAuth::OAuthToken(Secret::new("nope")),
-        ids(&[VM]),
-        100,
-    );
-    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    let t = target(&c, "oauth_token: nope", &ids(&[VM]), 100);
+    let e = support::provider(&t)
+        .list_tasks(VM, &ctx(100))
+        .await
+        .unwrap_err();
     assert_eq!(e.reason, Reason::Auth);
     assert!(!e.message.contains("nope"));
 }
@@ -312,8 +272,8 @@ async fn yandex_service_account_key_with_please_line_signs_a_jwt() {
         y.upsert_task(VM, done("1", "OK"));
     }
     assert!(test_authorized_key_json().contains("PLEASE DO NOT REMOVE THIS LINE!"));
-    let t = target(&c, sa_key(), ids(&[VM]), 100);
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
+    let t = target(&c, &sa_key(), &ids(&[VM]), 100);
+    let tasks = list(&t, 100).await;
     assert_eq!(tasks.len(), 1);
     let iam = c.sim().requests_to("yandex_iam");
     assert_eq!((iam.len(), iam[0].status), (1, 200));
@@ -346,8 +306,11 @@ async fn yandex_wrong_jwt_signature_is_refused_as_auth() {
         y.register_sa_key(TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, other);
         y.upsert_task(VM, done("1", "OK"));
     }
-    let t = target(&c, sa_key(), ids(&[VM]), 100);
-    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    let t = target(&c, &sa_key(), &ids(&[VM]), 100);
+    let e = support::provider(&t)
+        .list_tasks(VM, &ctx(100))
+        .await
+        .unwrap_err();
     assert_eq!(e.reason, Reason::Auth, "{e}");
     assert_eq!(c.sim().requests_to("yandex_iam")[0].status, 401);
     assert!(c.sim().requests_to("yandex_backup").is_empty());
@@ -360,9 +323,9 @@ async fn yandex_metadata_token_needs_the_flavor_header() {
         let mut y = lock(&c.sim().yandex);
         y.upsert_task(VM, done("1", "WARNING"));
     }
-    let auth = YandexAuth::Metadata { url: Some(c.url()) };
-    let t = target(&c, auth, ids(&[VM]), 100);
-    let tasks = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap().tasks;
+    let auth = format!("metadata: true, metadata_url: '{}'", c.url());
+    let t = target(&c, &auth, &ids(&[VM]), 100);
+    let tasks = list(&t, 100).await;
     assert_eq!(tasks[0].state, TaskState::Warning);
     assert_eq!(tasks[0].error.as_deref(), Some("agent reported a problem"));
     let md = c.sim().requests_to("metadata");
@@ -386,8 +349,8 @@ async fn yandex_401_refreshes_the_token_once_and_retries() {
         y.register_test_sa_key();
         y.upsert_task(VM, done("1", "OK"));
     }
-    let t = target(&c, sa_key(), ids(&[VM]), 100);
-    let p = provider(&t);
+    let t = target(&c, &sa_key(), &ids(&[VM]), 100);
+    let p = support::provider(&t);
     p.list_tasks(VM, &ctx(100)).await.unwrap();
     lock(&c.sim().yandex).expire_all_tokens();
     let tasks = p.list_tasks(VM, &ctx(100)).await.unwrap().tasks;
@@ -416,8 +379,11 @@ async fn yandex_second_401_is_an_auth_error() {
         )
         .times(2),
     );
-    let t = target(&c, sa_key(), ids(&[VM]), 100);
-    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    let t = target(&c, &sa_key(), &ids(&[VM]), 100);
+    let e = support::provider(&t)
+        .list_tasks(VM, &ctx(100))
+        .await
+        .unwrap_err();
     assert_eq!(e.reason, Reason::Auth);
     assert_eq!(e.status, Some(401));
     assert_eq!(
@@ -432,13 +398,11 @@ async fn yandex_second_401_is_an_auth_error() {
 async fn yandex_static_token_401_is_not_retried() {
     let c = cloud().await;
     lock(&c.sim().yandex).add_instance(VM);
-    let t = target(
-        &c,
-        YandexAuth::IamToken(Secret::new("t1.unknown")),
-        ids(&[VM]),
-        100,
-    );
-    let e = provider(&t).list_tasks(VM, &ctx(100)).await.unwrap_err();
+    let t = target(&c, &token("t1.unknown"), &ids(&[VM]), 100);
+    let e = support::provider(&t)
+        .list_tasks(VM, &ctx(100))
+        .await
+        .unwrap_err();
     assert_eq!((e.reason, e.status), (Reason::Auth, Some(401)));
     assert!(e.message.contains("16: The token is invalid"), "{e}");
     assert!(!e.message.contains("t1.unknown"));
@@ -454,8 +418,8 @@ async fn yandex_token_is_refreshed_ahead_of_expiry() {
         y.set_iam_token_lifetime(Duration::from_secs(1));
         y.upsert_task(VM, done("1", "OK"));
     }
-    let t = target(&c, sa_key(), ids(&[VM]), 100);
-    let p = provider(&t);
+    let t = target(&c, &sa_key(), &ids(&[VM]), 100);
+    let p = support::provider(&t);
     p.list_tasks(VM, &ctx(100)).await.unwrap();
     // Past half the lifetime: the client refreshes before the server would refuse.
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -479,8 +443,8 @@ async fn yandex_concurrent_requests_share_one_refresh() {
             y.upsert_task(&format!("vm{i}"), done(&i.to_string(), "OK"));
         }
     }
-    let t = target(&c, sa_key(), ids(&[]), 100);
-    let p = Arc::new(provider(&t));
+    let t = target(&c, &sa_key(), &ids(&["vm0"]), 100);
+    let p = Arc::new(support::provider(&t));
     let mut set = tokio::task::JoinSet::new();
     for i in 0..8 {
         let p = Arc::clone(&p);
@@ -506,12 +470,9 @@ async fn yandex_discovery_lists_backup_enabled_instances() {
         list[3].init_status = "DELETED".to_string();
         y.set_resource_list("b1gfolder", list);
     }
-    let resources = Resources::Discover(Discover {
-        folder_id: Some("b1gfolder".to_string()),
-        interval: Duration::from_secs(3600),
-    });
-    let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), resources, 2);
-    let found = provider(&t).discover().await.unwrap();
+    let resources = "discover: { folder_id: b1gfolder, interval: 1h }";
+    let t = target(&c, &token(TOKEN), resources, 2);
+    let found = support::provider(&t).discover().await.unwrap();
     assert_eq!(found, vec!["a1", "a3", "a5"]);
     let reqs = c.sim().requests_to("yandex_backup");
     assert_eq!(reqs.len(), 3);
@@ -556,13 +517,8 @@ async fn yandex_simulator_validates_requests() {
         .unwrap();
     assert_eq!(r.text().await.unwrap(), r#"{"tasks":[]}"#);
     // Through the client a missing instance is a client error, not auth.
-    let t = target(
-        &c,
-        YandexAuth::IamToken(Secret::new(TOKEN)),
-        ids(&["fhmnope"]),
-        100,
-    );
-    let e = provider(&t)
+    let t = target(&c, &token(TOKEN), &ids(&["fhmnope"]), 100);
+    let e = support::provider(&t)
         .list_tasks("fhmnope", &ctx(100))
         .await
         .unwrap_err();
@@ -587,10 +543,8 @@ async fn yandex_poll_through_the_scheduler_renders_metrics() {
             SimTask::new("3", "BACKUP", "HIBERNATING").times(&ago(3), None, None),
         );
     }
-    let t = target(&c, sa_key(), ids(&[VM]), 2);
-    let counts = Arc::new(RequestCounts::default());
-    let p = AnyProvider::build(&t, http::client(), Arc::clone(&counts)).unwrap();
-    let mut runner = TargetRunner::new(t, p, counts, BUCKETS.to_vec(), Shard::default());
+    let t = target(&c, &sa_key(), &ids(&[VM]), 2);
+    let mut runner = support::runner(&t, &BUCKETS);
     runner.poll_once().await.unwrap();
     // The running task finishes; a new task times out.
     {
@@ -599,10 +553,7 @@ async fn yandex_poll_through_the_scheduler_renders_metrics() {
         y.upsert_task(VM, done("4", "TIMEDOUT"));
     }
     runner.poll_once().await.unwrap();
-    let hub = Hub::new();
-    hub.set_targets(&["yc".to_string()]);
-    hub.publish(runner.snapshot());
-    let text = String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap();
+    let text = support::exposition_of(runner.snapshot(), &BUCKETS);
     let base = [("provider", "yandex_backup"), ("target", "yc")];
     let with = |extra: &[(&'static str, &'static str)]| {
         let mut l = base.to_vec();
@@ -709,36 +660,32 @@ async fn yandex_simulated_iam_checks_every_jwt_rule() {
     assert_eq!(r.status(), 400);
 }
 
+/// The error a target with these `auth` keys meets before it can poll: the config loader
+/// reads and parses its key.
+fn auth_error(auth: &str) -> String {
+    let yaml = format!(
+        "targets:\n  - name: yc\n    provider: yandex_backup\n    auth: {{ {auth} }}\n    compute_instance_ids: [{VM}]\n"
+    );
+    Config::from_str(&yaml, std::path::Path::new("config.yaml"))
+        .expect_err("a bad key")
+        .to_string()
+}
+
 #[test]
-fn yandex_bad_key_file_is_a_build_error_without_the_key() {
+fn yandex_bad_key_file_is_an_error_without_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.json");
     let mut json: serde_json::Value = serde_json::from_str(&test_authorized_key_json()).unwrap();
-    json["private_key"] = serde_json::Value::String("PLEASE DO NOT REMOVE\nnot a pem".into());
-    let t = Target {
-        name: "yc".to_string(),
-        endpoint: None,
-        labels: BTreeMap::new(),
-        settings: Settings::default(),
-        spec: TargetSpec::YandexBackup(YandexTarget {
-            auth: YandexAuth::ServiceAccountKey {
-                origin: "/etc/key.json".to_string(),
-                json: Secret::new(json.to_string()),
-            },
-            iam_endpoint: None,
-            resources: ids(&[VM]),
-        }),
-    };
-    let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
-    assert!(e.to_string().contains("/etc/key.json"), "{e}");
-    assert!(!e.to_string().contains("not a pem"), "{e}");
-    let mut t = t;
-    if let TargetSpec::YandexBackup(y) = &mut t.spec {
-        y.auth = YandexAuth::ServiceAccountKey {
-            origin: "<inline>".to_string(),
-            json: Secret::new(r#"{"id": "k", "private_key": "SECRETSTUFF"}"#),
-        };
-    }
-    let e = AnyProvider::build(&t, http::client(), Arc::new(RequestCounts::default())).unwrap_err();
-    assert!(!e.to_string().contains("SECRETSTUFF"), "{e}");
+    json["private_key"] = serde_json::Value::String(
+        "PLEASE DO NOT REMOVE\n-----BEGIN PRIVATE KEY-----\nnot a pem\n-----END PRIVATE KEY-----\n"
+            .into(),
+    );
+    std::fs::write(&path, json.to_string()).unwrap();
+    let e = auth_error(&format!("service_account_key_file: '{}'", path.display()));
+    assert!(e.contains(&path.display().to_string()), "{e}");
+    assert!(!e.contains("not a pem"), "{e}");
+    let e = auth_error(r#"service_account_key: '{"id": "k", "private_key": "SECRETSTUFF"}'"#);
+    assert!(!e.contains("SECRETSTUFF"), "{e}");
 }
 
 #[tokio::test]
@@ -753,9 +700,9 @@ async fn yandex_throttled_page_is_retried_after_retry_after() {
     }
     c.sim()
         .inject(FaultRule::service("yandex_backup", Fault::throttle("0")).times(1));
-    let mut t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
+    let mut t = target(&c, &token(TOKEN), &ids(&[VM]), 2);
     t.settings.retries = 2;
-    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap().tasks;
+    let tasks = list(&t, 2).await;
     assert_eq!(tasks.len(), 4);
     let statuses = c.sim().statuses_to("yandex_backup");
     assert_eq!(statuses, vec![429, 200, 200]);
@@ -775,8 +722,8 @@ async fn yandex_list_shifting_between_pages_loses_and_doubles_nothing() {
     c.sim().on_request("yandex_backup", 2, |sim| {
         lock(&sim.yandex).upsert_task(VM, done("7", "ERROR"));
     });
-    let t = target(&c, YandexAuth::IamToken(Secret::new(TOKEN)), ids(&[VM]), 2);
-    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap().tasks;
+    let t = target(&c, &token(TOKEN), &ids(&[VM]), 2);
+    let tasks = list(&t, 2).await;
     let mut got: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     got.sort();
     assert_eq!(got, vec!["1", "2", "3", "4", "5", "6"]);
@@ -795,8 +742,8 @@ async fn yandex_token_expiring_mid_poll_is_refreshed_and_paging_continues() {
     c.sim().on_request("yandex_backup", 2, |sim| {
         lock(&sim.yandex).expire_all_tokens();
     });
-    let t = target(&c, sa_key(), ids(&[VM]), 2);
-    let tasks = provider(&t).list_tasks(VM, &ctx(2)).await.unwrap().tasks;
+    let t = target(&c, &sa_key(), &ids(&[VM]), 2);
+    let tasks = list(&t, 2).await;
     assert_eq!(tasks.len(), 6);
     let reqs = c.sim().requests_to("yandex_backup");
     let statuses: Vec<u16> = reqs.iter().map(|r| r.status).collect();

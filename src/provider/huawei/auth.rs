@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::endpoint::{Base, parse_base};
-use crate::config::{HuaweiAuth, Secret};
+use super::config::Auth as Configured;
+use crate::config::{BaseUrl, Secret};
 use crate::provider::http::Http;
 use crate::provider::token::{Fetched, TokenSlot};
 use crate::provider::{ProviderError, Reason};
 
 /// How long requests stop after credentials were rejected.
-pub const AUTH_BACKOFF: Duration = Duration::from_secs(5 * 60);
+pub(crate) const AUTH_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
 /// Token lifetime assumed when the response does not say (PROVIDERS.md §2.3: 24 h).
 pub(super) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -34,7 +34,7 @@ pub(crate) enum Credential {
 
 #[derive(Debug)]
 struct IamUser {
-    base: Base,
+    base: BaseUrl,
     domain: String,
     user: String,
     password: Secret,
@@ -48,22 +48,18 @@ enum Kind {
     Iam(Box<IamUser>),
 }
 
-/// The credentials of one target.
+/// The credentials of one target at run time: what signs or carries each request.
 #[derive(Debug)]
-pub(crate) struct Auth {
+pub(crate) struct Authenticator {
     kind: Kind,
     blocked_until: std::sync::Mutex<Option<Instant>>,
 }
 
-impl Auth {
+impl Authenticator {
     /// From the validated config; `iam_default` is the region's IAM endpoint.
-    pub(crate) fn new(
-        auth: &HuaweiAuth,
-        project_id: &str,
-        iam_default: &str,
-    ) -> Result<Auth, String> {
+    pub(crate) fn new(auth: &Configured, project_id: &str, iam_default: BaseUrl) -> Authenticator {
         let kind = match auth {
-            HuaweiAuth::AkSk {
+            Configured::AkSk {
                 access_key,
                 secret_key,
                 security_token,
@@ -72,13 +68,13 @@ impl Auth {
                 secret_key: secret_key.clone(),
                 security_token: security_token.clone(),
             }),
-            HuaweiAuth::Iam {
+            Configured::Iam {
                 endpoint,
                 domain,
                 user,
                 password,
             } => Kind::Iam(Box::new(IamUser {
-                base: parse_base(endpoint.as_deref().unwrap_or(iam_default))?,
+                base: endpoint.clone().unwrap_or(iam_default),
                 domain: domain.clone(),
                 user: user.clone(),
                 password: password.clone(),
@@ -86,10 +82,10 @@ impl Auth {
                 cached: TokenSlot::default(),
             })),
         };
-        Ok(Auth {
+        Authenticator {
             kind,
             blocked_until: std::sync::Mutex::new(None),
-        })
+        }
     }
 
     /// Fails fast while a recent rejection's back-off lasts.
@@ -156,10 +152,7 @@ struct TokenInfo {
 impl IamUser {
     async fn fetch(&self, http: &Http) -> Result<Fetched, ProviderError> {
         let what = "IAM POST /v3/auth/tokens";
-        let url = format!(
-            "{}{}/v3/auth/tokens?nocatalog=true",
-            self.base.origin, self.base.prefix
-        );
+        let url = format!("{}/v3/auth/tokens?nocatalog=true", self.base);
         let body = serde_json::json!({"auth": {
             "identity": {"methods": ["password"], "password": {"user": {
                 "name": self.user,

@@ -1,62 +1,63 @@
-//! What the four Huawei Cloud providers share: endpoints from the region, AK/SK signing of
-//! every request (a fresh signature per attempt), IAM user tokens, the one re-sign or token
-//! refresh after a 401 and the back-off after credentials are rejected, and status mapping.
+//! What the four Huawei Cloud providers share (each has its own folder beside this one):
+//! the keys every Huawei target has (`config.rs`), endpoints from the region
+//! (`endpoint.rs`), AK/SK signing of every request (`sign.rs`, a fresh signature per
+//! attempt), IAM user tokens (`auth.rs`), the one re-sign or token refresh after a 401 and
+//! the back-off after credentials are rejected, status mapping, and the demo's account
+//! (`demo.rs`).
 
 mod auth;
-pub mod endpoint;
+mod config;
+pub(crate) mod demo;
+mod endpoint;
 pub mod sign;
 
 use jiff::Timestamp;
 
-use crate::config::{HuaweiCommon, Target};
+use crate::config::{BaseUrl, Target};
 use crate::model::{Mapped, TaskState};
 use crate::provider::http::{Http, Response};
 use crate::provider::{ProviderError, Reason};
-pub use auth::AUTH_BACKOFF;
-use auth::{Auth, Credential};
-use endpoint::{Base, Service, default_endpoint, parse_base};
+use auth::{AUTH_BACKOFF, Authenticator, Credential};
+pub(crate) use config::HuaweiKeys;
+pub use config::{Auth, Common, Listed};
+pub(crate) use endpoint::Service;
 
 /// One Huawei service of one target: where to send requests and how to authenticate them.
 #[derive(Debug)]
-pub struct HuaweiClient {
+pub(crate) struct HuaweiClient {
     http: Http,
-    base: Base,
+    base: BaseUrl,
     project_id: String,
-    auth: Auth,
+    auth: Authenticator,
 }
 
 impl HuaweiClient {
-    /// Builds the client of `service` for a target (its `endpoint`, else the region's).
-    pub fn new(
-        target: &Target,
-        common: &HuaweiCommon,
-        service: Service,
-        http: Http,
-    ) -> Result<HuaweiClient, String> {
-        let base = match &target.endpoint {
-            Some(e) => parse_base(e)?,
-            None => parse_base(&default_endpoint(service, &common.region))?,
-        };
-        let auth = Auth::new(
+    /// The client of `service` for a target (its `endpoint`, else the region's).
+    pub(crate) fn new(target: &Target, common: &Common, service: Service, http: Http) -> Self {
+        let base = target
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| service.endpoint(&common.region));
+        let auth = Authenticator::new(
             &common.auth,
             &common.project_id,
-            &default_endpoint(Service::Iam, &common.region),
-        )?;
-        Ok(HuaweiClient {
+            endpoint::IAM.endpoint(&common.region),
+        );
+        HuaweiClient {
             http,
             base,
             project_id: common.project_id.clone(),
             auth,
-        })
+        }
     }
 
     /// The project id.
-    pub fn project_id(&self) -> &str {
+    pub(crate) fn project_id(&self) -> &str {
         &self.project_id
     }
 
     /// `GET` of `segments` (each percent-encoded here) with `query`, decoded as JSON.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         what: &str,
         segments: &[&str],
@@ -108,7 +109,7 @@ impl HuaweiClient {
         query: &[(String, String)],
         cred: &Credential,
     ) -> Result<reqwest::Request, ProviderError> {
-        let full_path = format!("{}{}", self.base.prefix, path);
+        let full_path = path;
         let mut headers: Vec<(String, String)> =
             vec![("X-Project-Id".into(), self.project_id.clone())];
         let query_string = match cred {
@@ -124,10 +125,10 @@ impl HuaweiClient {
                 let signed = sign::sign(
                     &sign::SignRequest {
                         method: "GET",
-                        path: &full_path,
+                        path: full_path,
                         query,
                         headers: &headers,
-                        host: Some(&self.base.host),
+                        host: Some(self.base.host()),
                         body: b"",
                     },
                     access_key.expose(),
@@ -136,7 +137,7 @@ impl HuaweiClient {
                 );
                 headers.push(("X-Sdk-Date".into(), signed.sdk_date));
                 headers.push(("Authorization".into(), signed.authorization));
-                headers.push(("Host".into(), self.base.host.clone()));
+                headers.push(("Host".into(), self.base.host().to_string()));
                 signed.query
             }
             Credential::Token(t) => {
@@ -145,9 +146,9 @@ impl HuaweiClient {
             }
         };
         let url = if query_string.is_empty() {
-            format!("{}{full_path}", self.base.origin)
+            format!("{}{full_path}", self.base)
         } else {
-            format!("{}{full_path}?{query_string}", self.base.origin)
+            format!("{}{full_path}?{query_string}", self.base)
         };
         let mut rb = self.http.client().get(url);
         for (k, v) in headers {
@@ -159,7 +160,7 @@ impl HuaweiClient {
 }
 
 /// Maps a raw status through a table, case-insensitively and ignoring surrounding space.
-pub fn map_status(raw: &str, table: &[(&str, TaskState)]) -> Mapped {
+pub(crate) fn map_status(raw: &str, table: &[(&str, TaskState)]) -> Mapped {
     let s = raw.trim();
     table
         .iter()
@@ -170,10 +171,10 @@ pub fn map_status(raw: &str, table: &[(&str, TaskState)]) -> Mapped {
 
 /// The task type label when the API leaves the type out (CBR `operation_type`, DMS `name`
 /// absent or `null`), as Yandex's `TYPE_UNSPECIFIED` reads.
-pub const UNSPECIFIED_TYPE: &str = "unspecified";
+pub(crate) const UNSPECIFIED_TYPE: &str = "unspecified";
 
 /// `code: message` of an error, or whichever is non-empty; `None` when both are empty.
-pub fn error_text(code: Option<&str>, message: Option<&str>) -> Option<String> {
+pub(crate) fn error_text(code: Option<&str>, message: Option<&str>) -> Option<String> {
     let code = code.map(str::trim).filter(|s| !s.is_empty());
     let message = message.map(str::trim).filter(|s| !s.is_empty());
     match (code, message) {

@@ -9,7 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use sha2::{Digest, Sha256};
 
 /// The algorithm name in `Authorization` and the string to sign.
-pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
+pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// Python's `quote(s, safe='~')`: everything but `A–Z a–z 0–9 - . _ ~` is `%XX` encoded.
 const QUOTE: &AsciiSet = &NON_ALPHANUMERIC
@@ -51,9 +51,9 @@ pub struct Signed {
     /// The canonical query string: send exactly this after `?` (empty: no query).
     pub query: String,
     /// The canonical request (for tests and debugging; holds no secret).
-    pub canonical_request: String,
+    pub(crate) canonical_request: String,
     /// The string that was signed.
-    pub string_to_sign: String,
+    pub(crate) string_to_sign: String,
 }
 
 /// `YYYYMMDDTHHMMSSZ` of a UTC instant, the `X-Sdk-Date` format.
@@ -64,7 +64,7 @@ pub fn sdk_date(t: jiff::Timestamp) -> String {
 }
 
 /// The canonical URI: decoded, each segment re-encoded, with a trailing `/` added.
-pub fn canonical_uri(path: &str) -> String {
+pub(crate) fn canonical_uri(path: &str) -> String {
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     let mut uri = decoded.split('/').map(quote).collect::<Vec<_>>().join("/");
     if !uri.ends_with('/') {
@@ -74,7 +74,7 @@ pub fn canonical_uri(path: &str) -> String {
 }
 
 /// The canonical query string: pairs sorted by (key, value), both encoded, joined by `&`.
-pub fn canonical_query(query: &[(String, String)]) -> String {
+pub(crate) fn canonical_query(query: &[(String, String)]) -> String {
     let mut pairs: Vec<&(String, String)> = query.iter().collect();
     pairs.sort();
     pairs
@@ -147,7 +147,7 @@ pub fn sign(req: &SignRequest<'_>, access_key: &str, secret_key: &str, date: &st
 }
 
 /// Lower-case hex HMAC-SHA256 (key = raw SK bytes).
-pub fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
+pub(crate) fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
     match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mut mac) => {

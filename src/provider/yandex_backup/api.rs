@@ -19,7 +19,7 @@ pub(crate) struct ListTasksResponse {
     #[serde(default, deserialize_with = "records::list")]
     pub tasks: Vec<Box<RawValue>>,
     #[serde(default)]
-    pub next_page_token: Option<String>,
+    pub(crate) next_page_token: Option<String>,
 }
 
 /// One `Task`.
@@ -34,8 +34,8 @@ pub(crate) struct ApiTask {
     pub enqueued_at: Field<String>,
     pub started_at: Field<String>,
     pub updated_at: Field<String>,
-    pub completed_at: Field<String>,
-    pub compute_instance_id: Field<String>,
+    pub(crate) completed_at: Field<String>,
+    pub(crate) compute_instance_id: Field<String>,
     pub result_code: Field<Text>,
     pub error: Field<String>,
 }
@@ -61,7 +61,7 @@ pub(crate) struct ListResourcesResponse {
     #[serde(default)]
     pub resources: Option<Vec<ApiResource>>,
     #[serde(default)]
-    pub next_page_token: Option<String>,
+    pub(crate) next_page_token: Option<String>,
 }
 
 /// The `Resource` fields discovery reads.
@@ -69,7 +69,7 @@ pub(crate) struct ListResourcesResponse {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ApiResource {
     #[serde(default)]
-    pub compute_instance_id: Option<String>,
+    pub(crate) compute_instance_id: Option<String>,
     #[serde(default)]
     pub enabled: Option<bool>,
     #[serde(default)]
@@ -82,26 +82,15 @@ pub(crate) struct ApiResource {
 pub(crate) struct IamTokenResponse {
     pub iam_token: String,
     #[serde(default)]
-    pub expires_at: Option<String>,
+    pub(crate) expires_at: Option<String>,
 }
 
 /// The metadata service's token response.
 #[derive(Deserialize)]
 pub(crate) struct MetadataTokenResponse {
-    pub access_token: String,
+    pub(crate) access_token: String,
     #[serde(default)]
-    pub expires_in: Option<serde_json::Value>,
-}
-
-/// The authorized key JSON (`yc iam key create -o key.json`), snake_case or camelCase.
-#[derive(Deserialize)]
-pub(crate) struct AuthorizedKey {
-    #[serde(alias = "keyId")]
-    pub id: String,
-    #[serde(alias = "serviceAccountId")]
-    pub service_account_id: String,
-    #[serde(alias = "privateKey")]
-    pub private_key: String,
+    pub(crate) expires_in: Option<serde_json::Value>,
 }
 
 #[cfg(test)]

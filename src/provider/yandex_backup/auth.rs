@@ -13,8 +13,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::api::{AuthorizedKey, IamTokenResponse, MetadataTokenResponse};
-use crate::config::{Secret, YandexAuth};
+use super::api::{IamTokenResponse, MetadataTokenResponse};
+use super::config::{Auth, ServiceAccountKey};
+use crate::config::{BaseUrl, Secret};
 use crate::provider::http::Http;
 use crate::provider::token::{Fetched, TokenSlot};
 use crate::provider::{ProviderError, Reason};
@@ -49,9 +50,7 @@ enum Source {
         url: String,
     },
     ServiceAccount {
-        key_id: String,
-        service_account_id: String,
-        key: EncodingKey,
+        key: ServiceAccountKey,
         url: String,
         audience: String,
     },
@@ -65,14 +64,10 @@ impl fmt::Debug for Source {
         match self {
             Source::Static(_) => f.write_str("Static(<redacted>)"),
             Source::OAuth { url, .. } => write!(f, "OAuth {{ url: {url:?} }}"),
-            Source::ServiceAccount {
-                key_id,
-                service_account_id,
-                url,
-                ..
-            } => write!(
+            Source::ServiceAccount { key, url, .. } => write!(
                 f,
-                "ServiceAccount {{ key_id: {key_id:?}, service_account_id: {service_account_id:?}, url: {url:?} }}"
+                "ServiceAccount {{ key_id: {:?}, service_account_id: {:?}, url: {url:?} }}",
+                key.key_id, key.service_account_id
             ),
             Source::Metadata { url } => write!(f, "Metadata {{ url: {url:?} }}"),
         }
@@ -96,16 +91,10 @@ struct Claims<'a> {
     exp: i64,
 }
 
-/// Everything before `-----BEGIN` of a PEM (the `PLEASE DO NOT REMOVE THIS LINE!` line of
-/// Yandex key files) removed.
-pub(crate) fn strip_pem_preamble(pem: &str) -> &str {
-    pem.find("-----BEGIN").map_or(pem, |i| &pem[i..])
-}
-
 /// The JWT `aud` for an IAM base URL: `https://iam.<api-host>` gives its own token URL (the
 /// Python SDK builds it so, e.g. for `api.yandexcloud.kz`); any other URL (a proxy, the
 /// simulator) keeps the default installation's audience.
-pub(crate) fn jwt_audience(iam_endpoint: Option<&str>) -> String {
+fn jwt_audience(iam_endpoint: Option<&str>) -> String {
     match iam_endpoint {
         Some(u) if u.starts_with("https://iam.") && !u["https://".len()..].contains(['/', ':']) => {
             format!("{u}{IAM_TOKENS_PATH}")
@@ -141,57 +130,33 @@ pub(crate) fn refresh_after(lifetime: Duration) -> Duration {
 }
 
 impl TokenCache {
-    /// Builds the token source of a target; fails on an unusable key file.
-    pub(crate) fn new(
-        auth: &YandexAuth,
-        iam_endpoint: Option<&str>,
-        http: Http,
-    ) -> Result<TokenCache, String> {
-        let iam_base = iam_endpoint
-            .unwrap_or(DEFAULT_IAM_ENDPOINT)
-            .trim_end_matches('/');
+    /// The token source of a target.
+    pub(crate) fn new(auth: &Auth, iam_endpoint: Option<&BaseUrl>, http: Http) -> TokenCache {
+        let iam_base = iam_endpoint.map_or(DEFAULT_IAM_ENDPOINT, |u| u.as_str());
         let iam_url = format!("{iam_base}{IAM_TOKENS_PATH}");
         let source = match auth {
-            YandexAuth::IamToken(t) => Source::Static(t.clone()),
-            YandexAuth::OAuthToken(t) => Source::OAuth {
+            Auth::IamToken(t) => Source::Static(t.clone()),
+            Auth::OAuthToken(t) => Source::OAuth {
                 token: t.clone(),
                 url: iam_url,
             },
-            YandexAuth::ServiceAccountKey { origin, json } => {
-                // serde_json's message may quote the key; report only where the problem is.
-                let key: AuthorizedKey = serde_json::from_str(json.expose()).map_err(|e| {
-                    format!(
-                        "service account key {origin}: not an authorized key JSON with id, service_account_id and private_key (line {}, column {})",
-                        e.line(),
-                        e.column()
-                    )
-                })?;
-                let pem = strip_pem_preamble(&key.private_key);
-                let enc = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
-                    format!("service account key {origin}: private_key is not an RSA PEM key: {e}")
-                })?;
-                Source::ServiceAccount {
-                    key_id: key.id,
-                    service_account_id: key.service_account_id,
-                    key: enc,
-                    url: iam_url,
-                    audience: jwt_audience(iam_endpoint),
-                }
-            }
-            YandexAuth::Metadata { url } => Source::Metadata {
+            Auth::ServiceAccountKey(key) => Source::ServiceAccount {
+                key: key.clone(),
+                url: iam_url,
+                audience: jwt_audience(iam_endpoint.map(|u| u.as_str())),
+            },
+            Auth::Metadata { url } => Source::Metadata {
                 url: format!(
                     "{}{METADATA_TOKEN_PATH}",
-                    url.as_deref()
-                        .unwrap_or(DEFAULT_METADATA_URL)
-                        .trim_end_matches('/')
+                    url.as_ref().map_or(DEFAULT_METADATA_URL, |u| u.as_str())
                 ),
             },
         };
-        Ok(TokenCache {
+        TokenCache {
             source,
             http,
             cached: TokenSlot::default(),
-        })
+        }
     }
 
     /// False for a static token: refreshing it would give the same token.
@@ -216,16 +181,16 @@ impl TokenCache {
                 self.exchange(url, &body, "IAM token exchange (OAuth)")
                     .await
             }
-            Source::ServiceAccount {
-                key_id,
-                service_account_id,
-                key,
-                url,
-                audience,
-            } => {
+            Source::ServiceAccount { key, url, audience } => {
                 let now = Timestamp::now().as_second();
                 // A Secret while it lives, so an IAM error that quotes it is scrubbed.
-                let jwt = Secret::new(sign_jwt(key_id, service_account_id, audience, key, now)?);
+                let jwt = Secret::new(sign_jwt(
+                    &key.key_id,
+                    &key.service_account_id,
+                    audience,
+                    key.encoding_key(),
+                    now,
+                )?);
                 let body = serde_json::json!({ "jwt": jwt.expose() });
                 self.exchange(url, &body, "IAM token exchange (service account key)")
                     .await
@@ -316,13 +281,6 @@ fn as_auth(mut e: ProviderError) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn preamble_is_stripped() {
-        let pem = "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <k>\n-----BEGIN PRIVATE KEY-----\nx";
-        assert!(strip_pem_preamble(pem).starts_with("-----BEGIN PRIVATE KEY-----"));
-        assert_eq!(strip_pem_preamble("-----BEGIN X"), "-----BEGIN X");
-    }
 
     #[test]
     fn audience() {

@@ -3,36 +3,29 @@
 //! `GET {endpoint}/backup/v1/resources/{computeInstanceId}/tasks?pageSize=&pageToken=` with
 //! `Authorization: Bearer <IAM token>`, following `nextPageToken` to the last page. Discovery
 //! lists the backup-enabled instances of a folder with `GET /backup/v1/resources?folderId=`.
+//! The units are instances, and each instance is the resource of its tasks.
 
 mod api;
-pub(crate) mod auth;
+mod auth;
+mod config;
+mod demo;
 mod state;
-
-use std::collections::HashSet;
-use std::sync::Mutex;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::config::{ProviderKind, Resources, Secret, Target, YandexTarget};
-use crate::model::{Listing, Task};
+use crate::config::{Resources, Secret, Target};
+use crate::model::{Listing, Task, progress};
 use crate::provider::http::{Http, Response};
+use crate::provider::pager::IdPager;
 use crate::provider::records::{Field, Invalid, Text, decode_records};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt;
 use api::{ApiTask, ListResourcesResponse, ListTasksResponse};
 use auth::TokenCache;
+pub use config::{Auth, Config, ServiceAccountKey};
 
 /// Default Backup API base URL.
-pub const DEFAULT_ENDPOINT: &str = "https://backup.api.cloud.yandex.net";
-
-/// Task types known in advance (the `Type` enum, lower-cased).
-const KNOWN_TYPES: [&str; 5] = [
-    "backup",
-    "retention",
-    "recovery",
-    "apply_policy",
-    "revoke_policy",
-];
+const DEFAULT_ENDPOINT: &str = "https://backup.api.cloud.yandex.net";
 
 /// Characters kept as they are in a path segment or query value (RFC 3986 unreserved).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -47,7 +40,7 @@ fn enc(s: &str) -> String {
 
 /// The Yandex Cloud Backup client of one target.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     units: Units,
     folder_id: Option<String>,
     endpoint: String,
@@ -55,38 +48,46 @@ pub struct Client {
     max_pages: u32,
     http: Http,
     auth: TokenCache,
-    unknown_logged: Mutex<HashSet<String>>,
 }
 
-impl Client {
-    /// Builds the client; fails when the auth settings are unusable (e.g. a bad key file).
-    pub fn new(target: &Target, y: &YandexTarget, http: Http) -> Result<Client, String> {
-        let folder_id = match &y.resources {
-            Resources::Discover(d) => Some(
-                d.folder_id
-                    .clone()
-                    .ok_or_else(|| "discover needs folder_id".to_string())?,
-            ),
+impl Registered for Client {
+    const KIND: &'static str = "yandex_backup";
+    const UNIT: &'static str = "instance";
+    const IDS_KEY: Option<&'static str> = Some("compute_instance_ids");
+    const UNIT_IS_RESOURCE: bool = true;
+    /// The `Type` enum, lower-cased.
+    const KNOWN_TYPES: &'static [&'static str] = &[
+        "backup",
+        "retention",
+        "recovery",
+        "apply_policy",
+        "revoke_policy",
+    ];
+    type File = config::File;
+    type Config = Config;
+
+    fn new(config: &Config, target: &Target, http: Http) -> Client {
+        let folder_id = match &config.resources {
+            Resources::Discover(d) => d.folder_id.clone(),
             Resources::Ids(_) => None,
         };
-        let auth = TokenCache::new(&y.auth, y.iam_endpoint.as_deref(), http.clone())?;
-        Ok(Client {
-            units: Units::from_resources(&y.resources),
+        Client {
+            units: Units::from_resources(&config.resources),
             folder_id,
             endpoint: target
                 .endpoint
-                .as_deref()
-                .unwrap_or(DEFAULT_ENDPOINT)
-                .trim_end_matches('/')
+                .as_ref()
+                .map_or(DEFAULT_ENDPOINT, |e| e.as_str())
                 .to_string(),
             page_size: target.settings.page_size,
             max_pages: target.settings.max_pages,
+            auth: TokenCache::new(&config.auth, config.iam_endpoint.as_ref(), http.clone()),
             http,
-            auth,
-            unknown_logged: Mutex::new(HashSet::new()),
-        })
+        }
     }
+}
 
+impl Client {
     /// GETs `url` with the IAM token; on a 401 refreshes the token once and retries once.
     async fn get(&self, what: &str, url: &str) -> Result<Response, ProviderError> {
         let token = self.auth.token(None).await?;
@@ -117,68 +118,43 @@ impl Client {
             })
             .await
     }
+}
 
-    /// Logs a status the mapping does not know, once per value and client.
-    fn note_unknown(&self, raw: &str) {
-        let mut seen = self
-            .unknown_logged
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if seen.insert(raw.to_string()) {
-            // The scheduler warns when the unknown status is first counted; this notes where.
-            tracing::debug!(provider = "yandex_backup", status = %raw, "Task status not in the mapping; mapped to unknown.");
-        }
+/// Translates one API task of `instance`. Proto3 JSON reads an absent or `null` field
+/// as its default, so a task without `status` has `STATUS_UNSPECIFIED` (mapped to
+/// `unknown`), not an invalid record; only an id is required.
+fn to_task(instance: &str, id: String, t: ApiTask) -> Result<Task, Invalid> {
+    let text = |f: Field<Text>, name| f.optional(name).map(|v| v.map(|Text(s)| s));
+    let status = text(t.status, "status")?.map(|s| state::enum_name(s, &state::STATUS_NAMES));
+    let code = text(t.result_code, "resultCode")?.map(|s| state::enum_name(s, &state::CODE_NAMES));
+    let kind = text(t.task_type, "type")?.map(|s| state::enum_name(s, &state::TYPE_NAMES));
+    let (mapped, raw) = state::map_status(status.as_deref(), code.as_deref());
+    let resource = t
+        .compute_instance_id
+        .optional("computeInstanceId")?
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| instance.to_string());
+    let mut task = Task::new(id, resource, state::task_type(kind.as_deref()), raw, mapped);
+    task.created = t.enqueued_at.time("enqueuedAt", timefmt::rfc3339)?;
+    task.started = t.started_at.time("startedAt", timefmt::rfc3339)?;
+    task.updated = t.updated_at.time("updatedAt", timefmt::rfc3339)?;
+    task.finished = t.completed_at.time("completedAt", timefmt::rfc3339)?;
+    if let Some(p) = t.progress.optional("progress")? {
+        let cur = text(p.current, "progress.current")?;
+        let total = text(p.total, "progress.total")?;
+        task.progress = ratio(cur.as_deref(), total.as_deref());
     }
-
-    /// Translates one API task of `instance`. Proto3 JSON reads an absent or `null` field
-    /// as its default, so a task without `status` has `STATUS_UNSPECIFIED` (mapped to
-    /// `unknown`), not an invalid record; only an id is required.
-    fn to_task(&self, instance: &str, id: String, t: ApiTask) -> Result<Task, Invalid> {
-        let text = |f: Field<Text>, name| f.optional(name).map(|v| v.map(|Text(s)| s));
-        let status = text(t.status, "status")?.map(|s| state::enum_name(s, &state::STATUS_NAMES));
-        let code =
-            text(t.result_code, "resultCode")?.map(|s| state::enum_name(s, &state::CODE_NAMES));
-        let kind = text(t.task_type, "type")?.map(|s| state::enum_name(s, &state::TYPE_NAMES));
-        let (mapped, raw) = state::map_status(status.as_deref(), code.as_deref());
-        if !mapped.known {
-            self.note_unknown(&raw);
-        }
-        let resource = t
-            .compute_instance_id
-            .optional("computeInstanceId")?
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| instance.to_string());
-        let mut task = Task::new(id, resource, state::task_type(kind.as_deref()), raw, mapped);
-        task.created = t.enqueued_at.time("enqueuedAt", timefmt::rfc3339)?;
-        task.started = t.started_at.time("startedAt", timefmt::rfc3339)?;
-        task.updated = t.updated_at.time("updatedAt", timefmt::rfc3339)?;
-        task.finished = t.completed_at.time("completedAt", timefmt::rfc3339)?;
-        if let Some(p) = t.progress.optional("progress")? {
-            let cur = text(p.current, "progress.current")?;
-            let total = text(p.total, "progress.total")?;
-            task.progress = progress(cur.as_deref(), total.as_deref());
-        }
-        task.error = t.error.optional("error")?.filter(|e| !e.trim().is_empty());
-        Ok(task)
-    }
+    task.error = t.error.optional("error")?.filter(|e| !e.trim().is_empty());
+    Ok(task)
 }
 
 /// `current / total` (int64 texts, `current` defaulting to 0); `None` without a positive total.
-fn progress(current: Option<&str>, total: Option<&str>) -> Option<f64> {
+fn ratio(current: Option<&str>, total: Option<&str>) -> Option<f64> {
     let cur: f64 = current.unwrap_or("0").trim().parse().ok()?;
-    let total: f64 = total?.trim().parse().ok()?;
-    (total > 0.0).then(|| (cur / total).clamp(0.0, 1.0))
+    progress(cur, total?.trim().parse().ok()?)
 }
 
 impl Provider for Client {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::YandexBackup
-    }
-
-    fn known_types(&self) -> &'static [&'static str] {
-        &KNOWN_TYPES
-    }
-
     fn units(&self) -> Units {
         self.units.clone()
     }
@@ -190,10 +166,9 @@ impl Provider for Client {
                 Units::Discover(_) => Vec::new(),
             });
         };
-        let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut pager = IdPager::new("ListResources", self.max_pages);
         let mut token = String::new();
-        for _ in 0..self.max_pages.max(1) {
+        loop {
             let mut url = format!(
                 "{}/backup/v1/resources?folderId={}&pageSize={}",
                 self.endpoint,
@@ -207,41 +182,27 @@ impl Provider for Client {
                 .get("ListResources", &url)
                 .await?
                 .json("ListResources")?;
-            let mut new = 0;
-            for r in page.resources.unwrap_or_default() {
+            let resources = page.resources.unwrap_or_default();
+            let raw = resources.len();
+            // Every listed instance is news for the stop rule; only backup-enabled ones that
+            // are not being deleted are polled.
+            let ids = resources.into_iter().filter_map(|r| {
                 let enabled = r.enabled.unwrap_or(false);
                 let deleted = r
                     .init_status
                     .as_deref()
                     .is_some_and(|s| s.eq_ignore_ascii_case("DELETED"));
-                if let Some(id) = r.compute_instance_id.filter(|s| !s.is_empty()) {
-                    if seen.insert(id.clone()) {
-                        new += 1;
-                        if enabled && !deleted {
-                            out.push(id);
-                        }
-                    }
-                }
-            }
-            match page.next_page_token {
-                Some(t) if !t.is_empty() && new > 0 => token = t,
-                _ => return Ok(out),
+                r.compute_instance_id.map(|id| (id, enabled && !deleted))
+            });
+            match pager.next_token(ids, raw, page.next_page_token) {
+                Some(next) => token = next,
+                None => return Ok(pager.into_ids()),
             }
         }
-        tracing::warn!(
-            call = "ListResources",
-            max_pages = self.max_pages,
-            "Stopped paging at max_pages; some instances were not discovered."
-        );
-        Ok(out)
-    }
-
-    fn unit_noun(&self) -> &'static str {
-        "instance"
     }
 
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label(self.unit_noun(), unit);
+        let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: ListTasks");
         let base = format!(
             "{}/backup/v1/resources/{}/tasks?pageSize={}",
@@ -258,21 +219,12 @@ impl Provider for Client {
                 format!("{base}&pageToken={}", enc(&token))
             };
             let page: ListTasksResponse = self.get(&what, &url).await?.json(&what)?;
-            let records = decode_records(&what, "tasks", page.tasks, |id, t| {
-                self.to_task(unit, id, t)
-            });
-            let empty = records.raw == 0;
-            let new = pager.add_page(records);
-            match page.next_page_token {
-                Some(t) if !t.is_empty() && !empty && new > 0 && !pager.should_stop() => token = t,
-                _ => break,
+            let records = decode_records(&what, "tasks", page.tasks, |id, t| to_task(unit, id, t));
+            match pager.next_token(records, page.next_page_token) {
+                Some(next) => token = next,
+                None => break,
             }
         }
-        let since = ctx.since;
-        let mut listing = pager.into_listing();
-        listing
-            .tasks
-            .retain(|t| t.latest_timestamp().is_none_or(|ts| ts >= since));
-        Ok(listing)
+        Ok(pager.into_listing())
     }
 }

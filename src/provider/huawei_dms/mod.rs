@@ -1,20 +1,36 @@
-//! Huawei DMS (Kafka, RabbitMQ, RocketMQ): instance background tasks (seed 004, PROVIDERS.md §6.1).
+//! Huawei DMS (Kafka, RabbitMQ, RocketMQ): instance background tasks (seed 004,
+//! PROVIDERS.md §6.1). The units are instances of one engine, and each instance is the
+//! resource of its tasks; the task type is the task's name.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+mod api;
+mod config;
+mod demo;
 
-use crate::config::{DmsEngine, HuaweiDmsTarget, ProviderKind, Target};
-use crate::model::{Listing, Mapped, Task, TaskState};
+use crate::config::Target;
+use crate::model::{Listing, Mapped, Task, TaskState, progress};
 use crate::provider::http::Http;
-use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, UNSPECIFIED_TYPE, map_status};
-use crate::provider::records::{self, Field, Invalid, Record, decode_records};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Reason, Units, unit_label};
+use crate::provider::huawei::{HuaweiClient, Service, UNSPECIFIED_TYPE, map_status};
+use crate::provider::pager::IdPager;
+use crate::provider::records::{Invalid, decode_records};
+use crate::provider::{
+    Pager, PollContext, Provider, ProviderError, Reason, Registered, Units, unit_label,
+};
 use crate::timefmt::{compact_utc, lenient};
+use api::{DmsTask, Instances, Page, Progress};
+pub use config::{Config, Engine};
+
+/// The provider id.
+const KIND: &str = "huawei_dms";
+
+/// Where DMS lives (under `.eu` in `eu-west-101`).
+const SERVICE: Service = Service {
+    prefix: "dms",
+    eu: &["eu-west-101"],
+};
 
 /// Every documented DMS task status (SPEC §2). `DELETED` (the record was deleted) is
 /// terminal with an unknown outcome.
-pub const STATUS: &[(&str, TaskState)] = &[
+const STATUS: &[(&str, TaskState)] = &[
     ("CREATED", TaskState::Queued),
     ("EXECUTING", TaskState::Running),
     ("SUCCESS", TaskState::Succeeded),
@@ -25,74 +41,36 @@ pub const STATUS: &[(&str, TaskState)] = &[
 /// DMS `limit` for instance discovery (1–50 documented).
 const INSTANCE_PAGE: u32 = 50;
 
-#[derive(Deserialize)]
-struct Page {
-    /// A string in the SDKs, a number in the DCS doc sample: both are read.
-    #[serde(default, deserialize_with = "records::count")]
-    task_count: Option<u64>,
-    #[serde(default, deserialize_with = "records::list")]
-    tasks: Vec<Box<RawValue>>,
-}
-
-/// `ListBackgroundTasksRespTasks` (SDKs `huaweicloudsdkkafka`, `-rabbitmq`, `-rocketmq` v2):
-/// every field is optional in the SDK. A usable task needs `id` and `status`; `name`,
-/// `created_at` and `updated_at` may be absent or `null` (a terminal task without times is
-/// still a task: it just has no instants).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct DmsTask {
-    id: Field<String>,
-    name: Field<String>,
-    status: Field<String>,
-    created_at: Field<String>,
-    updated_at: Field<String>,
-}
-
-impl Record for DmsTask {
-    fn id(&self) -> Result<String, Invalid> {
-        self.id.id("id")
-    }
-}
-
-#[derive(Deserialize)]
-struct Progress {
-    progress_percentage: Option<f64>,
-}
-
-#[derive(Deserialize)]
-struct Instances {
-    #[serde(default)]
-    instances: Vec<Instance>,
-    #[serde(default)]
-    instance_num: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct Instance {
-    instance_id: String,
-}
-
 /// The DMS client of one target; units are instance ids of one engine.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     api: HuaweiClient,
-    engine: DmsEngine,
+    engine: Engine,
     units: Units,
+    max_pages: u32,
 }
 
-impl Client {
-    /// Builds the client.
-    pub fn new(target: &Target, t: &HuaweiDmsTarget, http: Http) -> Result<Client, String> {
-        Ok(Client {
-            api: HuaweiClient::new(target, &t.common, Service::Dms, http)?,
-            engine: t.engine,
-            units: Units::from_resources(&t.resources),
-        })
+impl Registered for Client {
+    const KIND: &'static str = KIND;
+    const UNIT: &'static str = "instance";
+    const IDS_KEY: Option<&'static str> = Some("instance_ids");
+    const UNIT_IS_RESOURCE: bool = true;
+    const KNOWN_TYPES: &'static [&'static str] = &[];
+    type File = config::File;
+    type Config = Config;
+
+    fn new(config: &Config, target: &Target, http: Http) -> Client {
+        Client {
+            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            engine: config.engine,
+            units: Units::from_resources(&config.resources),
+            max_pages: target.settings.max_pages,
+        }
     }
 }
 
 /// Maps a DMS status.
-pub fn map(raw: &str) -> Mapped {
+fn map(raw: &str) -> Mapped {
     if raw.trim().eq_ignore_ascii_case("DELETED") {
         return Mapped::terminal_unknown();
     }
@@ -117,23 +95,15 @@ fn to_task(instance: &str, id: String, v: DmsTask) -> Result<Task, Invalid> {
 }
 
 impl Provider for Client {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::HuaweiDms
-    }
-
-    fn known_types(&self) -> &'static [&'static str] {
-        &[]
-    }
-
     fn units(&self) -> Units {
         self.units.clone()
     }
 
     async fn discover(&self) -> Result<Vec<String>, ProviderError> {
         let what = "DMS GET instances";
-        let mut ids: Vec<String> = Vec::new();
+        let mut pager = IdPager::new(what, self.max_pages);
         let mut offset: u64 = 0;
-        for _ in 0..1000 {
+        loop {
             let query = vec![
                 ("engine".to_string(), self.engine.as_str().to_string()),
                 ("limit".to_string(), INSTANCE_PAGE.to_string()),
@@ -143,30 +113,17 @@ impl Provider for Client {
                 .api
                 .get_json(what, &["v2", self.api.project_id(), "instances"], &query)
                 .await?;
-            let n = page.instances.len() as u64;
-            let before = ids.len();
-            for i in page.instances {
-                if !i.instance_id.is_empty() && !ids.contains(&i.instance_id) {
-                    ids.push(i.instance_id);
-                }
-            }
-            offset += n;
-            if n < u64::from(INSTANCE_PAGE)
-                || ids.len() == before
-                || page.instance_num.is_some_and(|c| offset >= c)
-            {
-                break;
+            let raw = page.instances.len();
+            let ids = page.instances.into_iter().map(|i| (i.instance_id, true));
+            match pager.next_offset(ids, raw, INSTANCE_PAGE, page.instance_num) {
+                Some(next) => offset = next,
+                None => return Ok(pager.into_ids()),
             }
         }
-        Ok(ids)
-    }
-
-    fn unit_noun(&self) -> &'static str {
-        "instance"
     }
 
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label(self.unit_noun(), unit);
+        let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: DMS GET tasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::for_poll(&what, ctx);
@@ -186,15 +143,9 @@ impl Provider for Client {
                 )
                 .await?;
             let records = decode_records(&what, "tasks", page.tasks, |id, v| to_task(unit, id, v));
-            let n = records.raw as u64;
-            let new = pager.add_page(records);
-            start += n;
-            let done = n == 0
-                || n < u64::from(limit)
-                || new == 0
-                || page.task_count.is_some_and(|c| pager.len() as u64 >= c);
-            if done || pager.should_stop() {
-                break;
+            match pager.next_offset(records, limit, page.task_count) {
+                Some(next) => start = next,
+                None => break,
             }
         }
         let mut listing = pager.into_listing();
@@ -214,7 +165,7 @@ impl Provider for Client {
 impl Client {
     /// Kafka and RocketMQ have `GET …/tasks/{id}/progress`; RabbitMQ has none.
     fn has_progress_api(&self) -> bool {
-        matches!(self.engine, DmsEngine::Kafka | DmsEngine::Rocketmq)
+        matches!(self.engine, Engine::Kafka | Engine::Rocketmq)
     }
 
     /// The progress of one running task. A task that finished or vanished meanwhile (4xx)
@@ -243,10 +194,7 @@ impl Client {
             )
             .await;
         match r {
-            Ok(p) => Ok(p
-                .progress_percentage
-                .filter(|v| v.is_finite())
-                .map(|v| (v / 100.0).clamp(0.0, 1.0))),
+            Ok(p) => Ok(p.progress_percentage.and_then(|v| progress(v, 100.0))),
             Err(e) if matches!(e.reason, Reason::Client | Reason::Decode) => {
                 tracing::debug!(call = %what, error = %e, "No progress for the task.");
                 Ok(None)

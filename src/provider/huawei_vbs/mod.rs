@@ -1,19 +1,31 @@
-//! Huawei VBS: backup jobs of a backup policy (seed 001, PROVIDERS.md §3).
+//! Huawei VBS: backup jobs of a backup policy (seed 001, PROVIDERS.md §3). The units are
+//! policies; each job's resource is the backed-up volume.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+mod api;
+mod config;
+mod demo;
 
-use crate::config::{HuaweiTarget, ProviderKind, Target};
+use crate::config::Target;
 use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
-use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, error_text, map_status};
-use crate::provider::records::{self, Field, Invalid, Record, decode_records};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::provider::huawei::{HuaweiClient, Service, error_text, map_status};
+use crate::provider::records::{Invalid, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt::lenient;
+use api::{Page, Policies, VbsTask};
+pub use config::Config;
+
+/// The provider id.
+const KIND: &str = "huawei_vbs";
+
+/// Where VBS lives.
+const SERVICE: Service = Service {
+    prefix: "vbs",
+    eu: &[],
+};
 
 /// Every documented VBS job status (SPEC §2).
-pub const STATUS: &[(&str, TaskState)] = &[
+const STATUS: &[(&str, TaskState)] = &[
     ("WAITING", TaskState::Queued),
     ("RUNNING", TaskState::Running),
     ("EXECUTE_SUCCESS", TaskState::Succeeded),
@@ -22,61 +34,27 @@ pub const STATUS: &[(&str, TaskState)] = &[
     ("SKIP", TaskState::Skipped),
 ];
 
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default, deserialize_with = "records::list")]
-    tasks: Vec<Box<RawValue>>,
-    #[serde(default, deserialize_with = "records::count")]
-    count: Option<u64>,
-}
-
-/// One backup job. No SDK models VBS; the API reference (seed 001) shows every field but
-/// `finished_at` in every job. A usable job needs `job_id` and `status`; the rest may be
-/// absent or `null`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct VbsTask {
-    job_id: Field<String>,
-    status: Field<String>,
-    created_at: Field<String>,
-    finished_at: Field<String>,
-    resource_id: Field<String>,
-    resource_type: Field<String>,
-    message: Field<String>,
-    code: Field<String>,
-}
-
-impl Record for VbsTask {
-    fn id(&self) -> Result<String, Invalid> {
-        self.job_id.id("job_id")
-    }
-}
-
-#[derive(Deserialize)]
-struct Policies {
-    #[serde(default)]
-    backup_policies: Vec<Policy>,
-}
-
-#[derive(Deserialize)]
-struct Policy {
-    backup_policy_id: String,
-}
-
 /// The VBS client of one target; units are backup policy ids.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     api: HuaweiClient,
     units: Units,
 }
 
-impl Client {
-    /// Builds the client.
-    pub fn new(target: &Target, t: &HuaweiTarget, http: Http) -> Result<Client, String> {
-        Ok(Client {
-            api: HuaweiClient::new(target, &t.common, Service::Vbs, http)?,
-            units: Units::from_resources(&t.resources),
-        })
+impl Registered for Client {
+    const KIND: &'static str = KIND;
+    const UNIT: &'static str = "policy";
+    const IDS_KEY: Option<&'static str> = Some("policy_ids");
+    const UNIT_IS_RESOURCE: bool = false;
+    const KNOWN_TYPES: &'static [&'static str] = &["backup"];
+    type File = config::File;
+    type Config = Config;
+
+    fn new(config: &Config, target: &Target, http: Http) -> Client {
+        Client {
+            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            units: Units::from_resources(&config.resources),
+        }
     }
 }
 
@@ -100,14 +78,6 @@ fn to_task(id: String, v: VbsTask) -> Result<Task, Invalid> {
 }
 
 impl Provider for Client {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::HuaweiVbs
-    }
-
-    fn known_types(&self) -> &'static [&'static str] {
-        &["backup"]
-    }
-
     fn units(&self) -> Units {
         self.units.clone()
     }
@@ -125,12 +95,8 @@ impl Provider for Client {
             .collect())
     }
 
-    fn unit_noun(&self) -> &'static str {
-        "policy"
-    }
-
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label(self.unit_noun(), unit);
+        let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: VBS GET backuptasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::for_poll(&what, ctx);
@@ -157,15 +123,9 @@ impl Provider for Client {
                 )
                 .await?;
             let records = decode_records(&what, "tasks", page.tasks, to_task);
-            let n = records.raw as u64;
-            let new = pager.add_page(records);
-            offset += n;
-            let done = n == 0
-                || n < u64::from(limit)
-                || new == 0
-                || page.count.is_some_and(|c| offset >= c);
-            if done || pager.should_stop() {
-                break;
+            match pager.next_offset(records, limit, page.count) {
+                Some(next) => offset = next,
+                None => break,
             }
         }
         Ok(pager.into_listing())

@@ -1,19 +1,31 @@
-//! Huawei CCE: cluster backup (master snapshot) tasks (seed 003, PROVIDERS.md §5).
+//! Huawei CCE: cluster backup (master snapshot) tasks (seed 003, PROVIDERS.md §5). The
+//! units are clusters, and each cluster is the resource of its tasks.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+mod api;
+mod config;
+mod demo;
 
-use crate::config::{HuaweiTarget, ProviderKind, Target};
-use crate::model::{Listing, Task, TaskState};
+use crate::config::Target;
+use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
-use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, map_status};
-use crate::provider::records::{self, Field, Invalid, Record, Text, decode_records};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::provider::huawei::{HuaweiClient, Service, map_status};
+use crate::provider::records::{Field, Invalid, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt::lenient;
+use api::{Clusters, List, SnapshotTask};
+pub use config::Config;
+
+/// The provider id.
+const KIND: &str = "huawei_cce";
+
+/// Where CCE lives (under `.eu` in `eu-west-101`).
+const SERVICE: Service = Service {
+    prefix: "cce",
+    eu: &["eu-west-101"],
+};
 
 /// Every documented CCE task phase (SPEC §2), matched case-insensitively.
-pub const STATUS: &[(&str, TaskState)] = &[
+const STATUS: &[(&str, TaskState)] = &[
     ("Init", TaskState::Queued),
     ("Queuing", TaskState::Queued),
     ("Running", TaskState::Running),
@@ -23,123 +35,40 @@ pub const STATUS: &[(&str, TaskState)] = &[
     ("Error", TaskState::Failed),
 ];
 
-#[derive(Deserialize)]
-struct List {
-    #[serde(default, deserialize_with = "records::list")]
-    items: Vec<Box<RawValue>>,
-}
-
-/// `SnapshotTask` (SDK `huaweicloudsdkcce` v3 `snapshot_task.py`): every field is optional in
-/// the SDK, `metadata` and `status` included. A usable task needs `metadata.uid` and
-/// `status.phase`; the rest may be absent or `null`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SnapshotTask {
-    metadata: Field<TaskMeta>,
-    spec: Field<Spec>,
-    status: Field<Status>,
-}
-
-/// `SnapshotTaskMetadata`.
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct TaskMeta {
-    uid: Field<String>,
-    creation_timestamp: Field<String>,
-    update_timestamp: Field<String>,
-}
-
-impl Record for SnapshotTask {
-    fn id(&self) -> Result<String, Invalid> {
-        match &self.metadata {
-            Field::Value(m) => m.uid.id("metadata.uid"),
-            Field::Absent => Err(Invalid::new("metadata.uid", "metadata missing")),
-            Field::Null => Err(Invalid::new("metadata.uid", "metadata null")),
-            Field::Wrong(v) => Err(Invalid::new("metadata", format!("unexpected value {v}"))),
-        }
-    }
-}
-
-/// `SnapshotSpec` (to be deprecated, the doc says): read for failure messages only.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Spec {
-    items: Field<Vec<SpecItem>>,
-}
-
-/// `SnapshotSpecItems`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SpecItem {
-    status: Field<String>,
-    message: Field<String>,
-}
-
-/// `SnapshotStatus`. `progress` is a string in the SDK and the doc sample (`"67"`); a number
-/// is accepted too.
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct Status {
-    phase: Field<String>,
-    progress: Field<Text>,
-    completion_time: Field<String>,
-}
-
-/// A cluster's `metadata` (discovery).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Meta {
-    uid: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Clusters {
-    #[serde(default)]
-    items: Option<Vec<Cluster>>,
-}
-
-#[derive(Deserialize)]
-struct Cluster {
-    #[serde(default)]
-    metadata: Option<Meta>,
-    #[serde(default)]
-    status: Option<ClusterStatus>,
-}
-
-#[derive(Deserialize)]
-struct ClusterStatus {
-    #[serde(default)]
-    phase: Option<String>,
-}
-
 /// Cluster phases whose backup tasks cannot be listed: not created yet, or going away.
 const SKIPPED_PHASES: [&str; 2] = ["Creating", "Deleting"];
 
 /// The CCE client of one target; units are cluster ids.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     api: HuaweiClient,
     units: Units,
 }
 
-impl Client {
-    /// Builds the client.
-    pub fn new(target: &Target, t: &HuaweiTarget, http: Http) -> Result<Client, String> {
-        Ok(Client {
-            api: HuaweiClient::new(target, &t.common, Service::Cce, http)?,
-            units: Units::from_resources(&t.resources),
-        })
+impl Registered for Client {
+    const KIND: &'static str = KIND;
+    const UNIT: &'static str = "cluster";
+    const IDS_KEY: Option<&'static str> = Some("cluster_ids");
+    const UNIT_IS_RESOURCE: bool = true;
+    const KNOWN_TYPES: &'static [&'static str] = &["backup"];
+    type File = config::File;
+    type Config = Config;
+
+    fn new(config: &Config, target: &Target, http: Http) -> Client {
+        Client {
+            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            units: Units::from_resources(&config.resources),
+        }
     }
 }
 
 /// The leading digits of a progress string (`"40"`, `"40%"`, `" 100 "`) as a 0–1 ratio.
-pub fn parse_progress(s: &str) -> Option<f64> {
+fn parse_progress(s: &str) -> Option<f64> {
     let s = s.trim();
     let end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
-    let v: f64 = s[..end].parse().ok()?;
-    v.is_finite().then(|| (v / 100.0).clamp(0.0, 1.0))
+    progress(s[..end].parse().ok()?, 100.0)
 }
 
 fn to_task(cluster: &str, id: String, v: SnapshotTask) -> Result<Task, Invalid> {
@@ -185,14 +114,6 @@ fn to_task(cluster: &str, id: String, v: SnapshotTask) -> Result<Task, Invalid> 
 }
 
 impl Provider for Client {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::HuaweiCce
-    }
-
-    fn known_types(&self) -> &'static [&'static str] {
-        &["backup"]
-    }
-
     fn units(&self) -> Units {
         self.units.clone()
     }
@@ -218,12 +139,8 @@ impl Provider for Client {
             .collect())
     }
 
-    fn unit_noun(&self) -> &'static str {
-        "cluster"
-    }
-
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label(self.unit_noun(), unit);
+        let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: CCE GET snapshot tasks");
         let list: List = self
             .api

@@ -1,21 +1,33 @@
-//! Huawei CBR: the project's operation logs (seed 002, PROVIDERS.md §4).
+//! Huawei CBR: the project's operation logs (seed 002, PROVIDERS.md §4). The one unit is
+//! the project; each log's resource is `extra_info.resource.id` (else its vault).
+
+mod api;
+mod config;
+mod demo;
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use crate::config::{HuaweiCbrTarget, ProviderKind, Target};
-use crate::model::{Listing, Task, TaskState};
+use crate::config::Target;
+use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
-use crate::provider::huawei::endpoint::Service;
-use crate::provider::huawei::{HuaweiClient, UNSPECIFIED_TYPE, error_text, map_status};
-use crate::provider::records::{self, Field, Invalid, Number, Record, decode_records};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Units, unit_label};
+use crate::provider::huawei::{HuaweiClient, Service, UNSPECIFIED_TYPE, error_text, map_status};
+use crate::provider::records::{Invalid, decode_records};
+use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt::{lenient, rfc3339_seconds};
+use api::{OpLog, Page};
+pub use config::Config;
+
+/// The provider id.
+const KIND: &str = "huawei_cbr";
+
+/// Where CBR lives.
+const SERVICE: Service = Service {
+    prefix: "cbr",
+    eu: &[],
+};
 
 /// Every documented CBR operation-log status (SPEC §2).
-pub const STATUS: &[(&str, TaskState)] = &[
+const STATUS: &[(&str, TaskState)] = &[
     ("waiting", TaskState::Queued),
     ("running", TaskState::Running),
     ("success", TaskState::Succeeded),
@@ -24,88 +36,36 @@ pub const STATUS: &[(&str, TaskState)] = &[
     ("skipped", TaskState::Skipped),
 ];
 
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default, deserialize_with = "records::list")]
-    operation_logs: Vec<Box<RawValue>>,
-    #[serde(default, deserialize_with = "records::count")]
-    count: Option<u64>,
-}
-
-/// `OperationLog` (SDK `huaweicloudsdkcbr` v1 `operation_log.py`). The SDK requires `id`,
-/// `status`, `created_at`, `started_at`, `updated_at`, `error_info` and `project_id`; a
-/// usable log needs `id` and `status`, and a missing time is just unknown. Every field the
-/// SDK marks optional (`operation_type`, `ended_at`, `vault_id`, `extra_info`, ...) may be
-/// absent or `null`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct OpLog {
-    id: Field<String>,
-    status: Field<String>,
-    operation_type: Field<String>,
-    created_at: Field<String>,
-    started_at: Field<String>,
-    updated_at: Field<String>,
-    ended_at: Field<String>,
-    vault_id: Field<String>,
-    error_info: Field<ErrorInfo>,
-    extra_info: Field<ExtraInfo>,
-}
-
-impl Record for OpLog {
-    fn id(&self) -> Result<String, Invalid> {
-        self.id.id("id")
-    }
-}
-
-/// `OpErrorInfo`: both optional.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ErrorInfo {
-    code: Field<String>,
-    message: Field<String>,
-}
-
-/// `OpExtraInfo`: the parts read here.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ExtraInfo {
-    common: Field<Common>,
-    resource: Field<Resource>,
-}
-
-/// `OpExtendInfoCommon`: `progress` is an int 0–100 (a numeric string is accepted, as the
-/// SDK's `int(...)` would).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Common {
-    progress: Field<Number>,
-}
-
-/// `Resource`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Resource {
-    id: Field<String>,
-    name: Field<String>,
-    #[serde(rename = "type")]
-    kind: Field<String>,
-}
-
 /// The CBR client of one target; its one unit is the project.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     api: HuaweiClient,
     filters: BTreeMap<String, String>,
 }
 
-impl Client {
-    /// Builds the client.
-    pub fn new(target: &Target, t: &HuaweiCbrTarget, http: Http) -> Result<Client, String> {
-        Ok(Client {
-            api: HuaweiClient::new(target, &t.common, Service::Cbr, http)?,
-            filters: t.filters.clone(),
-        })
+impl Registered for Client {
+    const KIND: &'static str = KIND;
+    const UNIT: &'static str = "project";
+    const IDS_KEY: Option<&'static str> = None;
+    const UNIT_IS_RESOURCE: bool = false;
+    const KNOWN_TYPES: &'static [&'static str] = &[
+        "backup",
+        "copy",
+        "replication",
+        "restore",
+        "delete",
+        "sync",
+        "vault_delete",
+        "remove_resource",
+    ];
+    type File = config::File;
+    type Config = Config;
+
+    fn new(config: &Config, target: &Target, http: Http) -> Client {
+        Client {
+            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            filters: config.filters.clone(),
+        }
     }
 }
 
@@ -139,7 +99,7 @@ fn to_task(id: String, v: OpLog) -> Result<Task, Invalid> {
     t.progress = common
         .progress
         .optional("extra_info.common.progress")?
-        .map(|p| (p.0 / 100.0).clamp(0.0, 1.0));
+        .and_then(|p| progress(p.0, 100.0));
     if let Some(e) = v.error_info.optional("error_info")? {
         let code = e.code.optional("error_info.code")?;
         let message = e.message.optional("error_info.message")?;
@@ -149,23 +109,6 @@ fn to_task(id: String, v: OpLog) -> Result<Task, Invalid> {
 }
 
 impl Provider for Client {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::HuaweiCbr
-    }
-
-    fn known_types(&self) -> &'static [&'static str] {
-        &[
-            "backup",
-            "copy",
-            "replication",
-            "restore",
-            "delete",
-            "sync",
-            "vault_delete",
-            "remove_resource",
-        ]
-    }
-
     fn units(&self) -> Units {
         Units::Fixed(vec![self.api.project_id().to_string()])
     }
@@ -174,12 +117,8 @@ impl Provider for Client {
         Ok(vec![self.api.project_id().to_string()])
     }
 
-    fn unit_noun(&self) -> &'static str {
-        "project"
-    }
-
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
-        let label = unit_label(self.unit_noun(), unit);
+        let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: CBR GET operation-logs");
         let limit = ctx.page_size.clamp(1, 1000);
         let mut pager = Pager::for_poll(&what, ctx);
@@ -205,15 +144,9 @@ impl Provider for Client {
                 )
                 .await?;
             let records = decode_records(&what, "operation_logs", page.operation_logs, to_task);
-            let n = records.raw as u64;
-            let new = pager.add_page(records);
-            offset += n;
-            let done = n == 0
-                || n < u64::from(limit)
-                || new == 0
-                || page.count.is_some_and(|c| offset >= c);
-            if done || pager.should_stop() {
-                break;
+            match pager.next_offset(records, limit, page.count) {
+                Some(next) => offset = next,
+                None => break,
             }
         }
         Ok(pager.into_listing())

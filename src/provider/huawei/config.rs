@@ -1,0 +1,360 @@
+//! The keys every Huawei target has: `region`, `project_id` and `auth` (AK/SK or an IAM
+//! user), read beside each Huawei provider's own keys, and the regions this version knows.
+
+use serde::Deserialize;
+
+use super::endpoint::Service;
+use crate::config::{
+    At, BaseUrl, FilePath, InlineSecret, NonEmpty, Resources, Secret, TargetCx, Val, fields_of,
+    nearest, path_id,
+};
+use crate::provider::Keys;
+
+/// Region, project and credentials of a Huawei target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Common {
+    /// Region id, e.g. `ap-southeast-1`; endpoints derive from it.
+    pub region: String,
+    /// Project id: the scope of every request (`X-Project-Id`, IAM token scope).
+    pub project_id: String,
+    /// AK/SK or IAM user token.
+    pub auth: Auth,
+}
+
+/// Huawei credentials; exactly one method is configured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// AK/SK signing (`SDK-HMAC-SHA256`), optionally with a security token.
+    AkSk {
+        /// Access key id.
+        access_key: Secret,
+        /// Secret access key.
+        secret_key: Secret,
+        /// Temporary credentials' security token.
+        security_token: Option<Secret>,
+    },
+    /// IAM user token from `POST /v3/auth/tokens`.
+    Iam {
+        /// IAM base URL (default derived from the region).
+        endpoint: Option<BaseUrl>,
+        /// Account (domain) name.
+        domain: String,
+        /// IAM user name.
+        user: String,
+        /// The user's password.
+        password: Secret,
+    },
+}
+
+/// The keys of a Huawei target that polls a list of units it names or discovers (VBS
+/// policies, CCE clusters): the project, and the units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// Region, project, auth.
+    pub common: Common,
+    /// The ids listed under the provider's id key, or `discover`.
+    pub resources: Resources,
+}
+
+/// The keys every Huawei target has, as written, beside the provider's own.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CommonFile {
+    region: Val<NonEmpty>,
+    project_id: Val<NonEmpty>,
+    auth: Val<AuthFile>,
+}
+
+/// A Huawei provider's own keys as written; the keys every Huawei target has are read and
+/// checked beside them, once for the family.
+pub(crate) trait HuaweiKeys: for<'de> Deserialize<'de> {
+    /// The validated keys.
+    type Config;
+    /// The provider id, for messages.
+    const KIND: &'static str;
+    /// Where its requests go.
+    const SERVICE: Service;
+    /// Checks the provider's own keys; `common` is `None` when the shared ones are bad
+    /// (already reported).
+    fn check(self, common: Option<Common>, cx: &mut TargetCx<'_, '_, '_>) -> Option<Self::Config>;
+}
+
+impl<F: HuaweiKeys> Keys for F {
+    type Config = F::Config;
+
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<F::Config> {
+        let common = Common::read(cx, F::KIND, F::SERVICE);
+        HuaweiKeys::check(self, common, cx)
+    }
+
+    fn shared() -> &'static [&'static str] {
+        fields_of::<CommonFile>()
+    }
+
+    fn hint(structure: &str, key: &str) -> Option<String> {
+        (structure == "AuthFile" && matches!(key, "endpoint" | "domain" | "user" | "password"))
+            .then(|| "unknown key; IAM user credentials go under 'iam:'".to_string())
+    }
+}
+
+/// `auth:` of a Huawei target as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct AuthFile {
+    access_key: Val<InlineSecret>,
+    access_key_file: Val<FilePath>,
+    secret_key: Val<InlineSecret>,
+    secret_key_file: Val<FilePath>,
+    security_token: Val<InlineSecret>,
+    security_token_file: Val<FilePath>,
+    iam: Val<IamFile>,
+}
+
+/// `auth.iam:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct IamFile {
+    endpoint: Val<BaseUrl>,
+    domain: Val<NonEmpty>,
+    user: Val<NonEmpty>,
+    password: Val<InlineSecret>,
+    password_file: Val<FilePath>,
+}
+
+impl Common {
+    /// Reads and checks `region`, `project_id` and `auth` of a target of provider `kind`,
+    /// whose requests go to `service`.
+    fn read(cx: &mut TargetCx<'_, '_, '_>, kind: &str, service: Service) -> Option<Common> {
+        let CommonFile {
+            region,
+            project_id,
+            auth,
+        } = cx.keys::<CommonFile>()?;
+        let need = format!("required for {kind}");
+        let region = match region {
+            Val::Given(NonEmpty(r), at) => {
+                let ok = r
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if ok {
+                    // With an explicit endpoint the region only names the project's scope.
+                    if !cx.has_endpoint() {
+                        if let Some(doubt) = region_doubt(&r, service.prefix) {
+                            cx.warn(&at, doubt);
+                        }
+                    }
+                    Some(r)
+                } else {
+                    cx.bad(
+                        &at,
+                        format!("'{r}' is not a region id such as ap-southeast-1"),
+                    );
+                    None
+                }
+            }
+            Val::Bad(_) => None,
+            Val::Absent => {
+                cx.missing("region", &need);
+                None
+            }
+        };
+        let project_id = match project_id {
+            Val::Given(NonEmpty(p), at) => match path_id(&p) {
+                Ok(()) => Some(p),
+                Err(e) => {
+                    cx.bad(&at, e);
+                    None
+                }
+            },
+            Val::Bad(_) => None,
+            Val::Absent => {
+                cx.missing("project_id", &need);
+                None
+            }
+        };
+        let auth = match auth {
+            Val::Given(a, at) => a.check(cx, &at),
+            Val::Bad(_) => None,
+            Val::Absent => {
+                cx.missing("auth", "access_key + secret_key, or iam");
+                None
+            }
+        };
+        Some(Common {
+            region: region?,
+            project_id: project_id?,
+            auth: auth?,
+        })
+    }
+}
+
+impl AuthFile {
+    /// Exactly one method: AK/SK (both keys, an optional security token) or an IAM user.
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Auth> {
+        let aksk = [
+            ("access_key", self.access_key.given()),
+            ("access_key_file", self.access_key_file.given()),
+            ("secret_key", self.secret_key.given()),
+            ("secret_key_file", self.secret_key_file.given()),
+            ("security_token", self.security_token.given()),
+            ("security_token_file", self.security_token_file.given()),
+        ];
+        let first = aksk.iter().find(|(_, given)| *given).map(|(k, _)| *k);
+        match (first, self.iam) {
+            (Some(first), Val::Given(..) | Val::Bad(_)) => {
+                cx.bad(at, format!("two auth methods given ({first}, iam)"));
+                None
+            }
+            (None, Val::Absent) => {
+                cx.bad(at, "no auth method given (access_key + secret_key, or iam)");
+                None
+            }
+            (None, Val::Given(iam, iam_at)) => iam.check(cx, &iam_at),
+            (None, Val::Bad(_)) => None,
+            (Some(_), Val::Absent) => {
+                let given = |k: &str| aksk.iter().any(|(n, g)| *n == k && *g);
+                let access_key = cx.secret("access_key", self.access_key, self.access_key_file);
+                let secret_key = cx.secret("secret_key", self.secret_key, self.secret_key_file);
+                let token_given = given("security_token") || given("security_token_file");
+                let security_token = cx.secret(
+                    "security_token",
+                    self.security_token,
+                    self.security_token_file,
+                );
+                for (k, got) in [
+                    ("access_key", access_key.is_some()),
+                    ("secret_key", secret_key.is_some()),
+                ] {
+                    if !got && !given(k) && !given(&format!("{k}_file")) {
+                        cx.bad(
+                            &At {
+                                line: at.line,
+                                key: format!("auth.{k}"),
+                            },
+                            format!("missing ({k} or {k}_file is required for AK/SK signing)"),
+                        );
+                    }
+                }
+                if security_token.is_none() && token_given {
+                    return None;
+                }
+                Some(Auth::AkSk {
+                    access_key: access_key?,
+                    secret_key: secret_key?,
+                    security_token,
+                })
+            }
+        }
+    }
+}
+
+impl IamFile {
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Auth> {
+        let ok = !matches!(self.endpoint, Val::Bad(_));
+        let mut field = |k: &str, v: Val<NonEmpty>| match v {
+            Val::Given(NonEmpty(s), _) => Some(s),
+            Val::Bad(_) => None,
+            Val::Absent => {
+                let at = At {
+                    line: at.line,
+                    key: format!("auth.iam.{k}"),
+                };
+                cx.bad(&at, "missing");
+                None
+            }
+        };
+        let domain = field("domain", self.domain);
+        let user = field("user", self.user);
+        let given = self.password.given() || self.password_file.given();
+        let password = cx.secret("password", self.password, self.password_file);
+        if password.is_none() && !given {
+            let at = At {
+                line: at.line,
+                key: "auth.iam.password".into(),
+            };
+            cx.bad(&at, "missing (password or password_file)");
+        }
+        if !ok {
+            return None;
+        }
+        Some(Auth::Iam {
+            endpoint: self.endpoint.ok(),
+            domain: domain?,
+            user: user?,
+            password: password?,
+        })
+    }
+}
+
+/// The Huawei Cloud regions this version knows: the region ids of the official SDK's CBR
+/// region file (PROVIDERS.md §2.1), which the other services' files are subsets of.
+const REGIONS: &[&str] = &[
+    "af-north-1",
+    "af-south-1",
+    "ae-ad-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-east-5",
+    "cn-north-1",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-north-11",
+    "cn-north-12",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-south-4",
+    "cn-southwest-2",
+    "cn-southwest-3",
+    "eu-west-0",
+    "eu-west-101",
+    "la-north-2",
+    "la-south-2",
+    "me-east-1",
+    "my-kualalumpur-1",
+    "na-mexico-1",
+    "ru-moscow-1",
+    "ru-northwest-2",
+    "sa-brazil-1",
+    "tr-west-1",
+];
+
+/// Why `region` looks wrong, naming the closest known region; `None` for a known one.
+/// Only a doubt: Huawei opens regions after this list was written.
+fn region_doubt(region: &str, service: &str) -> Option<String> {
+    if REGIONS.contains(&region) {
+        return None;
+    }
+    let nearest = nearest(region, REGIONS, 3)
+        .map(|k| format!(" (did you mean '{k}'?)"))
+        .unwrap_or_default();
+    Some(format!(
+        "'{region}' is not a Huawei Cloud region this version knows{nearest}; requests will go to https://{service}.{region}.myhuaweicloud.com. New regions open over time, so this is only a warning: if '{region}' is new, ignore it, or set endpoint: to silence it"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_doubts_name_the_nearest_region() {
+        let d = region_doubt("ap-southest-1", "cbr").unwrap();
+        assert!(d.contains("did you mean 'ap-southeast-1'?"), "{d}");
+        assert!(
+            d.contains("https://cbr.ap-southest-1.myhuaweicloud.com"),
+            "{d}"
+        );
+        assert!(d.contains("only a warning"), "{d}");
+        assert_eq!(region_doubt("ap-southeast-1", "cbr"), None);
+        assert_eq!(region_doubt("eu-west-101", "cce"), None);
+        let far = region_doubt("xx-nowhere-7", "dms").unwrap();
+        assert!(!far.contains("did you mean"), "{far}");
+    }
+}

@@ -1,0 +1,50 @@
+//! Serde types of the VBS backup-policy JSON (seed 001, PROVIDERS.md §3), nothing else.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::provider::records::{self, Field, Invalid, Record};
+
+/// `GET /v2/{project_id}/backuppolicy/{policy_id}/backuptasks`.
+#[derive(Deserialize)]
+pub(super) struct Page {
+    #[serde(default, deserialize_with = "records::list")]
+    pub(super) tasks: Vec<Box<RawValue>>,
+    #[serde(default, deserialize_with = "records::count")]
+    pub(super) count: Option<u64>,
+}
+
+/// One backup job. No SDK models VBS; the API reference (seed 001) shows every field but
+/// `finished_at` in every job. A usable job needs `job_id` and `status`; the rest may be
+/// absent or `null`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct VbsTask {
+    pub(super) job_id: Field<String>,
+    pub(super) status: Field<String>,
+    pub(super) created_at: Field<String>,
+    pub(super) finished_at: Field<String>,
+    pub(super) resource_id: Field<String>,
+    pub(super) resource_type: Field<String>,
+    pub(super) message: Field<String>,
+    pub(super) code: Field<String>,
+}
+
+impl Record for VbsTask {
+    fn id(&self) -> Result<String, Invalid> {
+        self.job_id.id("job_id")
+    }
+}
+
+/// `GET /v2/{project_id}/backuppolicy` (discovery).
+#[derive(Deserialize)]
+pub(super) struct Policies {
+    #[serde(default)]
+    pub(super) backup_policies: Vec<Policy>,
+}
+
+/// The policy fields discovery reads.
+#[derive(Deserialize)]
+pub(super) struct Policy {
+    pub(super) backup_policy_id: String,
+}
