@@ -110,8 +110,8 @@ pub(crate) struct Response {
 
 impl Response {
     /// Decodes the body as JSON of type `T`; `what` names the call in the error.
-    pub(crate) fn json<T: serde::de::DeserializeOwned>(
-        &self,
+    pub(crate) fn json<'a, T: serde::Deserialize<'a>>(
+        &'a self,
         what: &str,
     ) -> Result<T, ProviderError> {
         decode_json(&self.body, what)
@@ -119,8 +119,8 @@ impl Response {
 }
 
 /// Decodes JSON, naming the call and the JSON path of the first problem.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
-    body: &[u8],
+pub(crate) fn decode_json<'a, T: serde::Deserialize<'a>>(
+    body: &'a [u8],
     what: &str,
 ) -> Result<T, ProviderError> {
     if std::str::from_utf8(body).is_err() {

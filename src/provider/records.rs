@@ -40,14 +40,97 @@ pub(crate) enum Field<T> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        if v.is_null() {
-            return Ok(Field::Null);
+        d.deserialize_any(FieldVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads a field in one pass: a scalar goes straight into `T` (no intermediate
+/// [`Value`]: a poll reads some fifteen fields per task), an object or array through a
+/// `Value` (nested records are few). A value `T` does not take is [`Field::Wrong`].
+struct FieldVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: DeserializeOwned> FieldVisitor<T> {
+    /// `T` from a scalar deserializer, else `Wrong` with the JSON text of the value.
+    fn scalar<'de, D>(d: D, json: impl FnOnce() -> String) -> Field<T>
+    where
+        D: Deserializer<'de, Error = de::value::Error>,
+    {
+        match T::deserialize(d) {
+            Ok(t) => Field::Value(t),
+            Err(_) => Field::Wrong(shorten(&json())),
         }
+    }
+
+    fn nested<E>(v: Value) -> Result<Field<T>, E> {
         Ok(match T::deserialize(&v) {
             Ok(t) => Field::Value(t),
             Err(_) => Field::Wrong(excerpt(&v)),
         })
+    }
+}
+
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for FieldVisitor<T> {
+    type Value = Field<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Field<T>, E> {
+        Ok(Field::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Field<T>, E> {
+        Ok(Field::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Field<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Field<T>, E> {
+        use de::IntoDeserializer;
+        Ok(Self::scalar(v.into_deserializer(), || v.to_string()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Field<T>, E> {
+        use de::IntoDeserializer;
+        Ok(Self::scalar(v.into_deserializer(), || v.to_string()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Field<T>, E> {
+        use de::IntoDeserializer;
+        Ok(Self::scalar(v.into_deserializer(), || v.to_string()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Field<T>, E> {
+        use de::IntoDeserializer;
+        Ok(Self::scalar(v.into_deserializer(), || {
+            serde_json::Number::from_f64(v).map_or_else(|| "null".to_string(), |n| n.to_string())
+        }))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Field<T>, E> {
+        use de::IntoDeserializer;
+        Ok(Self::scalar(v.into_deserializer(), || {
+            Value::from(v).to_string()
+        }))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Field<T>, E> {
+        self.visit_str(&v)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, a: A) -> Result<Field<T>, A::Error> {
+        Self::nested(Value::deserialize(de::value::SeqAccessDeserializer::new(
+            a,
+        ))?)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, a: A) -> Result<Field<T>, A::Error> {
+        Self::nested(Value::deserialize(de::value::MapAccessDeserializer::new(
+            a,
+        ))?)
     }
 }
 
@@ -169,8 +252,8 @@ impl<'de> Deserialize<'de> for Number {
 
 /// A task list of an envelope: `null` or absent is empty, anything but an array fails the
 /// page. Use as `#[serde(default, deserialize_with = "records::list")]`.
-pub(crate) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Box<RawValue>>, D::Error> {
-    Ok(Option::<Vec<Box<RawValue>>>::deserialize(d)?.unwrap_or_default())
+pub(crate) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'de RawValue>, D::Error> {
+    Ok(Option::<Vec<&'de RawValue>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A total count of an envelope (`count`, `task_count`): a number or a numeric string. A
@@ -236,7 +319,7 @@ impl From<Vec<Task>> for Records {
 pub(crate) fn decode_records<W: Record>(
     call: &str,
     list: &'static str,
-    raw: Vec<Box<RawValue>>,
+    raw: Vec<&RawValue>,
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
 ) -> Records {
     let mut out = Records {
@@ -309,11 +392,11 @@ mod tests {
 
     fn decode(body: &str) -> Records {
         #[derive(Deserialize)]
-        struct Page {
-            #[serde(default, deserialize_with = "list")]
-            tasks: Vec<Box<RawValue>>,
+        struct Page<'a> {
+            #[serde(borrow, default, deserialize_with = "list")]
+            tasks: Vec<&'a RawValue>,
         }
-        let page: Page = serde_json::from_str(body).unwrap();
+        let page: Page<'_> = serde_json::from_str(body).unwrap();
         decode_records("test", "tasks", page.tasks, |id, w: Wire| {
             let status = w.status.required("status")?;
             let mut t = Task::new(id, "r", "t", status, Mapped::known(TaskState::Succeeded));
@@ -377,12 +460,12 @@ mod tests {
         assert_eq!(decode(r#"{}"#).raw, 0);
         #[derive(Deserialize, Debug)]
         #[allow(dead_code)]
-        struct Page {
-            #[serde(default, deserialize_with = "list")]
-            tasks: Vec<Box<RawValue>>,
+        struct Page<'a> {
+            #[serde(borrow, default, deserialize_with = "list")]
+            tasks: Vec<&'a RawValue>,
         }
-        assert!(serde_json::from_str::<Page>(r#"{"tasks":"x"}"#).is_err());
-        assert!(serde_json::from_str::<Page>(r#"{"tasks":{}}"#).is_err());
+        assert!(serde_json::from_str::<Page<'_>>(r#"{"tasks":"x"}"#).is_err());
+        assert!(serde_json::from_str::<Page<'_>>(r#"{"tasks":{}}"#).is_err());
     }
 
     #[test]

@@ -63,11 +63,22 @@ impl HuaweiClient {
         segments: &[&str],
         query: &[(String, String)],
     ) -> Result<T, ProviderError> {
+        self.get_page(what, segments, query).await?.json(what)
+    }
+
+    /// `GET` of `segments` (each percent-encoded here) with `query`: the response, for a
+    /// page whose records are decoded straight from its body (see `records::list`).
+    pub(crate) async fn get_page(
+        &self,
+        what: &str,
+        segments: &[&str],
+        query: &[(String, String)],
+    ) -> Result<Response, ProviderError> {
         let path: String = segments
             .iter()
             .map(|s| format!("/{}", sign::quote(s)))
             .collect();
-        self.get(what, &path, query).await?.json(what)
+        self.get(what, &path, query).await
     }
 
     async fn get(

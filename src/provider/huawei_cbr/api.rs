@@ -7,9 +7,9 @@ use crate::provider::records::{self, Field, Invalid, Number, Record};
 
 /// `GET /v3/{project_id}/operation-logs`.
 #[derive(Deserialize)]
-pub(super) struct Page {
-    #[serde(default, deserialize_with = "records::list")]
-    pub(super) operation_logs: Vec<Box<RawValue>>,
+pub(super) struct Page<'a> {
+    #[serde(borrow, default, deserialize_with = "records::list")]
+    pub(super) operation_logs: Vec<&'a RawValue>,
     #[serde(default, deserialize_with = "records::count")]
     pub(super) count: Option<u64>,
 }

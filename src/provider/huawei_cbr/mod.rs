@@ -135,14 +135,15 @@ impl Provider for Client {
             }
             query.push(("limit".into(), limit.to_string()));
             query.push(("offset".into(), offset.to_string()));
-            let page: Page = self
+            let resp = self
                 .api
-                .get_json(
+                .get_page(
                     &what,
                     &["v3", self.api.project_id(), "operation-logs"],
                     &query,
                 )
                 .await?;
+            let page: Page<'_> = resp.json(&what)?;
             let records = decode_records(&what, "operation_logs", page.operation_logs, to_task);
             match pager.next_offset(records, limit, page.count) {
                 Some(next) => offset = next,

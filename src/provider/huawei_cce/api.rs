@@ -8,9 +8,9 @@ use crate::provider::records::{self, Field, Invalid, Record, Text};
 
 /// `GET /api/v3.1/projects/{project_id}/clusters/{cluster_id}/operation/snapshot/tasks`.
 #[derive(Deserialize)]
-pub(super) struct List {
-    #[serde(default, deserialize_with = "records::list")]
-    pub(super) items: Vec<Box<RawValue>>,
+pub(super) struct List<'a> {
+    #[serde(borrow, default, deserialize_with = "records::list")]
+    pub(super) items: Vec<&'a RawValue>,
 }
 
 /// `SnapshotTask` (SDK `huaweicloudsdkcce` v3 `snapshot_task.py`): every field is optional in

@@ -142,9 +142,9 @@ impl Provider for Client {
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: CCE GET snapshot tasks");
-        let list: List = self
+        let resp = self
             .api
-            .get_json(
+            .get_page(
                 &what,
                 &[
                     "api",
@@ -160,6 +160,7 @@ impl Provider for Client {
                 &[],
             )
             .await?;
+        let list: List<'_> = resp.json(&what)?;
         let mut pager = Pager::for_poll(&what, ctx);
         pager.add_page(decode_records(&what, "items", list.items, |id, v| {
             to_task(unit, id, v)

@@ -8,12 +8,12 @@ use crate::provider::records::{self, Field, Invalid, Record};
 
 /// `GET /v2/{project_id}/instances/{instance_id}/tasks`.
 #[derive(Deserialize)]
-pub(super) struct Page {
+pub(super) struct Page<'a> {
     /// A string in the SDKs, a number in the DCS doc sample: both are read.
     #[serde(default, deserialize_with = "records::count")]
     pub(super) task_count: Option<u64>,
-    #[serde(default, deserialize_with = "records::list")]
-    pub(super) tasks: Vec<Box<RawValue>>,
+    #[serde(borrow, default, deserialize_with = "records::list")]
+    pub(super) tasks: Vec<&'a RawValue>,
 }
 
 /// `ListBackgroundTasksRespTasks` (SDKs `huaweicloudsdkkafka`, `-rabbitmq`, `-rocketmq` v2):

@@ -134,14 +134,15 @@ impl Provider for Client {
                 ("limit".to_string(), limit.to_string()),
                 ("start".to_string(), start.to_string()),
             ];
-            let page: Page = self
+            let resp = self
                 .api
-                .get_json(
+                .get_page(
                     &what,
                     &["v2", self.api.project_id(), "instances", unit, "tasks"],
                     &query,
                 )
                 .await?;
+            let page: Page<'_> = resp.json(&what)?;
             let records = decode_records(&what, "tasks", page.tasks, |id, v| to_task(unit, id, v));
             match pager.next_offset(records, limit, page.task_count) {
                 Some(next) => start = next,

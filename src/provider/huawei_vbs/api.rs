@@ -7,9 +7,9 @@ use crate::provider::records::{self, Field, Invalid, Record};
 
 /// `GET /v2/{project_id}/backuppolicy/{policy_id}/backuptasks`.
 #[derive(Deserialize)]
-pub(super) struct Page {
-    #[serde(default, deserialize_with = "records::list")]
-    pub(super) tasks: Vec<Box<RawValue>>,
+pub(super) struct Page<'a> {
+    #[serde(borrow, default, deserialize_with = "records::list")]
+    pub(super) tasks: Vec<&'a RawValue>,
     #[serde(default, deserialize_with = "records::count")]
     pub(super) count: Option<u64>,
 }

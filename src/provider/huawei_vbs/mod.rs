@@ -108,9 +108,9 @@ impl Provider for Client {
                 ("sort_dir".to_string(), "desc".to_string()),
                 ("sort_key".to_string(), "created_at".to_string()),
             ];
-            let page: Page = self
+            let resp = self
                 .api
-                .get_json(
+                .get_page(
                     &what,
                     &[
                         "v2",
@@ -122,6 +122,7 @@ impl Provider for Client {
                     &query,
                 )
                 .await?;
+            let page: Page<'_> = resp.json(&what)?;
             let records = decode_records(&what, "tasks", page.tasks, to_task);
             match pager.next_offset(records, limit, page.count) {
                 Some(next) => offset = next,

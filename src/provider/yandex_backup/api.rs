@@ -15,9 +15,9 @@ use crate::provider::records::{self, Field, Invalid, Record, Text};
 /// `ListTasksResponse`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ListTasksResponse {
-    #[serde(default, deserialize_with = "records::list")]
-    pub tasks: Vec<Box<RawValue>>,
+pub(crate) struct ListTasksResponse<'a> {
+    #[serde(borrow, default, deserialize_with = "records::list")]
+    pub tasks: Vec<&'a RawValue>,
     #[serde(default)]
     pub(crate) next_page_token: Option<String>,
 }
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn int64_as_string_or_number_and_omitted_fields() {
-        let r: ListTasksResponse = serde_json::from_str(
+        let r: ListTasksResponse<'_> = serde_json::from_str(
             r#"{"tasks":[{"id":"12","progress":{"current":3,"total":"4"}},{"id":7},{}]}"#,
         )
         .unwrap();
@@ -124,9 +124,9 @@ mod tests {
         assert_eq!(task(r.tasks[2].get()).id().unwrap_err().field, "id");
         assert!(r.next_page_token.is_none());
         assert_eq!(task(r#"{"id":true}"#).id().unwrap_err().field, "id");
-        let empty: ListTasksResponse =
+        let empty: ListTasksResponse<'_> =
             serde_json::from_str(r#"{"tasks":null,"nextPageToken":null}"#).unwrap();
         assert!(empty.tasks.is_empty());
-        assert!(serde_json::from_str::<ListTasksResponse>(r#"{"tasks":"x"}"#).is_err());
+        assert!(serde_json::from_str::<ListTasksResponse<'_>>(r#"{"tasks":"x"}"#).is_err());
     }
 }

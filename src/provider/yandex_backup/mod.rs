@@ -218,7 +218,8 @@ impl Provider for Client {
             } else {
                 format!("{base}&pageToken={}", enc(&token))
             };
-            let page: ListTasksResponse = self.get(&what, &url).await?.json(&what)?;
+            let resp = self.get(&what, &url).await?;
+            let page: ListTasksResponse<'_> = resp.json(&what)?;
             let records = decode_records(&what, "tasks", page.tasks, |id, t| to_task(unit, id, t));
             match pager.next_token(records, page.next_page_token) {
                 Some(next) => token = next,
