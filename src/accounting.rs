@@ -10,7 +10,7 @@
 //! The exported part, [`Tallies`], is kept apart from the seen-set so that a snapshot for
 //! scraping copies only what the metrics show.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -179,6 +179,9 @@ pub struct Seen {
     pub last_ts: f64,
     /// The unknown raw status already counted for this task, if any.
     pub(crate) unknown_counted: Option<String>,
+    /// The poll that last listed it ([`Account::begin_poll`]): a task a second unit lists in
+    /// the same poll counts for the first only. Not kept in the state file.
+    pub(crate) poll: u32,
 }
 
 /// A record that could not be understood, for the log (SPEC §8 "Per-task decoding").
@@ -261,6 +264,8 @@ pub struct Account {
     pub(crate) invalid_seen: HashMap<String, f64>,
     /// What the metrics show.
     pub tallies: Tallies,
+    /// The current poll's number ([`Account::begin_poll`]).
+    poll: u32,
 }
 
 /// Per-task context of [`Account::note_task`].
@@ -310,71 +315,94 @@ impl Account {
     /// full passes come at least that often (`reconcile_interval` ≤ `lookback`).
     pub fn apply(&mut self, poll: &PollResult, now: Timestamp, rules: &Rules<'_>) -> ApplyReport {
         let mut report = ApplyReport::default();
+        self.begin_poll();
+        for (unit, listing) in &poll.listed {
+            self.apply_unit(unit, listing, now, rules, &mut report);
+        }
+        self.end_poll(now, rules);
+        report
+    }
+
+    /// Starts a poll: [`Account::apply_unit`] for each unit listed in full, as each arrives
+    /// (so a poll never holds every listing at once), then [`Account::end_poll`].
+    pub fn begin_poll(&mut self) {
+        self.poll = self.poll.wrapping_add(1);
+    }
+
+    /// Applies one unit's whole listing: each new completion counted once (not on the unit's
+    /// first listing: the baseline), `last_*` updated, the unit's active tasks replaced,
+    /// records that could not be understood counted once. Other units change nothing.
+    pub fn apply_unit(
+        &mut self,
+        unit: &str,
+        listing: &Listing,
+        now: Timestamp,
+        rules: &Rules<'_>,
+        report: &mut ApplyReport,
+    ) {
         let now_s = unix_seconds(now);
         let horizon = now_s - rules.lookback.as_secs_f64();
-        let previous = std::mem::take(&mut self.tallies.active);
-        // The previous poll's active states, to report transitions.
+        let (previous, mut active): (Vec<ActiveTask>, Vec<ActiveTask>) =
+            std::mem::take(&mut self.tallies.active)
+                .into_iter()
+                .partition(|a| a.unit == unit);
+        // The unit's previous active states, to report transitions.
         let before: HashMap<String, TaskState> =
-            previous.iter().map(|a| (a.id.clone(), a.state)).collect();
-        let mut active: Vec<ActiveTask> = previous
-            .into_iter()
-            .filter(|a| poll.failed.contains(&a.unit))
-            .collect();
-        // Ids as listed (a cut id is cut the same way for the same id).
-        let mut this_poll: HashSet<&str> = HashSet::new();
-        for (unit, listing) in &poll.listed {
-            let counting = self.baselined.contains(unit);
-            for task in &listing.tasks {
-                if !this_poll.insert(task.id.as_str()) {
-                    continue;
-                }
-                let cut = bounded(task);
-                let mut task = cut.as_ref().unwrap_or(task);
-                let folded = self.fold_type(task, rules.max_task_types);
-                if let Some(f) = &folded {
-                    task = f;
-                }
-                let ctx = Noted {
-                    before: &before,
-                    counting,
-                    truncated: cut.is_some(),
-                    folded: folded.is_some(),
-                    now_s,
-                    horizon,
-                    buckets: rules.buckets,
-                };
-                if let Some(a) = self.note_task(unit, task, &ctx, &mut report) {
-                    active.push(a);
-                }
+            previous.into_iter().map(|a| (a.id, a.state)).collect();
+        let counting = self.baselined.contains(unit);
+        for task in &listing.tasks {
+            let cut = bounded(task);
+            let mut task = cut.as_ref().unwrap_or(task);
+            let folded = self.fold_type(task, rules.max_task_types);
+            if let Some(f) = &folded {
+                task = f;
             }
-            for inv in &listing.invalid {
-                let identity = invalid_identity(unit, inv);
-                if self.invalid_seen.insert(identity, now_s).is_none() {
-                    *self
-                        .tallies
-                        .invalid_tasks
-                        .entry(inv.field.to_string())
-                        .or_insert(0) += 1;
-                    report.new_invalid.push(NewInvalid {
-                        unit: unit.clone(),
-                        task: inv.clone(),
-                    });
-                }
+            let ctx = Noted {
+                before: &before,
+                counting,
+                truncated: cut.is_some(),
+                folded: folded.is_some(),
+                now_s,
+                horizon,
+                buckets: rules.buckets,
+            };
+            if let Some(a) = self.note_task(unit, task, &ctx, report) {
+                active.push(a);
+            }
+        }
+        for inv in &listing.invalid {
+            let identity = invalid_identity(unit, inv);
+            if self.invalid_seen.insert(identity, now_s).is_none() {
+                *self
+                    .tallies
+                    .invalid_tasks
+                    .entry(inv.field.to_string())
+                    .or_insert(0) += 1;
+                report.new_invalid.push(NewInvalid {
+                    unit: unit.to_string(),
+                    task: inv.clone(),
+                });
             }
         }
         active.sort_by(|a, b| {
             (&a.resource, &a.task_type, &a.id).cmp(&(&b.resource, &b.task_type, &b.id))
         });
         self.tallies.active = active;
+        if !self.baselined.contains(unit) {
+            self.baselined.insert(unit.to_string());
+        }
+    }
+
+    /// Ends a poll: forgets ids older than `lookback` and pairs that went quiet.
+    pub fn end_poll(&mut self, now: Timestamp, rules: &Rules<'_>) {
+        let now_s = unix_seconds(now);
+        let horizon = now_s - rules.lookback.as_secs_f64();
         self.seen.retain(|_, s| s.last_ts >= horizon);
         self.invalid_seen.retain(|_, t| *t >= horizon);
         self.tallies
             .history
             .prune(now_s, rules.lookback.as_secs_f64());
         self.tallies.forget_quiet_pairs(horizon);
-        self.baselined
-            .extend(poll.listed.iter().map(|(u, _)| u.clone()));
-        report
     }
 
     /// The task with its type folded into [`OTHER_TYPE`] when the target already knows
@@ -425,7 +453,15 @@ impl Account {
                     .insert(task.resource.clone(), (name.to_string(), kind.to_string()));
             }
         }
-        let new = !self.seen.contains_key(&task.id);
+        let new = match self.seen.get_mut(&task.id) {
+            // Listed by another unit earlier in this poll: it counts there.
+            Some(s) if s.poll == self.poll => return None,
+            Some(s) => {
+                s.poll = self.poll;
+                false
+            }
+            None => true,
+        };
         if new {
             if ctx.truncated {
                 tallies.truncated_labels += 1;
@@ -443,6 +479,7 @@ impl Account {
                     terminal: false,
                     last_ts: latest.unwrap_or(now_s),
                     unknown_counted: None,
+                    poll: self.poll,
                 },
             );
         }
@@ -817,6 +854,35 @@ mod tests {
             a.tallies.completions[&("vm2".into(), "backup".into(), TaskState::Failed)],
             1
         );
+        assert!(a.tallies.active.is_empty());
+    }
+
+    #[test]
+    fn a_task_two_units_list_in_one_poll_counts_for_the_first() {
+        let mut a = Account::default();
+        two_units(&mut a, Some(vec![]), Some(vec![]), "2024-05-01T10:00:00Z");
+        let run = on("1", "vm1", TaskState::Running, None);
+        two_units(
+            &mut a,
+            Some(vec![run.clone()]),
+            Some(vec![run]),
+            "2024-05-01T10:01:00Z",
+        );
+        assert_eq!(a.tallies.active.len(), 1, "active once");
+        assert_eq!(a.tallies.active[0].unit, "u1");
+        let done = on(
+            "1",
+            "vm1",
+            TaskState::Succeeded,
+            Some("2024-05-01T10:05:00Z"),
+        );
+        two_units(
+            &mut a,
+            Some(vec![done.clone()]),
+            Some(vec![done]),
+            "2024-05-01T10:06:00Z",
+        );
+        assert_eq!(a.tallies.completions.values().sum::<u64>(), 1);
         assert!(a.tallies.active.is_empty());
     }
 

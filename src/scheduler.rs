@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::accounting::{Account, ApplyReport, HistogramData, PollResult, Rules};
+use crate::accounting::{Account, ApplyReport, HistogramData, Rules};
 use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::metrics::POLL_BUCKETS;
@@ -55,8 +55,15 @@ pub struct Handover {
 #[derive(Debug)]
 struct Fetched {
     units: Vec<String>,
-    listed: Vec<(String, Listing)>,
+    /// Units listed in full, already applied to the account, in the order they arrived.
+    listed: Vec<String>,
     failed: Vec<(String, ProviderError)>,
+    /// What applying them reported.
+    report: ApplyReport,
+    /// Tasks they listed.
+    tasks: usize,
+    /// Windowed listings that stopped early.
+    caught_up: usize,
     /// Units read with a full pass (the others had a window).
     full: HashSet<String>,
     /// When the poll began.
@@ -240,38 +247,23 @@ impl TargetRunner {
         !lock(&self.account).baselined.is_empty()
     }
 
-    /// Accounts a fetched poll unit by unit and updates each unit's health; fails when
-    /// units were polled and every one of them failed.
+    /// Ends a poll whose listed units were applied as they arrived: forgets what `lookback`
+    /// lets go, updates each unit's health, logs what the poll reported; fails when units
+    /// were polled and every one of them failed.
     fn account_for(&mut self, fetched: Fetched, now: Timestamp) -> Result<(), ProviderError> {
         let now_s = unix_seconds(now);
-        let poll = PollResult {
-            listed: fetched.listed,
-            failed: fetched.failed.iter().map(|(u, _)| u.clone()).collect(),
-        };
-        for (unit, listing) in &poll.listed {
-            let full = fetched.full.contains(unit);
-            self.windows
-                .record(unit, listing, full, fetched.start, fetched.since);
-        }
-        let report = {
+        {
             let mut a = lock(&self.account);
-            let settings = &self.target.settings;
-            let rules = Rules {
-                lookback: settings.lookback,
-                buckets: &self.buckets,
-                max_task_types: settings.max_task_types as usize,
-            };
-            let report = a.apply(&poll, now, &rules);
+            a.end_poll(now, &self.rules());
             self.status.resources = if self.target.provider().unit_is_resource() {
                 fetched.units.len()
             } else {
                 a.tallies.resources.len()
             };
-            report
-        };
-        self.log_report(&report, &poll, &fetched.full);
+        }
+        self.log_report(&fetched);
         let mut units = BTreeMap::new();
-        for (unit, _) in &poll.listed {
+        for unit in &fetched.listed {
             let mut h = self.status.units.remove(unit).unwrap_or_default();
             if !h.up && h.last_error.is_some() {
                 tracing::info!(target = %self.target.name, resource = %unit, "Resource polled again after failures.");
@@ -295,23 +287,32 @@ impl TargetRunner {
             units.insert(unit.clone(), h);
         }
         self.status.units = units;
+        let failed = fetched.failed.len();
         match fetched.failed.into_iter().next() {
-            Some((_, first)) if poll.listed.is_empty() => {
-                let n = poll.failed.len();
-                Err(if n == 1 {
-                    first
-                } else {
-                    ProviderError {
-                        message: format!("all {n} resources failed; first: {}", first.message),
-                        ..first
-                    }
-                })
-            }
+            Some((_, first)) if fetched.listed.is_empty() => Err(if failed == 1 {
+                first
+            } else {
+                ProviderError {
+                    message: format!("all {failed} resources failed; first: {}", first.message),
+                    ..first
+                }
+            }),
             _ => Ok(()),
         }
     }
 
-    fn log_report(&self, report: &ApplyReport, poll: &PollResult, full: &HashSet<String>) {
+    /// The accounting rules of the target's settings.
+    fn rules(&self) -> Rules<'_> {
+        let settings = &self.target.settings;
+        Rules {
+            lookback: settings.lookback,
+            buckets: &self.buckets,
+            max_task_types: settings.max_task_types as usize,
+        }
+    }
+
+    fn log_report(&self, fetched: &Fetched) {
+        let report = &fetched.report;
         let name = &self.target.name;
         let provider = self.target.provider().as_str();
         for t in &report.transitions {
@@ -329,14 +330,13 @@ impl TargetRunner {
         for inv in &report.new_invalid {
             tracing::warn!(target = %name, provider, resource = %inv.unit, task_id = inv.task.id.as_deref().unwrap_or("-"), field = inv.task.field, detail = %inv.task.detail, "Task record not understood; skipped and counted as invalid.");
         }
-        let tasks: usize = poll.listed.iter().map(|(_, l)| l.tasks.len()).sum();
-        let full_passes = poll.listed.iter().filter(|(u, _)| full.contains(u)).count();
-        let caught_up = poll
+        let listed = fetched.listed.len();
+        let full_passes = fetched
             .listed
             .iter()
-            .filter(|(_, l)| l.paging.caught_up)
+            .filter(|u| fetched.full.contains(*u))
             .count();
-        tracing::debug!(target = %name, units = poll.listed.len(), failed_units = poll.failed.len(), full_passes, windowed_passes = poll.listed.len() - full_passes, caught_up, tasks, counted = report.counted, baselined = report.baselined, "Poll applied.");
+        tracing::debug!(target = %name, units = listed, failed_units = fetched.failed.len(), full_passes, windowed_passes = listed - full_passes, caught_up = fetched.caught_up, tasks = fetched.tasks, counted = report.counted, baselined = report.baselined, "Poll applied.");
     }
 
     async fn units(&mut self) -> Result<Vec<String>, ProviderError> {
@@ -428,37 +428,53 @@ impl TargetRunner {
         let plans = Arc::new(plans);
         let provider = Arc::clone(&self.provider);
         let budget = PollBudget::new(settings.max_poll_bytes, settings.max_poll_tasks);
-        let per_unit = list_all(&self.target.name, &units, move |unit| {
-            let p = Arc::clone(&provider);
-            let ctx = plans.get(&unit).cloned().unwrap_or_else(|| base.clone());
-            let budget = Arc::clone(&budget);
-            async move { budget.run(p.list_tasks(&unit, &ctx)).await }
-        })
-        .await;
         let mut fetched = Fetched {
             units: Vec::new(),
             listed: Vec::new(),
             failed: Vec::new(),
+            report: ApplyReport::default(),
+            tasks: 0,
+            caught_up: 0,
             full,
             start,
             since,
         };
-        for (unit, r) in units.iter().zip(per_unit) {
-            match r {
-                Some(Ok(listing)) => fetched.listed.push((unit.clone(), listing)),
-                Some(Err(mut e)) => {
-                    // Every error names the resource it came from.
-                    if !e.message.contains(unit.as_str()) {
-                        e.message = format!("{unit}: {}", e.message);
-                    }
-                    fetched.failed.push((unit.clone(), e));
-                }
-                None => fetched.failed.push((
-                    unit.clone(),
-                    ProviderError::internal(format!("{unit}: listing did not finish")),
-                )),
+        lock(&self.account).begin_poll();
+        let target = self.target.name.clone();
+        let list = move |unit: String| {
+            let p = Arc::clone(&provider);
+            let ctx = plans.get(&unit).cloned().unwrap_or_else(|| base.clone());
+            let budget = Arc::clone(&budget);
+            async move { budget.run(p.list_tasks(&unit, &ctx)).await }
+        };
+        // Each unit's listing is applied as it arrives and then dropped: a poll of 10,000
+        // units never holds every listing at once.
+        list_all(&target, &units, list, |unit, result| match result {
+            Ok(listing) => {
+                let full = fetched.full.contains(unit);
+                self.windows
+                    .record(unit, &listing, full, fetched.start, fetched.since);
+                fetched.tasks += listing.tasks.len();
+                fetched.caught_up += usize::from(listing.paging.caught_up);
+                let now = Timestamp::now();
+                lock(&self.account).apply_unit(
+                    unit,
+                    &listing,
+                    now,
+                    &self.rules(),
+                    &mut fetched.report,
+                );
+                fetched.listed.push(unit.to_string());
             }
-        }
+            Err(mut e) => {
+                // Every error names the resource it came from.
+                if !e.message.contains(unit) {
+                    e.message = format!("{unit}: {}", e.message);
+                }
+                fetched.failed.push((unit.to_string(), e));
+            }
+        })
+        .await;
         fetched.units = units;
         Ok(fetched)
     }
@@ -497,14 +513,15 @@ impl TargetRunner {
     }
 }
 
-/// Runs `list` for every unit concurrently, in tasks of their own: a unit that fails or
-/// panics does not stop the others. Results are in unit order; a panic is reason `internal`.
+/// Runs `list` for every unit concurrently, in tasks of their own, and hands each unit's
+/// result to `done` as it arrives: a unit that fails or panics does not stop the others. A
+/// panic is reason `internal`; a unit whose task vanished is one too.
 async fn list_all<F, Fut>(
     target: &str,
     units: &[String],
     list: F,
-) -> Vec<Option<Result<Listing, ProviderError>>>
-where
+    mut done: impl FnMut(&str, Result<Listing, ProviderError>),
+) where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<Listing, ProviderError>> + Send + 'static,
 {
@@ -514,24 +531,29 @@ where
         let handle = set.spawn(list(unit.clone()));
         index.insert(handle.id(), i);
     }
-    let mut per_unit: Vec<Option<Result<Listing, ProviderError>>> =
-        (0..units.len()).map(|_| None).collect();
+    let mut finished = vec![false; units.len()];
     while let Some(joined) = set.join_next_with_id().await {
-        match joined {
-            Ok((id, r)) => {
-                if let Some(&i) = index.get(&id) {
-                    per_unit[i] = Some(r);
-                }
-            }
+        let (i, result) = match joined {
+            Ok((id, r)) => (index.get(&id).copied(), r),
             Err(e) => {
-                if let Some(&i) = index.get(&e.id()) {
-                    let what = format!("{}: listing", units[i]);
-                    per_unit[i] = Some(Err(internal(target, &what, e)));
-                }
+                let i = index.get(&e.id()).copied();
+                let what = format!("{}: listing", i.map_or("?", |i| units[i].as_str()));
+                (i, Err(internal(target, &what, e)))
             }
+        };
+        if let Some(i) = i {
+            finished[i] = true;
+            done(&units[i], result);
         }
     }
-    per_unit
+    for (unit, _) in units.iter().zip(finished).filter(|(_, f)| !f) {
+        done(
+            unit,
+            Err(ProviderError::internal(format!(
+                "{unit}: listing did not finish"
+            ))),
+        );
+    }
 }
 
 /// A panic (or a cancelled task) while polling: a bug, logged at error with its message.
@@ -594,12 +616,21 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_unit_is_an_internal_error_and_the_others_list() {
         let units: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
-        let out = list_all("t", &units, |unit| async move {
-            if unit == "b" {
-                panic!("decoder bug on {unit}");
-            }
-            Ok(Listing::default())
-        })
+        let mut out: Vec<Option<Result<Listing, ProviderError>>> = vec![None, None, None];
+        list_all(
+            "t",
+            &units,
+            |unit| async move {
+                if unit == "b" {
+                    panic!("decoder bug on {unit}");
+                }
+                Ok(Listing::default())
+            },
+            |unit, r| {
+                let i = units.iter().position(|u| u == unit).unwrap();
+                out[i] = Some(r);
+            },
+        )
         .await;
         assert!(matches!(out[0], Some(Ok(_))));
         assert!(matches!(out[2], Some(Ok(_))));

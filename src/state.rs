@@ -292,6 +292,7 @@ impl TargetState {
             a.seen.insert(
                 s.id.clone(),
                 Seen {
+                    poll: 0,
                     terminal: s.terminal,
                     last_ts: s.last_ts,
                     unknown_counted: s.unknown.clone(),
