@@ -251,9 +251,84 @@ impl<'de> Deserialize<'de> for Number {
 }
 
 /// A task list of an envelope: `null` or absent is empty, anything but an array fails the
-/// page. Use as `#[serde(default, deserialize_with = "records::list")]`.
+/// page (what [`Raw`] reads).
 pub(crate) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'de RawValue>, D::Error> {
     Ok(Option::<Vec<&'de RawValue>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A page's task list as raw records borrowed from the body, for [`decode_records`]: `null`
+/// or absent is empty (with `#[serde(default)]`), anything but an array fails the page.
+#[derive(Debug, Default)]
+pub(crate) struct Raw<'a>(pub(crate) Vec<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        list(d).map(Raw)
+    }
+}
+
+/// A page's task list read in one pass into the wire struct `W` (`null` or absent is
+/// empty). Reading fails on a record that is not of the wire shape; [`decode_page`] then
+/// reads the page again record by record, as [`Raw`].
+#[derive(Debug)]
+pub(crate) struct Fast<W>(pub(crate) Vec<W>);
+
+impl<W> Default for Fast<W> {
+    fn default() -> Self {
+        Fast(Vec::new())
+    }
+}
+
+impl<'de, W: Deserialize<'de>> Deserialize<'de> for Fast<W> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Fast(Option::<Vec<W>>::deserialize(d)?.unwrap_or_default()))
+    }
+}
+
+/// Decodes a page whose envelope `E` holds its task list as `L`: once with the list as
+/// [`Fast`] (one pass over the body: the common case of a page whose every record is an
+/// object of the wire shape with an id), and, when that does not hold, again as [`Raw`],
+/// record by record, with exactly [`decode_records`]'s outcome. `fast` and `raw` split the
+/// envelope into its list and the rest (paging fields). A body that is not JSON or whose
+/// envelope has the wrong shape fails with reason `decode`.
+pub(crate) fn decode_page<'a, W, EF, ER, Rest>(
+    resp: &'a crate::provider::http::Response,
+    what: &str,
+    list: &'static str,
+    fast: impl FnOnce(EF) -> (Fast<W>, Rest),
+    raw: impl FnOnce(ER) -> (Raw<'a>, Rest),
+    mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
+) -> Result<(Records, Rest), crate::provider::ProviderError>
+where
+    W: Record,
+    EF: Deserialize<'a>,
+    ER: Deserialize<'a>,
+{
+    if let Ok(page) = resp.json::<EF>(what) {
+        let (Fast(records), rest) = fast(page);
+        let mut out = Records {
+            raw: records.len(),
+            ..Records::default()
+        };
+        let mut named = true;
+        for w in records {
+            let Ok(id) = w.id() else {
+                // An id-less record is keyed by its raw text: read the page record by record.
+                named = false;
+                break;
+            };
+            match convert(id.clone(), w) {
+                Ok(t) => out.tasks.push(t),
+                Err(e) => out.skip(what, e.into_task(Some(id)), None),
+            }
+        }
+        if named {
+            return Ok((out, rest));
+        }
+    }
+    let page: ER = resp.json(what)?;
+    let (Raw(records), rest) = raw(page);
+    Ok((decode_records(what, list, records, convert), rest))
 }
 
 /// A total count of an envelope (`count`, `task_count`): a number or a numeric string. A
@@ -339,18 +414,23 @@ pub(crate) fn decode_records<W: Record>(
         };
         match result {
             Ok(t) => out.tasks.push(t),
-            Err(bad) => {
-                tracing::debug!(call, id = ?bad.id, field = bad.field, detail = %bad.detail, "Task record not understood; skipped.");
-                if bad.id.is_none() {
-                    let mut h = std::collections::hash_map::DefaultHasher::new();
-                    std::hash::Hash::hash(r.get(), &mut h);
-                    out.unnamed.push(std::hash::Hasher::finish(&h));
-                }
-                out.invalid.push(bad);
-            }
+            Err(bad) => out.skip(call, bad, Some(r.get())),
         }
     }
     out
+}
+
+impl Records {
+    /// Records a skipped record; one without an id is keyed by a hash of its `raw` text.
+    fn skip(&mut self, call: &str, bad: InvalidTask, raw: Option<&str>) {
+        tracing::debug!(call, id = ?bad.id, field = bad.field, detail = %bad.detail, "Task record not understood; skipped.");
+        if bad.id.is_none() {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(raw.unwrap_or_default(), &mut h);
+            self.unnamed.push(std::hash::Hasher::finish(&h));
+        }
+        self.invalid.push(bad);
+    }
 }
 
 /// The JSON text of `v`, cut to [`EXCERPT_CHARS`] characters.
@@ -452,6 +532,72 @@ mod tests {
         assert_eq!(r.invalid[3].detail, r#"unexpected value {"x":1}"#);
         assert_eq!(r.invalid[4].detail, "unexpected value 7");
         assert_eq!(r.invalid[5].detail, r#"not a task record: "garbage""#);
+    }
+
+    /// [`decode_page`] (one pass, record-by-record fallback) has exactly the outcome of
+    /// [`decode_records`] on every page: all good, bad only in conversion (the one-pass
+    /// read holds), bad in shape (it falls back), id-less.
+    #[test]
+    fn one_pass_decoding_matches_record_by_record() {
+        #[derive(Deserialize)]
+        struct Env<L> {
+            #[serde(default)]
+            tasks: L,
+            #[serde(default)]
+            count: Option<u64>,
+        }
+        fn convert(id: String, w: Wire) -> Result<Task, Invalid> {
+            let status = w.status.required("status")?;
+            let mut t = Task::new(id, "r", "t", status, Mapped::known(TaskState::Succeeded));
+            t.created = w.at.time("at", crate::timefmt::lenient)?;
+            t.progress = w.progress.optional("progress")?.map(|n| n.0);
+            Ok(t)
+        }
+        let summary = |r: &Records| {
+            let tasks: Vec<String> = r.tasks.iter().map(|t| format!("{t:?}")).collect();
+            let bad: Vec<String> = r.invalid.iter().map(|i| format!("{i:?}")).collect();
+            (r.raw, tasks, bad, r.unnamed.clone())
+        };
+        let bodies = [
+            r#"{"tasks":[{"id":"a","status":"ok","at":"2024-05-01 12:00:00"},{"id":"b","status":"ok"}],"count":2}"#,
+            r#"{"tasks":[{"id":"a","status":"ok"},{"id":"c","status":"ok","at":"last tuesday"},{"id":"b","status":null}],"count":3}"#,
+            r#"{"tasks":[{"id":"a","status":"ok"},{"id":"d","status":"ok","progress":{"x":1}}],"count":2}"#,
+            r#"{"tasks":[{"id":"a","status":"ok"},{"status":"ok"},"garbage"],"count":3}"#,
+            r#"{"tasks":null,"count":0}"#,
+            r#"{}"#,
+        ];
+        for body in bodies {
+            let resp = crate::provider::http::Response {
+                headers: Default::default(),
+                body: bytes::Bytes::from(body),
+            };
+            let (one, count) = decode_page(
+                &resp,
+                "test",
+                "tasks",
+                |p: Env<Fast<Wire>>| (p.tasks, p.count),
+                |p: Env<Raw<'_>>| (p.tasks, p.count),
+                convert,
+            )
+            .unwrap();
+            let env: Env<Raw<'_>> = serde_json::from_str(body).unwrap();
+            let each = decode_records("test", "tasks", env.tasks.0, convert);
+            assert_eq!(summary(&one), summary(&each), "{body}");
+            assert_eq!(count, env.count, "{body}");
+        }
+        let resp = crate::provider::http::Response {
+            headers: Default::default(),
+            body: bytes::Bytes::from(r#"{"tasks":"x"}"#),
+        };
+        let err = decode_page(
+            &resp,
+            "test",
+            "tasks",
+            |p: Env<Fast<Wire>>| (p.tasks, p.count),
+            |p: Env<Raw<'_>>| (p.tasks, p.count),
+            convert,
+        );
+        assert!(err.is_err(), "a list that is not an array fails the page");
     }
 
     #[test]

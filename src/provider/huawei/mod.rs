@@ -67,7 +67,7 @@ impl HuaweiClient {
     }
 
     /// `GET` of `segments` (each percent-encoded here) with `query`: the response, for a
-    /// page whose records are decoded straight from its body (see `records::list`).
+    /// page whose records are decoded straight from its body (see `records::decode_page`).
     pub(crate) async fn get_page(
         &self,
         what: &str,

@@ -1,15 +1,15 @@
 //! Serde types of the CBR operation-log JSON (seed 002, PROVIDERS.md §4), nothing else.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::provider::records::{self, Field, Invalid, Number, Record};
 
 /// `GET /v3/{project_id}/operation-logs`.
 #[derive(Deserialize)]
-pub(super) struct Page<'a> {
-    #[serde(borrow, default, deserialize_with = "records::list")]
-    pub(super) operation_logs: Vec<&'a RawValue>,
+pub(super) struct Page<L> {
+    /// The records, read as `records::Fast` or `records::Raw`.
+    #[serde(default)]
+    pub(super) operation_logs: L,
     #[serde(default, deserialize_with = "records::count")]
     pub(super) count: Option<u64>,
 }

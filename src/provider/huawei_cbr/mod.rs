@@ -11,7 +11,7 @@ use crate::config::Target;
 use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, UNSPECIFIED_TYPE, error_text, map_status};
-use crate::provider::records::{Invalid, decode_records};
+use crate::provider::records::{Fast, Invalid, Raw, decode_page};
 use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt::{lenient, rfc3339_seconds};
 use api::{OpLog, Page};
@@ -143,9 +143,15 @@ impl Provider for Client {
                     &query,
                 )
                 .await?;
-            let page: Page<'_> = resp.json(&what)?;
-            let records = decode_records(&what, "operation_logs", page.operation_logs, to_task);
-            match pager.next_offset(records, limit, page.count) {
+            let (records, count) = decode_page(
+                &resp,
+                &what,
+                "operation_logs",
+                |p: Page<Fast<OpLog>>| (p.operation_logs, p.count),
+                |p: Page<Raw<'_>>| (p.operation_logs, p.count),
+                to_task,
+            )?;
+            match pager.next_offset(records, limit, count) {
                 Some(next) => offset = next,
                 None => break,
             }

@@ -2,15 +2,15 @@
 //! nothing else.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::provider::records::{self, Field, Invalid, Record, Text};
+use crate::provider::records::{Field, Invalid, Record, Text};
 
 /// `GET /api/v3.1/projects/{project_id}/clusters/{cluster_id}/operation/snapshot/tasks`.
 #[derive(Deserialize)]
-pub(super) struct List<'a> {
-    #[serde(borrow, default, deserialize_with = "records::list")]
-    pub(super) items: Vec<&'a RawValue>,
+pub(super) struct List<L> {
+    /// The records, read as `records::Fast` or `records::Raw`.
+    #[serde(default)]
+    pub(super) items: L,
 }
 
 /// `SnapshotTask` (SDK `huaweicloudsdkcce` v3 `snapshot_task.py`): every field is optional in

@@ -9,7 +9,7 @@ use crate::config::Target;
 use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, map_status};
-use crate::provider::records::{Field, Invalid, decode_records};
+use crate::provider::records::{Fast, Field, Invalid, Raw, decode_page};
 use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt::lenient;
 use api::{Clusters, List, SnapshotTask};
@@ -160,11 +160,16 @@ impl Provider for Client {
                 &[],
             )
             .await?;
-        let list: List<'_> = resp.json(&what)?;
+        let (records, ()) = decode_page(
+            &resp,
+            &what,
+            "items",
+            |l: List<Fast<SnapshotTask>>| (l.items, ()),
+            |l: List<Raw<'_>>| (l.items, ()),
+            |id, v| to_task(unit, id, v),
+        )?;
         let mut pager = Pager::for_poll(&what, ctx);
-        pager.add_page(decode_records(&what, "items", list.items, |id, v| {
-            to_task(unit, id, v)
-        }));
+        pager.add_page(records);
         Ok(pager.into_listing())
     }
 }

@@ -2,18 +2,18 @@
 //! nothing else.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::provider::records::{self, Field, Invalid, Record};
 
 /// `GET /v2/{project_id}/instances/{instance_id}/tasks`.
 #[derive(Deserialize)]
-pub(super) struct Page<'a> {
+pub(super) struct Page<L> {
     /// A string in the SDKs, a number in the DCS doc sample: both are read.
     #[serde(default, deserialize_with = "records::count")]
     pub(super) task_count: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "records::list")]
-    pub(super) tasks: Vec<&'a RawValue>,
+    /// The records, read as `records::Fast` or `records::Raw`.
+    #[serde(default)]
+    pub(super) tasks: L,
 }
 
 /// `ListBackgroundTasksRespTasks` (SDKs `huaweicloudsdkkafka`, `-rabbitmq`, `-rocketmq` v2):

@@ -11,7 +11,7 @@ use crate::model::{Listing, Mapped, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, UNSPECIFIED_TYPE, map_status};
 use crate::provider::pager::IdPager;
-use crate::provider::records::{Invalid, decode_records};
+use crate::provider::records::{Fast, Invalid, Raw, decode_page};
 use crate::provider::{
     Pager, PollContext, Provider, ProviderError, Reason, Registered, Units, unit_label,
 };
@@ -142,9 +142,15 @@ impl Provider for Client {
                     &query,
                 )
                 .await?;
-            let page: Page<'_> = resp.json(&what)?;
-            let records = decode_records(&what, "tasks", page.tasks, |id, v| to_task(unit, id, v));
-            match pager.next_offset(records, limit, page.task_count) {
+            let (records, count) = decode_page(
+                &resp,
+                &what,
+                "tasks",
+                |p: Page<Fast<DmsTask>>| (p.tasks, p.task_count),
+                |p: Page<Raw<'_>>| (p.tasks, p.task_count),
+                |id, v| to_task(unit, id, v),
+            )?;
+            match pager.next_offset(records, limit, count) {
                 Some(next) => start = next,
                 None => break,
             }

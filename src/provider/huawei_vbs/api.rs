@@ -1,15 +1,15 @@
 //! Serde types of the VBS backup-policy JSON (seed 001, PROVIDERS.md §3), nothing else.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::provider::records::{self, Field, Invalid, Record};
 
 /// `GET /v2/{project_id}/backuppolicy/{policy_id}/backuptasks`.
 #[derive(Deserialize)]
-pub(super) struct Page<'a> {
-    #[serde(borrow, default, deserialize_with = "records::list")]
-    pub(super) tasks: Vec<&'a RawValue>,
+pub(super) struct Page<L> {
+    /// The records, read as `records::Fast` or `records::Raw`.
+    #[serde(default)]
+    pub(super) tasks: L,
     #[serde(default, deserialize_with = "records::count")]
     pub(super) count: Option<u64>,
 }

@@ -9,7 +9,7 @@ use crate::config::Target;
 use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, error_text, map_status};
-use crate::provider::records::{Invalid, decode_records};
+use crate::provider::records::{Fast, Invalid, Raw, decode_page};
 use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt::lenient;
 use api::{Page, Policies, VbsTask};
@@ -122,9 +122,15 @@ impl Provider for Client {
                     &query,
                 )
                 .await?;
-            let page: Page<'_> = resp.json(&what)?;
-            let records = decode_records(&what, "tasks", page.tasks, to_task);
-            match pager.next_offset(records, limit, page.count) {
+            let (records, count) = decode_page(
+                &resp,
+                &what,
+                "tasks",
+                |p: Page<Fast<VbsTask>>| (p.tasks, p.count),
+                |p: Page<Raw<'_>>| (p.tasks, p.count),
+                to_task,
+            )?;
+            match pager.next_offset(records, limit, count) {
                 Some(next) => offset = next,
                 None => break,
             }

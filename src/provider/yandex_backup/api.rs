@@ -8,16 +8,16 @@
 //! is an invalid task, not a failed page.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::provider::records::{self, Field, Invalid, Record, Text};
+use crate::provider::records::{Field, Invalid, Record, Text};
 
 /// `ListTasksResponse`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ListTasksResponse<'a> {
-    #[serde(borrow, default, deserialize_with = "records::list")]
-    pub tasks: Vec<&'a RawValue>,
+pub(crate) struct ListTasksResponse<L> {
+    /// The tasks, read as `records::Fast` or `records::Raw`.
+    #[serde(default)]
+    pub tasks: L,
     #[serde(default)]
     pub(crate) next_page_token: Option<String>,
 }
@@ -103,12 +103,12 @@ mod tests {
 
     #[test]
     fn int64_as_string_or_number_and_omitted_fields() {
-        let r: ListTasksResponse<'_> = serde_json::from_str(
+        let r: ListTasksResponse<crate::provider::records::Raw<'_>> = serde_json::from_str(
             r#"{"tasks":[{"id":"12","progress":{"current":3,"total":"4"}},{"id":7},{}]}"#,
         )
         .unwrap();
-        assert_eq!(r.tasks.len(), 3);
-        let t = task(r.tasks[0].get());
+        assert_eq!(r.tasks.0.len(), 3);
+        let t = task(r.tasks.0[0].get());
         assert_eq!(t.id().unwrap(), "12");
         let Field::Value(p) = t.progress else {
             panic!("progress")
@@ -120,13 +120,13 @@ mod tests {
                 Field::Value(Text("4".into()))
             )
         );
-        assert_eq!(task(r.tasks[1].get()).id().unwrap(), "7");
-        assert_eq!(task(r.tasks[2].get()).id().unwrap_err().field, "id");
+        assert_eq!(task(r.tasks.0[1].get()).id().unwrap(), "7");
+        assert_eq!(task(r.tasks.0[2].get()).id().unwrap_err().field, "id");
         assert!(r.next_page_token.is_none());
         assert_eq!(task(r#"{"id":true}"#).id().unwrap_err().field, "id");
-        let empty: ListTasksResponse<'_> =
+        let empty: ListTasksResponse<crate::provider::records::Raw<'_>> =
             serde_json::from_str(r#"{"tasks":null,"nextPageToken":null}"#).unwrap();
-        assert!(empty.tasks.is_empty());
-        assert!(serde_json::from_str::<ListTasksResponse<'_>>(r#"{"tasks":"x"}"#).is_err());
+        assert!(empty.tasks.0.is_empty());
+        assert!(serde_json::from_str::<ListTasksResponse<crate::provider::records::Raw<'_>>>(r#"{"tasks":"x"}"#).is_err());
     }
 }

@@ -17,7 +17,7 @@ use crate::config::{Resources, Secret, Target};
 use crate::model::{Listing, Task, progress};
 use crate::provider::http::{Http, Response};
 use crate::provider::pager::IdPager;
-use crate::provider::records::{Field, Invalid, Text, decode_records};
+use crate::provider::records::{Fast, Field, Invalid, Raw, Text, decode_page};
 use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
 use crate::timefmt;
 use api::{ApiTask, ListResourcesResponse, ListTasksResponse};
@@ -219,9 +219,15 @@ impl Provider for Client {
                 format!("{base}&pageToken={}", enc(&token))
             };
             let resp = self.get(&what, &url).await?;
-            let page: ListTasksResponse<'_> = resp.json(&what)?;
-            let records = decode_records(&what, "tasks", page.tasks, |id, t| to_task(unit, id, t));
-            match pager.next_token(records, page.next_page_token) {
+            let (records, next) = decode_page(
+                &resp,
+                &what,
+                "tasks",
+                |p: ListTasksResponse<Fast<ApiTask>>| (p.tasks, p.next_page_token),
+                |p: ListTasksResponse<Raw<'_>>| (p.tasks, p.next_page_token),
+                |id, t| to_task(unit, id, t),
+            )?;
+            match pager.next_token(records, next) {
                 Some(next) => token = next,
                 None => break,
             }
