@@ -123,12 +123,14 @@ pub(crate) fn decode_json<'a, T: serde::Deserialize<'a>>(
     body: &'a [u8],
     what: &str,
 ) -> Result<T, ProviderError> {
-    if std::str::from_utf8(body).is_err() {
+    let Ok(text) = std::str::from_utf8(body) else {
         return Err(ProviderError::decode(format!(
             "{what}: response body is not valid UTF-8"
         )));
-    }
-    serde_json::from_slice(body).map_err(|e| {
+    };
+    // Checked once here, the text is not checked again string by string as `from_slice`
+    // would (a tenth of a poll's decoding).
+    serde_json::from_str(text).map_err(|e| {
         // serde quotes the offending value, which may be a credential the body echoed.
         let e = crate::scrub::scrub(&e.to_string()).into_owned();
         ProviderError::decode(format!("{what}: invalid response body: {e}"))

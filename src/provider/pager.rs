@@ -221,10 +221,10 @@ impl Pager {
                     .is_some_and(|t| boundary(w, self.since, t))
         });
         let mut new = 0;
+        self.index.reserve(page.tasks.len());
         for t in page.tasks {
-            self.unseen_active.remove(&t.id);
-            if !self.index.contains_key(&t.id) {
-                self.check_order(&t);
+            if !self.unseen_active.is_empty() {
+                self.unseen_active.remove(&t.id);
             }
             match self.index.get(&t.id) {
                 Some(&i) => {
@@ -233,6 +233,7 @@ impl Pager {
                     }
                 }
                 None => {
+                    self.check_order(&t);
                     if self.invalid_ids.contains(&t.id) {
                         // Unreadable on an earlier page, readable now: a task after all.
                         self.invalid.retain(|b| b.id.as_ref() != Some(&t.id));

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{self, Field, Invalid, Number, Record};
+use crate::provider::records::{self, Field, Invalid, Number, Record, Stamp};
 
 /// `GET /v3/{project_id}/operation-logs`.
 #[derive(Deserialize)]
@@ -25,10 +25,10 @@ pub(super) struct OpLog {
     pub(super) id: Field<String>,
     pub(super) status: Field<String>,
     pub(super) operation_type: Field<String>,
-    pub(super) created_at: Field<String>,
-    pub(super) started_at: Field<String>,
-    pub(super) updated_at: Field<String>,
-    pub(super) ended_at: Field<String>,
+    pub(super) created_at: Field<Stamp>,
+    pub(super) started_at: Field<Stamp>,
+    pub(super) updated_at: Field<Stamp>,
+    pub(super) ended_at: Field<Stamp>,
     pub(super) vault_id: Field<String>,
     pub(super) error_info: Field<ErrorInfo>,
     pub(super) extra_info: Field<ExtraInfo>,

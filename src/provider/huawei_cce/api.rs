@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{Field, Invalid, Record, Text};
+use crate::provider::records::{Field, Invalid, Record, Stamp, Text};
 
 /// `GET /api/v3.1/projects/{project_id}/clusters/{cluster_id}/operation/snapshot/tasks`.
 #[derive(Deserialize)]
@@ -29,8 +29,8 @@ pub(super) struct SnapshotTask {
 #[serde(default, rename_all = "camelCase")]
 pub(super) struct TaskMeta {
     pub(super) uid: Field<String>,
-    pub(super) creation_timestamp: Field<String>,
-    pub(super) update_timestamp: Field<String>,
+    pub(super) creation_timestamp: Field<Stamp>,
+    pub(super) update_timestamp: Field<Stamp>,
 }
 
 impl Record for SnapshotTask {
@@ -66,7 +66,7 @@ pub(super) struct SpecItem {
 pub(super) struct Status {
     pub(super) phase: Field<String>,
     pub(super) progress: Field<Text>,
-    pub(super) completion_time: Field<String>,
+    pub(super) completion_time: Field<Stamp>,
 }
 
 /// A cluster's `metadata` (discovery).

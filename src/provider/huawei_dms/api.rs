@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{self, Field, Invalid, Record};
+use crate::provider::records::{self, Field, Invalid, Record, Stamp};
 
 /// `GET /v2/{project_id}/instances/{instance_id}/tasks`.
 #[derive(Deserialize)]
@@ -26,8 +26,8 @@ pub(super) struct DmsTask {
     pub(super) id: Field<String>,
     pub(super) name: Field<String>,
     pub(super) status: Field<String>,
-    pub(super) created_at: Field<String>,
-    pub(super) updated_at: Field<String>,
+    pub(super) created_at: Field<Stamp>,
+    pub(super) updated_at: Field<Stamp>,
 }
 
 impl Record for DmsTask {

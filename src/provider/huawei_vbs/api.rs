@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{self, Field, Invalid, Record};
+use crate::provider::records::{self, Field, Invalid, Record, Stamp};
 
 /// `GET /v2/{project_id}/backuppolicy/{policy_id}/backuptasks`.
 #[derive(Deserialize)]
@@ -22,8 +22,8 @@ pub(super) struct Page<L> {
 pub(super) struct VbsTask {
     pub(super) job_id: Field<String>,
     pub(super) status: Field<String>,
-    pub(super) created_at: Field<String>,
-    pub(super) finished_at: Field<String>,
+    pub(super) created_at: Field<Stamp>,
+    pub(super) finished_at: Field<Stamp>,
     pub(super) resource_id: Field<String>,
     pub(super) resource_type: Field<String>,
     pub(super) message: Field<String>,

@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{Field, Invalid, Record, Text};
+use crate::provider::records::{Field, Invalid, Record, Stamp, Text};
 
 /// `ListTasksResponse`.
 #[derive(Debug, Default, Deserialize)]
@@ -31,10 +31,10 @@ pub(crate) struct ApiTask {
     pub task_type: Field<Text>,
     pub progress: Field<Progress>,
     pub status: Field<Text>,
-    pub enqueued_at: Field<String>,
-    pub started_at: Field<String>,
-    pub updated_at: Field<String>,
-    pub(crate) completed_at: Field<String>,
+    pub enqueued_at: Field<Stamp>,
+    pub started_at: Field<Stamp>,
+    pub updated_at: Field<Stamp>,
+    pub(crate) completed_at: Field<Stamp>,
     pub(crate) compute_instance_id: Field<String>,
     pub result_code: Field<Text>,
     pub error: Field<String>,

@@ -1,5 +1,7 @@
 //! `status` + `resultCode` → [`Mapped`] (SPEC §2 table, PROVIDERS.md §1.2).
 
+use std::borrow::Cow;
+
 use crate::model::{Mapped, TaskState};
 
 /// `Task.Status` names by number.
@@ -43,9 +45,15 @@ pub(crate) fn enum_name(raw: String, names: &[&str]) -> String {
     }
 }
 
-/// Normalizes an enum name: trimmed, upper-cased.
-fn norm(s: &str) -> String {
-    s.trim().to_ascii_uppercase()
+/// Normalizes an enum name: trimmed, upper-cased (borrowed when it already is: a poll
+/// maps every task's status).
+fn norm(s: &str) -> Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(t.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(t)
+    }
 }
 
 /// Maps a task's `status` and, when `COMPLETED`, its `resultCode`.
@@ -56,17 +64,20 @@ fn norm(s: &str) -> String {
 /// the table does not know is a terminal, unrecognised `unknown`.
 pub(crate) fn map_status(status: Option<&str>, result_code: Option<&str>) -> (Mapped, String) {
     let status = norm(status.unwrap_or(""));
-    let state = match status.as_str() {
+    let state = match &*status {
         "ENQUEUED" | "ASSIGNED" => TaskState::Queued,
         "STARTED" => TaskState::Running,
         "PAUSED" => TaskState::Paused,
         "COMPLETED" => {
             let code = norm(result_code.unwrap_or(""));
             if code.is_empty() || code == "CODE_UNSPECIFIED" {
-                return (Mapped::terminal_unknown(), status);
+                return (Mapped::terminal_unknown(), status.into_owned());
             }
-            let raw = format!("{status}/{code}");
-            let result = match code.as_str() {
+            let mut raw = String::with_capacity(status.len() + 1 + code.len());
+            raw.push_str(&status);
+            raw.push('/');
+            raw.push_str(&code);
+            let result = match &*code {
                 "OK" => TaskState::Succeeded,
                 "WARNING" => TaskState::Warning,
                 "ERROR" | "ABANDONED" => TaskState::Failed,
@@ -87,12 +98,12 @@ pub(crate) fn map_status(status: Option<&str>, result_code: Option<&str>) -> (Ma
             let raw = if status.is_empty() {
                 "STATUS_UNSPECIFIED".to_string()
             } else {
-                status
+                status.into_owned()
             };
             return (Mapped::unrecognised(), raw);
         }
     };
-    (Mapped::known(state), status)
+    (Mapped::known(state), status.into_owned())
 }
 
 /// The `type` label: the enum name lower-cased; `unspecified` when absent or unspecified.
