@@ -12,6 +12,11 @@ use cloud_task_exporter::config::web::WebConfig;
 use cloud_task_exporter::web::Web;
 use cloud_task_exporter::{logging, state};
 
+/// mimalloc: a poll allocates and frees many small strings, and glibc kept a scrape's
+/// garbage as RSS (BENCHMARKS.md, "Scale").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Prometheus exporter for the task lists of cloud backup and background-task services.
 #[derive(Debug, Parser)]
 #[command(name = "cloud-task-exporter", about, disable_version_flag = true)]
