@@ -1,11 +1,13 @@
 //! Per-record decoding, shared by every provider (SPEC §8 "Per-task decoding").
 //!
-//! A page is decoded in two steps. Its envelope (the task list and the paging fields) is
-//! decoded first, with the list kept as raw JSON records ([`list`]); a body that is not JSON
-//! or whose envelope has the wrong shape fails the unit with reason `decode`. Then every
-//! record is decoded on its own into the provider's wire struct ([`decode_records`]): a
-//! record that cannot be understood becomes an [`InvalidTask`] naming the API field, and
-//! the rest of the page is kept.
+//! A page is decoded by [`decode_page`]: first in one pass, its envelope (the task list and
+//! the paging fields) together with every record in the provider's wire struct. That holds
+//! for a page whose every record is an object of the wire shape with an id, the usual page.
+//! Otherwise the page is read again with its list kept as raw JSON records ([`Raw`]), and
+//! every record is decoded on its own ([`decode_records`]): a record that cannot be
+//! understood becomes an [`InvalidTask`] naming the API field, and the rest of the page is
+//! kept. Both ways give the same outcome. A body that is not JSON or whose envelope has the
+//! wrong shape fails the unit with reason `decode`.
 //!
 //! Wire structs declare the fields they read as [`Field<T>`], which never fails to decode:
 //! it records whether the field was absent, `null`, of the expected type or of another one.
@@ -626,12 +628,12 @@ mod tests {
             r#"{"tasks":null,"count":0}"#,
             r#"{}"#,
         ];
-        for body in bodies {
+        let one_pass = |body: &'static str| {
             let resp = crate::provider::http::Response {
                 headers: Default::default(),
                 body: bytes::Bytes::from(body),
             };
-            let (one, count) = decode_page(
+            decode_page(
                 &resp,
                 "test",
                 "tasks",
@@ -639,25 +641,19 @@ mod tests {
                 |p: Env<Raw<'_>>| (p.tasks, p.count),
                 convert,
             )
-            .unwrap();
+            .map(|(records, count)| (summary(&records), count))
+        };
+        for body in bodies {
+            let (one, count) = one_pass(body).unwrap();
             let env: Env<Raw<'_>> = serde_json::from_str(body).unwrap();
             let each = decode_records("test", "tasks", env.tasks.0, convert);
-            assert_eq!(summary(&one), summary(&each), "{body}");
+            assert_eq!(one, summary(&each), "{body}");
             assert_eq!(count, env.count, "{body}");
         }
-        let resp = crate::provider::http::Response {
-            headers: Default::default(),
-            body: bytes::Bytes::from(r#"{"tasks":"x"}"#),
-        };
-        let err = decode_page(
-            &resp,
-            "test",
-            "tasks",
-            |p: Env<Fast<Wire>>| (p.tasks, p.count),
-            |p: Env<Raw<'_>>| (p.tasks, p.count),
-            convert,
+        assert!(
+            one_pass(r#"{"tasks":"x"}"#).is_err(),
+            "a list that is not an array fails the page"
         );
-        assert!(err.is_err(), "a list that is not an array fails the page");
     }
 
     #[test]

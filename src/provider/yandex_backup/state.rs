@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use crate::model::{Mapped, TaskState};
+use crate::timefmt::trim;
 
 /// `Task.Status` names by number.
 pub(crate) const STATUS_NAMES: [&str; 6] = [
@@ -39,7 +40,7 @@ pub(crate) const CODE_NAMES: [&str; 7] = [
 /// accept an enum's number for its name. An unknown number stays as it is (and maps to
 /// `unknown`).
 pub(crate) fn enum_name(raw: String, names: &[&str]) -> String {
-    match raw.trim().parse::<usize>() {
+    match trim(&raw).parse::<usize>() {
         Ok(i) if i < names.len() => names[i].to_string(),
         _ => raw,
     }
@@ -48,7 +49,7 @@ pub(crate) fn enum_name(raw: String, names: &[&str]) -> String {
 /// Normalizes an enum name: trimmed, upper-cased (borrowed when it already is: a poll
 /// maps every task's status).
 fn norm(s: &str) -> Cow<'_, str> {
-    let t = s.trim();
+    let t = trim(s);
     if t.bytes().any(|b| b.is_ascii_lowercase()) {
         Cow::Owned(t.to_ascii_uppercase())
     } else {
@@ -108,7 +109,7 @@ pub(crate) fn map_status(status: Option<&str>, result_code: Option<&str>) -> (Ma
 
 /// The `type` label: the enum name lower-cased; `unspecified` when absent or unspecified.
 pub(crate) fn task_type(raw: Option<&str>) -> String {
-    let t = raw.unwrap_or("").trim().to_ascii_lowercase();
+    let t = trim(raw.unwrap_or("")).to_ascii_lowercase();
     if t.is_empty() || t == "type_unspecified" {
         "unspecified".to_string()
     } else {
