@@ -1261,7 +1261,7 @@ impl Table {
             "s",
             &format!("`Listening.` at {} s", fmt(m("listening_s"))),
             &format!(
-                "within 1 s: {} (the start delay is random: see every run)",
+                "within 1 s: {} (polls start at once, paced by the rate limit)",
                 verdict(m("first_request_s"), 1.0)
             ),
         );
