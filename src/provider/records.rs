@@ -196,14 +196,15 @@ impl<T> Field<T> {
     }
 }
 
-/// A time's text as it arrived, kept inline when short (every time this product reads is
-/// 20–40 bytes; a poll reads up to four per task, and a heap string each was a tenth of
-/// the allocations of a poll). Decodes from a JSON string only.
+/// A time's text as it arrived, kept inline when short (the times these APIs send are 19–40
+/// bytes, a Go time with its zone and monotonic suffix up to some 60; a poll reads up to
+/// four per task, and a heap string each was a tenth of the allocations of a poll).
+/// Decodes from a JSON string only.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Stamp {
     /// Up to [`STAMP_INLINE`] bytes.
     Inline { len: u8, buf: [u8; STAMP_INLINE] },
-    /// Longer text (never a valid time, but reported in full up to the excerpt).
+    /// Longer text: a long Go time, or no time at all (reported up to the excerpt).
     Heap(Box<str>),
 }
 
@@ -691,6 +692,14 @@ mod tests {
         assert_eq!(field(r#""a\"b""#), Field::Value(Stamp::new(r#"a"b"#)));
         assert_eq!(field("17"), Field::Wrong("17".into()));
         assert_eq!(field("null"), Field::Null);
+        // A Go time with zone and monotonic suffix is longer than the inline buffer.
+        let go = r#""2023-11-25 17:03:46.739012345 +0800 CST m=+12345.000000001""#;
+        assert!(matches!(field(go), Field::Value(Stamp::Heap(_))));
+        let t = field(go)
+            .time("t", crate::timefmt::go_time)
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.to_string(), "2023-11-25T09:03:46.739012345Z");
     }
 
     #[test]
