@@ -10,13 +10,13 @@
 //! The exported part, [`Tallies`], is kept apart from the seen-set so that a snapshot for
 //! scraping copies only what the metrics show.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
 
 use crate::history::{Completion, History};
-use crate::model::{InvalidTask, Listing, Task, TaskState};
+use crate::model::{IdMap, InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
 use crate::transition::Transition;
 
@@ -258,10 +258,10 @@ pub struct Account {
     /// Units whose first successful poll has happened.
     pub baselined: BTreeSet<String>,
     /// Task ids seen, bounded by `lookback`.
-    pub seen: HashMap<String, Seen>,
+    pub seen: IdMap<Seen>,
     /// Records that could not be understood, already counted: identity → latest poll that
     /// listed it (unix seconds), bounded by `lookback`.
-    pub(crate) invalid_seen: HashMap<String, f64>,
+    pub(crate) invalid_seen: IdMap<f64>,
     /// What the metrics show.
     pub tallies: Tallies,
     /// The current poll's number ([`Account::begin_poll`]).
@@ -270,7 +270,7 @@ pub struct Account {
 
 /// Per-task context of [`Account::note_task`].
 struct Noted<'a> {
-    before: &'a HashMap<String, TaskState>,
+    before: &'a IdMap<TaskState>,
     counting: bool,
     truncated: bool,
     folded: bool,
@@ -347,8 +347,7 @@ impl Account {
                 .into_iter()
                 .partition(|a| a.unit == unit);
         // The unit's previous active states, to report transitions.
-        let before: HashMap<String, TaskState> =
-            previous.into_iter().map(|a| (a.id, a.state)).collect();
+        let before: IdMap<TaskState> = previous.into_iter().map(|a| (a.id, a.state)).collect();
         let counting = self.baselined.contains(unit);
         for task in &listing.tasks {
             let cut = bounded(task);

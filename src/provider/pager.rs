@@ -2,14 +2,14 @@
 //! robust"), and the stop rule of windowed passes: between full passes a listing ends as soon
 //! as it has caught up with what the exporter already knows ([`Window`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use super::{PollContext, Records};
-use crate::model::{InvalidTask, Listing, Paging, Task};
+use crate::model::{IdMap, IdSet, InvalidTask, Listing, Paging, Task};
 
 /// Whether a task id is already known as finished (counted or baselined). Backed by the
 /// target's seen-set, locked for each question, never copied.
@@ -113,14 +113,14 @@ impl Stop {
 pub struct Pager {
     stop: Stop,
     over_budget: bool,
-    index: HashMap<String, usize>,
+    index: IdMap<usize>,
     tasks: Vec<Task>,
-    invalid_ids: HashSet<String>,
+    invalid_ids: IdSet,
     unnamed: HashSet<u64>,
     invalid: Vec<InvalidTask>,
     window: Option<Window>,
     since: Timestamp,
-    unseen_active: HashSet<String>,
+    unseen_active: IdSet,
     newest_first: bool,
     last_created: Option<Timestamp>,
     caught_up: bool,
@@ -146,14 +146,14 @@ impl Pager {
         Pager {
             stop: Stop::new(what.into(), max_pages),
             over_budget: false,
-            index: HashMap::new(),
+            index: IdMap::default(),
             tasks: Vec::new(),
-            invalid_ids: HashSet::new(),
+            invalid_ids: IdSet::default(),
             unnamed: HashSet::new(),
             invalid: Vec::new(),
             window: None,
             since: Timestamp::MIN,
-            unseen_active: HashSet::new(),
+            unseen_active: IdSet::default(),
             newest_first: true,
             last_created: None,
             caught_up: false,
@@ -311,7 +311,7 @@ impl Pager {
 #[derive(Debug)]
 pub(crate) struct IdPager {
     stop: Stop,
-    seen: HashSet<String>,
+    seen: IdSet,
     ids: Vec<String>,
 }
 
@@ -320,7 +320,7 @@ impl IdPager {
     pub(crate) fn new(what: impl Into<String>, max_pages: u32) -> IdPager {
         IdPager {
             stop: Stop::new(what.into(), max_pages),
-            seen: HashSet::new(),
+            seen: IdSet::default(),
             ids: Vec::new(),
         }
     }
