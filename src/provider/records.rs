@@ -174,16 +174,6 @@ impl<T> Field<T> {
         }
     }
 
-    /// The field with its value mapped by `f`.
-    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
-        match self {
-            Field::Absent => Field::Absent,
-            Field::Null => Field::Null,
-            Field::Value(t) => Field::Value(f(t)),
-            Field::Wrong(v) => Field::Wrong(v),
-        }
-    }
-
     /// The value; an [`Invalid`] `name` when absent, `null` or of another type.
     pub(crate) fn required(self, name: &'static str) -> Result<T, Invalid> {
         match self {
@@ -281,6 +271,12 @@ impl Field<Stamp> {
 /// DMS `task_count`, which SDK models and doc samples type differently.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Text(pub String);
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -411,14 +407,19 @@ pub(crate) trait Record: DeserializeOwned {
     fn id(&self) -> Result<String, Invalid>;
 }
 
-impl Field<String> {
-    /// A task id: a non-blank string, else an [`Invalid`] `name`.
+impl<T: AsRef<str>> Field<T> {
+    /// A task id: a non-blank string, else an [`Invalid`] `name` (as [`Field::required`]
+    /// words it). Copies the id once, however the field holds it.
     pub(crate) fn id(&self, name: &'static str) -> Result<String, Invalid> {
-        let id = self.clone().required(name)?;
-        if id.trim().is_empty() {
-            return Err(Invalid::new(name, "empty"));
+        match self {
+            Field::Absent => Err(Invalid::new(name, "missing")),
+            Field::Null => Err(Invalid::new(name, "null")),
+            Field::Wrong(v) => Err(Invalid::new(name, format!("unexpected value {v}"))),
+            Field::Value(id) if crate::timefmt::trim(id.as_ref()).is_empty() => {
+                Err(Invalid::new(name, "empty"))
+            }
+            Field::Value(id) => Ok(id.as_ref().to_owned()),
         }
-        Ok(id)
     }
 }
 
@@ -669,6 +670,23 @@ mod tests {
         }
         assert!(serde_json::from_str::<Page<'_>>(r#"{"tasks":"x"}"#).is_err());
         assert!(serde_json::from_str::<Page<'_>>(r#"{"tasks":{}}"#).is_err());
+    }
+
+    #[test]
+    fn a_blank_id_is_no_id_whatever_holds_it() {
+        let r = decode(r#"{"tasks":[{"id":" ","status":"ok"},{"id":"","status":"ok"}]}"#);
+        assert!(r.tasks.is_empty());
+        let bad: Vec<(&str, &str)> = r.invalid.iter().map(|i| (i.field, &*i.detail)).collect();
+        assert_eq!(bad, [("id", "empty"), ("id", "empty")]);
+        let text = |json: &str| serde_json::from_str::<Field<Text>>(json).unwrap().id("id");
+        assert_eq!(text(r#""t-1""#), Ok("t-1".to_string()));
+        assert_eq!(
+            text("17"),
+            Ok("17".to_string()),
+            "an int64 id sent as a number"
+        );
+        assert_eq!(text(r#"" ""#).unwrap_err().detail, "empty");
+        assert_eq!(text("true").unwrap_err().detail, "unexpected value true");
     }
 
     #[test]

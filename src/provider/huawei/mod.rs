@@ -172,7 +172,7 @@ impl HuaweiClient {
 
 /// Maps a raw status through a table, case-insensitively and ignoring surrounding space.
 pub(crate) fn map_status(raw: &str, table: &[(&str, TaskState)]) -> Mapped {
-    let s = raw.trim();
+    let s = crate::timefmt::trim(raw);
     table
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(s))

@@ -42,7 +42,7 @@ pub(crate) struct ApiTask {
 
 impl Record for ApiTask {
     fn id(&self) -> Result<String, Invalid> {
-        self.id.clone().map(|Text(s)| s).id("id")
+        self.id.id("id")
     }
 }
 
