@@ -16,6 +16,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::history::{Completion, History};
+use crate::memo::RecordMemo;
 use crate::model::{IdMap, InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
 use crate::transition::Transition;
@@ -262,6 +263,8 @@ pub struct Account {
     /// Records that could not be understood, already counted: identity → latest poll that
     /// listed it (unix seconds), bounded by `lookback`.
     pub(crate) invalid_seen: IdMap<f64>,
+    /// The records of tasks recorded as finished, which listings pass over ([`crate::memo`]).
+    pub memo: RecordMemo,
     /// What the metrics show.
     pub tallies: Tallies,
     /// The current poll's number ([`Account::begin_poll`]).
@@ -398,6 +401,7 @@ impl Account {
         let horizon = now_s - rules.lookback.as_secs_f64();
         self.seen.retain(|_, s| s.last_ts >= horizon);
         self.invalid_seen.retain(|_, t| *t >= horizon);
+        self.memo.forget_before(horizon);
         self.tallies
             .history
             .prune(now_s, rules.lookback.as_secs_f64());
@@ -500,6 +504,11 @@ impl Account {
         if task.terminal {
             let first_time = !seen.terminal;
             seen.terminal = true;
+            // Its record, unchanged, changes nothing from now on: listings may pass it over.
+            if let (Some(key), Some(_)) = (task.record, latest) {
+                let order = task.created.or(task.started).or(task.latest_timestamp());
+                self.memo.remember(key, order, now_s);
+            }
             if first_time {
                 if counting {
                     report.counted += 1;
@@ -687,6 +696,42 @@ mod tests {
         assert_eq!(last.result, TaskState::Failed);
         assert_eq!(last.duration, Some(30.0));
         assert!(last.last_failure.is_some());
+    }
+
+    /// The memo holds the record of each task recorded as finished that carries a time
+    /// (baselined or counted), with its order time, and nothing else; a record not listed for
+    /// `lookback` goes.
+    #[test]
+    fn finished_tasks_with_a_time_leave_their_record_in_the_memo() {
+        use crate::memo::RecordKey;
+        let keyed = |mut t: Task, text: &str| {
+            t.record = Some(RecordKey::of("u", text));
+            t
+        };
+        let done = keyed(
+            task("1", TaskState::Succeeded, Some("2024-05-01T10:00:45Z")),
+            "1",
+        );
+        let running = keyed(task("2", TaskState::Running, None), "2");
+        let mut untimed = keyed(task("3", TaskState::Failed, None), "3");
+        untimed.started = None;
+        let unkeyed = task("4", TaskState::Succeeded, Some("2024-05-01T10:00:45Z"));
+        let mut a = Account::new(&["backup"], &[]);
+        let all = [done, running, untimed, unkeyed];
+        apply(&mut a, &all, "2024-05-01T11:00:00Z");
+        let keys: Vec<RecordKey> = ["1", "2", "3"]
+            .iter()
+            .map(|t| RecordKey::of("u", t))
+            .collect();
+        let started = Some(ts("2024-05-01T10:00:00Z"));
+        let listed = unix_seconds(ts("2024-05-01T11:00:00Z"));
+        assert_eq!(a.memo.recall(&keys, listed), [Some(started), None, None]);
+        assert_eq!(a.memo.len(), 1);
+        // Not listed for less than `lookback`: kept; for longer: forgotten.
+        apply(&mut a, &[], "2024-05-08T10:59:00Z");
+        assert_eq!(a.memo.len(), 1);
+        apply(&mut a, &[], "2024-05-08T11:00:01Z");
+        assert!(a.memo.is_empty());
     }
 
     #[test]

@@ -23,7 +23,8 @@
 //! - [`model`]: the provider-agnostic task model and state set.
 //! - `timefmt`: every time format the APIs use.
 //! - [`scheduler`]: one poll loop per target; full or windowed passes per unit.
-//! - [`accounting`]: exactly-once counting of completions per target (pure).
+//! - [`accounting`]: exactly-once counting of completions per target (pure); [`memo`]: the
+//!   finished records it already knows, by their bytes, which a listing passes over.
 //! - [`history`], [`rhythm`]: the bounded per-(resource, type) history and what is expected of
 //!   each pair (rhythm, usual duration, active limit); `transition`: one log line per task
 //!   transition.
@@ -50,6 +51,7 @@ pub mod demo;
 pub mod history;
 pub mod hub;
 pub mod logging;
+pub mod memo;
 pub mod metrics;
 pub mod model;
 pub(crate) mod persist;

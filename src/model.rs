@@ -171,6 +171,9 @@ pub struct Task {
     pub progress: Option<f64>,
     /// Provider error code/message for failed tasks.
     pub error: Option<String>,
+    /// The key of the record it was decoded from, when the listing had a memo to ask
+    /// ([`crate::memo`]): accounting remembers it once the task is recorded as finished.
+    pub record: Option<crate::memo::RecordKey>,
 }
 
 impl Task {
@@ -198,6 +201,7 @@ impl Task {
             updated: None,
             progress: None,
             error: None,
+            record: None,
         }
     }
 
@@ -255,6 +259,8 @@ pub struct Listing {
     pub tasks: Vec<Task>,
     /// Records that could not be understood.
     pub invalid: Vec<InvalidTask>,
+    /// Distinct records passed over as already accounted as finished ([`crate::memo`]).
+    pub known: usize,
     /// How the list was read.
     pub paging: Paging,
 }

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::accounting::{Account, ApplyReport, HistogramData, Rules};
 use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
+use crate::memo::Recall;
 use crate::metrics::POLL_BUCKETS;
 use crate::model::Listing;
 use crate::provider::http::RequestCounts;
@@ -402,12 +403,18 @@ impl TargetRunner {
         let lookback =
             jiff::SignedDuration::try_from(settings.lookback).unwrap_or(jiff::SignedDuration::MAX);
         let since = now.checked_sub(lookback).unwrap_or(Timestamp::MIN);
+        let recall = {
+            let account = Arc::clone(&self.account);
+            let now_s = unix_seconds(now);
+            Recall::new(move |keys| lock(&account).memo.recall(keys, now_s))
+        };
         let base = PollContext {
             now,
             since,
             page_size: settings.page_size,
             max_pages: settings.max_pages,
             window: None,
+            recall: Some(recall),
         };
         self.windows.retain(&units);
         let account = Arc::clone(&self.account);
@@ -454,7 +461,7 @@ impl TargetRunner {
                 let full = fetched.full.contains(unit);
                 self.windows
                     .record(unit, &listing, full, fetched.start, fetched.since);
-                fetched.tasks += listing.tasks.len();
+                fetched.tasks += listing.tasks.len() + listing.known;
                 fetched.caught_up += usize::from(listing.paging.caught_up);
                 let now = Timestamp::now();
                 lock(&self.account).apply_unit(

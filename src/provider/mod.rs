@@ -32,6 +32,7 @@ pub use records::Records;
 pub(crate) use registry::{Keys, Registered};
 
 use crate::config::{Resources, Target};
+use crate::memo::Recall;
 use crate::model::Listing;
 use http::{Http, RequestCounts};
 
@@ -68,9 +69,17 @@ pub struct PollContext {
     /// what can have changed since the unit's last listing (`Pager::for_poll` applies it;
     /// time filters start at `PollContext::filter_since`).
     pub window: Option<Window>,
+    /// The target's memo of records already accounted as finished ([`crate::memo`]), which
+    /// a listing passes over; `None` decodes every record.
+    pub recall: Option<Recall>,
 }
 
 impl PollContext {
+    /// The memo to ask for `unit`'s records, if any (`records::decode_page`).
+    pub(crate) fn recall<'a>(&'a self, unit: &'a str) -> Option<(&'a str, &'a Recall)> {
+        self.recall.as_ref().map(|r| (unit, r))
+    }
+
     /// Where a server-side time filter starts: `since` on a full pass, the window's
     /// watermark (never earlier than `since`) on a windowed one.
     pub(crate) fn filter_since(&self) -> Timestamp {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::{PollContext, Records};
+use crate::memo::Known;
 use crate::model::{IdMap, IdSet, InvalidTask, Listing, Paging, Task};
 
 /// Whether a task id is already known as finished (counted or baselined). Backed by the
@@ -117,6 +118,8 @@ pub struct Pager {
     tasks: Vec<Task>,
     invalid_ids: IdSet,
     unnamed: HashSet<u64>,
+    /// The keys of the known records passed over (`records::decode_page`).
+    known: HashSet<u64, foldhash::fast::RandomState>,
     invalid: Vec<InvalidTask>,
     window: Option<Window>,
     since: Timestamp,
@@ -150,6 +153,7 @@ impl Pager {
             tasks: Vec::new(),
             invalid_ids: IdSet::default(),
             unnamed: HashSet::new(),
+            known: HashSet::default(),
             invalid: Vec::new(),
             window: None,
             since: Timestamp::MIN,
@@ -211,18 +215,31 @@ impl Pager {
             self.over_budget = true;
         }
         // Newest first, the page's last task is its oldest: once that one is known ground
-        // from before the watermark, so is everything after it.
+        // from before the watermark, so is everything after it. A known record (one the memo
+        // passed over) is finished and already recorded as such, or older than `lookback`.
+        let last_known = page
+            .known
+            .last()
+            .filter(|k| k.at == page.tasks.len())
+            .map(|k| k.order);
         let settled = self.window.as_ref().is_some_and(|w| {
             w.newest_first
                 && page.invalid.is_empty()
-                && page
-                    .tasks
-                    .last()
-                    .is_some_and(|t| boundary(w, self.since, t))
+                && match last_known {
+                    Some(order) => order.is_some_and(|c| c < w.watermark),
+                    None => page
+                        .tasks
+                        .last()
+                        .is_some_and(|t| boundary(w, self.since, t)),
+                }
         });
         let mut new = 0;
         self.index.reserve(page.tasks.len());
-        for t in page.tasks {
+        let mut known = page.known.into_iter().peekable();
+        for (i, t) in page.tasks.into_iter().enumerate() {
+            while let Some(k) = known.next_if(|k| k.at <= i) {
+                new += self.add_known(k);
+            }
             if !self.unseen_active.is_empty() {
                 self.unseen_active.remove(&t.id);
             }
@@ -233,7 +250,7 @@ impl Pager {
                     }
                 }
                 None => {
-                    self.check_order(&t);
+                    self.check_order(t.created);
                     if self.invalid_ids.contains(&t.id) {
                         // Unreadable on an earlier page, readable now: a task after all.
                         self.invalid.retain(|b| b.id.as_ref() != Some(&t.id));
@@ -244,6 +261,9 @@ impl Pager {
                     self.tasks.push(t);
                 }
             }
+        }
+        for k in known {
+            new += self.add_known(k);
         }
         let mut keys = page.unnamed.into_iter();
         for bad in page.invalid {
@@ -264,10 +284,22 @@ impl Pager {
         new
     }
 
+    /// Notes a known record (see [`crate::memo`]); 1 when it is new to the listing, else 0.
+    /// Its order time stands in for a creation time: it is the creation time where the
+    /// record has one, and a later time where it has not, which can only find the list out
+    /// of order more often, never less.
+    fn add_known(&mut self, k: Known) -> usize {
+        if !self.known.insert(k.key.id()) {
+            return 0;
+        }
+        self.check_order(k.order);
+        1
+    }
+
     /// Notes a task's creation time in listing order: one later than the one before it
     /// means the list is not newest first.
-    fn check_order(&mut self, t: &Task) {
-        let Some(created) = t.created else {
+    fn check_order(&mut self, created: Option<Timestamp>) {
+        let Some(created) = created else {
             return;
         };
         if self.last_created.is_some_and(|last| created > last) {
@@ -285,7 +317,7 @@ impl Pager {
 
     /// Distinct records collected so far: tasks and invalid records.
     fn len(&self) -> usize {
-        self.tasks.len() + self.invalid.len()
+        self.tasks.len() + self.invalid.len() + self.known.len()
     }
 
     /// The de-duplicated tasks in first-seen order, without the invalid records.
@@ -299,6 +331,7 @@ impl Pager {
         Listing {
             tasks: self.tasks,
             invalid: self.invalid,
+            known: self.known.len(),
             paging: Paging {
                 newest_first: self.newest_first,
                 caught_up: self.caught_up,
@@ -435,6 +468,7 @@ mod tests {
                 known_terminal: Arc::new(move |id: &str| known.contains(&id)),
                 newest_first,
             }),
+            recall: None,
         };
         Pager::for_poll("x", &ctx)
     }
@@ -446,6 +480,80 @@ mod tests {
     /// Adds a full page after which the API has more; whether the listing ends there.
     fn ends(p: &mut Pager, page: impl Into<Records>) -> bool {
         p.next_token(page.into(), Some("more".into())).is_none()
+    }
+
+    /// Records the memo passed over (`records::decode_page`) page as tasks do: new once, in
+    /// the newest-first check by their order time, and a page that ends on one known from
+    /// before the watermark ends a windowed pass.
+    #[test]
+    fn known_records_count_for_paging_and_the_window_stop_rule() {
+        use crate::memo::{Known, RecordKey};
+        use TaskState::Succeeded;
+        let k = |text: &str, at: usize, order: &str| Known {
+            at,
+            key: RecordKey::of("u", text),
+            order: Some(order.parse().unwrap()),
+        };
+        let records = |tasks: Vec<Task>, known: Vec<Known>| Records {
+            raw: tasks.len() + known.len(),
+            tasks,
+            known,
+            ..Records::default()
+        };
+        // New once: the same known record again brings nothing new, and paging ends.
+        let mut p = Pager::new("x", 10);
+        let first = vec![
+            k("a", 0, "2024-05-07T10:00:00Z"),
+            k("b", 0, "2024-05-07T09:00:00Z"),
+        ];
+        assert_eq!(p.add_page(records(vec![], first)), 2);
+        let again = records(vec![], vec![k("a", 0, "2024-05-07T10:00:00Z")]);
+        assert_eq!(p.next_token(again, Some("more".into())), None);
+        let l = p.into_listing();
+        assert_eq!((l.known, l.tasks.len()), (2, 0));
+        assert!(l.paging.newest_first);
+        // Its order time sits among the tasks' creation times: here it is later.
+        let mut p = Pager::new("x", 10);
+        p.add_page(records(
+            page(&[("t", Succeeded, "2024-05-07T11:00:00Z")]),
+            vec![k("c", 1, "2024-05-07T12:00:00Z")],
+        ));
+        assert!(!p.into_listing().paging.newest_first);
+        let mut p = Pager::new("x", 10);
+        p.add_page(records(
+            page(&[("t", Succeeded, "2024-05-07T11:00:00Z")]),
+            vec![k("c", 0, "2024-05-07T12:00:00Z")],
+        ));
+        assert!(p.into_listing().paging.newest_first);
+        // A windowed pass ends on a page whose last record is known from before the
+        // watermark (11:30)…
+        let mut p = windowed(&[], &[], true);
+        assert!(ends(
+            &mut p,
+            records(
+                page(&[("n", Succeeded, "2024-05-07T12:00:00Z")]),
+                vec![k("d", 1, "2024-05-07T11:00:00Z")],
+            )
+        ));
+        assert!(p.into_listing().paging.caught_up);
+        // …not on one known from within the margin…
+        let mut p = windowed(&[], &[], true);
+        assert!(!ends(
+            &mut p,
+            records(
+                page(&[("n", Succeeded, "2024-05-07T12:00:00Z")]),
+                vec![k("e", 1, "2024-05-07T11:45:00Z")],
+            )
+        ));
+        // …nor on a new task after a known one.
+        let mut p = windowed(&[], &[], true);
+        assert!(!ends(
+            &mut p,
+            records(
+                page(&[("n", Succeeded, "2024-05-07T11:00:00Z")]),
+                vec![k("f", 0, "2024-05-07T12:00:00Z")],
+            )
+        ));
     }
 
     #[test]
@@ -557,6 +665,7 @@ mod tests {
             invalid: vec![bad(Some("z"))],
             raw: 2,
             unnamed: vec![],
+            known: vec![],
         };
         assert!(!ends(&mut p, unsettled));
     }
@@ -677,6 +786,7 @@ mod tests {
             invalid: vec![bad(Some("2")), bad(Some("3")), bad(None)],
             raw: 4,
             unnamed: vec![42],
+            known: vec![],
         };
         assert_eq!(p.add_page(first), 4);
         // The same unreadable records again: nothing new, so paging stops.
@@ -685,6 +795,7 @@ mod tests {
             invalid: vec![bad(Some("2")), bad(Some("3")), bad(None)],
             raw: 3,
             unnamed: vec![42],
+            known: vec![],
         };
         assert_eq!(p.add_page(again), 0);
         // Another id-less record is new.
@@ -693,6 +804,7 @@ mod tests {
             invalid: vec![bad(None)],
             raw: 1,
             unnamed: vec![7],
+            known: vec![],
         };
         assert_eq!(p.add_page(other), 1);
         // Record 3 is readable on a later page: it is a task, not an invalid record.

@@ -20,6 +20,7 @@ use serde::{Deserialize, de};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::memo::{Known, Recall, RecordKey};
 use crate::model::{InvalidTask, Task};
 use crate::timefmt::TimeError;
 
@@ -344,12 +345,16 @@ impl<'de, W: Deserialize<'de>> Deserialize<'de> for Fast<W> {
     }
 }
 
-/// Decodes a page whose envelope `E` holds its task list as `L`: once with the list as
-/// [`Fast`] (one pass over the body: the common case of a page whose every record is an
-/// object of the wire shape with an id), and, when that does not hold, again as [`Raw`],
-/// record by record, with exactly [`decode_records`]'s outcome. `fast` and `raw` split the
-/// envelope into its list and the rest (paging fields). A body that is not JSON or whose
-/// envelope has the wrong shape fails with reason `decode`.
+/// Decodes a page whose envelope `E` holds its task list as `L`. With a memo to ask
+/// (`recall`: the polled unit and the target's [`Recall`]), the list is read as [`Raw`]
+/// records and the memo is asked for their keys at once: a record it knows is passed over as
+/// [`Known`], every other one decoded as [`decode_records`] does, its task carrying its key.
+/// Without one, the page is read once with the list as [`Fast`] (one pass over the body: the
+/// common case of a page whose every record is an object of the wire shape with an id), and,
+/// when that does not hold, again as [`Raw`], record by record, with exactly
+/// [`decode_records`]'s outcome. `fast` and `raw` split the envelope into its list and the
+/// rest (paging fields). A body that is not JSON or whose envelope has the wrong shape fails
+/// with reason `decode`.
 pub(crate) fn decode_page<'a, W, EF, ER, Rest>(
     resp: &'a crate::provider::http::Response,
     what: &str,
@@ -357,13 +362,16 @@ pub(crate) fn decode_page<'a, W, EF, ER, Rest>(
     fast: impl FnOnce(EF) -> (Fast<W>, Rest),
     raw: impl FnOnce(ER) -> (Raw<'a>, Rest),
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
+    recall: Option<(&str, &Recall)>,
 ) -> Result<(Records, Rest), crate::provider::ProviderError>
 where
     W: Record,
     EF: Deserialize<'a>,
     ER: Deserialize<'a>,
 {
-    if let Ok(page) = resp.json::<EF>(what) {
+    if recall.is_none()
+        && let Ok(page) = resp.json::<EF>(what)
+    {
         let (Fast(records), rest) = fast(page);
         let mut out = Records {
             raw: records.len(),
@@ -387,7 +395,19 @@ where
     }
     let page: ER = resp.json(what)?;
     let (Raw(records), rest) = raw(page);
-    Ok((decode_records(what, list, records, convert), rest))
+    let Some((unit, recall)) = recall else {
+        return Ok((decode_records(what, list, records, convert), rest));
+    };
+    let keys: Vec<RecordKey> = records
+        .iter()
+        .map(|r| RecordKey::of(unit, r.get()))
+        .collect();
+    let known = recall.ask(&keys);
+    let memo = Memo {
+        keys: &keys,
+        known: &known,
+    };
+    Ok((decode_each(what, list, records, Some(memo), convert), rest))
 }
 
 /// A total count of an envelope (`count`, `task_count`): a number or a numeric string. A
@@ -437,6 +457,9 @@ pub struct Records {
     /// records counts as new for the "no new ids" rule and the same page served again does
     /// not.
     pub(crate) unnamed: Vec<u64>,
+    /// Records passed over as already accounted as finished ([`crate::memo`]), in page
+    /// order among `tasks`.
+    pub(crate) known: Vec<Known>,
 }
 
 impl From<Vec<Task>> for Records {
@@ -447,6 +470,7 @@ impl From<Vec<Task>> for Records {
             tasks,
             invalid: Vec::new(),
             unnamed: Vec::new(),
+            known: Vec::new(),
         }
     }
 }
@@ -459,13 +483,44 @@ pub(crate) fn decode_records<W: Record>(
     call: &str,
     list: &'static str,
     raw: Vec<&RawValue>,
+    convert: impl FnMut(String, W) -> Result<Task, Invalid>,
+) -> Records {
+    decode_each(call, list, raw, None, convert)
+}
+
+/// What the memo said of a page's records, in their order: each one's key, and for a known
+/// one its order time.
+#[derive(Clone, Copy)]
+struct Memo<'k> {
+    keys: &'k [RecordKey],
+    known: &'k [Option<Option<jiff::Timestamp>>],
+}
+
+/// [`decode_records`], passing over the records `memo` knows (each one a [`Known`]) and
+/// giving every task the key of its record.
+fn decode_each<W: Record>(
+    call: &str,
+    list: &'static str,
+    raw: Vec<&RawValue>,
+    memo: Option<Memo<'_>>,
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
 ) -> Records {
     let mut out = Records {
         raw: raw.len(),
         ..Records::default()
     };
-    for r in raw {
+    for (i, r) in raw.into_iter().enumerate() {
+        let key = memo.and_then(|m| m.keys.get(i).copied());
+        if let Some(key) = key
+            && let Some(order) = memo.and_then(|m| m.known.get(i).copied().flatten())
+        {
+            out.known.push(Known {
+                at: out.tasks.len(),
+                key,
+                order,
+            });
+            continue;
+        }
         let result = match serde_json::from_str::<W>(r.get()) {
             Err(_) => Err(
                 Invalid::new(list, format!("not a task record: {}", shorten(r.get())))
@@ -477,7 +532,10 @@ pub(crate) fn decode_records<W: Record>(
             },
         };
         match result {
-            Ok(t) => out.tasks.push(t),
+            Ok(mut t) => {
+                t.record = key;
+                out.tasks.push(t);
+            }
             Err(bad) => out.skip(call, bad, Some(r.get())),
         }
     }
@@ -642,6 +700,7 @@ mod tests {
                 |p: Env<Fast<Wire>>| (p.tasks, p.count),
                 |p: Env<Raw<'_>>| (p.tasks, p.count),
                 convert,
+                None,
             )
             .map(|(records, count)| (summary(&records), count))
         };
@@ -656,6 +715,96 @@ mod tests {
             one_pass(r#"{"tasks":"x"}"#).is_err(),
             "a list that is not an array fails the page"
         );
+    }
+
+    /// With a memo, the records it knows are passed over, never converted, each a [`Known`]
+    /// in page order among the tasks; every other record decodes as record by record, its
+    /// task carrying its key. The memo knows records per unit.
+    #[test]
+    fn known_records_are_passed_over_and_the_rest_carry_their_keys() {
+        use crate::memo::RecordMemo;
+        use std::sync::{Arc, Mutex};
+        #[derive(Deserialize)]
+        struct Env<L> {
+            #[serde(default)]
+            tasks: L,
+        }
+        let body = r#"{"tasks":[{"id":"a","status":"ok","at":"2024-05-01 12:00:00"},{"id":"b","status":"ok"},{"id":"c","status":null},{"status":"ok"},{"id":"d","status":"ok"}]}"#;
+        let resp = crate::provider::http::Response {
+            headers: Default::default(),
+            body: bytes::Bytes::from(body),
+        };
+        let env: Env<Raw<'_>> = serde_json::from_str(body).unwrap();
+        let key = |i: usize| RecordKey::of("u", env.tasks.0[i].get());
+        let at: jiff::Timestamp = "2024-05-01T12:00:00Z".parse().unwrap();
+        let mut memo = RecordMemo::default();
+        memo.remember(key(0), Some(at), 0.0);
+        memo.remember(key(4), None, 0.0);
+        let memo = Arc::new(Mutex::new(memo));
+        let recall = Recall::new(move |keys| memo.lock().unwrap().recall(keys, 0.0));
+        let run = |unit: Option<&str>| {
+            let mut converted = Vec::new();
+            let (r, ()) = decode_page(
+                &resp,
+                "test",
+                "tasks",
+                |p: Env<Fast<Wire>>| (p.tasks, ()),
+                |p: Env<Raw<'_>>| (p.tasks, ()),
+                |id: String, w: Wire| {
+                    converted.push(id.clone());
+                    let status = w.status.required("status")?;
+                    Ok(Task::new(
+                        id,
+                        "r",
+                        "t",
+                        status,
+                        Mapped::known(TaskState::Succeeded),
+                    ))
+                },
+                unit.map(|u| (u, &recall)),
+            )
+            .unwrap();
+            (r, converted)
+        };
+        let (r, converted) = run(Some("u"));
+        assert_eq!(converted, ["b", "c"]);
+        assert_eq!(r.raw, 5);
+        assert_eq!(
+            r.known,
+            [
+                Known {
+                    at: 0,
+                    key: key(0),
+                    order: Some(at)
+                },
+                Known {
+                    at: 1,
+                    key: key(4),
+                    order: None
+                }
+            ]
+        );
+        assert_eq!(r.tasks.len(), 1);
+        assert_eq!(r.tasks[0].record, Some(key(1)));
+        let bad: Vec<(Option<&str>, &str)> = r
+            .invalid
+            .iter()
+            .map(|i| (i.id.as_deref(), i.field))
+            .collect();
+        assert_eq!(bad, [(Some("c"), "status"), (None, "id")]);
+        // Another unit's records are not this one's.
+        let (r, converted) = run(Some("v"));
+        assert_eq!(converted, ["a", "b", "c", "d"]);
+        assert!(r.known.is_empty());
+        assert_eq!(
+            r.tasks[0].record,
+            Some(RecordKey::of("v", env.tasks.0[0].get()))
+        );
+        // Without a memo, nothing is passed over and no task carries a key.
+        let (r, _) = run(None);
+        let ids: Vec<&str> = r.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "d"]);
+        assert!(r.known.is_empty() && r.tasks.iter().all(|t| t.record.is_none()));
     }
 
     #[test]

@@ -185,6 +185,7 @@ mod tests {
         Listing {
             tasks,
             invalid: vec![],
+            known: 0,
             paging: Paging {
                 newest_first,
                 caught_up: false,

@@ -133,6 +133,7 @@ pub(crate) fn full_pass(page_size: u32) -> PollContext {
         page_size,
         max_pages: 100,
         window: None,
+        recall: None,
     }
 }
 

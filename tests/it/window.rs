@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use cloud_task_exporter::config::{Settings, Target};
 use cloud_task_exporter::scheduler::TargetRunner;
+use cloud_task_exporter::scheduler::lock as lock_account;
 use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time, vbs_time};
 use cloud_task_exporter::sim::huawei::{CbrLog, DmsTask, VbsTask};
 use cloud_task_exporter::sim::yandex::SimTask;
@@ -359,6 +360,44 @@ async fn issue_9_steady_polls_cost_about_one_request_and_count_new_completions_o
             "{world:?}: a poll costs one request, with or without news: {sent:?}"
         );
         assert_eq!(rig.completions(), 4, "{world:?}: each new completion once");
+    }
+}
+
+/// Issue 9 item 3: the finished records a poll already accounted are known by their bytes
+/// (after the baseline, the memo holds the whole history), and knowing them changes no
+/// count: a task that runs and then finishes counts once; the API rewriting it as failed
+/// (a new record, the same task) counts nothing more through two full passes over the
+/// whole history; and every record listed stays known.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn issue_9_known_finished_records_are_passed_over_and_change_no_count() {
+    let reconcile = Duration::from_secs(3600);
+    let memo = |rig: &Rig| lock_account(&rig.runner.account()).memo.len();
+    for world in WORLDS {
+        let mut rig = Rig::start(world, reconcile, &[]).await;
+        rig.poll().await;
+        assert_eq!(memo(&rig), HISTORY, "{world:?}: the baselined history");
+        let id = next_id();
+        world.put(rig.sim(), id, 50, St::Running);
+        rig.poll().await;
+        assert_eq!(
+            (rig.active(), rig.completions(), memo(&rig)),
+            (1, 0, HISTORY),
+            "{world:?}: running"
+        );
+        world.put(rig.sim(), id, 50, St::Succeeded);
+        rig.poll().await;
+        assert_eq!(
+            (rig.active(), rig.completions(), memo(&rig)),
+            (0, 1, HISTORY + 1),
+            "{world:?}: finished"
+        );
+        world.put(rig.sim(), id, 50, St::Failed);
+        for _ in 0..(2 * reconcile.as_secs() / INTERVAL.as_secs()) {
+            rig.poll().await;
+        }
+        assert_eq!(rig.completions(), 1, "{world:?}: counted once");
+        // The rewritten record is known too; its earlier text stays until `lookback`.
+        assert_eq!(memo(&rig), HISTORY + 2, "{world:?}");
     }
 }
 

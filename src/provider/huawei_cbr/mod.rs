@@ -150,6 +150,7 @@ impl Provider for Client {
                 |p: Page<Fast<OpLog>>| (p.operation_logs, p.count),
                 |p: Page<Raw<'_>>| (p.operation_logs, p.count),
                 to_task,
+                ctx.recall(unit),
             )?;
             match pager.next_offset(records, limit, count) {
                 Some(next) => offset = next,

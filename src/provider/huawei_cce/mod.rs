@@ -167,6 +167,7 @@ impl Provider for Client {
             |l: List<Fast<SnapshotTask>>| (l.items, ()),
             |l: List<Raw<'_>>| (l.items, ()),
             |id, v| to_task(unit, id, v),
+            ctx.recall(unit),
         )?;
         let mut pager = Pager::for_poll(&what, ctx);
         pager.add_page(records);

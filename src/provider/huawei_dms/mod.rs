@@ -149,6 +149,7 @@ impl Provider for Client {
                 |p: Page<Fast<DmsTask>>| (p.tasks, p.task_count),
                 |p: Page<Raw<'_>>| (p.tasks, p.task_count),
                 |id, v| to_task(unit, id, v),
+                ctx.recall(unit),
             )?;
             match pager.next_offset(records, limit, count) {
                 Some(next) => start = next,

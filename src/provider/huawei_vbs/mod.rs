@@ -129,6 +129,7 @@ impl Provider for Client {
                 |p: Page<Fast<VbsTask>>| (p.tasks, p.count),
                 |p: Page<Raw<'_>>| (p.tasks, p.count),
                 to_task,
+                ctx.recall(unit),
             )?;
             match pager.next_offset(records, limit, count) {
                 Some(next) => offset = next,

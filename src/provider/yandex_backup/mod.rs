@@ -226,6 +226,7 @@ impl Provider for Client {
                 |p: ListTasksResponse<Fast<ApiTask>>| (p.tasks, p.next_page_token),
                 |p: ListTasksResponse<Raw<'_>>| (p.tasks, p.next_page_token),
                 |id, t| to_task(unit, id, t),
+                ctx.recall(unit),
             )?;
             match pager.next_token(records, next) {
                 Some(next) => token = next,

@@ -1,0 +1,237 @@
+//! Records already accounted as finished, remembered by their bytes (issue 9, item 3).
+//!
+//! Most of what a poll lists is finished tasks it listed before, byte for byte: a backup that
+//! ended yesterday is sent again every interval until it leaves `lookback`. Decoding such a
+//! record again, parsing its four times, building its task and looking its id up in the
+//! seen-set change nothing: the seen-set already holds it as finished, so accounting would
+//! count nothing and move nothing. This module lets a listing skip that work.
+//!
+//! A record is known by a [`RecordKey`]: two independent 64-bit hashes (seeded per process)
+//! of the polled unit and the record's exact JSON text; a record whose text changed in any
+//! byte (a status, a time, a message, the order of its fields) has another key and is decoded
+//! in full. Accounting remembers a key ([`RecordMemo::remember`]) once the task it decoded
+//! to is recorded as finished and carries a time; the listing asks for a page's keys at once
+//! ([`Recall`]) and passes over the records it knows. A known record still counts for paging
+//! (the page's size, the "no new records" rule) and for the windowed pass's stop rule, by
+//! the one time the memo keeps of it ([`Known`]).
+//!
+//! Why skipping is exact: a remembered key means the task it decoded to was recorded as
+//! finished with a time. Its seen-set entry lasts until that time leaves `lookback`; after
+//! that, the same bytes carry the same too-old time, which accounting ignores too. Either way
+//! the full path would change nothing. Two things a skipped record does not do: it does not
+//! claim its id for the poll (a second unit listing the same id later in the poll is
+//! accounted as if the first had not), and a listing that shows one id twice with different
+//! texts keeps the decoded one. Both need an API that lists one task twice in one poll.
+//!
+//! Entries go when their record has not been listed for `lookback` (every record inside it
+//! is listed at least every `reconcile_interval`, which is at most `lookback`); the memo
+//! lives in the account, so a new or restored account starts without one. An entry is 24
+//! bytes, about 50 a finished task with the hash table's slack.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::{Arc, LazyLock};
+
+use jiff::Timestamp;
+
+/// A record's identity: the polled unit and the record's exact JSON text, hashed twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordKey {
+    key: u64,
+    check: u32,
+}
+
+/// Two hash states seeded per process: a collision needs both to collide (96 bits).
+static STATES: LazyLock<[foldhash::fast::RandomState; 2]> = LazyLock::new(Default::default);
+
+impl RecordKey {
+    /// The key of `record` (its JSON text) as listed for `unit`.
+    pub fn of(unit: &str, record: &str) -> RecordKey {
+        let [a, b] = &*STATES;
+        RecordKey {
+            key: a.hash_one((unit, record)),
+            check: b.hash_one(record) as u32,
+        }
+    }
+
+    /// The key's first hash: what a listing de-duplicates known records by.
+    pub(crate) fn id(self) -> u64 {
+        self.key
+    }
+}
+
+/// What a listing learns of a record it skipped: where it stood on its page and the one time
+/// paging needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Known {
+    /// Understood tasks before it on its page.
+    pub at: usize,
+    /// Its key.
+    pub key: RecordKey,
+    /// Its creation time, else its start, else its latest time: where a newest-first list
+    /// places it.
+    pub order: Option<Timestamp>,
+}
+
+/// Asks which of a page's records are known: for each key, the record's order time when it
+/// is. Backed by the target's account, locked once a page.
+#[derive(Clone)]
+pub struct Recall(Arc<RecallFn>);
+
+type RecallFn = dyn Fn(&[RecordKey]) -> Vec<Option<Option<Timestamp>>> + Send + Sync;
+
+impl Recall {
+    /// A memo answering with `f`.
+    pub fn new(
+        f: impl Fn(&[RecordKey]) -> Vec<Option<Option<Timestamp>>> + Send + Sync + 'static,
+    ) -> Recall {
+        Recall(Arc::new(f))
+    }
+
+    /// For each key, the record's order time when it is known, `None` when not.
+    pub(crate) fn ask(&self, keys: &[RecordKey]) -> Vec<Option<Option<Timestamp>>> {
+        (self.0)(keys)
+    }
+}
+
+impl std::fmt::Debug for Recall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Recall")
+    }
+}
+
+/// No order time.
+const NO_ORDER: i64 = i64::MIN;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    check: u32,
+    /// When a listing last showed it (unix seconds).
+    listed: u32,
+    /// Order time in nanoseconds, [`NO_ORDER`] for none.
+    order: i64,
+}
+
+/// The keys of the records accounted as finished (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordMemo {
+    entries: HashMap<u64, Entry, foldhash::fast::RandomState>,
+}
+
+impl RecordMemo {
+    /// Remembers the record of a task recorded as finished, with its order time, listed at
+    /// `now_s`.
+    pub(crate) fn remember(&mut self, key: RecordKey, order: Option<Timestamp>, now_s: f64) {
+        let order = order.map_or(NO_ORDER, |t| {
+            t.as_nanosecond()
+                .clamp(i128::from(NO_ORDER) + 1, i128::from(i64::MAX)) as i64
+        });
+        self.entries.insert(
+            key.key,
+            Entry {
+                check: key.check,
+                listed: secs(now_s),
+                order,
+            },
+        );
+    }
+
+    /// For each key, the order time of the record when it is known (and notes it listed at
+    /// `now_s`); `None` when it is not.
+    pub(crate) fn recall(
+        &mut self,
+        keys: &[RecordKey],
+        now_s: f64,
+    ) -> Vec<Option<Option<Timestamp>>> {
+        let listed = secs(now_s);
+        keys.iter()
+            .map(|k| {
+                let e = self
+                    .entries
+                    .get_mut(&k.key)
+                    .filter(|e| e.check == k.check)?;
+                e.listed = listed;
+                Some(
+                    (e.order != NO_ORDER)
+                        .then(|| Timestamp::from_nanosecond(i128::from(e.order)).ok())
+                        .flatten(),
+                )
+            })
+            .collect()
+    }
+
+    /// Forgets the records not listed since `horizon` (unix seconds).
+    pub(crate) fn forget_before(&mut self, horizon: f64) {
+        let horizon = secs(horizon);
+        self.entries.retain(|_, e| e.listed >= horizon);
+    }
+
+    /// Records remembered.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No record remembered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Unix seconds as stored: saturating, so a clock before 1970 or after 2106 keeps order.
+fn secs(s: f64) -> u32 {
+    s.clamp(0.0, f64::from(u32::MAX)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_key_is_the_unit_and_every_byte_of_the_record() {
+        let r = r#"{"id":"1","status":"OK"}"#;
+        assert_eq!(RecordKey::of("vm1", r), RecordKey::of("vm1", r));
+        assert_ne!(RecordKey::of("vm1", r), RecordKey::of("vm2", r));
+        assert_ne!(
+            RecordKey::of("vm1", r),
+            RecordKey::of("vm1", r#"{"id":"1","status":"OK" }"#)
+        );
+        // The unit and the record do not run together.
+        assert_ne!(RecordKey::of("ab", "c"), RecordKey::of("a", "bc"));
+    }
+
+    #[test]
+    fn recall_knows_remembered_keys_with_their_order_and_both_hashes() {
+        let mut m = RecordMemo::default();
+        let a = RecordKey::of("u", "a");
+        let b = RecordKey::of("u", "b");
+        let at = ts("2024-05-01T12:00:00.123456789Z");
+        m.remember(a, Some(at), 1000.0);
+        m.remember(b, None, 1000.0);
+        let c = RecordKey::of("u", "c");
+        let forged = RecordKey {
+            key: a.key,
+            check: a.check ^ 1,
+        };
+        assert_eq!(
+            m.recall(&[a, b, c, forged], 1000.0),
+            [Some(Some(at)), Some(None), None, None]
+        );
+    }
+
+    #[test]
+    fn records_not_listed_since_the_horizon_are_forgotten() {
+        let mut m = RecordMemo::default();
+        let (a, b) = (RecordKey::of("u", "a"), RecordKey::of("u", "b"));
+        m.remember(a, None, 100.0);
+        m.remember(b, None, 100.0);
+        // Listing `a` again keeps it.
+        assert_eq!(m.recall(&[a], 500.0), [Some(None)]);
+        m.forget_before(200.0);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.recall(&[a, b], 600.0), [Some(None), None]);
+    }
+}
