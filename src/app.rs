@@ -133,6 +133,8 @@ pub struct App {
     saved: crate::state::StateFile,
     store: Arc<Store>,
     writer: Option<(CancellationToken, JoinHandle<()>)>,
+    /// The threads poll loops run on (`None`: this runtime, when they cannot start).
+    pollers: Option<crate::pollers::Pollers>,
 }
 
 /// Builds runners for the targets of `cfg` that are new or changed (`running` holds the
@@ -188,6 +190,9 @@ impl App {
             running: BTreeMap::new(),
             store: Store::new(),
             writer: None,
+            pollers: crate::pollers::Pollers::start()
+                .inspect_err(|e| tracing::warn!(error = %e, "Cannot start the poll threads; polling on the server's threads."))
+                .ok(),
         };
         let prepared = prepare(&app.client, &config, &BTreeMap::new(), false);
         app.apply(config, prepared).await;
@@ -301,7 +306,11 @@ impl App {
                 },
             );
             let stop = CancellationToken::new();
-            let handle = tokio::spawn(runner.run(Arc::clone(&self.hub), stop.clone()));
+            let run = runner.run(Arc::clone(&self.hub), stop.clone());
+            let handle = match &self.pollers {
+                Some(p) => p.spawn(run),
+                None => tokio::spawn(run),
+            };
             self.running.insert(
                 name,
                 Running {

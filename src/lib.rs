@@ -22,7 +22,8 @@
 //!   paging stop rule), per-record decoding, poll budget and Huawei signing.
 //! - [`model`]: the provider-agnostic task model and state set.
 //! - `timefmt`: every time format the APIs use.
-//! - [`scheduler`]: one poll loop per target; full or windowed passes per unit.
+//! - [`scheduler`]: one poll loop per target; full or windowed passes per unit; `pollers`:
+//!   the threads poll loops run on, apart from the HTTP server's.
 //! - [`accounting`]: exactly-once counting of completions per target (pure); [`memo`]: the
 //!   finished records it already knows, by their bytes, which a listing passes over.
 //! - [`history`], [`rhythm`]: the bounded per-(resource, type) history and what is expected of
@@ -55,6 +56,7 @@ pub mod memo;
 pub mod metrics;
 pub mod model;
 pub(crate) mod persist;
+pub(crate) mod pollers;
 pub mod provider;
 pub mod rhythm;
 pub mod scheduler;
