@@ -9,7 +9,7 @@
 //! A record is known by a [`RecordKey`]: two independent 64-bit hashes (seeded per process)
 //! of the polled unit and the record's exact JSON text; a record whose text changed in any
 //! byte (a status, a time, a message, the order of its fields) has another key and is decoded
-//! in full. Accounting remembers a key ([`RecordMemo::remember`]) once the task it decoded
+//! in full. Accounting remembers a key (`RecordMemo::remember`) once the task it decoded
 //! to is recorded as finished and carries a time; the listing asks for a page's keys at once
 //! ([`Recall`]) and passes over the records it knows. A known record still counts for paging
 //! (the page's size, the "no new records" rule) and for the windowed pass's stop rule, by
