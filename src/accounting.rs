@@ -506,8 +506,7 @@ impl Account {
             seen.terminal = true;
             // Its record, unchanged, changes nothing from now on: listings may pass it over.
             if let (Some(key), Some(_)) = (task.record, latest) {
-                let order = task.created.or(task.started).or(task.latest_timestamp());
-                self.memo.remember(key, order, now_s);
+                self.memo.remember(key, task.order_time(), now_s);
             }
             if first_time {
                 if counting {

@@ -68,8 +68,8 @@ pub struct Known {
     pub at: usize,
     /// Its key.
     pub key: RecordKey,
-    /// Its creation time, else its start, else its latest time: where a newest-first list
-    /// places it.
+    /// Where a newest-first list places it (`Task::order_time`: its creation time, else its
+    /// start, else its latest time).
     pub order: Option<Timestamp>,
 }
 

@@ -226,6 +226,15 @@ impl Task {
             .flatten()
             .max()
     }
+
+    /// Where a newest-first list places the task: its creation time, else its start, else its
+    /// latest time. The pager's windowed stop rule compares it with the watermark, for tasks
+    /// and for the records the memo keeps (which store it), so both use this one rule.
+    pub(crate) fn order_time(&self) -> Option<Timestamp> {
+        self.created
+            .or(self.started)
+            .or_else(|| self.latest_timestamp())
+    }
 }
 
 /// A task's progress as a 0–1 ratio from `part` of `whole` (a percentage is `part` of 100),

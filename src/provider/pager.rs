@@ -424,11 +424,7 @@ fn settled(w: &Window, since: Timestamp, t: &Task) -> bool {
 /// listing is newer than the watermark, and one the API shows late (or with the same
 /// creation time as a known one) is still within the margin, so it cannot hide behind it.
 fn boundary(w: &Window, since: Timestamp, t: &Task) -> bool {
-    settled(w, since, t)
-        && t.created
-            .or(t.started)
-            .or_else(|| t.latest_timestamp())
-            .is_some_and(|c| c < w.watermark)
+    settled(w, since, t) && t.order_time().is_some_and(|c| c < w.watermark)
 }
 
 #[cfg(test)]
