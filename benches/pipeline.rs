@@ -238,7 +238,7 @@ fn whole_poll() {
             .remove(0);
         target.settings = settings;
         let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(&target, client(), Arc::clone(&counts));
+        let provider = AnyProvider::build(&target.spec, &target.settings, target.endpoint.as_ref(), client(), Arc::clone(&counts));
         let mut runner =
             TargetRunner::new(target, provider, counts, BUCKETS.to_vec(), Shard::default());
         runner.poll_once().await.unwrap();

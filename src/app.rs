@@ -12,15 +12,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::web::WebConfigError;
+use crate::accounting::SharedAccount;
 use crate::config::{Config, ConfigErrors, Target};
 use crate::hub::Hub;
 use crate::persist::{Entry, Store};
 use crate::provider::AnyProvider;
 use crate::provider::ProviderKind;
 use crate::provider::http::RequestCounts;
-use crate::scheduler::{Handover, SharedAccount, TargetRunner, wall_now};
+use crate::scheduler::{Handover, TargetRunner};
+pub use crate::server::ReloadError;
 use crate::server::{AppState, ReloadRequest};
+use crate::timefmt::wall_now;
 
 /// Options from the command line that the daemon needs.
 #[derive(Debug, Clone)]
@@ -60,29 +62,6 @@ pub enum RunError {
     /// `--demo`: the generated config does not load (a bug).
     #[error(transparent)]
     DemoConfig(#[from] ConfigErrors),
-}
-
-/// Why a reload was rejected; the old configuration keeps running.
-#[derive(Debug, thiserror::Error)]
-pub enum ReloadError {
-    /// The config file does not load.
-    #[error(transparent)]
-    Config(#[from] ConfigErrors),
-    /// The web config file does not load.
-    #[error(transparent)]
-    Web(#[from] WebConfigError),
-    /// Reading the file was interrupted (a panic while loading it: a bug).
-    #[error("{}: reload failed: {source}", .file.display())]
-    Interrupted {
-        /// The config file.
-        file: PathBuf,
-        /// What became of the loading task.
-        #[source]
-        source: tokio::task::JoinError,
-    },
-    /// The exporter runs without a config file (`--demo`).
-    #[error("no config file to reload")]
-    NoConfigFile,
 }
 
 /// Re-reads `--web.config.file`, if given, into `opts.web`; on error the old one stays and
@@ -151,7 +130,13 @@ fn prepare(
             continue;
         }
         let counts = Arc::new(RequestCounts::default());
-        let provider = AnyProvider::build(t, client.clone(), Arc::clone(&counts));
+        let provider = AnyProvider::build(
+            &t.spec,
+            &t.settings,
+            t.endpoint.as_ref(),
+            client.clone(),
+            Arc::clone(&counts),
+        );
         let runner = TargetRunner::new(
             t.clone(),
             provider,
@@ -281,7 +266,7 @@ impl App {
                         status: crate::hub::PollStatus {
                             errors: e.poll_errors,
                             durations: crate::accounting::HistogramData::new(
-                                &crate::metrics::POLL_BUCKETS,
+                                &crate::accounting::histogram::POLL_BUCKETS,
                             ),
                             ..Default::default()
                         },

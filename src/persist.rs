@@ -16,12 +16,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::accounting::{SharedAccount, lock};
 use crate::hub::Hub;
 use crate::provider::ProviderKind;
 use crate::provider::Reason;
 use crate::provider::http::RequestCounts;
-use crate::scheduler::{SharedAccount, lock, wall_now};
 use crate::state::{StateFile, TargetState, VERSION};
+use crate::timefmt::wall_now;
 
 /// Shortest time between two writes of the state file.
 pub(crate) const MIN_GAP: Duration = Duration::from_secs(1);
@@ -219,7 +220,7 @@ mod tests {
             tallies: Tallies::default(),
             tracked: 0,
             status: PollStatus {
-                durations: HistogramData::new(&crate::metrics::POLL_BUCKETS),
+                durations: HistogramData::new(&crate::accounting::histogram::POLL_BUCKETS),
                 ..PollStatus::default()
             },
             requests: BTreeMap::new(),

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::accounting::Tallies;
-use crate::config::Expect;
+use crate::config::settings::Expect;
 use crate::history::History;
 
 /// The task type the rhythm (missed-backup) rule covers.
@@ -104,11 +104,13 @@ pub struct PairExpectation {
 }
 
 impl Expectations {
-    /// The expectations of `target`, whose provider knows `known_types` and whose configured
-    /// ids polled by this replica are its resources (`configured`; empty when they are not, or
-    /// are discovered), on a replica that polls a share of it (`sharded`) or all of it.
+    /// The expectations of a target whose settings say `config` (its `expected_interval`,
+    /// `expected_intervals`, `types` and `max_active_duration`), whose provider knows
+    /// `known_types` and whose configured ids polled by this replica are its resources
+    /// (`configured`; empty when they are not, or are discovered), on a replica that polls a
+    /// share of it (`sharded`) or all of it.
     pub(crate) fn for_target(
-        target: &crate::config::Target,
+        config: &Expect,
         known_types: &[&str],
         configured: &[String],
         sharded: bool,
@@ -119,7 +121,7 @@ impl Expectations {
                 .then(|| RHYTHM_TYPE.to_string()),
             resources: (!configured.is_empty()).then(|| configured.iter().cloned().collect()),
             sharded,
-            config: target.settings.expect.clone(),
+            config: config.clone(),
         }
     }
 

@@ -137,28 +137,6 @@ pub(crate) fn scrub(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// An HTTP answer with its body scrubbed (the status page, `/api/v1/targets`, reload
-/// replies); a compressed body is left as it is.
-pub(crate) async fn response(
-    resp: hyper::Response<crate::server::Body>,
-) -> hyper::Response<crate::server::Body> {
-    use http_body_util::BodyExt;
-    if resp.headers().contains_key(hyper::header::CONTENT_ENCODING) {
-        return resp;
-    }
-    let (parts, body) = resp.into_parts();
-    let bytes = match body.collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(never) => match never {},
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let body = match scrub(&text) {
-        Cow::Borrowed(_) => bytes,
-        Cow::Owned(clean) => bytes::Bytes::from(clean),
-    };
-    hyper::Response::from_parts(parts, crate::server::Body::from(body))
-}
-
 /// Standard error with every line scrubbed: the log writer (`logging::init`). The formatter
 /// hands each event over in one `write_all`, so a secret is never split between two writes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -181,45 +159,5 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Stderr {
 
     fn make_writer(&'a self) -> Stderr {
         Stderr
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Secret;
-
-    #[test]
-    fn registered_secrets_are_redacted_in_every_quoted_form_and_forgotten_when_dropped() {
-        let token = Secret::new("t1.scrub-test-token-0123456789");
-        let odd = Secret::new("pa\"ss<&>word-scrub-test");
-        let text = format!(
-            "401: token {} refused; html {}; json {}; debug {:?}",
-            token.expose(),
-            "pa&quot;ss&lt;&amp;&gt;word-scrub-test",
-            serde_json::to_string(odd.expose()).unwrap(),
-            odd.expose()
-        );
-        let clean = scrub(&text);
-        assert_eq!(
-            clean,
-            "401: token <redacted> refused; html <redacted>; json \"<redacted>\"; debug \"<redacted>\""
-        );
-        assert!(matches!(scrub("nothing here"), Cow::Borrowed(_)));
-        // Overlapping secrets leave no part of either.
-        let _a = Secret::new("overlap-AAAA-BBBB");
-        let _b = Secret::new("BBBB-CCCC-overlap");
-        assert_eq!(
-            scrub("x overlap-AAAA-BBBB-CCCC-overlap y"),
-            "x <redacted> y"
-        );
-        // A dropped token is forgotten once another secret is registered.
-        let text = token.expose().to_string();
-        drop(token);
-        let _other = Secret::new("another-scrub-test-secret");
-        assert_eq!(scrub(&text), text);
-        // Short values are not patterns.
-        let _short = Secret::new("abc");
-        assert_eq!(scrub("abc"), "abc");
     }
 }

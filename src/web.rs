@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use base64::Engine;
 use hmac::{KeyInit, Mac};
-use hyper::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
@@ -98,19 +98,6 @@ impl Web {
         for (n, v) in &self.current().headers {
             resp.headers_mut().insert(n.clone(), v.clone());
         }
-    }
-
-    /// The `401` answer to a request without valid credentials.
-    pub(crate) fn unauthorized() -> hyper::Response<crate::server::Body> {
-        let mut r = hyper::Response::new(crate::server::Body::from("Unauthorized\n"));
-        *r.status_mut() = hyper::StatusCode::UNAUTHORIZED;
-        r.headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
-        r.headers_mut().insert(
-            hyper::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        r
     }
 }
 

@@ -9,30 +9,12 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::check::suggest;
+use super::cx::{ConfigError, ConfigErrors, Cx};
 use super::de::{At, Reader, Val};
 use super::file::{self, Node, Value};
 use super::settings::SettingsFile;
 use super::value::{FilePath, Number, U32From};
 use super::{Config, DEFAULT_DURATION_BUCKETS, Settings, Shard};
-
-/// One configuration problem, naming the file, target, key and line where known.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConfigError {
-    /// The full message: `file:line: target 'name': key: problem`.
-    pub message: String,
-    /// 1-based line in the file, when known.
-    pub line: Option<u32>,
-    /// The target the problem is in, when it is in one.
-    pub target: Option<String>,
-    /// The key path, e.g. `auth.iam_token` or `defaults.interval`.
-    pub key: Option<String>,
-}
-
-/// Every problem found in a config file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("\n"))]
-pub struct ConfigErrors(pub Vec<ConfigError>);
 
 pub(super) fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -82,18 +64,6 @@ pub fn load_str_with_env(
 /// that every problem stays one line (of `--check-config`, of the log, of a 400 body).
 const MINIMAL_EXAMPLE: &str = "targets: [{ name: yc-prod, provider: yandex_backup, auth: { service_account_key_file: /etc/cloud-task-exporter/sa-key.json }, compute_instance_ids: [fhm0example] }] (config.example.yaml shows every provider and key; --demo runs without a cloud account)";
 
-/// The loader's context: where we are, and the errors so far.
-pub(super) struct Cx<'a> {
-    file: String,
-    pub(super) dir: PathBuf,
-    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
-    /// The target being read, for messages.
-    pub(super) target: Option<String>,
-    pub(super) errors: Vec<ConfigError>,
-    /// Doubts that do not stop the config from loading (an unknown region, say).
-    pub(super) warnings: Vec<ConfigError>,
-}
-
 /// The top level of the file as written (`targets:` is read item by item: see `target.rs`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -127,50 +97,7 @@ fn top_hint(structure: &str, key: &str) -> Option<String> {
     }
 }
 
-impl<'a> Cx<'a> {
-    fn new(source: &Path, env: &'a dyn Fn(&str) -> Option<String>) -> Cx<'a> {
-        Cx {
-            file: source.display().to_string(),
-            dir: source.parent().map(Path::to_path_buf).unwrap_or_default(),
-            env,
-            target: None,
-            errors: Vec::new(),
-            warnings: Vec::new(),
-        }
-    }
-
-    /// Records a problem at `line` (0: unknown) with `key`.
-    pub(super) fn push(&mut self, line: u32, key: Option<&str>, problem: String) {
-        let e = self.located(line, key, problem);
-        self.errors.push(e);
-    }
-
-    /// `problem` with the file, line, target and key in front.
-    pub(super) fn located(&self, line: u32, key: Option<&str>, problem: String) -> ConfigError {
-        let mut message = self.file.clone();
-        if line > 0 {
-            message.push_str(&format!(":{line}"));
-        }
-        if let Some(t) = &self.target {
-            message.push_str(&format!(": target '{t}'"));
-        }
-        if let Some(k) = key.filter(|k| !k.is_empty()) {
-            message.push_str(&format!(": {k}"));
-        }
-        message.push_str(": ");
-        message.push_str(&problem);
-        ConfigError {
-            message,
-            line: (line > 0).then_some(line),
-            target: self.target.clone(),
-            key: key.filter(|k| !k.is_empty()).map(str::to_string),
-        }
-    }
-
-    fn bad(&mut self, at: &At, problem: impl Into<String>) {
-        self.push(at.line, Some(&at.key), problem.into());
-    }
-
+impl Cx<'_> {
     fn config(&mut self, root: &Node) -> Config {
         let mut config = Config {
             source: PathBuf::from(&self.file),

@@ -14,30 +14,29 @@
 //! its own message shape (`file: line N: key: problem`, one problem at a time), which
 //! `tests/it/webcfg.rs` pins.
 
-mod check;
-mod de;
+pub(crate) mod check;
+pub(crate) mod cx;
+pub(crate) mod de;
 mod duration;
 mod file;
+pub(crate) mod keys;
 mod load;
-mod secret;
-mod settings;
+pub(crate) mod secret;
+pub(crate) mod settings;
 mod target;
-mod value;
+pub(crate) mod value;
 pub mod web;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub use check::RESERVED_LABELS;
-pub(crate) use check::{nearest, path_id};
-pub(crate) use de::{At, Entries, Val, fields_of};
-pub use load::{ConfigError, ConfigErrors, load_str_with_env};
+pub use cx::{ConfigError, ConfigErrors};
+pub use keys::{Discover, Resources};
+pub use load::load_str_with_env;
 pub use secret::Secret;
 pub use settings::{Expect, Settings};
-pub(crate) use target::{DiscoverKeys, TargetCx};
 pub use value::BaseUrl;
-pub(crate) use value::{BoolOr, FilePath, Flag, Id, InlineSecret, NonEmpty, Scalar, Span, Text};
 
 use crate::provider::{ProviderKind, TargetSpec};
 
@@ -113,22 +112,4 @@ impl Target {
     pub fn provider(&self) -> ProviderKind {
         self.spec.kind()
     }
-}
-
-/// Resources listed by id, or discovered from the cloud.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Resources {
-    /// A fixed list of ids.
-    Ids(Vec<String>),
-    /// Ask the cloud, refreshed every `interval`.
-    Discover(Discover),
-}
-
-/// `discover:` settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Discover {
-    /// Yandex folder whose backup-enabled instances are polled; `None` for Huawei.
-    pub folder_id: Option<String>,
-    /// How often the resource list is refreshed (default 1h).
-    pub interval: Duration,
 }

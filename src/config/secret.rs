@@ -46,7 +46,10 @@ impl fmt::Display for Secret {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
+    use crate::scrub::scrub;
 
     #[test]
     fn never_prints() {
@@ -56,5 +59,40 @@ mod tests {
             "<redacted> <redacted> Some(<redacted>)"
         );
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    /// A secret is scrubbed from text while it lives ([`crate::scrub`]).
+    #[test]
+    fn registered_secrets_are_redacted_in_every_quoted_form_and_forgotten_when_dropped() {
+        let token = Secret::new("t1.scrub-test-token-0123456789");
+        let odd = Secret::new("pa\"ss<&>word-scrub-test");
+        let text = format!(
+            "401: token {} refused; html {}; json {}; debug {:?}",
+            token.expose(),
+            "pa&quot;ss&lt;&amp;&gt;word-scrub-test",
+            serde_json::to_string(odd.expose()).unwrap(),
+            odd.expose()
+        );
+        let clean = scrub(&text);
+        assert_eq!(
+            clean,
+            "401: token <redacted> refused; html <redacted>; json \"<redacted>\"; debug \"<redacted>\""
+        );
+        assert!(matches!(scrub("nothing here"), Cow::Borrowed(_)));
+        // Overlapping secrets leave no part of either.
+        let _a = Secret::new("overlap-AAAA-BBBB");
+        let _b = Secret::new("BBBB-CCCC-overlap");
+        assert_eq!(
+            scrub("x overlap-AAAA-BBBB-CCCC-overlap y"),
+            "x <redacted> y"
+        );
+        // A dropped token is forgotten once another secret is registered.
+        let text = token.expose().to_string();
+        drop(token);
+        let _other = Secret::new("another-scrub-test-secret");
+        assert_eq!(scrub(&text), text);
+        // Short values are not patterns.
+        let _short = Secret::new("abc");
+        assert_eq!(scrub("abc"), "abc");
     }
 }

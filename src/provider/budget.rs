@@ -13,7 +13,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::ProviderError;
+use super::error::ProviderError;
 
 tokio::task_local! {
     static UNIT: Arc<UnitBudget>;

@@ -14,8 +14,8 @@ use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::{ProviderError, Reason};
-use crate::config::Settings;
+use super::error::{ProviderError, Reason};
+use crate::config::settings::Settings;
 
 /// Longest wait a server's `Retry-After` can impose on one retry.
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);

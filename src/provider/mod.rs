@@ -13,28 +13,26 @@
 
 mod budget;
 mod error;
+mod field;
 pub mod http;
 pub mod huawei;
 mod pager;
+mod plugin;
 mod records;
 mod registry;
 mod token;
 
-use std::future::Future;
-use std::time::Duration;
-
-use jiff::Timestamp;
-
 pub(crate) use budget::PollBudget;
 pub use error::{ProviderError, Reason};
-pub use pager::{KnownTerminal, Pager, Window};
+pub use pager::Pager;
+pub use plugin::{KnownTerminal, PollContext, Provider, Units, Window};
 pub use records::Records;
-pub(crate) use registry::{Keys, Registered};
 
-use crate::config::{Resources, Target};
-use crate::memo::Recall;
+use crate::config::settings::Settings;
+use crate::config::value::BaseUrl;
 use crate::model::Listing;
 use http::{Http, RequestCounts};
+use plugin::unit_label;
 
 registry::registry! {
     /// Yandex Cloud Backup `ListTasks`.
@@ -49,82 +47,6 @@ registry::registry! {
     HuaweiDms => huawei_dms,
 }
 
-/// How messages and logs name a polled unit: `instance 'fhm…'`, `policy '…'`.
-pub(crate) fn unit_label(noun: &str, unit: &str) -> String {
-    format!("{noun} '{unit}'")
-}
-
-/// What one poll of one unit asks for.
-#[derive(Debug, Clone)]
-pub struct PollContext {
-    /// Now, for windows.
-    pub now: Timestamp,
-    /// `now − lookback`: tasks older than this are not wanted.
-    pub since: Timestamp,
-    /// Page size to ask for.
-    pub page_size: u32,
-    /// Stop after this many pages.
-    pub max_pages: u32,
-    /// `None`: a full pass over the whole `lookback` window. Else a windowed pass: read only
-    /// what can have changed since the unit's last listing (`Pager::for_poll` applies it;
-    /// time filters start at `PollContext::filter_since`).
-    pub window: Option<Window>,
-    /// The target's memo of records already accounted as finished ([`crate::memo`]), which
-    /// a listing passes over; `None` decodes every record.
-    pub recall: Option<Recall>,
-}
-
-impl PollContext {
-    /// The memo to ask for `unit`'s records, if any (`records::decode_page`).
-    pub(crate) fn recall<'a>(&'a self, unit: &'a str) -> Option<(&'a str, &'a Recall)> {
-        self.recall.as_ref().map(|r| (unit, r))
-    }
-
-    /// Where a server-side time filter starts: `since` on a full pass, the window's
-    /// watermark (never earlier than `since`) on a windowed one.
-    pub(crate) fn filter_since(&self) -> Timestamp {
-        self.window
-            .as_ref()
-            .map_or(self.since, |w| w.watermark.max(self.since))
-    }
-}
-
-/// Which units (instances, policies, clusters, …) a target polls.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Units {
-    /// Configured ids (for CBR, the project).
-    Fixed(Vec<String>),
-    /// Ask [`Provider::discover`], refreshed every interval.
-    Discover(Duration),
-}
-
-impl Units {
-    /// From a target's `*_ids` / `discover:` setting.
-    pub(crate) fn from_resources(r: &Resources) -> Units {
-        match r {
-            Resources::Ids(ids) => Units::Fixed(ids.clone()),
-            Resources::Discover(d) => Units::Discover(d.interval),
-        }
-    }
-}
-
-/// What every cloud integration does at run time; the static facts are in `Registered`.
-pub trait Provider: Send + Sync {
-    /// The units this target polls, or that they are discovered.
-    fn units(&self) -> Units;
-    /// Asks the cloud for the units to poll.
-    fn discover(&self) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
-    /// Lists the tasks of one unit, following pagination to the end, de-duplicated by id.
-    /// Records that cannot be understood are returned in [`Listing::invalid`]; only a body
-    /// that is not JSON or has the wrong top-level shape fails the unit. Through
-    /// [`AnyProvider`], every error names the unit (`instance 'fhm…': …`).
-    fn list_tasks(
-        &self,
-        unit: &str,
-        ctx: &PollContext,
-    ) -> impl Future<Output = Result<Listing, ProviderError>> + Send;
-}
-
 /// The provider of one target, whichever it is (a closed set: see the registry).
 #[derive(Debug)]
 pub struct AnyProvider {
@@ -133,17 +55,20 @@ pub struct AnyProvider {
 }
 
 impl AnyProvider {
-    /// Builds the provider for a validated target: its keys are parsed already, so this
-    /// cannot fail. `counts` receives a count of every HTTP attempt by status code.
+    /// Builds the provider of a validated target (its keys `spec`, its polling `settings`
+    /// and `endpoint` override): the keys are parsed already, so this cannot fail. `counts`
+    /// receives a count of every HTTP attempt by status code.
     pub fn build(
-        target: &Target,
+        spec: &TargetSpec,
+        settings: &Settings,
+        endpoint: Option<&BaseUrl>,
         client: reqwest::Client,
         counts: std::sync::Arc<RequestCounts>,
     ) -> AnyProvider {
-        let http = Http::new(client, &target.settings, counts);
+        let http = Http::new(client, settings, counts);
         AnyProvider {
-            kind: target.provider(),
-            inner: Any::new(target, http),
+            kind: spec.kind(),
+            inner: Any::new(spec, settings, endpoint, http),
         }
     }
 

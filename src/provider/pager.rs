@@ -4,45 +4,14 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::{PollContext, Records};
+use super::plugin::{PollContext, Window};
+
+use super::records::Records;
 use crate::memo::Known;
 use crate::model::{IdMap, IdSet, InvalidTask, Listing, Paging, Task};
-
-/// Whether a task id is already known as finished (counted or baselined). Backed by the
-/// target's seen-set, locked for each question, never copied.
-pub type KnownTerminal = Arc<dyn Fn(&str) -> bool + Send + Sync>;
-
-/// What a windowed pass of one unit knows from the unit's earlier listings. A poll without
-/// one ([`PollContext::window`] `None`) is a full pass over the whole `lookback` window.
-#[derive(Clone)]
-pub struct Window {
-    /// Where a server-side time filter starts (CBR `start_time`, DMS `begin_time`) instead of
-    /// `now − lookback`: at or before the earliest time of each task that was active at the
-    /// unit's last listing, and a margin before that listing began.
-    pub watermark: Timestamp,
-    /// Ids of the unit's tasks that were active at its last listing: the listing reads on
-    /// until it has seen each of them again, so that the unit's active set stays complete.
-    pub active: Arc<HashSet<String>>,
-    /// Whether an id is already known as finished.
-    pub(crate) known_terminal: KnownTerminal,
-    /// The unit's list came newest first on its latest full pass (and every listing since):
-    /// only then may the listing stop early.
-    pub(crate) newest_first: bool,
-}
-
-impl fmt::Debug for Window {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Window")
-            .field("watermark", &self.watermark)
-            .field("active", &self.active.len())
-            .field("newest_first", &self.newest_first)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The stop rules every paged listing shares (SPEC §5 "Paging must be robust"), whatever
 /// it lists: a listing ends on an empty page, on a short page (offset paging) or one without
@@ -429,6 +398,8 @@ fn boundary(w: &Window, since: Timestamp, t: &Task) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::model::{Mapped, TaskState};
 

@@ -6,8 +6,8 @@ use std::future::Future;
 
 use tokio::time::Instant;
 
-use super::ProviderError;
-use crate::config::Secret;
+use super::error::ProviderError;
+use crate::config::secret::Secret;
 
 /// A token as obtained, with when to replace it (`None`: never, a static token).
 #[derive(Debug)]

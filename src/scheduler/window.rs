@@ -13,7 +13,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 
-use crate::config::Settings;
+use crate::config::settings::Settings;
 use crate::model::{Listing, Task};
 use crate::provider::{KnownTerminal, Window};
 

@@ -59,6 +59,26 @@ impl HttpBody for Body {
     }
 }
 
+/// An HTTP answer with its body scrubbed (the status page, `/api/v1/targets`, reload
+/// replies); a compressed body is left as it is.
+pub(crate) async fn scrubbed(resp: hyper::Response<Body>) -> hyper::Response<Body> {
+    use http_body_util::BodyExt;
+    if resp.headers().contains_key(hyper::header::CONTENT_ENCODING) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = match body.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(never) => match never {},
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let body = match crate::scrub::scrub(&text) {
+        std::borrow::Cow::Borrowed(_) => bytes,
+        std::borrow::Cow::Owned(clean) => bytes::Bytes::from(clean),
+    };
+    hyper::Response::from_parts(parts, Body::from(body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

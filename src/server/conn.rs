@@ -237,10 +237,10 @@ async fn serve_conn<S>(
             let mut resp = if web.authorized(req.headers()).await {
                 route(req, &st).await
             } else {
-                crate::web::Web::unauthorized()
+                unauthorized()
             };
             if scrub {
-                resp = crate::scrub::response(resp).await;
+                resp = super::body::scrubbed(resp).await;
             }
             web.decorate(&mut resp);
             Ok::<_, Infallible>(resp)
@@ -452,6 +452,21 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// The `401` answer to a request without valid credentials.
+fn unauthorized() -> hyper::Response<super::Body> {
+    let mut r = hyper::Response::new(super::Body::from("Unauthorized\n"));
+    *r.status_mut() = hyper::StatusCode::UNAUTHORIZED;
+    r.headers_mut().insert(
+        hyper::header::WWW_AUTHENTICATE,
+        hyper::header::HeaderValue::from_static("Basic"),
+    );
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
 }
 
 #[cfg(test)]

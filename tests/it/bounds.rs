@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use cloud_task_exporter::accounting::lock as lock_account;
 use cloud_task_exporter::config::{Settings, Target};
-use cloud_task_exporter::scheduler::{TargetRunner, lock as lock_account};
+use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::yandex::SimTask;
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
 use jiff::{SignedDuration, Timestamp};

@@ -15,7 +15,8 @@ use serde_json::{Map, Value};
 use cloud_task_exporter::provider::ProviderError;
 use cloud_task_exporter::sim::{Fault, FaultRule, RecordEdit};
 
-use crate::faults::{Rig, Scenario};
+use crate::faults::Rig;
+use crate::providers::fixtures;
 
 /// Field names of the five task-list responses and their tasks.
 const KEYS: &[&str] = &[
@@ -103,10 +104,6 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn scenarios() -> [&'static dyn Scenario; 5] {
-    crate::faults::all_scenarios()
-}
-
 /// Fails the property when the poll error says a decoder panicked.
 fn not_a_panic(e: &ProviderError) -> Result<(), TestCaseError> {
     prop_assert_ne!(e.reason(), "internal", "a decoder panicked: {}", e);
@@ -118,10 +115,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_bodies_never_panic_and_fail_as_decode(which in 0usize..5, body in body()) {
+    fn random_bodies_never_panic_and_fail_as_decode(which in 0..fixtures().len(), body in body()) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let err = rt.block_on(async {
-            let s = scenarios()[which];
+            let s = fixtures()[which];
             let mut rig = Rig::start(s, 1).await;
             rig.sim().inject(FaultRule::service(s.service(), Fault::RawBody(body.into())));
             rig.runner.poll_once().await.err()
@@ -134,12 +131,12 @@ proptest! {
 
     #[test]
     fn random_records_among_good_ones_never_fail_the_poll(
-        which in 0usize..5,
+        which in 0..fixtures().len(),
         records in prop::collection::vec((0usize..6, json()), 1..4),
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let err = rt.block_on(async {
-            let s = scenarios()[which];
+            let s = fixtures()[which];
             let mut rig = Rig::start(s, 3).await;
             for (index, record) in records {
                 rig.sim().edit_records(s.service(), None, RecordEdit::Insert { index, record });

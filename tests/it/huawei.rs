@@ -755,7 +755,13 @@ fn default_endpoints_follow_the_region() {
     assert_eq!(t.endpoint, None);
     // Its endpoint comes from the region; an endpoint that is no URL never gets this far
     // (the config loader refuses it, see config.rs).
-    let p = AnyProvider::build(&t, client(), Arc::new(RequestCounts::default()));
+    let p = AnyProvider::build(
+        &t.spec,
+        &t.settings,
+        t.endpoint.as_ref(),
+        client(),
+        Arc::new(RequestCounts::default()),
+    );
     assert_eq!(p.kind().as_str(), "huawei_cce");
 }
 

@@ -2,6 +2,8 @@
 
 //! The integration test binary: one module per topic.
 
+// The module layers of the crate doc hold: no upward import, no cycle.
+mod architecture;
 // Exactly-once accounting properties.
 mod accounting;
 // The command line as a newcomer meets it: flags, missing config, --check-config, --version.
@@ -56,6 +58,9 @@ mod browser;
 mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// One test fixture per provider (providers/<kind>.rs): what the provider-generic tests know
+// of it; the fault matrix runs against each.
+mod providers;
 // Issue 9: window-bounded fetching (full passes, windowed passes, reconcile) on paused time.
 mod window;
 // Yandex Cloud Backup provider against the simulator.

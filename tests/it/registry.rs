@@ -1,15 +1,15 @@
 //! Issue 12: a provider is one folder and one registry line. The compiler holds every
 //! registered provider to what the registry asks of its folder; this holds the rest of the
 //! checked list in `docs/adding-a-provider.md` to every registered provider: its README row,
-//! its example target, its demo target and its fault-matrix scenario, and the document's
-//! paths to the tree.
+//! its example target, its demo target and its test fixture (`tests/it/providers/`), and the
+//! document's paths to the tree.
 
 use std::path::Path;
 
 use cloud_task_exporter::config;
 use cloud_task_exporter::provider::ProviderKind;
 
-use crate::faults::all_scenarios;
+use crate::providers::fixtures;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
@@ -28,6 +28,7 @@ fn every_registered_provider_is_documented_demonstrated_and_tested() {
     .unwrap_or_else(|e| panic!("config.example.yaml: {e}"))
     .targets;
     let demo = cloud_task_exporter::demo::config("http://127.0.0.1:1").expect("the demo config");
+    let fixtures = fixtures();
     // The ids of the rows of the README's Providers table.
     let rows: Vec<&str> = readme
         .lines()
@@ -56,9 +57,10 @@ fn every_registered_provider_is_documented_demonstrated_and_tested() {
             demo.targets.iter().any(|t| t.provider() == kind),
             "{id}: the demo has no target of it"
         );
-        assert!(
-            all_scenarios().iter().any(|s| s.provider() == id),
-            "{id}: no scenario in tests/it/faults.rs (all_scenarios)"
+        let n = fixtures.iter().filter(|f| f.kind() == id).count();
+        assert_eq!(
+            n, 1,
+            "{id}: {n} fixtures in tests/it/providers/ (the fixtures! list), want exactly one"
         );
     }
     // The README's table has no row the registry lacks.
@@ -67,7 +69,9 @@ fn every_registered_provider_is_documented_demonstrated_and_tested() {
         ProviderKind::ALL.len(),
         "README Providers table: {rows:?}"
     );
-    assert_eq!(all_scenarios().len(), ProviderKind::ALL.len());
+    // And no fixture of a provider the registry lacks.
+    let kinds: Vec<&str> = fixtures.iter().map(|f| f.kind()).collect();
+    assert_eq!(kinds.len(), ProviderKind::ALL.len(), "fixtures: {kinds:?}");
 }
 
 /// Every path `docs/adding-a-provider.md` names exists (`<kind>` stands for each registered

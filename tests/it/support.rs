@@ -106,13 +106,25 @@ pub(crate) fn settings(page_size: u32) -> Settings {
 
 /// The provider of `t`, with request counts of its own.
 pub(crate) fn provider(t: &Target) -> AnyProvider {
-    AnyProvider::build(t, client(), Arc::new(RequestCounts::default()))
+    AnyProvider::build(
+        &t.spec,
+        &t.settings,
+        t.endpoint.as_ref(),
+        client(),
+        Arc::new(RequestCounts::default()),
+    )
 }
 
 /// A poll loop's runner for `t` (not started), duration buckets `buckets`, no sharding.
 pub(crate) fn runner(t: &Target, buckets: &[f64]) -> TargetRunner {
     let counts = Arc::new(RequestCounts::default());
-    let p = AnyProvider::build(t, client(), Arc::clone(&counts));
+    let p = AnyProvider::build(
+        &t.spec,
+        &t.settings,
+        t.endpoint.as_ref(),
+        client(),
+        Arc::clone(&counts),
+    );
     TargetRunner::new(t.clone(), p, counts, buckets.to_vec(), Default::default())
 }
 

@@ -1,152 +1,49 @@
 //! Task records the way the SDK models and API docs allow them, through the simulator, for
-//! all five providers (issue 7, items 1–3): `null` and absent fields, the other JSON type of
+//! every provider (issue 7, items 1–3): `null` and absent fields, the other JSON type of
 //! a field, every time format to the exact instant, unreadable records among good ones, a
 //! `null` list; and every unit error naming its unit. The variants come from the simulator
 //! (`sim::variants`, `RecordEdit`), written from the SDK models, not from the decoders.
 //!
-//! Each test runs every provider through the fault matrix's [`Scenario`]s (same targets,
+//! Each test runs every provider through its [`ProviderFixture`] (the fault matrix's targets,
 //! credentials and small pages), seeding tasks with ids and times of its own.
 
 use cloud_task_exporter::config::Target;
 use cloud_task_exporter::model::{InvalidTask, Listing, Task, TaskState};
 use cloud_task_exporter::provider::{Provider, ProviderError, Reason};
-use cloud_task_exporter::sim::huawei::{CbrLog, CceTask, DmsTask, VbsTask};
 use cloud_task_exporter::sim::variants::{self, TimeForm};
-use cloud_task_exporter::sim::yandex::SimTask;
-use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, RecordEdit, Sim, lock};
+use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, RecordEdit, Sim};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-use crate::faults::{Rig, Scenario, all_scenarios, completions, settings};
+use crate::faults::{Rig, completions, settings};
+use crate::providers::{ProviderFixture, by_kind, fixtures};
 use crate::support;
 
 /// One provider's simulator, target and unit.
 struct Case {
-    s: &'static dyn Scenario,
+    s: &'static dyn ProviderFixture,
     cloud: FakeCloud,
     target: Target,
     unit: String,
 }
 
-/// How error messages name the unit of each provider.
-fn unit_label(provider: &str, unit: &str) -> String {
-    let noun = match provider {
-        "yandex_backup" | "huawei_dms" => "instance",
-        "huawei_vbs" => "policy",
-        "huawei_cbr" => "project",
-        "huawei_cce" => "cluster",
-        other => panic!("{other}"),
-    };
-    format!("{noun} '{unit}'")
+/// How error messages name `unit` of the provider of `f`.
+fn unit_label(f: &dyn ProviderFixture, unit: &str) -> String {
+    format!("{} '{unit}'", f.unit_noun())
 }
 
-/// The time format each API documents (PROVIDERS.md §7).
-fn native_form(provider: &str) -> TimeForm {
-    match provider {
-        "huawei_vbs" => TimeForm::NaiveT(3),
-        "huawei_cbr" => TimeForm::RfcOffset(3, 0),
-        "huawei_cce" => TimeForm::Go {
-            digits: 6,
-            offset: 480,
-            zone: "CST",
-            monotonic: false,
-        },
-        _ => TimeForm::RfcZ(3),
-    }
-}
-
-/// The API's name of the task list.
-fn list_field(provider: &str) -> &'static str {
-    match provider {
-        "huawei_cbr" => "operation_logs",
-        "huawei_cce" => "items",
-        _ => "tasks",
-    }
-}
-
-/// The API's name of the task status and of the time the provider reads as `created`.
-fn status_and_created_fields(provider: &str) -> (&'static str, &'static str) {
-    match provider {
-        "yandex_backup" => ("status", "enqueuedAt"),
-        "huawei_cce" => ("status.phase", "metadata.creationTimestamp"),
-        _ => ("status", "created_at"),
-    }
-}
-
-/// Seeds a successful task `id` of `unit`, created at `created` and finished at `finished`,
-/// with every time written in `form`. The provider reads them back as `Task::created` and
-/// `Task::finished`.
+/// Seeds a successful task `id` of the unit of `f`, created at `created` and finished at
+/// `finished`, with every time written in `form`. The provider reads them back as
+/// `Task::created` and `Task::finished`.
 fn seed(
-    provider: &str,
+    f: &dyn ProviderFixture,
     sim: &Sim,
-    unit: &str,
     id: &str,
     created: Timestamp,
     finished: Timestamp,
     form: TimeForm,
 ) {
-    let (c, f) = (form.format(created), form.format(finished));
-    match provider {
-        "yandex_backup" => lock(&sim.yandex).upsert_task(
-            unit,
-            SimTask::new(id, "BACKUP", "COMPLETED")
-                .times(&c, Some(&c), Some(&f))
-                .result("OK", None)
-                .progress(5, 20),
-        ),
-        "huawei_vbs" => lock(&sim.huawei).add_vbs_task(
-            unit,
-            VbsTask {
-                job_id: id.into(),
-                status: "EXECUTE_SUCCESS".into(),
-                created_at: c,
-                finished_at: Some(f),
-                backup_name: format!("autobk_{id}"),
-                resource_id: "vol-1".into(),
-                resource_type: "volume".into(),
-                error: None,
-            },
-        ),
-        "huawei_cbr" => lock(&sim.huawei).add_cbr_log(CbrLog {
-            id: id.into(),
-            status: "success".into(),
-            operation_type: "backup".into(),
-            created_at: c.clone(),
-            started_at: c,
-            updated_at: f.clone(),
-            ended_at: Some(f),
-            progress: Some(100),
-            resource_id: "ecs-1".into(),
-            resource_name: "web-1".into(),
-            resource_type: "OS::Nova::Server".into(),
-            vault_id: "vault-1".into(),
-            error: None,
-        }),
-        "huawei_cce" => lock(&sim.huawei).add_cce_task(
-            unit,
-            CceTask {
-                uid: id.into(),
-                phase: "Success".into(),
-                progress: Some("67".into()),
-                created: c,
-                updated: f.clone(),
-                completion: Some(f),
-                items: vec![("master-backup".into(), "Success".into(), String::new())],
-            },
-        ),
-        "huawei_dms" => lock(&sim.huawei).add_dms_task(
-            unit,
-            DmsTask {
-                id: id.into(),
-                name: "bindInstancePublicIp".into(),
-                status: "SUCCESS".into(),
-                created_at: c,
-                updated_at: f,
-                progress: None,
-            },
-        ),
-        other => panic!("{other}"),
-    }
+    f.add_success(sim, id, &form.format(created), &form.format(finished));
 }
 
 /// Two hours ago plus `i` minutes and 123456789 ns: every fraction digit is set.
@@ -161,7 +58,7 @@ fn finished(i: usize) -> Timestamp {
 }
 
 impl Case {
-    async fn start(s: &'static dyn Scenario) -> Case {
+    async fn start(s: &'static dyn ProviderFixture) -> Case {
         let cloud = FakeCloud::start(Sim::new()).await.unwrap();
         let target = s.setup(cloud.sim(), &cloud.url(), settings(), 0);
         let unit = s.unit().to_string();
@@ -178,24 +75,16 @@ impl Case {
     }
 
     fn kind(&self) -> &'static str {
-        self.s.provider()
+        self.s.kind()
     }
 
     /// Seeds task `id` (index `i` picks its times) in the provider's own time format.
     fn seed(&self, id: &str, i: usize) {
-        self.seed_in(id, i, native_form(self.kind()));
+        self.seed_in(id, i, self.s.native_form());
     }
 
     fn seed_in(&self, id: &str, i: usize, form: TimeForm) {
-        seed(
-            self.kind(),
-            self.sim(),
-            &self.unit,
-            id,
-            created(i),
-            finished(i),
-            form,
-        );
+        seed(self.s, self.sim(), id, created(i), finished(i), form);
     }
 
     fn edit(&self, e: RecordEdit) {
@@ -231,13 +120,9 @@ fn invalid<'a>(l: &'a Listing, id: Option<&str>, field: &str) -> Option<&'a Inva
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_time_format_reads_to_the_exact_instant_in_every_provider() {
-    for s in all_scenarios() {
+    for s in fixtures() {
         let c = Case::start(s).await;
-        let forms = if c.kind() == "yandex_backup" {
-            TimeForm::rfc3339()
-        } else {
-            TimeForm::huawei()
-        };
+        let forms = s.time_forms();
         for (i, form) in forms.iter().enumerate() {
             c.seed_in(&(1000 + i).to_string(), i, *form);
         }
@@ -254,44 +139,12 @@ async fn every_time_format_reads_to_the_exact_instant_in_every_provider() {
     }
 }
 
-/// Fields a usable task needs, by provider: (field made absent or null, field the invalid
-/// task names). Every other field of the SDK model may be absent or null.
-fn needed(provider: &str) -> &'static [(&'static str, &'static str)] {
-    match provider {
-        // Proto3 JSON reads an absent or null status as STATUS_UNSPECIFIED: a task with an
-        // unknown status, not an invalid one.
-        "yandex_backup" => &[("id", "id")],
-        "huawei_vbs" => &[("job_id", "job_id"), ("status", "status")],
-        "huawei_cbr" => &[("id", "id"), ("status", "status")],
-        "huawei_cce" => &[
-            ("metadata", "metadata.uid"),
-            ("metadata.uid", "metadata.uid"),
-            ("status", "status.phase"),
-            ("status.phase", "status.phase"),
-        ],
-        "huawei_dms" => &[("id", "id"), ("status", "status")],
-        other => panic!("{other}"),
-    }
-}
-
-/// Every field of the SDK model (optional ones, and for CBR and VBS the required ones too).
-fn model_fields(provider: &str) -> Vec<&'static str> {
-    match provider {
-        "yandex_backup" => variants::YANDEX_OPTIONAL.to_vec(),
-        "huawei_vbs" => [variants::VBS_OPTIONAL, &["job_id", "status", "created_at"]].concat(),
-        "huawei_cbr" => [variants::CBR_OPTIONAL, variants::CBR_REQUIRED].concat(),
-        "huawei_cce" => variants::CCE_OPTIONAL.to_vec(),
-        "huawei_dms" => variants::DMS_OPTIONAL.to_vec(),
-        other => panic!("{other}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn absent_and_null_fields_are_read_as_the_sdk_models_allow() {
-    for s in all_scenarios() {
+    for s in fixtures() {
         let c = Case::start(s).await;
         c.seed("100", 0);
-        let fields = model_fields(c.kind());
+        let fields = s.model_fields();
         let mut cases = Vec::new();
         for (i, field) in fields.iter().enumerate() {
             for (j, null) in [false, true].into_iter().enumerate() {
@@ -307,17 +160,17 @@ async fn absent_and_null_fields_are_read_as_the_sdk_models_allow() {
         }
         let l = c.listing().await;
         task(c.kind(), &l, "100");
-        let needed = needed(c.kind());
+        let needed = s.required();
         for (id, field, null) in &cases {
             let ctx = format!(
                 "{}: {field} {}",
                 c.kind(),
                 if *null { "null" } else { "absent" }
             );
-            match needed.iter().find(|(f, _)| f == field) {
-                Some((_, reason)) => {
-                    let id_gone = matches!(*field, "id" | "job_id" | "metadata" | "metadata.uid");
-                    let want = (!id_gone).then_some(id.as_str());
+            match needed.iter().find(|r| r.field == *field) {
+                Some(r) => {
+                    let reason = r.names;
+                    let want = (!r.carries_id).then_some(id.as_str());
                     let bad = invalid(&l, want, reason).unwrap_or_else(|| {
                         panic!("{ctx}: want invalid {reason}; got {:?}", l.invalid)
                     });
@@ -347,7 +200,7 @@ async fn absent_and_null_fields_are_read_as_the_sdk_models_allow() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_other_json_type_of_a_field_reads_the_same() {
-    for s in all_scenarios() {
+    for s in fixtures() {
         let c = Case::start(s).await;
         // Same times for all, so a retyped task must equal the control task but for its id.
         c.seed("100", 0);
@@ -377,21 +230,21 @@ async fn the_other_json_type_of_a_field_reads_the_same() {
             };
             assert_eq!(same, control, "{}: task {}", c.kind(), t.id);
         }
-        if c.kind() == "huawei_cce" {
-            assert_eq!(control.progress, Some(0.67));
+        if let Some(progress) = s.success_progress() {
+            assert_eq!(control.progress, Some(progress));
         }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreadable_record_among_good_ones_leaves_the_rest_on_every_page() {
-    for s in all_scenarios() {
+    for s in fixtures() {
         let c = Case::start(s).await;
         let kind = c.kind();
         for i in 1..=6 {
             c.seed(&i.to_string(), i);
         }
-        let (status, created_at) = status_and_created_fields(kind);
+        let (status, created_at) = (s.status_field(), s.created_field());
         c.seed("7", 7);
         c.edit(RecordEdit::set("7", status, json!({"phase": "Success"})));
         c.seed("8", 8);
@@ -408,7 +261,7 @@ async fn one_unreadable_record_among_good_ones_leaves_the_rest_on_every_page() {
         let l = c.listing().await;
         for i in 1..=6 {
             let t = task(kind, &l, &i.to_string());
-            let form = native_form(kind);
+            let form = s.native_form();
             assert_eq!(t.created, Some(form.truncate(created(i))), "{kind}");
             assert_eq!(t.finished, Some(form.truncate(finished(i))), "{kind}");
         }
@@ -430,7 +283,7 @@ async fn one_unreadable_record_among_good_ones_leaves_the_rest_on_every_page() {
         let not_records: Vec<&InvalidTask> = l
             .invalid
             .iter()
-            .filter(|b| b.id.is_none() && b.field == list_field(kind))
+            .filter(|b| b.id.is_none() && b.field == s.list_key())
             .collect();
         assert_eq!(not_records.len(), 2, "{kind}: {:?}", l.invalid);
         assert_eq!(l.invalid.len(), 4, "{kind}: {:?}", l.invalid);
@@ -439,7 +292,7 @@ async fn one_unreadable_record_among_good_ones_leaves_the_rest_on_every_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_null_list_is_empty_and_a_list_of_the_wrong_type_fails_the_unit() {
-    for s in all_scenarios() {
+    for s in fixtures() {
         let c = Case::start(s).await;
         let kind = c.kind();
         c.seed("1", 1);
@@ -449,12 +302,12 @@ async fn a_null_list_is_empty_and_a_list_of_the_wrong_type_fails_the_unit() {
         c.sim().clear_faults();
         c.sim().inject(FaultRule::service(
             s.service(),
-            Fault::Garbage(json!({ list_field(kind): "not a list" }).to_string()),
+            Fault::Garbage(json!({ s.list_key(): "not a list" }).to_string()),
         ));
         let e = c.list().await.expect_err(kind);
         assert_eq!(e.reason, Reason::Decode, "{kind}: {e}");
         assert!(
-            e.message.starts_with(&unit_label(kind, &c.unit)),
+            e.message.starts_with(&unit_label(s, &c.unit)),
             "{kind}: {e}"
         );
     }
@@ -463,16 +316,9 @@ async fn a_null_list_is_empty_and_a_list_of_the_wrong_type_fails_the_unit() {
 /// The variants issue 7 names, one by one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_7_variants_named_in_the_issue() {
-    let by = |name: &str| {
-        all_scenarios()
-            .into_iter()
-            .find(|s| s.provider() == name)
-            .unwrap()
-    };
-
     // CBR: `"status": null` is an invalid task, `"operation_type": null` a task of type
     // `unspecified`, `"operation_logs": null` an empty list.
-    let c = Case::start(by("huawei_cbr")).await;
+    let c = Case::start(by_kind("huawei_cbr")).await;
     for i in 1..=3 {
         c.seed(&i.to_string(), i);
     }
@@ -487,7 +333,7 @@ async fn issue_7_variants_named_in_the_issue() {
     assert!(l.tasks.is_empty() && l.invalid.is_empty(), "{l:?}");
 
     // VBS: `"status": null` is an invalid task; a time ending in `Z` reads exactly.
-    let c = Case::start(by("huawei_vbs")).await;
+    let c = Case::start(by_kind("huawei_vbs")).await;
     c.seed("1", 1);
     c.edit(RecordEdit::null("1", "status"));
     c.seed_in("2", 2, TimeForm::RfcZ(3));
@@ -499,7 +345,7 @@ async fn issue_7_variants_named_in_the_issue() {
 
     // CCE: `"metadata": null` is an invalid task, a numeric `progress` reads, a time in
     // RFC 3339 reads exactly.
-    let c = Case::start(by("huawei_cce")).await;
+    let c = Case::start(by_kind("huawei_cce")).await;
     for i in 1..=2 {
         c.seed(&i.to_string(), i);
     }
@@ -525,7 +371,7 @@ async fn issue_7_variants_named_in_the_issue() {
     // DMS: `"name": null` is a task of type `unspecified`; a time without offset reads as
     // UTC; a terminal task with `created_at` and `updated_at` null is returned with no time
     // at all (nothing to invent one from).
-    let c = Case::start(by("huawei_dms")).await;
+    let c = Case::start(by_kind("huawei_dms")).await;
     c.seed("1", 1);
     c.edit(RecordEdit::null("1", "name"));
     c.seed_in("2", 2, TimeForm::NaiveT(3));
@@ -550,8 +396,8 @@ async fn issue_7_variants_named_in_the_issue() {
 /// stays up, and the good tasks count exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_7_an_unreadable_record_leaves_the_target_up_and_the_good_tasks_counted() {
-    for s in all_scenarios() {
-        let kind = s.provider();
+    for s in fixtures() {
+        let kind = s.kind();
         let mut rig = Rig::start(s, 3).await;
         let unit = s.unit().to_string();
         rig.runner
@@ -559,18 +405,16 @@ async fn issue_7_an_unreadable_record_leaves_the_target_up_and_the_good_tasks_co
             .await
             .unwrap_or_else(|e| panic!("{kind}: baseline: {e}"));
         s.add_terminal(rig.sim(), 3);
-        let (_, created_at) = status_and_created_fields(kind);
         seed(
-            kind,
+            s,
             rig.sim(),
-            &unit,
             "9000001",
             created(1),
             finished(1),
-            native_form(kind),
+            s.native_form(),
         );
         let edit = |e| rig.sim().edit_records(s.service(), Some(&unit), e);
-        edit(RecordEdit::set("9000001", created_at, json!("n/a")));
+        edit(RecordEdit::set("9000001", s.created_field(), json!("n/a")));
         edit(RecordEdit::Insert {
             index: 1,
             record: json!(["not", "a", "task"]),
@@ -589,11 +433,11 @@ async fn issue_7_an_unreadable_record_leaves_the_target_up_and_the_good_tasks_co
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_unit_error_names_its_unit() {
-    for s in all_scenarios() {
+    for s in fixtures() {
         let c = Case::start(s).await;
         let kind = c.kind();
         c.seed("1", 1);
-        let label = unit_label(kind, &c.unit);
+        let label = unit_label(s, &c.unit);
         c.sim()
             .inject(FaultRule::service(s.service(), Fault::status(404)));
         let e = c.list().await.expect_err(kind);
@@ -602,10 +446,8 @@ async fn every_unit_error_names_its_unit() {
         assert_eq!(e.message.matches(&label).count(), 1, "{kind}: {e}");
         c.sim().clear_faults();
         // Credentials that cannot be obtained fail the unit too, and say which one.
-        let token_service = match kind {
-            "yandex_backup" => "yandex_iam",
-            "huawei_cbr" | "huawei_dms" => "huawei_iam",
-            _ => continue,
+        let Some(token_service) = s.token_service() else {
+            continue;
         };
         c.sim()
             .inject(FaultRule::service(token_service, Fault::status(403)));
@@ -623,22 +465,18 @@ async fn every_unit_error_names_its_unit() {
 /// `reconcile_interval` before each).
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn issue_7_a_success_without_timestamps_counts_once_and_invents_no_time() {
-    let s = all_scenarios()
-        .into_iter()
-        .find(|s| s.provider() == "huawei_dms")
-        .unwrap();
+    let s = by_kind("huawei_dms");
     let mut rig = Rig::start(s, 2).await;
     let unit = s.unit().to_string();
     rig.runner.poll_once().await.unwrap();
     let last_before = rig.snap().tallies.last.clone();
     seed(
-        "huawei_dms",
+        s,
         rig.sim(),
-        &unit,
         "9000077",
         created(1),
         finished(1),
-        native_form("huawei_dms"),
+        s.native_form(),
     );
     let edit = |e| rig.sim().edit_records(s.service(), Some(&unit), e);
     edit(RecordEdit::null("9000077", "created_at"));

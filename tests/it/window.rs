@@ -11,9 +11,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use cloud_task_exporter::accounting::lock as lock_account;
 use cloud_task_exporter::config::{Settings, Target};
 use cloud_task_exporter::scheduler::TargetRunner;
-use cloud_task_exporter::scheduler::lock as lock_account;
 use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time, vbs_time};
 use cloud_task_exporter::sim::huawei::{CbrLog, DmsTask, VbsTask};
 use cloud_task_exporter::sim::yandex::SimTask;

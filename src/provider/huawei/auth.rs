@@ -8,10 +8,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::Auth as Configured;
-use crate::config::{BaseUrl, Secret};
+use crate::config::secret::Secret;
+use crate::config::value::BaseUrl;
+use crate::provider::error::{ProviderError, Reason};
 use crate::provider::http::Http;
 use crate::provider::token::{Fetched, TokenSlot};
-use crate::provider::{ProviderError, Reason};
 
 /// How long requests stop after credentials were rejected.
 pub(crate) const AUTH_BACKOFF: Duration = Duration::from_secs(5 * 60);

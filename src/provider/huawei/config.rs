@@ -4,11 +4,12 @@
 use serde::Deserialize;
 
 use super::endpoint::Service;
-use crate::config::{
-    At, BaseUrl, FilePath, InlineSecret, NonEmpty, Resources, Secret, TargetCx, Val, fields_of,
-    nearest, path_id,
-};
-use crate::provider::Keys;
+use crate::config::check::{nearest, path_id};
+use crate::config::de::{At, Val, fields_of};
+use crate::config::keys::{Resources, TargetCx};
+use crate::config::secret::Secret;
+use crate::config::value::{BaseUrl, FilePath, InlineSecret, NonEmpty};
+use crate::provider::plugin::Keys;
 
 /// Region, project and credentials of a Huawei target.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,9 +92,17 @@ impl<F: HuaweiKeys> Keys for F {
         fields_of::<CommonFile>()
     }
 
+    fn credentials() -> &'static [&'static str] {
+        fields_of::<AuthFile>()
+    }
+
     fn hint(structure: &str, key: &str) -> Option<String> {
-        (structure == "AuthFile" && matches!(key, "endpoint" | "domain" | "user" | "password"))
-            .then(|| "unknown key; IAM user credentials go under 'iam:'".to_string())
+        match (structure, key) {
+            ("AuthFile", "endpoint" | "domain" | "user" | "password") => {
+                Some("unknown key; IAM user credentials go under 'iam:'".to_string())
+            }
+            _ => None,
+        }
     }
 }
 

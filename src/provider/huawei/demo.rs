@@ -1,7 +1,7 @@
 //! What the demo's Huawei services share: the demo account and the shapes of ids and
 //! failures every Huawei API writes alike.
 
-use crate::demo::{DemoTask, Phase};
+use crate::demo::service::{DemoTask, Phase};
 use crate::sim::{Sim, lock};
 
 /// AK/SK of the demo account (the simulator's own, never a real account's).

@@ -1,6 +1,6 @@
 //! Where Huawei Cloud services live (PROVIDERS.md §2.1): endpoints from the region.
 
-use crate::config::BaseUrl;
+use crate::config::value::BaseUrl;
 
 /// A Huawei service the exporter calls: its host prefix, and the regions where it lives
 /// under `.myhuaweicloud.eu` instead of `.com`.

@@ -13,10 +13,10 @@ pub mod sign;
 
 use jiff::Timestamp;
 
-use crate::config::{BaseUrl, Target};
+use crate::config::value::BaseUrl;
 use crate::model::{Mapped, TaskState};
+use crate::provider::error::{ProviderError, Reason};
 use crate::provider::http::{Http, Response};
-use crate::provider::{ProviderError, Reason};
 use auth::{AUTH_BACKOFF, Authenticator, Credential};
 pub(crate) use config::HuaweiKeys;
 pub use config::{Auth, Common, Listed};
@@ -33,10 +33,14 @@ pub(crate) struct HuaweiClient {
 
 impl HuaweiClient {
     /// The client of `service` for a target (its `endpoint`, else the region's).
-    pub(crate) fn new(target: &Target, common: &Common, service: Service, http: Http) -> Self {
-        let base = target
-            .endpoint
-            .clone()
+    pub(crate) fn new(
+        endpoint: Option<&BaseUrl>,
+        common: &Common,
+        service: Service,
+        http: Http,
+    ) -> Self {
+        let base = endpoint
+            .cloned()
             .unwrap_or_else(|| service.endpoint(&common.region));
         let auth = Authenticator::new(
             &common.auth,

@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{self, Field, Invalid, Number, Record, Stamp};
+use crate::provider::field::{Field, Invalid, Number, Stamp};
+
+use crate::provider::records::{self, Record};
 
 /// `GET /v3/{project_id}/operation-logs`.
 #[derive(Deserialize)]

@@ -4,7 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::config::{Entries, Scalar, Span, TargetCx, Val};
+use crate::config::de::{Entries, Val};
+
+use crate::config::keys::TargetCx;
+
+use crate::config::value::{Scalar, Span};
 use crate::provider::huawei::{Common, HuaweiKeys, Service};
 
 /// Query parameters the exporter sets itself (paging and the time window).

@@ -1,7 +1,7 @@
 //! How the demo shows CBR: the project's operation log, backups and restores of two servers.
 
 use super::Client;
-use crate::demo::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase};
 use crate::provider::huawei::demo::{self as hw, uuid};
 use crate::sim::huawei::CbrLog;
 use crate::sim::huawei::wire::cbr_time;

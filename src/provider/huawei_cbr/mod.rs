@@ -6,13 +6,16 @@ mod config;
 mod demo;
 
 use std::collections::BTreeMap;
-
-use crate::config::Target;
+use crate::config::settings::Settings;
+use crate::config::value::BaseUrl;
 use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, UNSPECIFIED_TYPE, error_text, map_status};
-use crate::provider::records::{Fast, Invalid, Raw, decode_page};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
+use crate::provider::field::Invalid;
+use crate::provider::records::{Fast, Raw, decode_page};
+use crate::provider::error::ProviderError;
+use crate::provider::pager::Pager;
+use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
 use crate::timefmt::{lenient, rfc3339_seconds};
 use api::{OpLog, Page};
 pub use config::Config;
@@ -61,9 +64,9 @@ impl Registered for Client {
     type File = config::File;
     type Config = Config;
 
-    fn new(config: &Config, target: &Target, http: Http) -> Client {
+    fn new(config: &Config, _settings: &Settings, endpoint: Option<&BaseUrl>, http: Http) -> Client {
         Client {
-            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            api: HuaweiClient::new(endpoint, &config.common, SERVICE, http),
             filters: config.filters.clone(),
         }
     }

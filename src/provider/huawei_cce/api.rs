@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{Field, Invalid, Record, Stamp, Text};
+use crate::provider::field::{Field, Invalid, Stamp, Text};
+
+use crate::provider::records::Record;
 
 /// `GET /api/v3.1/projects/{project_id}/clusters/{cluster_id}/operation/snapshot/tasks`.
 #[derive(Deserialize)]

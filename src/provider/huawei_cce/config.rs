@@ -2,7 +2,11 @@
 
 use serde::Deserialize;
 
-use crate::config::{BoolOr, DiscoverKeys, Entries, Id, Resources, Span, TargetCx, Val};
+use crate::config::de::{Entries, Val};
+
+use crate::config::keys::{DiscoverKeys, Resources, TargetCx};
+
+use crate::config::value::{BoolOr, Id, Span};
 use crate::provider::huawei::{Common, HuaweiKeys, Listed, Service};
 
 /// A CCE target's own keys as written (beside those of every Huawei target).
@@ -27,7 +31,7 @@ impl HuaweiKeys for File {
         common: Option<Common>,
         cx: &mut TargetCx<'_, '_, '_>,
     ) -> Option<Config> {
-        let resources = cx.resources("cluster_ids", self.cluster_ids, self.discover, false);
+        let resources = cx.resources("cluster_ids", self.cluster_ids, self.discover);
         // The clusters are the resources: a configured one is the only one to expect.
         let ids = match &resources {
             Some(Resources::Ids(ids)) => Some(("cluster_ids", ids.as_slice())),

@@ -1,7 +1,7 @@
 //! How the demo shows CCE: master snapshots of one production cluster.
 
 use super::Client;
-use crate::demo::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase};
 use crate::provider::huawei::demo::{self as hw, uuid};
 use crate::sim::huawei::CceTask;
 use crate::sim::huawei::wire::cce_time;

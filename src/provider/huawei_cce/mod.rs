@@ -4,13 +4,16 @@
 mod api;
 mod config;
 mod demo;
-
-use crate::config::Target;
+use crate::config::settings::Settings;
+use crate::config::value::BaseUrl;
 use crate::model::{Listing, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, map_status};
-use crate::provider::records::{Fast, Field, Invalid, Raw, decode_page};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
+use crate::provider::field::{Field, Invalid};
+use crate::provider::records::{Fast, Raw, decode_page};
+use crate::provider::error::ProviderError;
+use crate::provider::pager::Pager;
+use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
 use crate::timefmt::lenient;
 use api::{Clusters, List, SnapshotTask};
 pub use config::Config;
@@ -54,9 +57,9 @@ impl Registered for Client {
     type File = config::File;
     type Config = Config;
 
-    fn new(config: &Config, target: &Target, http: Http) -> Client {
+    fn new(config: &Config, _settings: &Settings, endpoint: Option<&BaseUrl>, http: Http) -> Client {
         Client {
-            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            api: HuaweiClient::new(endpoint, &config.common, SERVICE, http),
             units: Units::from_resources(&config.resources),
         }
     }

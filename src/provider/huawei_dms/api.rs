@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{self, Field, Invalid, Record, Stamp};
+use crate::provider::field::{Field, Invalid, Stamp};
+
+use crate::provider::records::{self, Record};
 
 /// `GET /v2/{project_id}/instances/{instance_id}/tasks`.
 #[derive(Deserialize)]

@@ -2,7 +2,11 @@
 
 use serde::Deserialize;
 
-use crate::config::{BoolOr, DiscoverKeys, Id, Resources, TargetCx, Text, Val};
+use crate::config::de::Val;
+
+use crate::config::keys::{DiscoverKeys, Resources, TargetCx};
+
+use crate::config::value::{BoolOr, Id, Text};
 use crate::provider::huawei::{Common, HuaweiKeys, Service};
 
 /// A DMS target's own keys as written (beside those of every Huawei target).
@@ -76,7 +80,7 @@ impl HuaweiKeys for File {
                 None
             }
         };
-        let resources = cx.resources("instance_ids", self.instance_ids, self.discover, false);
+        let resources = cx.resources("instance_ids", self.instance_ids, self.discover);
         Some(Config {
             common: common?,
             engine: engine?,

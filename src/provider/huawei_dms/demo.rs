@@ -2,7 +2,7 @@
 //! token instead of AK/SK.
 
 use super::Client;
-use crate::demo::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase};
 use crate::provider::huawei::demo::{self as hw, uuid};
 use crate::sim::huawei::DmsTask;
 use crate::sim::huawei::wire::dms_time;

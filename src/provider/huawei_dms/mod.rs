@@ -5,16 +5,17 @@
 mod api;
 mod config;
 mod demo;
-
-use crate::config::Target;
+use crate::config::settings::Settings;
+use crate::config::value::BaseUrl;
 use crate::model::{Listing, Mapped, Task, TaskState, progress};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, UNSPECIFIED_TYPE, map_status};
 use crate::provider::pager::IdPager;
-use crate::provider::records::{Fast, Invalid, Raw, decode_page};
-use crate::provider::{
-    Pager, PollContext, Provider, ProviderError, Reason, Registered, Units, unit_label,
-};
+use crate::provider::field::Invalid;
+use crate::provider::records::{Fast, Raw, decode_page};
+use crate::provider::error::{ProviderError, Reason};
+use crate::provider::pager::Pager;
+use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
 use crate::timefmt::{compact_utc, lenient};
 use api::{DmsTask, Instances, Page, Progress};
 pub use config::{Config, Engine};
@@ -59,12 +60,12 @@ impl Registered for Client {
     type File = config::File;
     type Config = Config;
 
-    fn new(config: &Config, target: &Target, http: Http) -> Client {
+    fn new(config: &Config, settings: &Settings, endpoint: Option<&BaseUrl>, http: Http) -> Client {
         Client {
-            api: HuaweiClient::new(target, &config.common, SERVICE, http),
+            api: HuaweiClient::new(endpoint, &config.common, SERVICE, http),
             engine: config.engine,
             units: Units::from_resources(&config.resources),
-            max_pages: target.settings.max_pages,
+            max_pages: settings.max_pages,
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{self, Field, Invalid, Record, Stamp};
+use crate::provider::field::{Field, Invalid, Stamp};
+
+use crate::provider::records::{self, Record};
 
 /// `GET /v2/{project_id}/backuppolicy/{policy_id}/backuptasks`.
 #[derive(Deserialize)]

@@ -2,7 +2,11 @@
 
 use serde::Deserialize;
 
-use crate::config::{BoolOr, DiscoverKeys, Entries, Id, Span, TargetCx, Val};
+use crate::config::de::{Entries, Val};
+
+use crate::config::keys::{DiscoverKeys, TargetCx};
+
+use crate::config::value::{BoolOr, Id, Span};
 use crate::provider::huawei::{Common, HuaweiKeys, Listed, Service};
 
 /// A VBS target's own keys as written (beside those of every Huawei target).
@@ -27,7 +31,7 @@ impl HuaweiKeys for File {
         common: Option<Common>,
         cx: &mut TargetCx<'_, '_, '_>,
     ) -> Option<Config> {
-        let resources = cx.resources("policy_ids", self.policy_ids, self.discover, false);
+        let resources = cx.resources("policy_ids", self.policy_ids, self.discover);
         // A policy is not a resource: any resource id may be named.
         cx.expected_intervals(self.expected_intervals, None);
         Some(Listed {

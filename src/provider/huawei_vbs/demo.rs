@@ -1,7 +1,7 @@
 //! How the demo shows VBS: the jobs of one daily backup policy over two volumes.
 
 use super::Client;
-use crate::demo::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase};
 use crate::provider::huawei::demo::{self as hw, uuid};
 use crate::sim::huawei::wire::vbs_time;
 use crate::sim::huawei::{VbsPolicy, VbsTask};

@@ -9,7 +9,9 @@
 
 use serde::Deserialize;
 
-use crate::provider::records::{Field, Invalid, Record, Stamp, Text};
+use crate::provider::field::{Field, Invalid, Stamp, Text};
+
+use crate::provider::records::Record;
 
 /// `ListTasksResponse`.
 #[derive(Debug, Default, Deserialize)]

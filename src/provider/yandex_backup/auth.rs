@@ -15,10 +15,11 @@ use tokio::time::Instant;
 
 use super::api::{IamTokenResponse, MetadataTokenResponse};
 use super::config::{Auth, ServiceAccountKey};
-use crate::config::{BaseUrl, Secret};
+use crate::config::secret::Secret;
+use crate::config::value::BaseUrl;
 use crate::provider::http::Http;
 use crate::provider::token::{Fetched, TokenSlot};
-use crate::provider::{ProviderError, Reason};
+use crate::provider::error::{ProviderError, Reason};
 use crate::timefmt;
 
 /// Default IAM API base URL.

@@ -7,11 +7,11 @@ use jsonwebtoken::EncodingKey;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::provider::Keys;
-use crate::config::{
-    At, BaseUrl, BoolOr, DiscoverKeys, Entries, FilePath, Flag, Id, InlineSecret, Resources,
-    Secret, Span, TargetCx, Val,
-};
+use crate::provider::plugin::Keys;
+use crate::config::de::{At, Entries, Val, fields_of};
+use crate::config::keys::{DiscoverKeys, Resources, TargetCx};
+use crate::config::secret::Secret;
+use crate::config::value::{BaseUrl, BoolOr, FilePath, Flag, Id, InlineSecret, Span};
 
 /// A Yandex target's own keys as written.
 #[derive(Debug, Default, Deserialize)]
@@ -19,8 +19,17 @@ use crate::config::{
 pub(crate) struct File {
     auth: Val<AuthFile>,
     compute_instance_ids: Val<Vec<Val<Id>>>,
-    discover: Val<BoolOr<DiscoverKeys>>,
+    discover: Val<BoolOr<DiscoverFile>>,
     expected_intervals: Val<Entries<Span>>,
+}
+
+/// `discover: { folder_id, interval }` of a Yandex target as written: the folder whose
+/// instances are polled, and the keys every provider's `discover:` has.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DiscoverFile {
+    folder_id: Val<Id>,
+    interval: Val<Span>,
 }
 
 /// `auth:` of a Yandex target as written.
@@ -47,6 +56,8 @@ pub struct Config {
     pub iam_endpoint: Option<BaseUrl>,
     /// `compute_instance_ids` or `discover`.
     pub resources: Resources,
+    /// The folder whose backup-enabled instances are discovered (`discover.folder_id`).
+    pub folder_id: Option<String>,
 }
 
 /// The four Yandex token sources; exactly one is configured.
@@ -266,12 +277,9 @@ impl Keys for File {
     type Config = Config;
 
     fn check(self, cx: &mut TargetCx<'_, '_, '_>) -> Option<Config> {
-        let resources = cx.resources(
-            "compute_instance_ids",
-            self.compute_instance_ids,
-            self.discover,
-            true,
-        );
+        let ids_given = self.compute_instance_ids.given();
+        let (discover, folder_id) = folder(cx, self.discover, ids_given);
+        let resources = cx.resources("compute_instance_ids", self.compute_instance_ids, discover);
         let auth = match self.auth {
             Val::Given(a, at) => a.check(cx, &at),
             Val::Bad(_) => None,
@@ -291,7 +299,47 @@ impl Keys for File {
             auth,
             iam_endpoint,
             resources: resources?,
+            folder_id,
         })
+    }
+
+    fn credentials() -> &'static [&'static str] {
+        fields_of::<AuthFile>()
+    }
+}
+
+/// The folder of `discover:`, and the keys every provider's `discover:` has. Discovery needs a
+/// folder; when the ids are given too, the shared check reports that alone.
+fn folder(
+    cx: &mut TargetCx<'_, '_, '_>,
+    discover: Val<BoolOr<DiscoverFile>>,
+    ids_given: bool,
+) -> (Val<BoolOr<DiscoverKeys>>, Option<String>) {
+    match discover {
+        Val::Given(BoolOr::Bool(_), at) if !ids_given => {
+            cx.bad(&at, "needs a folder_id: discover: { folder_id: ... }");
+            (Val::Bad(at), None)
+        }
+        Val::Given(BoolOr::Bool(b), at) => (Val::Given(BoolOr::Bool(b), at), None),
+        Val::Given(BoolOr::Map(k), at) => {
+            let bad_interval = k.interval.at().is_some() && k.interval.get().is_none();
+            let folder_id = match k.folder_id {
+                Val::Given(Id(id), _) => Some(id),
+                _ if ids_given || bad_interval => None,
+                Val::Bad(_) => return (Val::Bad(at), None),
+                Val::Absent => {
+                    let missing = At {
+                        line: at.line,
+                        key: "discover.folder_id".into(),
+                    };
+                    cx.bad(&missing, "missing (the folder whose instances are polled)");
+                    return (Val::Bad(at), None);
+                }
+            };
+            (Val::Given(BoolOr::Map(DiscoverKeys::with(k.interval)), at), folder_id)
+        }
+        Val::Bad(at) => (Val::Bad(at), None),
+        Val::Absent => (Val::Absent, None),
     }
 }
 

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::Client;
-use crate::demo::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase};
 use crate::sim::yandex::SimTask;
 use crate::sim::{Sim, lock};
 

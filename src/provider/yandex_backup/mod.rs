@@ -13,12 +13,18 @@ mod state;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::config::{Resources, Secret, Target};
+
+use crate::config::secret::Secret;
+use crate::config::settings::Settings;
+use crate::config::value::BaseUrl;
 use crate::model::{Listing, Task, progress};
 use crate::provider::http::{Http, Response};
 use crate::provider::pager::IdPager;
-use crate::provider::records::{Fast, Field, Invalid, Raw, Text, decode_page};
-use crate::provider::{Pager, PollContext, Provider, ProviderError, Registered, Units, unit_label};
+use crate::provider::field::{Field, Invalid, Text};
+use crate::provider::records::{Fast, Raw, decode_page};
+use crate::provider::error::ProviderError;
+use crate::provider::pager::Pager;
+use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
 use crate::timefmt;
 use api::{ApiTask, ListResourcesResponse, ListTasksResponse};
 use auth::TokenCache;
@@ -66,21 +72,16 @@ impl Registered for Client {
     type File = config::File;
     type Config = Config;
 
-    fn new(config: &Config, target: &Target, http: Http) -> Client {
-        let folder_id = match &config.resources {
-            Resources::Discover(d) => d.folder_id.clone(),
-            Resources::Ids(_) => None,
-        };
+    fn new(config: &Config, settings: &Settings, endpoint: Option<&BaseUrl>, http: Http) -> Client {
+        let folder_id = config.folder_id.clone();
         Client {
             units: Units::from_resources(&config.resources),
             folder_id,
-            endpoint: target
-                .endpoint
-                .as_ref()
+            endpoint: endpoint
                 .map_or(DEFAULT_ENDPOINT, |e| e.as_str())
                 .to_string(),
-            page_size: target.settings.page_size,
-            max_pages: target.settings.max_pages,
+            page_size: settings.page_size,
+            max_pages: settings.max_pages,
             auth: TokenCache::new(&config.auth, config.iam_endpoint.as_ref(), http.clone()),
             http,
         }

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::Hub;
-use crate::scheduler::wall_now;
+use crate::timefmt::wall_now;
 
 mod body;
 mod conn;
@@ -22,8 +22,31 @@ mod conn;
 pub use body::Body;
 pub use conn::{Limits, serve_with_limits};
 
+/// Why a reload was rejected; the old configuration keeps running.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The config file does not load.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigErrors),
+    /// The web config file does not load.
+    #[error(transparent)]
+    Web(#[from] crate::config::web::WebConfigError),
+    /// Reading the file was interrupted (a panic while loading it: a bug).
+    #[error("{}: reload failed: {source}", .file.display())]
+    Interrupted {
+        /// The config file.
+        file: std::path::PathBuf,
+        /// What became of the loading task.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// The exporter runs without a config file (`--demo`).
+    #[error("no config file to reload")]
+    NoConfigFile,
+}
+
 /// A reload request: the reply says whether the new config was applied.
-pub type ReloadRequest = oneshot::Sender<Result<(), crate::app::ReloadError>>;
+pub type ReloadRequest = oneshot::Sender<Result<(), ReloadError>>;
 
 /// What handlers read.
 #[derive(Debug, Clone)]

@@ -10,34 +10,26 @@
 mod window;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::accounting::{Account, ApplyReport, HistogramData, Rules};
+use crate::accounting::histogram::POLL_BUCKETS;
+use crate::accounting::{Account, ApplyReport, HistogramData, Rules, SharedAccount, lock};
 use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::memo::Recall;
-use crate::metrics::POLL_BUCKETS;
 use crate::model::Listing;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, KnownTerminal, PollContext, Provider, ProviderError, Units};
 use crate::provider::{PollBudget, ProviderKind};
 use crate::timefmt::unix_seconds;
+pub use crate::timefmt::wall_now;
 use window::{PollStart, Windows};
-
-/// A target's accounting state, shared by its poll loop, the state-file writer and a reload
-/// that hands it to the target's next runner. Locked only for short, synchronous work.
-pub(crate) type SharedAccount = Arc<Mutex<Account>>;
-
-/// Locks an account; a poisoned lock (a panic while it was held) still yields the data.
-pub fn lock(account: &SharedAccount) -> MutexGuard<'_, Account> {
-    account.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// What a runner hands to its successor when a reload changes its target.
 #[derive(Debug)]
@@ -100,7 +92,7 @@ impl TargetRunner {
         let fixed = fixed_resources(&target, &provider, shard);
         let account = Account::new(provider.known_types(), &fixed);
         let expect = Arc::new(crate::rhythm::Expectations::for_target(
-            &target,
+            &target.settings.expect,
             provider.known_types(),
             &fixed,
             shard.total > 1,
@@ -606,14 +598,6 @@ pub(crate) fn in_shard(target: &str, unit: &str, shard: Shard) -> bool {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h % u64::from(shard.total) == u64::from(shard.index)
-}
-
-/// Unix seconds now, from the wall clock (only for `*_timestamp_seconds`).
-pub fn wall_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 #[cfg(test)]

@@ -10,26 +10,25 @@
 //! The exported part, [`Tallies`], is kept apart from the seen-set so that a snapshot for
 //! scraping copies only what the metrics show.
 
-use std::collections::{BTreeMap, BTreeSet};
+pub mod histogram;
+mod labels;
+mod tallies;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::history::{Completion, History};
+pub use histogram::HistogramData;
+use labels::bounded;
+pub(crate) use labels::{MAX_LABEL_BYTES, OTHER_TYPE, bound_label};
+pub use tallies::{ActiveTask, LastCompletion, Tallies};
+
 use crate::memo::RecordMemo;
 use crate::model::{IdMap, InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
 use crate::transition::Transition;
-
-/// The `type` that task types beyond a target's `max_task_types` fold into.
-pub(crate) const OTHER_TYPE: &str = "_other";
-
-/// The longest label value taken from a cloud, in bytes; longer values are cut and end in
-/// `~` and 12 hex digits of their SHA-256, so that two long ids stay distinct.
-pub(crate) const MAX_LABEL_BYTES: usize = 128;
-
-/// The longest error message kept of a task, in bytes.
-pub(crate) const MAX_ERROR_BYTES: usize = 1024;
 
 /// What a target's configuration says about accounting.
 #[derive(Debug, Clone, Copy)]
@@ -42,132 +41,16 @@ pub struct Rules<'a> {
     pub max_task_types: usize,
 }
 
-/// `s` cut to `max` bytes at a character boundary.
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// A label value from a cloud, bounded to [`MAX_LABEL_BYTES`] with a stable hash suffix.
-pub(crate) fn bound_label(s: &str) -> std::borrow::Cow<'_, str> {
-    use sha2::Digest;
-    if s.len() <= MAX_LABEL_BYTES {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let digest = sha2::Sha256::digest(s.as_bytes());
-    let head = cut(s, MAX_LABEL_BYTES - 13);
-    std::borrow::Cow::Owned(format!("{head}~{}", hex::encode(&digest[..6])))
-}
-
-/// The task with every value that becomes a label (or a log field) bounded; `None` when it
-/// needed no cut.
-fn bounded(task: &Task) -> Option<Task> {
-    let long = |s: &str| s.len() > MAX_LABEL_BYTES;
-    let opt_long = |s: &Option<String>| s.as_deref().is_some_and(long);
-    let needs = long(&task.id)
-        || long(&task.resource)
-        || long(&task.task_type)
-        || long(&task.raw_status)
-        || opt_long(&task.resource_name)
-        || opt_long(&task.resource_type)
-        || task
-            .error
-            .as_ref()
-            .is_some_and(|e| e.len() > MAX_ERROR_BYTES);
-    if !needs {
-        return None;
-    }
-    let b = |s: &str| bound_label(s).into_owned();
-    let mut t = task.clone();
-    t.id = b(&task.id);
-    t.resource = b(&task.resource);
-    t.task_type = b(&task.task_type);
-    t.raw_status = b(&task.raw_status);
-    t.resource_name = task.resource_name.as_deref().map(b);
-    t.resource_type = task.resource_type.as_deref().map(b);
-    t.error = task
-        .error
-        .as_deref()
-        .map(|e| cut(e, MAX_ERROR_BYTES).to_string());
-    Some(t)
-}
-
 /// Counters are keyed by (resource, type, result).
 pub(crate) type CompletionKey = (String, String, TaskState);
 
-/// A histogram's data: non-cumulative counts per bucket (last = +Inf), sum and count.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct HistogramData {
-    /// Count per bucket, `buckets.len() + 1` entries (the last is above every bound).
-    pub counts: Vec<u64>,
-    /// Sum of observations.
-    pub sum: f64,
-    /// Number of observations.
-    pub count: u64,
-}
+/// A target's accounting state, shared by its poll loop, the state-file writer and a reload
+/// that hands it to the target's next runner. Locked only for short, synchronous work.
+pub(crate) type SharedAccount = Arc<Mutex<Account>>;
 
-impl HistogramData {
-    /// An empty histogram over `bounds`.
-    pub fn new(bounds: &[f64]) -> HistogramData {
-        HistogramData {
-            counts: vec![0; bounds.len() + 1],
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    /// Records one value.
-    pub fn observe(&mut self, bounds: &[f64], v: f64) {
-        let idx = bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len());
-        if self.counts.len() != bounds.len() + 1 {
-            self.counts.resize(bounds.len() + 1, 0);
-        }
-        self.counts[idx] += 1;
-        self.sum += v;
-        self.count += 1;
-    }
-}
-
-/// The latest completion of one (resource, type).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LastCompletion {
-    /// The result that completion ended with: `cloud_task_last_result`.
-    pub result: TaskState,
-    /// Ordering key: end time, else latest timestamp (unix seconds).
-    pub at: f64,
-    /// Its duration, when known.
-    pub duration: Option<f64>,
-    /// Id of the task, to keep updates idempotent.
-    pub task_id: String,
-    /// End time of the latest `succeeded`/`warning` task.
-    pub last_success: Option<f64>,
-    /// End time of the latest `failed`/`timed_out` task.
-    pub(crate) last_failure: Option<f64>,
-}
-
-/// An active task, as of the latest poll of its unit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActiveTask {
-    /// Task id (a label on active-task series only).
-    pub id: String,
-    /// The polled unit that listed it (kept while that unit cannot be polled).
-    pub unit: String,
-    /// What it works on (the `resource` label).
-    pub resource: String,
-    /// Its `type` label.
-    pub task_type: String,
-    /// `queued`, `running` or `paused`.
-    pub state: TaskState,
-    /// Start, else enqueue time (unix seconds).
-    pub start: Option<f64>,
-    /// Progress 0–1.
-    pub progress: Option<f64>,
+/// Locks an account; a poisoned lock (a panic while it was held) still yields the data.
+pub fn lock(account: &SharedAccount) -> MutexGuard<'_, Account> {
+    account.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What the seen-set remembers of a task id.
@@ -221,36 +104,6 @@ pub struct PollResult {
     pub listed: Vec<(String, Listing)>,
     /// Units whose listing failed: nothing of theirs changes.
     pub failed: Vec<String>,
-}
-
-/// Everything the exposition and the status page show of a target: the account without its
-/// seen-set, so that publishing a snapshot never copies the task ids.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Tallies {
-    /// `cloud_task_completions_total`.
-    pub completions: BTreeMap<CompletionKey, u64>,
-    /// `cloud_task_duration_seconds` by (type, result).
-    pub durations: BTreeMap<(String, TaskState), HistogramData>,
-    /// Latest completion by (resource, type).
-    pub last: BTreeMap<(String, String), LastCompletion>,
-    /// `cloud_task_unknown_status_total` by raw status.
-    pub unknown_status: BTreeMap<String, u64>,
-    /// `cloud_task_invalid_tasks_total` by the field that could not be understood.
-    pub(crate) invalid_tasks: BTreeMap<String, u64>,
-    /// Tasks whose label values were cut (each task once).
-    pub(crate) truncated_labels: u64,
-    /// Tasks whose type folded into [`OTHER_TYPE`] (each task once).
-    pub(crate) folded_types: u64,
-    /// Resources known (configured units that are resources, and every task's resource).
-    pub resources: BTreeSet<String>,
-    /// Task types known (the provider's list and every type seen).
-    pub types: BTreeSet<String>,
-    /// Resource id → (name, type) where the API gives them.
-    pub resource_info: BTreeMap<String, (String, String)>,
-    /// Active tasks as of the latest poll of each unit.
-    pub active: Vec<ActiveTask>,
-    /// Bounded per-(resource, type) history: rhythm, usual duration, 14-day strip.
-    pub history: History,
 }
 
 /// All accounting state of one target.
@@ -569,80 +422,6 @@ impl Account {
     /// Number of task ids held in memory.
     pub fn tracked(&self) -> usize {
         self.seen.len()
-    }
-}
-
-impl Tallies {
-    /// Forgets the `last_*` values and counters of (resource, type) pairs that went quiet: no
-    /// completion within `lookback` (their latest is before `horizon`), none the history still
-    /// keeps (it keeps a pair for max(lookback, 35 days, three of its gaps)), and no active
-    /// task. A deleted resource's series thus end, and churn cannot grow the exposition
-    /// without bound.
-    fn forget_quiet_pairs(&mut self, horizon: f64) {
-        let quiet: Vec<(String, String)> = self
-            .last
-            .iter()
-            .filter(|(k, l)| {
-                l.at < horizon
-                    && !self.history.pairs.contains_key(*k)
-                    && !self
-                        .active
-                        .iter()
-                        .any(|a| a.resource == k.0 && a.task_type == k.1)
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        for (r, t) in quiet {
-            self.completions
-                .retain(|(cr, ct, _), _| !(cr == &r && ct == &t));
-            self.last.remove(&(r, t));
-        }
-    }
-
-    /// Records a task's first terminal sighting in the history, only with a time the API gave.
-    fn note_history(&mut self, task: &Task, now_s: f64) {
-        let Some(end) = task.finished.or(task.latest_timestamp()) else {
-            return;
-        };
-        let c = Completion {
-            task_id: &task.id,
-            result: task.state,
-            end: unix_seconds(end),
-            secs: task.duration_seconds(),
-            message: task.error.as_deref(),
-        };
-        self.history
-            .record(&task.resource, &task.task_type, &c, now_s);
-    }
-
-    /// Moves `last_*` to a terminal task when it is the latest of its (resource, type). A
-    /// task with no usable timestamp cannot be placed in time: it moves nothing (SPEC §8
-    /// "No invented times").
-    fn note_last(&mut self, task: &Task) {
-        let Some(end) = task.finished.or(task.latest_timestamp()).map(unix_seconds) else {
-            return;
-        };
-        let key = (task.resource.clone(), task.task_type.clone());
-        let entry = self.last.entry(key).or_insert_with(|| LastCompletion {
-            result: task.state,
-            at: f64::NEG_INFINITY,
-            duration: None,
-            task_id: String::new(),
-            last_success: None,
-            last_failure: None,
-        });
-        if end > entry.at || (end == entry.at && task.id > entry.task_id) {
-            entry.result = task.state;
-            entry.at = end;
-            entry.duration = task.duration_seconds();
-            entry.task_id = task.id.clone();
-        }
-        if task.state.is_success() {
-            entry.last_success = Some(entry.last_success.map_or(end, |s| s.max(end)));
-        }
-        if task.state.is_failure() {
-            entry.last_failure = Some(entry.last_failure.map_or(end, |s| s.max(end)));
-        }
     }
 }
 

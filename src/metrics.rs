@@ -88,10 +88,8 @@ pub mod names {
     ];
 }
 
-/// Buckets of `cloud_task_target_poll_duration_seconds`.
-pub const POLL_BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
-
 /// Version, revision and build date for `cloud_task_exporter_build_info` (see `build.rs`).
+pub use crate::accounting::histogram::POLL_BUCKETS;
 pub use crate::version::{BUILD_DATE, REVISION, VERSION};
 
 /// The results whose zero-valued series exist from a pair's first occurrence (the shipped
@@ -505,7 +503,11 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         if let Some(ts) = st.last_success {
             last_poll.gauge(base(s), ts);
         }
-        poll_dur.histogram(base(s), &POLL_BUCKETS, &st.durations);
+        poll_dur.histogram(
+            base(s),
+            &crate::accounting::histogram::POLL_BUCKETS,
+            &st.durations,
+        );
         for r in Reason::ALL {
             poll_err.counter(
                 with(s, &[("reason", r.as_label())]),

@@ -1,0 +1,150 @@
+//! What the exposition and the status page show of a target ([`Tallies`]): the account
+//! without its seen-set, so that publishing a snapshot never copies the task ids.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::CompletionKey;
+use super::histogram::HistogramData;
+use crate::history::{Completion, History};
+use crate::model::{Task, TaskState};
+use crate::timefmt::unix_seconds;
+
+/// The latest completion of one (resource, type).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastCompletion {
+    /// The result that completion ended with: `cloud_task_last_result`.
+    pub result: TaskState,
+    /// Ordering key: end time, else latest timestamp (unix seconds).
+    pub at: f64,
+    /// Its duration, when known.
+    pub duration: Option<f64>,
+    /// Id of the task, to keep updates idempotent.
+    pub task_id: String,
+    /// End time of the latest `succeeded`/`warning` task.
+    pub last_success: Option<f64>,
+    /// End time of the latest `failed`/`timed_out` task.
+    pub(crate) last_failure: Option<f64>,
+}
+
+/// An active task, as of the latest poll of its unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveTask {
+    /// Task id (a label on active-task series only).
+    pub id: String,
+    /// The polled unit that listed it (kept while that unit cannot be polled).
+    pub unit: String,
+    /// What it works on (the `resource` label).
+    pub resource: String,
+    /// Its `type` label.
+    pub task_type: String,
+    /// `queued`, `running` or `paused`.
+    pub state: TaskState,
+    /// Start, else enqueue time (unix seconds).
+    pub start: Option<f64>,
+    /// Progress 0–1.
+    pub progress: Option<f64>,
+}
+
+/// Everything the exposition and the status page show of a target: the account without its
+/// seen-set, so that publishing a snapshot never copies the task ids.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tallies {
+    /// `cloud_task_completions_total`.
+    pub completions: BTreeMap<CompletionKey, u64>,
+    /// `cloud_task_duration_seconds` by (type, result).
+    pub durations: BTreeMap<(String, TaskState), HistogramData>,
+    /// Latest completion by (resource, type).
+    pub last: BTreeMap<(String, String), LastCompletion>,
+    /// `cloud_task_unknown_status_total` by raw status.
+    pub unknown_status: BTreeMap<String, u64>,
+    /// `cloud_task_invalid_tasks_total` by the field that could not be understood.
+    pub(crate) invalid_tasks: BTreeMap<String, u64>,
+    /// Tasks whose label values were cut (each task once).
+    pub(crate) truncated_labels: u64,
+    /// Tasks whose type folded into [`OTHER_TYPE`] (each task once).
+    pub(crate) folded_types: u64,
+    /// Resources known (configured units that are resources, and every task's resource).
+    pub resources: BTreeSet<String>,
+    /// Task types known (the provider's list and every type seen).
+    pub types: BTreeSet<String>,
+    /// Resource id → (name, type) where the API gives them.
+    pub resource_info: BTreeMap<String, (String, String)>,
+    /// Active tasks as of the latest poll of each unit.
+    pub active: Vec<ActiveTask>,
+    /// Bounded per-(resource, type) history: rhythm, usual duration, 14-day strip.
+    pub history: History,
+}
+
+impl Tallies {
+    /// Forgets the `last_*` values and counters of (resource, type) pairs that went quiet: no
+    /// completion within `lookback` (their latest is before `horizon`), none the history still
+    /// keeps (it keeps a pair for max(lookback, 35 days, three of its gaps)), and no active
+    /// task. A deleted resource's series thus end, and churn cannot grow the exposition
+    /// without bound.
+    pub(super) fn forget_quiet_pairs(&mut self, horizon: f64) {
+        let quiet: Vec<(String, String)> = self
+            .last
+            .iter()
+            .filter(|(k, l)| {
+                l.at < horizon
+                    && !self.history.pairs.contains_key(*k)
+                    && !self
+                        .active
+                        .iter()
+                        .any(|a| a.resource == k.0 && a.task_type == k.1)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (r, t) in quiet {
+            self.completions
+                .retain(|(cr, ct, _), _| !(cr == &r && ct == &t));
+            self.last.remove(&(r, t));
+        }
+    }
+
+    /// Records a task's first terminal sighting in the history, only with a time the API gave.
+    pub(super) fn note_history(&mut self, task: &Task, now_s: f64) {
+        let Some(end) = task.finished.or(task.latest_timestamp()) else {
+            return;
+        };
+        let c = Completion {
+            task_id: &task.id,
+            result: task.state,
+            end: unix_seconds(end),
+            secs: task.duration_seconds(),
+            message: task.error.as_deref(),
+        };
+        self.history
+            .record(&task.resource, &task.task_type, &c, now_s);
+    }
+
+    /// Moves `last_*` to a terminal task when it is the latest of its (resource, type). A
+    /// task with no usable timestamp cannot be placed in time: it moves nothing (SPEC §8
+    /// "No invented times").
+    pub(super) fn note_last(&mut self, task: &Task) {
+        let Some(end) = task.finished.or(task.latest_timestamp()).map(unix_seconds) else {
+            return;
+        };
+        let key = (task.resource.clone(), task.task_type.clone());
+        let entry = self.last.entry(key).or_insert_with(|| LastCompletion {
+            result: task.state,
+            at: f64::NEG_INFINITY,
+            duration: None,
+            task_id: String::new(),
+            last_success: None,
+            last_failure: None,
+        });
+        if end > entry.at || (end == entry.at && task.id > entry.task_id) {
+            entry.result = task.state;
+            entry.at = end;
+            entry.duration = task.duration_seconds();
+            entry.task_id = task.id.clone();
+        }
+        if task.state.is_success() {
+            entry.last_success = Some(entry.last_success.map_or(end, |s| s.max(end)));
+        }
+        if task.state.is_failure() {
+            entry.last_failure = Some(entry.last_failure.map_or(end, |s| s.max(end)));
+        }
+    }
+}
