@@ -52,12 +52,12 @@ fn kubernetes_configmap_config_loads_and_builds() {
     );
 }
 
-/// Every README example that is a list of targets (`- name: ...`) loads, with its `*_file`
-/// secrets and `${VAR}`s provided.
+/// Every example in `docs/configuration.md` that is a list of targets (`- name: ...`) loads,
+/// with its `*_file` secrets and `${VAR}`s provided.
 #[test]
 fn readme_target_examples_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("docs/configuration.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("secret");
     std::fs::write(&secret, test_authorized_key_json()).unwrap();
@@ -86,10 +86,10 @@ fn readme_target_examples_load() {
             text.push_str(&line);
             text.push('\n');
         }
-        let cfg = load_str_with_env(&text, Path::new("README.md"), &|_| {
+        let cfg = load_str_with_env(&text, Path::new("docs/configuration.md"), &|_| {
             Some("from-the-environment".to_string())
         })
-        .unwrap_or_else(|e| panic!("a README example does not load:\n{e}\n---\n{text}"));
+        .unwrap_or_else(|e| panic!("an example does not load:\n{e}\n---\n{text}"));
         checked += cfg.targets.len();
     }
     assert!(checked >= 5, "targets checked: {checked}");

@@ -1,5 +1,5 @@
-//! Every PromQL query we ship (the Grafana dashboard, the README's examples and the alert
-//! rules) names only metrics the exporter serves, and the queries parse as `promtool check
+//! Every PromQL query we ship (the Grafana dashboard, the examples in `docs/metrics.md` and the
+//! alert rules) names only metrics the exporter serves, and the queries parse as `promtool check
 //! rules` sees them (the rules file itself is checked by promtool in `.ci/run`).
 
 use std::path::Path;
@@ -33,14 +33,14 @@ fn dashboard_queries() -> Vec<String> {
     out
 }
 
-/// The README's ```promql block, one query per non-comment line.
+/// The ```promql block of `docs/metrics.md`, one query per non-comment line.
 fn readme_queries() -> Vec<String> {
-    let text = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let text = std::fs::read_to_string(root().join("docs/metrics.md")).expect("docs/metrics.md");
     let block = text
         .split("```promql\n")
         .nth(1)
         .and_then(|b| b.split("```").next())
-        .expect("a promql block in the README");
+        .expect("a promql block in docs/metrics.md");
     block
         .lines()
         .map(str::trim)
@@ -77,7 +77,7 @@ fn shipped_queries_name_only_served_metrics_and_parse() {
     let dashboard = queries.len();
     queries.extend(readme_queries());
     assert!(dashboard >= 10, "dashboard queries: {dashboard}");
-    assert!(queries.len() > dashboard, "README queries found");
+    assert!(queries.len() > dashboard, "docs/metrics.md queries found");
     for q in &queries {
         let used = metric_names(q);
         assert!(!used.is_empty() || q.contains("cloud_task_exporter"), "{q}");
