@@ -1,4 +1,4 @@
-//! The state file (SPEC §3 rule 3): the seen-set, counters, histograms and `last_*` values of
+//! The state file (`docs/design.md` "The state file"): the seen-set, counters, histograms and `last_*` values of
 //! every target, so a restart neither loses nor doubles a completion.
 //!
 //! Writes are crash-safe: a temp file beside the target, `fsync`, `rename`, `fsync` of the
@@ -20,14 +20,32 @@ use crate::model::TaskState;
 use crate::provider::ProviderKind;
 use crate::provider::Reason;
 
-/// Format version written in the file.
-pub const VERSION: u32 = 1;
+/// Format version written in the file. The history (`docs/design.md`, "The state file"):
+///
+/// - 1: the first format.
+/// - 2: the same fields; every float is read back to the last bit. A build that knows only 1
+///   moves a format-2 file aside instead of dropping what it does not know and writing the
+///   rest back.
+///
+/// A build reads every format up to its own (older ones are migrated, logged once) and moves
+/// a newer one aside untouched, naming both versions.
+pub const VERSION: u32 = 2;
+
+/// The oldest format this build migrates.
+const OLDEST: u32 = 1;
+
+/// Just the version of a state file, read before the rest so that a newer file's unknown
+/// fields are not mistaken for damage.
+#[derive(Deserialize)]
+struct Head {
+    version: u32,
+}
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StateFile {
-    /// Format version ([`VERSION`]); a file of another version is moved aside.
+    /// Format version ([`VERSION`]); an older one is migrated, a newer one moved aside.
     pub version: u32,
     /// Per target, by name.
     pub targets: BTreeMap<String, TargetState>,
@@ -389,12 +407,26 @@ pub fn load(path: &Path) -> StateFile {
             return StateFile::default();
         }
     };
-    match serde_json::from_slice::<StateFile>(&bytes) {
-        Ok(s) if s.version == VERSION => s,
-        Ok(s) => {
-            tracing::error!(path = %path.display(), version = s.version, "State file has an unsupported version; moved aside, starting fresh.");
+    match serde_json::from_slice::<Head>(&bytes) {
+        Ok(h) if h.version > VERSION => {
+            tracing::error!(path = %path.display(), found = h.version, known = VERSION, "The state file was written by a newer version of the exporter (its format is newer than this build knows); moved aside untouched, starting fresh. Run the newer build, or keep the moved file to go back to it.");
             move_aside(path);
-            StateFile::default()
+            return StateFile::default();
+        }
+        Ok(h) if h.version < OLDEST => {
+            tracing::error!(path = %path.display(), found = h.version, known = VERSION, "State file has an unsupported version; moved aside, starting fresh.");
+            move_aside(path);
+            return StateFile::default();
+        }
+        _ => {}
+    }
+    match serde_json::from_slice::<StateFile>(&bytes) {
+        Ok(mut s) => {
+            if s.version < VERSION {
+                tracing::info!(path = %path.display(), from = s.version, to = VERSION, "State file migrated to the current format; it is written in it from now on.");
+                s.version = VERSION;
+            }
+            s
         }
         Err(e) => {
             tracing::error!(path = %path.display(), error = %e, "State file is corrupt; moved aside, starting fresh.");
@@ -585,6 +617,105 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Every float the exposition serves from saved state comes back to the last bit: a
+        /// histogram sum of arbitrary durations, timestamps with fractions, the seen-set's
+        /// times. A sum read back one ulp lower would be a counter decrease, which Prometheus
+        /// takes for a reset.
+        #[test]
+        fn floats_survive_a_save_and_load_to_the_last_bit(
+            durations in proptest::collection::vec(0.0f64..1e6, 1..40),
+            at in 1.0e9f64..2.0e9,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("state.json");
+            let sum = durations.iter().fold(0.0, |s, d| s + d);
+            let mut s = StateFile { version: VERSION, ..StateFile::default() };
+            s.targets.insert(
+                "t".into(),
+                TargetState {
+                    provider: "yandex_backup".into(),
+                    durations: vec![DurationEntry {
+                        task_type: "backup".into(),
+                        result: "succeeded".into(),
+                        counts: vec![durations.len() as u64],
+                        sum,
+                        count: durations.len() as u64,
+                    }],
+                    last: vec![LastEntry {
+                        resource: "vm1".into(),
+                        task_type: "backup".into(),
+                        result: "succeeded".into(),
+                        at: at + durations[0] / 7.0,
+                        duration: Some(durations[0]),
+                        task_id: "1".into(),
+                        last_success: Some(at / 3.0),
+                        last_failure: None,
+                    }],
+                    ..TargetState::default()
+                },
+            );
+            save(&p, &s).unwrap();
+            let back = load(&p);
+            let (a, b) = (&s.targets["t"], &back.targets["t"]);
+            proptest::prop_assert_eq!(a.durations[0].sum.to_bits(), b.durations[0].sum.to_bits());
+            proptest::prop_assert_eq!(a.last[0].at.to_bits(), b.last[0].at.to_bits());
+            proptest::prop_assert_eq!(
+                a.last[0].last_success.map(f64::to_bits),
+                b.last[0].last_success.map(f64::to_bits)
+            );
+            proptest::prop_assert_eq!(&back, &s);
+        }
+    }
+
+    /// A file of the previous format loads (migrated); one of a newer format is moved aside
+    /// untouched, not read and written back without what this build does not know.
+    #[test]
+    fn an_older_format_migrates_and_a_newer_one_is_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let mut v1 = StateFile {
+            version: 1,
+            ..StateFile::default()
+        };
+        v1.targets.insert(
+            "t".into(),
+            TargetState {
+                provider: "yandex_backup".into(),
+                baselined: vec!["vm1".into()],
+                ..TargetState::default()
+            },
+        );
+        std::fs::write(&p, serde_json::to_vec(&v1).unwrap()).unwrap();
+        let s = load(&p);
+        assert_eq!(s.version, VERSION);
+        assert_eq!(s.targets["t"].baselined, ["vm1"]);
+        let newer = format!(
+            r#"{{"version":{},"targets":{{}},"something_new":[1]}}"#,
+            VERSION + 1
+        );
+        std::fs::write(&p, &newer).unwrap();
+        assert_eq!(load(&p), StateFile::default());
+        assert!(!p.exists(), "moved aside");
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+        assert_eq!(std::fs::read_to_string(aside[0].path()).unwrap(), newer);
+    }
+
+    /// The sum that moved at a restart (1930.6039999999998 came back as 1930.604).
+    #[test]
+    fn a_sum_one_ulp_below_a_short_decimal_comes_back_exactly() {
+        for sum in [1930.6039999999998f64, 1925.9940000000001] {
+            let text = serde_json::to_string(&sum).unwrap();
+            let back: f64 = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.to_bits(), sum.to_bits(), "{text}");
+        }
+    }
+
     #[test]
     fn save_then_load_round_trips() {
         let dir = tempfile::tempdir().unwrap();
@@ -606,7 +737,7 @@ mod tests {
         assert!(load(&dir.path().join("missing.json")).targets.is_empty());
     }
 
-    /// Issue 10: a symlink planted where the temp file used to be (`.state.json.tmp-<pid>`,
+    /// A symlink planted where the temp file used to be (`.state.json.tmp-<pid>`,
     /// and any other predictable name) is never followed; state and temp file are 0600; load
     /// removes the planted links, not their targets.
     #[test]
