@@ -10,7 +10,7 @@
 //! cargo bench --bench scale -- --serve a --instances 100   # a world to profile by hand
 //! ```
 //!
-//! Scenarios (issue 9):
+//! Scenarios (the scale marks, BENCHMARKS.md):
 //! - **A**: 1,000 Yandex instances × 25 tasks, `interval: 10s`, 1,000 requests/s. After
 //!   readiness, N polls with no scrape: whole-process CPU per task polled, against
 //!   `serde_json` parsing exactly the bytes the simulator served for one poll; then RSS,
@@ -248,7 +248,7 @@ fn rfc3339(t: Timestamp) -> String {
 }
 
 /// `tasks` tasks per instance over the last 6 days (inside the default 7-day
-/// lookback), newest first, all backups (one task type: the case issue 9's exposition mark
+/// lookback), newest first, all backups (one task type: the case the exposition mark
 /// is stated for): 3 in 50 failed, 1 in 50 with a warning, the rest OK, and on every tenth
 /// instance a backup running now.
 async fn world(instances: usize, tasks: usize) -> FakeCloud {
@@ -1119,7 +1119,7 @@ impl Table {
             "Command: `cargo bench --bench scale` ({} runs per scenario; medians; each run's value in the third column).\n",
             opts.runs
         );
-        println!("| scenario | figure | median | runs | reference, same run | issue 9's mark |");
+        println!("| scenario | figure | median | runs | reference, same run | scale mark |");
         println!("| --- | --- | --- | --- | --- | --- |");
         if self.runs.contains_key("A") {
             self.print_a(opts);

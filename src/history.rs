@@ -1,6 +1,6 @@
 //! The small, bounded history the exporter keeps of each (resource, type): what it learns each
 //! resource's rhythm and usual duration from, and what the status page's 14-day strip and
-//! "last failure" show (issue 8).
+//! "last failure" show (`docs/alerts.md` "How the rhythm is learned", "The status page").
 //!
 //! Per pair it keeps the end times (and durations) of the last [`SUCCESSES_KEPT`] successful
 //! completions, completion counts per UTC day for the last [`DAYS_KEPT`] days, and the latest

@@ -34,7 +34,7 @@ pub struct PollStatus {
     pub units: BTreeMap<String, UnitHealth>,
 }
 
-/// Health of one polled unit (SPEC §8 "Per-resource isolation").
+/// Health of one polled unit (`docs/metrics.md` "Up, down, and half down").
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnitHealth {
     /// The unit's latest listing succeeded.

@@ -1,4 +1,4 @@
-//! Records already accounted as finished, remembered by their bytes (issue 9, item 3).
+//! Records already accounted as finished, remembered by their bytes (`docs/design.md` "Finished records are read once").
 //!
 //! Most of what a poll lists is finished tasks it listed before, byte for byte: a backup that
 //! ended yesterday is sent again every interval until it leaves `lookback`. Decoding such a

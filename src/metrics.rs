@@ -1,4 +1,4 @@
-//! The exposition (SPEC §4): metric families rendered from target snapshots with the
+//! The exposition (`docs/metrics.md` "Every series"): metric families rendered from target snapshots with the
 //! `prometheus` crate's data model and classic text encoder, cached by the [`Hub`] and
 //! rebuilt only when a poll published something. Metric names are the constants below.
 
@@ -15,7 +15,7 @@ use crate::hub::{Hub, TargetSnapshot};
 use crate::model::TaskState;
 use crate::provider::Reason;
 
-/// Metric names: the public interface (SPEC §4).
+/// Metric names: the public interface (`docs/metrics.md` "Every series").
 pub mod names {
     #![allow(missing_docs)]
     pub(crate) const ACTIVE_TASKS: &str = "cloud_task_active_tasks";
@@ -93,7 +93,7 @@ pub use crate::accounting::histogram::POLL_BUCKETS;
 pub use crate::version::{BUILD_DATE, REVISION, VERSION};
 
 /// The results whose zero-valued series exist from a pair's first occurrence (the shipped
-/// alerts need them); the other results appear on first use (SPEC §8 "Series budget").
+/// alerts need them); the other results appear on first use (`docs/metrics.md` "Series budget").
 pub(crate) const ZERO_RESULTS: [TaskState; 3] =
     [TaskState::Succeeded, TaskState::Failed, TaskState::TimedOut];
 
@@ -376,7 +376,7 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
 
     for s in &snaps {
         let a = &s.tallies;
-        // The series budget (SPEC §8): zero-valued series only for the (resource, type) pairs
+        // The series budget (`docs/metrics.md` "Series budget"): zero-valued series only for the (resource, type) pairs
         // that occurred (or that the target's `types:` names), and only for the results an
         // alert needs before their first occurrence; everything else appears on first use.
         let pairs = occurred_pairs(a, &s.expect.config.types);

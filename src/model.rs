@@ -13,7 +13,7 @@ pub type IdMap<V> = std::collections::HashMap<String, V, foldhash::fast::RandomS
 /// A set of task ids, hashed as [`IdMap`].
 pub type IdSet = std::collections::HashSet<String, foldhash::fast::RandomState>;
 
-/// Normalized task state (SPEC §2). Declaration order is exposition order; never reorder.
+/// Normalized task state (`docs/metrics.md` "States and results"). Declaration order is exposition order; never reorder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskState {
     /// Waiting to run.
@@ -138,7 +138,7 @@ impl Mapped {
     }
 }
 
-/// One task as every provider reports it (SPEC §2 "Normalized task").
+/// One task as every provider reports it (`docs/providers.md` "What every provider shares").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
     /// Provider task id, unique within the target.
@@ -149,7 +149,7 @@ pub struct Task {
     pub resource_name: Option<String>,
     /// Resource type, where the API gives it.
     pub resource_type: Option<String>,
-    /// Task type label (see SPEC §2 table).
+    /// Task type label (see `docs/metrics.md` "Task types").
     pub task_type: String,
     /// Normalized state.
     pub state: TaskState,
@@ -205,7 +205,7 @@ impl Task {
         }
     }
 
-    /// Start time, falling back to the creation time (SPEC §2 "Durations").
+    /// Start time, falling back to the creation time (`docs/metrics.md` "Times and durations").
     pub(crate) fn start_or_created(&self) -> Option<Timestamp> {
         self.started.or(self.created)
     }
@@ -244,7 +244,7 @@ pub(crate) fn progress(part: f64, whole: f64) -> Option<f64> {
 }
 
 /// A task record the exporter could not understand: skipped, counted in
-/// `cloud_task_invalid_tasks_total{reason}` and logged once (SPEC §8 "Per-task decoding").
+/// `cloud_task_invalid_tasks_total{reason}` and logged once (`docs/metrics.md` "Records the exporter cannot read").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidTask {
     /// The task id, when the record has a usable one.

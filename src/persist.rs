@@ -1,4 +1,4 @@
-//! Keeping the state file current without slowing polls (SPEC §3 rule 3).
+//! Keeping the state file current without slowing polls (`docs/design.md` "The state file").
 //!
 //! [`Store`] knows every target whose state belongs in the file: the running ones (their live
 //! accounts, shared with their poll loops) and the retired ones (removed from the

@@ -1,4 +1,4 @@
-//! The threads the poll loops run on (issue 9, item 3).
+//! The threads the poll loops run on (`docs/design.md` "Threads, memory and CPU").
 //!
 //! A poll is mostly waiting: for a slot of the rate limit, for a response, for the next
 //! interval. On tokio's multi-threaded runtime each of those wake-ups can land on another

@@ -205,7 +205,7 @@ pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
                 ),
             });
         } else {
-            // Resources that fail while the rest of the target polls fine (SPEC §8).
+            // Resources that fail while the rest of the target polls fine (`docs/metrics.md` "Up, down, and half down").
             for (unit, h) in s.status.units.iter().filter(|(_, h)| !h.up) {
                 let Some(e) = &h.last_error else { continue };
                 let since = match h.last_success {

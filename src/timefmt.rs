@@ -1,4 +1,4 @@
-//! Parsers and formatters for every time format the five APIs use (PROVIDERS.md §7).
+//! Parsers and formatters for every time format the five APIs use (`docs/providers.md` "Time formats").
 //!
 //! All parsers return `Ok(None)` for values that mean "not set" (empty, the proto zero
 //! timestamp, the Unix epoch) and a [`TimeError`] naming the value for anything malformed.
@@ -37,7 +37,7 @@ pub(crate) fn trim(s: &str) -> &str {
     }
 }
 
-/// True for values that mean "no time" (PROVIDERS.md §7).
+/// True for values that mean "no time" (`docs/providers.md` "Time formats").
 fn is_unset(s: &str) -> bool {
     s.is_empty()
         || s.starts_with("0001-01-01T00:00:00")
@@ -184,7 +184,7 @@ pub(crate) fn go_time(raw: &str) -> Result<Option<Timestamp>, TimeError> {
         .ok_or_else(|| err("valid Go time.String()", raw))
 }
 
-/// Every Huawei time format (PROVIDERS.md §7): RFC3339 with `Z` or any offset, Go's
+/// Every Huawei time format (`docs/providers.md` "Time formats"): RFC3339 with `Z` or any offset, Go's
 /// `time.String()` with its zone (and monotonic suffix), then naive UTC; each with 0–9
 /// fraction digits and `T` or a space between date and time. None of them guesses: a value
 /// in none of these forms is an error.

@@ -1,4 +1,4 @@
-//! One log line per task transition (issue 8): a task seen for the first time while active, an
+//! One log line per task transition (`docs/alerts.md` "Which task failed, and why"): a task seen for the first time while active, an
 //! active task changing state, and a task ending (or first seen ended after the baseline).
 //! Accounting reports them ([`crate::accounting::ApplyReport::transitions`]); the scheduler
 //! logs them, so "which task failed and why" is one `grep` away while task ids stay out of

@@ -1,9 +1,9 @@
-//! Per-target task accounting (SPEC §3): which tasks are active, which completions were
+//! Per-target task accounting (`docs/design.md` "Exactly-once accounting"): which tasks are active, which completions were
 //! counted (each exactly once), durations, last success/failure per resource.
 //!
 //! [`Account::apply`] takes one poll, unit by unit, and is the only mutator: units listed in
-//! full are accounted, units that failed change nothing of their own (SPEC §3 rule 5, applied
-//! per unit as §8 says). It is pure (time comes in as an argument) so that property tests can
+//! full are accounted, units that failed change nothing of their own (`docs/design.md`
+//! "Exactly-once accounting", rule 3). It is pure (time comes in as an argument) so that property tests can
 //! drive it with arbitrary histories. The baseline (rule 2) is per polled unit, so a newly
 //! discovered resource's old tasks are not counted either.
 //!
@@ -68,7 +68,7 @@ pub struct Seen {
     pub(crate) poll: u32,
 }
 
-/// A record that could not be understood, for the log (SPEC §8 "Per-task decoding").
+/// A record that could not be understood, for the log (`docs/metrics.md` "Records the exporter cannot read").
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NewInvalid {
     /// The unit whose listing held it.
@@ -97,7 +97,7 @@ pub struct ApplyReport {
     pub transitions: Vec<Transition>,
 }
 
-/// What one poll brought, unit by unit (SPEC §8 "Per-resource isolation").
+/// What one poll brought, unit by unit (`docs/metrics.md` "Up, down, and half down").
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PollResult {
     /// Units listed in full, in poll order, with what they returned.

@@ -119,8 +119,8 @@ impl Tallies {
     }
 
     /// Moves `last_*` to a terminal task when it is the latest of its (resource, type). A
-    /// task with no usable timestamp cannot be placed in time: it moves nothing (SPEC §8
-    /// "No invented times").
+    /// task with no usable timestamp cannot be placed in time: it moves nothing (`docs/design.md`
+    /// "Exactly-once accounting", "No invented times").
     pub(super) fn note_last(&mut self, task: &Task) {
         let Some(end) = task.finished.or(task.latest_timestamp()).map(unix_seconds) else {
             return;

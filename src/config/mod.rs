@@ -1,4 +1,4 @@
-//! Configuration: the validated types the rest of the exporter reads (SPEC §5).
+//! Configuration: the validated types the rest of the exporter reads (`docs/configuration.md`).
 //!
 //! Two stages (ripgrep's lowargs/hiargs): `file.rs` reads the YAML into a tree of located
 //! nodes and is the only user of the YAML crate; `de.rs` lets serde derive config structs

@@ -53,7 +53,7 @@ pub struct Settings {
 }
 
 /// Configured expectations of a target's tasks, overriding what the exporter learns from their
-/// history (see `rhythm.rs` and the README's "Alerts").
+/// history (see `rhythm.rs` and `docs/alerts.md` "How the rhythm is learned").
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expect {
     /// `expected_interval`: the gap between successful backups of every resource of the target.
@@ -68,7 +68,7 @@ pub struct Expect {
 }
 
 impl Default for Settings {
-    /// The built-in defaults (SPEC §5).
+    /// The built-in defaults (`docs/configuration.md` "Polling settings").
     fn default() -> Self {
         Settings {
             interval: Duration::from_secs(300),

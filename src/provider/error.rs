@@ -1,6 +1,6 @@
 //! `ProviderError`: why a poll failed, with a stable `reason` for labels.
 
-/// The `reason` label of `cloud_task_target_poll_errors_total` (SPEC §4).
+/// The `reason` label of `cloud_task_target_poll_errors_total` (`docs/metrics.md` "Every series").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
     /// 401/403, bad credentials, token exchange failed.

@@ -369,7 +369,7 @@ fn httpdate_parse(v: &str) -> Option<SystemTime> {
 }
 
 /// The API's own error code and message from an error body, whatever the service's shape
-/// (PROVIDERS.md §1.6, §2.5): `error_code|errorCode|code` and
+/// (`docs/providers.md` "What every provider shares", "Error bodies"): `error_code|errorCode|code` and
 /// `error_msg|errorMsg|errorMessage|message`, searched recursively. `None` when the body is
 /// not JSON or has neither. Every registered secret is scrubbed from the values before they
 /// are cut to 300 characters (a cut must not leave half a token behind).

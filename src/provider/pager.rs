@@ -1,5 +1,5 @@
-//! De-duplication and stop rules shared by every paging loop (SPEC §5 "Paging must be
-//! robust"), and the stop rule of windowed passes: between full passes a listing ends as soon
+//! De-duplication and stop rules shared by every paging loop (`docs/providers.md` "What every
+//! provider shares"), and the stop rule of windowed passes: between full passes a listing ends as soon
 //! as it has caught up with what the exporter already knows ([`Window`]).
 
 use std::collections::HashSet;
@@ -13,7 +13,7 @@ use super::records::Records;
 use crate::memo::Known;
 use crate::model::{IdMap, IdSet, InvalidTask, Listing, Paging, Task};
 
-/// The stop rules every paged listing shares (SPEC §5 "Paging must be robust"), whatever
+/// The stop rules every paged listing shares (`docs/providers.md` "What every provider shares"), whatever
 /// it lists: a listing ends on an empty page, on a short page (offset paging) or one without
 /// a next token (token paging), once the distinct records seen reach the API's total, on a
 /// page that brings no new ids, and after `max_pages` pages (logged: the rest of the list was

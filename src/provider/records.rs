@@ -1,4 +1,4 @@
-//! Per-record decoding, shared by every provider (SPEC §8 "Per-task decoding").
+//! Per-record decoding, shared by every provider (`docs/metrics.md` "Records the exporter cannot read").
 //!
 //! A page is decoded by [`decode_page`]: first in one pass, its envelope (the task list and
 //! the paging fields) together with every record in the provider's wire struct. That holds

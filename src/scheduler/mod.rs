@@ -1,7 +1,7 @@
 //! The scheduler: one poll loop per target, on its own interval (first poll at once, later
 //! ones with a random phase), never at scrape time. A poll lists every unit (with the target's concurrency and
 //! rate limits applied by its HTTP client); each unit's listing applies whole or not at all
-//! (SPEC §3 rule 5, per unit as §8 says): a unit that fails or panics keeps its last values
+//! (`docs/design.md` "Exactly-once accounting", rule 3): a unit that fails or panics keeps its last values
 //! while the others count. Each poll ends by publishing a snapshot to the [`Hub`].
 //!
 //! Each unit's listing is a full pass over the `lookback` window or, between full passes, a

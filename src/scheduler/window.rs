@@ -1,4 +1,4 @@
-//! How each unit's next listing pages (issue 9, "window-bounded fetching"): a full pass over
+//! How each unit's next listing pages (`docs/design.md` "Window-bounded fetching"): a full pass over
 //! the whole `lookback` window on the unit's first poll (a new runner, after a restart or a
 //! reload, starts with full passes) and again every `reconcile_interval`; a windowed pass
 //! in between, which reads only what can have changed. This module keeps what each unit's

@@ -41,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AppState, route};
 
 /// Connection limits of the HTTP server. [`Limits::default`] is what the exporter runs with
-/// (documented in the README); tests shorten the timeouts.
+/// (documented in `docs/configuration.md` "Connection limits of the HTTP server"); tests shorten the timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// How long a client may take to complete the TLS handshake.

@@ -1,4 +1,4 @@
-//! The HTTP server (SPEC §6): `/metrics`, `/`, `/api/v1/targets`, `/-/healthy`, `/-/ready`,
+//! The HTTP server (`docs/configuration.md` "HTTP endpoints"): `/metrics`, `/`, `/api/v1/targets`, `/-/healthy`, `/-/ready`,
 //! `POST /-/reload`. Handlers are plain functions of a request and the [`AppState`], so tests
 //! call [`route`] without a socket; the accept loop, connection limits and timeouts are in
 //! `server/conn.rs`.

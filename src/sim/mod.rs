@@ -2,7 +2,7 @@
 //! metadata service, on one loopback HTTP listener. `--demo` runs it in-process and every
 //! integration test talks to it.
 //!
-//! It is written from the seed pages and PROVIDERS.md, not from the client code: it checks
+//! It is written from the providers' API references and `docs/providers.md`, not from the client code: it checks
 //! auth the way the real services do (IAM tokens, JWT signatures, AK/SK signatures), pages the
 //! way each API pages, and can inject faults (status codes with `Retry-After`, latency,
 //! truncated, garbage or oversized bodies, connection resets, error bodies that echo the

@@ -1,7 +1,7 @@
 //! What the official SDK models and API docs allow a task record to look like, beyond what
 //! the simulator's task structs send by default: the fields each SDK model marks optional
 //! (absent and `null` are both legal), the fields with a second JSON type, and every time
-//! format PROVIDERS.md §7 lists. Written from the SDK models (Huawei Python SDK 3.1.219
+//! format `docs/providers.md` "Time formats" lists. Written from the SDK models (Huawei Python SDK 3.1.219
 //! `openapi_types` and `__init__`: a field assigned only `if x is not None` is optional;
 //! `yandexcloud` 0.413.0 protobuf descriptors) and the seed pages, not from the exporter's
 //! decoders. Tests send these through [`super::RecordEdit`]s and the task structs' time
@@ -10,7 +10,7 @@
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
 
-/// VBS backup job: no SDK models VBS (PROVIDERS.md §3); the API reference's example leaves
+/// VBS backup job: no SDK models VBS (`docs/providers.md` "Huawei VBS"); the API reference's example leaves
 /// `finished_at`, `code` and `message` out of some jobs, and nothing marks the other
 /// descriptive fields mandatory.
 pub const VBS_OPTIONAL: &[&str] = &[
@@ -158,8 +158,8 @@ pub fn yandex_enum_number(field: &str, name: &str) -> Option<u64> {
     names.iter().position(|n| *n == name).map(|i| i as u64)
 }
 
-/// A way a time can be written (PROVIDERS.md §7). Each Huawei service documents one of them
-/// (VBS naive UTC, CBR and DMS RFC 3339, CCE Go's `time.String()`), and PROVIDERS.md
+/// A way a time can be written (`docs/providers.md` "Time formats"). Each Huawei service documents one of them
+/// (VBS naive UTC, CBR and DMS RFC 3339, CCE Go's `time.String()`), and `docs/providers.md`
 /// recommends reading every one of them everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeForm {

@@ -1,4 +1,4 @@
-//! Issue 10: the HTTP server against hostile clients, on a real socket: connections that never
+//! The HTTP server against hostile clients, on a real socket: connections that never
 //! send a request, send half of one, or sit idle between requests are closed within the
 //! documented timeouts; long requests are not cut; the connection cap holds new clients in the
 //! backlog; and the real binary, under a low open-files limit and flooded with idle
@@ -232,7 +232,7 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / hz
 }
 
-/// Issue 10: with 64 open files allowed, 150 idle connections exhaust the file table. The
+/// With 64 open files allowed, 150 idle connections exhaust the file table. The
 /// accept loop backs off instead of spinning (a few percent of a core over the flood, where
 /// it used to take a whole one), logs a handful of lines instead of hundreds of megabytes,
 /// and once the clients go away `/metrics` answers again.

@@ -109,7 +109,7 @@ fn counts_and_last_values_are_right() {
             ])
         ),
         None,
-        "a pair that never occurred has no series (SPEC §8 series budget)"
+        "a pair that never occurred has no series (docs/metrics.md, Series budget)"
     );
     assert_eq!(
         sample(
@@ -178,7 +178,7 @@ fn counts_and_last_values_are_right() {
             ])
         ),
         None,
-        "active-task series exist while tasks are active (SPEC §8 series budget)"
+        "active-task series exist while tasks are active (docs/metrics.md, Series budget)"
     );
     assert!(
         !text.contains("task_id=\"2\""),
@@ -211,7 +211,7 @@ fn counts_and_last_values_are_right() {
     );
 }
 
-/// The series budget (SPEC §8): nothing for pairs that never occurred, at most 12 series per
+/// The series budget (`docs/metrics.md` "Series budget"): nothing for pairs that never occurred, at most 12 series per
 /// occurred (resource, type) pair, zeros only for the results the alerts need, and zero
 /// series for a pair the target's `types:` names before its first task.
 #[test]

@@ -395,7 +395,7 @@ async fn http_reload_rejects_a_bad_config_and_the_old_one_keeps_running() {
             })
     };
     assert!(consistent(&right_after), "{right_after}");
-    // Histograms appear on first use (SPEC §8 series budget): one more backup shows the new
+    // Histograms appear on first use (`docs/metrics.md` "Series budget"): one more backup shows the new
     // buckets.
     yc_done(sim, "2003", "OK", 0);
     let m = exp
@@ -1003,7 +1003,7 @@ async fn real_prometheus_scrapes_the_demo_and_sees_every_target_up() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
-/// Issue 10: a `--web.config.file` that fails to reload (here a broken certificate), by SIGHUP
+/// A `--web.config.file` that fails to reload (here a broken certificate), by SIGHUP
 /// or `POST /-/reload`, sets `cloud_task_exporter_config_last_reload_successful` to 0 like a bad
 /// config file does; the next fully good reload sets it back to 1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

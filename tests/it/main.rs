@@ -4,6 +4,8 @@
 
 // The module layers of the crate doc hold: no upward import, no cycle.
 mod architecture;
+// Every tracked file cites docs/, never an outside document or an issue number.
+mod docs;
 // Exactly-once accounting properties.
 mod accounting;
 // The command line as a newcomer meets it: flags, missing config, --check-config, --version.
@@ -34,19 +36,19 @@ mod lifecycle;
 mod schedule;
 // Reloads against live polls: hand-over, remove and add back.
 mod reload;
-// Issue 12: every registered provider is documented, in the example, in the demo and tested.
+// Every registered provider is documented, in the example, in the demo and tested.
 mod registry;
 // Bounds on label values, task types and a poll's size.
 mod bounds;
-// The dashboard's and README's PromQL parse and name served metrics.
+// The dashboard's and docs/metrics.md's PromQL parse and name served metrics.
 mod queries;
 // The configuration shipped in deploy/ loads.
 mod deploy;
-// Issue 10: hostile HTTP clients: timeouts, the connection cap, a full file table.
+// Hostile HTTP clients: timeouts, the connection cap, a full file table.
 mod conns;
-// Issue 10: credentials a cloud echoes in its error text appear nowhere.
+// Credentials a cloud echoes in its error text appear nowhere.
 mod scrub;
-// Issue 10: signals while the real binary starts (config and state file read from FIFOs).
+// Signals while the real binary starts (config and state file read from FIFOs).
 mod signals;
 // The shipped alert rules in a real Prometheus against the binary and the simulator.
 mod alerts;
@@ -61,7 +63,7 @@ mod support;
 // One test fixture per provider (providers/<kind>.rs): what the provider-generic tests know
 // of it; the fault matrix runs against each.
 mod providers;
-// Issue 9: window-bounded fetching (full passes, windowed passes, reconcile) on paused time.
+// Window-bounded fetching (full passes, windowed passes, reconcile) on paused time.
 mod window;
 // Yandex Cloud Backup provider against the simulator.
 mod yandex;

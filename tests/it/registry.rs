@@ -1,4 +1,4 @@
-//! Issue 12: a provider is one folder and one registry line. The compiler holds every
+//! A provider is one folder and one registry line. The compiler holds every
 //! registered provider to what the registry asks of its folder; this holds the rest of the
 //! checked list in `docs/adding-a-provider.md` to every registered provider: its README row,
 //! its example target, its demo target and its test fixture (`tests/it/providers/`), and the

@@ -1,4 +1,4 @@
-//! What accounting feeds the rhythm (issue 8): the transitions it reports for the log, the
+//! What accounting feeds the rhythm (`docs/alerts.md` "How the rhythm is learned"): the transitions it reports for the log, the
 //! history it keeps (and does not keep), the state file that carries it, and the expected
 //! interval, duration and active limit the exposition serves.
 

@@ -1,4 +1,4 @@
-//! Issue 10: a cloud's error text that quotes credentials (a 401 that echoes the bearer token,
+//! A cloud's error text that quotes credentials (a 401 that echoes the bearer token,
 //! an IAM error that repeats the password, the JWT or the OAuth token, a signature error that
 //! names the AK and SK) is scrubbed before it is shown: no configured secret and no issued
 //! token appears on `/`, in `/api/v1/targets`, in `/metrics` or in the debug log.

@@ -1,4 +1,4 @@
-//! Issue 10: signals that arrive while the real binary starts. The exporter is made to block
+//! Signals that arrive while the real binary starts. The exporter is made to block
 //! at a known point (its config file or its state file is a FIFO the test feeds), so each
 //! signal lands exactly there, however loaded the machine is; "5 ms after spawn" is the same
 //! moment made deterministic.

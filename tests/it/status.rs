@@ -1,4 +1,4 @@
-//! The status page `/` and `/api/v1/targets` from a known state (issue 8): problems at the top,
+//! The status page `/` and `/api/v1/targets` from a known state (`docs/alerts.md` "The status page"): problems at the top,
 //! the failed resource in red with the API's own (escaped) message, the age of the last
 //! success against the rhythm, a stuck queued task, a resource that never succeeded and the
 //! 14-day strip. `browser.rs` renders the same state in a real browser.

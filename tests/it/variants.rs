@@ -1,5 +1,5 @@
 //! Task records the way the SDK models and API docs allow them, through the simulator, for
-//! every provider (issue 7, items 1–3): `null` and absent fields, the other JSON type of
+//! every provider: `null` and absent fields, the other JSON type of
 //! a field, every time format to the exact instant, unreadable records among good ones, a
 //! `null` list; and every unit error naming its unit. The variants come from the simulator
 //! (`sim::variants`, `RecordEdit`), written from the SDK models, not from the decoders.
@@ -313,7 +313,7 @@ async fn a_null_list_is_empty_and_a_list_of_the_wrong_type_fails_the_unit() {
     }
 }
 
-/// The variants issue 7 names, one by one.
+/// The variants, one by one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_7_variants_named_in_the_issue() {
     // CBR: `"status": null` is an invalid task, `"operation_type": null` a task of type

@@ -1,4 +1,4 @@
-//! Issue 9 item 2, window-bounded fetching, through the simulator on paused time: after a
+//! Window-bounded fetching (`docs/design.md`), through the simulator on paused time: after a
 //! unit's first (full) poll, a poll reads only what can have changed, and a full pass every
 //! `reconcile_interval` catches what that cannot see.
 //!
@@ -363,7 +363,7 @@ async fn issue_9_steady_polls_cost_about_one_request_and_count_new_completions_o
     }
 }
 
-/// Issue 9 item 3: the finished records a poll already accounted are known by their bytes
+/// Finished records are read once (`docs/design.md`): the finished records a poll already accounted are known by their bytes
 /// (after the baseline, the memo holds the whole history), and knowing them changes no
 /// count: a task that runs and then finishes counts once; the API rewriting it as failed
 /// (a new record, the same task) counts nothing more through two full passes over the

@@ -1,7 +1,7 @@
 //! Huawei credentials at run time: AK/SK (signed per request) or an IAM user token
 //! (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
 //! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
-//! in a row is locked for 5 minutes, PROVIDERS.md §2.2).
+//! in a row is locked for 5 minutes, `docs/providers.md` "After a rejection").
 
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use crate::provider::token::{Fetched, TokenSlot};
 /// How long requests stop after credentials were rejected.
 pub(crate) const AUTH_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
-/// Token lifetime assumed when the response does not say (PROVIDERS.md §2.3: 24 h).
+/// Token lifetime assumed when the response does not say (`docs/providers.md` "IAM user tokens": 24 h).
 pub(super) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// What one request is authenticated with.

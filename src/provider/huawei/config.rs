@@ -296,7 +296,7 @@ impl IamFile {
 }
 
 /// The Huawei Cloud regions this version knows: the region ids of the official SDK's CBR
-/// region file (PROVIDERS.md §2.1), which the other services' files are subsets of.
+/// region file (`docs/providers.md` "Huawei Cloud: endpoints"), which the other services' files are subsets of.
 const REGIONS: &[&str] = &[
     "af-north-1",
     "af-south-1",

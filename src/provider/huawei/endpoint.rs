@@ -1,4 +1,4 @@
-//! Where Huawei Cloud services live (PROVIDERS.md §2.1): endpoints from the region.
+//! Where Huawei Cloud services live (`docs/providers.md` "Huawei Cloud: endpoints"): endpoints from the region.
 
 use crate::config::value::BaseUrl;
 

@@ -1,4 +1,4 @@
-//! `SDK-HMAC-SHA256` request signing, exactly as PROVIDERS.md §2.2 describes the Huawei SDK.
+//! `SDK-HMAC-SHA256` request signing, exactly as `docs/providers.md` "AK/SK signing" describes the Huawei SDK.
 //!
 //! A pure function: the caller passes the request parts, the credentials and the date; the
 //! result is the `Authorization` value, the `X-Sdk-Date` value and the canonical query string,

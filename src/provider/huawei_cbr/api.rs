@@ -1,4 +1,4 @@
-//! Serde types of the CBR operation-log JSON (seed 002, PROVIDERS.md §4), nothing else.
+//! Serde types of the CBR operation-log JSON (`docs/providers.md` "Huawei CBR"), nothing else.
 
 use serde::Deserialize;
 

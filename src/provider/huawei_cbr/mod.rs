@@ -1,4 +1,4 @@
-//! Huawei CBR: the project's operation logs (seed 002, PROVIDERS.md §4). The one unit is
+//! Huawei CBR: the project's operation logs (`docs/providers.md` "Huawei CBR"). The one unit is
 //! the project; each log's resource is `extra_info.resource.id` (else its vault).
 
 mod api;
@@ -29,7 +29,7 @@ const SERVICE: Service = Service {
     eu: &[],
 };
 
-/// Every documented CBR operation-log status (SPEC §2).
+/// Every documented CBR operation-log status (`docs/metrics.md` "Status mapping").
 const STATUS: &[(&str, TaskState)] = &[
     ("waiting", TaskState::Queued),
     ("running", TaskState::Running),

@@ -1,4 +1,4 @@
-//! Serde types of the CCE snapshot-task and cluster JSON (seed 003, PROVIDERS.md §5),
+//! Serde types of the CCE snapshot-task and cluster JSON (`docs/providers.md` "Huawei CCE"),
 //! nothing else.
 
 use serde::Deserialize;

@@ -1,4 +1,4 @@
-//! Huawei CCE: cluster backup (master snapshot) tasks (seed 003, PROVIDERS.md §5). The
+//! Huawei CCE: cluster backup (master snapshot) tasks (`docs/providers.md` "Huawei CCE"). The
 //! units are clusters, and each cluster is the resource of its tasks.
 
 mod api;
@@ -27,7 +27,7 @@ const SERVICE: Service = Service {
     eu: &["eu-west-101"],
 };
 
-/// Every documented CCE task phase (SPEC §2), matched case-insensitively.
+/// Every documented CCE task phase (`docs/metrics.md` "Status mapping"), matched case-insensitively.
 const STATUS: &[(&str, TaskState)] = &[
     ("Init", TaskState::Queued),
     ("Queuing", TaskState::Queued),

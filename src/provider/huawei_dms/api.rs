@@ -1,4 +1,4 @@
-//! Serde types of the DMS background-task and instance JSON (seed 004, PROVIDERS.md §6.1),
+//! Serde types of the DMS background-task and instance JSON (`docs/providers.md` "Huawei DMS"),
 //! nothing else.
 
 use serde::Deserialize;

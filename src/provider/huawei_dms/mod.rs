@@ -1,5 +1,5 @@
-//! Huawei DMS (Kafka, RabbitMQ, RocketMQ): instance background tasks (seed 004,
-//! PROVIDERS.md §6.1). The units are instances of one engine, and each instance is the
+//! Huawei DMS (Kafka, RabbitMQ, RocketMQ): instance background tasks (`docs/providers.md`
+//! "Huawei DMS"). The units are instances of one engine, and each instance is the
 //! resource of its tasks; the task type is the task's name.
 
 mod api;
@@ -29,7 +29,7 @@ const SERVICE: Service = Service {
     eu: &["eu-west-101"],
 };
 
-/// Every documented DMS task status (SPEC §2). `DELETED` (the record was deleted) is
+/// Every documented DMS task status (`docs/metrics.md` "Status mapping"). `DELETED` (the record was deleted) is
 /// terminal with an unknown outcome.
 const STATUS: &[(&str, TaskState)] = &[
     ("CREATED", TaskState::Queued),

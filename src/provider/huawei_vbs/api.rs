@@ -1,4 +1,4 @@
-//! Serde types of the VBS backup-policy JSON (seed 001, PROVIDERS.md §3), nothing else.
+//! Serde types of the VBS backup-policy JSON (`docs/providers.md` "Huawei VBS"), nothing else.
 
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ pub(super) struct Page<L> {
     pub(super) count: Option<u64>,
 }
 
-/// One backup job. No SDK models VBS; the API reference (seed 001) shows every field but
+/// One backup job. No SDK models VBS; the API reference shows every field but
 /// `finished_at` in every job. A usable job needs `job_id` and `status`; the rest may be
 /// absent or `null`.
 #[derive(Deserialize, Default)]

@@ -1,4 +1,4 @@
-//! Huawei VBS: backup jobs of a backup policy (seed 001, PROVIDERS.md §3). The units are
+//! Huawei VBS: backup jobs of a backup policy (`docs/providers.md` "Huawei VBS"). The units are
 //! policies; each job's resource is the backed-up volume.
 
 mod api;
@@ -27,7 +27,7 @@ const SERVICE: Service = Service {
     eu: &[],
 };
 
-/// Every documented VBS job status (SPEC §2).
+/// Every documented VBS job status (`docs/metrics.md` "Status mapping").
 const STATUS: &[(&str, TaskState)] = &[
     ("WAITING", TaskState::Queued),
     ("RUNNING", TaskState::Running),

@@ -1,4 +1,4 @@
-//! Serde types of the Yandex Cloud Backup and IAM JSON (seed 000, PROVIDERS.md §1), nothing else.
+//! Serde types of the Yandex Cloud Backup and IAM JSON (`docs/providers.md` "Yandex Cloud Backup"), nothing else.
 //!
 //! Every field is optional: proto3 JSON omits fields at their default value and reads `null`
 //! as the default, int64 values arrive as strings (numbers are accepted too), and enums

@@ -1,4 +1,4 @@
-//! IAM tokens for Yandex Cloud (PROVIDERS.md §1.5): a static token, an OAuth token or a
+//! IAM tokens for Yandex Cloud (`docs/providers.md` "Yandex IAM tokens"): a static token, an OAuth token or a
 //! service-account key exchanged at the IAM API, or the VM metadata service.
 //!
 //! Tokens are cached and refreshed at half their lifetime (at most an hour after they were
@@ -28,7 +28,7 @@ pub(crate) const DEFAULT_IAM_ENDPOINT: &str = "https://iam.api.cloud.yandex.net"
 /// Default VM metadata service base URL.
 pub(crate) const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
 
-/// The `aud` of a service-account JWT for the default installation (PROVIDERS.md §1.5).
+/// The `aud` of a service-account JWT for the default installation (`docs/providers.md` "The service-account JWT").
 pub(crate) const DEFAULT_JWT_AUDIENCE: &str = "https://iam.api.cloud.yandex.net/iam/v1/tokens";
 
 /// Path of the token exchange on the IAM API.

@@ -1,4 +1,4 @@
-//! Yandex Cloud Backup `ListTasks` (seed 000, PROVIDERS.md §1).
+//! Yandex Cloud Backup `ListTasks` (`docs/providers.md` "Yandex Cloud Backup").
 //!
 //! `GET {endpoint}/backup/v1/resources/{computeInstanceId}/tasks?pageSize=&pageToken=` with
 //! `Authorization: Bearer <IAM token>`, following `nextPageToken` to the last page. Discovery

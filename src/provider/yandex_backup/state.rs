@@ -1,4 +1,4 @@
-//! `status` + `resultCode` → [`Mapped`] (SPEC §2 table, PROVIDERS.md §1.2).
+//! `status` + `resultCode` → [`Mapped`] (`docs/metrics.md` "Status mapping", `docs/providers.md` "ListTasks").
 
 use std::borrow::Cow;
 

@@ -201,9 +201,9 @@ fn cbr_logs(st: &HuaweiState, q: &BTreeMap<String, String>, edits: &ListEdits) -
         (Err(r), _) | (_, Err(r)) => return r,
     };
     // `start_time`/`end_time` are documented as "Start time of a task" and "End time of a
-    // task" (seed 002); PROVIDERS.md §4 guesses both compare the task's start time, so here
+    // task"; `docs/providers.md` "Huawei CBR" guesses both compare the task's start time, so here
     // they bound `started_at` (a log without one is kept). Logs come newest first by
-    // `created_at` (undocumented; PROVIDERS.md guesses newest first).
+    // `created_at` (undocumented; `docs/providers.md` guesses newest first).
     let mut logs: Vec<_> = st
         .cbr_logs
         .iter()
@@ -394,7 +394,7 @@ fn dms_tasks(
                 && bounds[1].is_none_or(|b| c.is_none_or(|c| c <= b))
         })
         .collect();
-    // `begin_time`/`end_time` bound "the time of the task" (seed 004), whose only documented
+    // `begin_time`/`end_time` bound "the time of the task" (Huawei DMS), whose only documented
     // "start time" is `created_at`; tasks come newest first by it (undocumented).
     tasks.sort_by_cached_key(|t| std::cmp::Reverse(ts(&t.created_at)));
     let mut all: Vec<Value> = tasks

@@ -1,6 +1,6 @@
 //! The API gateway in front of every Huawei service: AK/SK signature checks (with the
 //! 15-minute clock-skew rule and the 5-failure lockout) and IAM tokens, plus IAM's
-//! `POST /v3/auth/tokens` that issues them (PROVIDERS.md §2.2, §2.3).
+//! `POST /v3/auth/tokens` that issues them (`docs/providers.md` "Huawei authentication").
 
 use tokio::time::Instant;
 

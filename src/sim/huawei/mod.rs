@@ -1,5 +1,5 @@
 //! Huawei Cloud: IAM tokens, AK/SK signature checks, and the VBS, CBR, CCE and DMS task
-//! APIs (seeds 001–004, PROVIDERS.md §2–§6), written from the docs.
+//! APIs (`docs/providers.md`, Huawei sections), written from the providers' docs.
 //!
 //! Seed it through [`crate::sim::lock`]`(&sim.huawei)`: register credentials
 //! ([`HuaweiState::add_aksk`], [`HuaweiState::add_user`]), then tasks per service with the

@@ -1,6 +1,6 @@
 //! The gateway's side of `SDK-HMAC-SHA256`: rebuilds the canonical request from what
-//! arrived on the wire and recomputes the signature (PROVIDERS.md §2.2). Its own code,
-//! independent of the client's signer, checked against the same §2.4 vectors.
+//! arrived on the wire and recomputes the signature (`docs/providers.md` "AK/SK signing"). Its own code,
+//! independent of the client's signer, checked against the same vectors (`docs/providers.md` "Signing test vectors").
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};

@@ -1,4 +1,4 @@
-//! Each Huawei API's time format on the wire (PROVIDERS.md §7), for whoever seeds the
+//! Each Huawei API's time format on the wire (`docs/providers.md` "Time formats"), for whoever seeds the
 //! simulator: the demo, the example data set and the tests.
 
 use jiff::Timestamp;

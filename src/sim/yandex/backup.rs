@@ -1,6 +1,6 @@
 //! `GET /backup/v1/resources/{computeInstanceId}/tasks` (ListTasks) and
 //! `GET /backup/v1/resources?folderId=` (ListResources), with IAM token checks and opaque
-//! page tokens (PROVIDERS.md §1.2–1.4, §1.6).
+//! page tokens (`docs/providers.md` "Yandex Cloud Backup").
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,7 +10,7 @@ use crate::sim::faults::ListEdits;
 use crate::sim::variants::yandex_enum_number;
 use crate::sim::{Sim, SimRequest, SimResponse, lock};
 
-/// Default `pageSize` (PROVIDERS.md §1.3).
+/// Default `pageSize` (`docs/providers.md` "Paging").
 const DEFAULT_PAGE_SIZE: usize = 100;
 /// Largest `pageSize`.
 const MAX_PAGE_SIZE: usize = 1000;

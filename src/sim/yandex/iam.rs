@@ -1,6 +1,6 @@
 //! `POST /iam/v1/tokens` (a PS256 JWT of a registered key, or an OAuth token) and the VM
 //! metadata token `GET /computeMetadata/v1/instance/service-accounts/default/token`
-//! (PROVIDERS.md §1.5).
+//! (`docs/providers.md` "Yandex IAM tokens").
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;

@@ -1,4 +1,4 @@
-//! Yandex Cloud Backup, IAM token and VM metadata services (seed 000, PROVIDERS.md §1).
+//! Yandex Cloud Backup, IAM token and VM metadata services (`docs/providers.md` "Yandex Cloud Backup").
 //!
 //! # Layout
 //! - this file: [`YandexState`] and its seeding API, routing, the error body;
@@ -30,10 +30,10 @@ pub const TEST_KEY_ID: &str = "ajeq0examplekey00001";
 /// Service account of the built-in key.
 pub const TEST_SERVICE_ACCOUNT_ID: &str = "ajes0exampleaccount01";
 
-/// The `aud` the simulated IAM API accepts in a JWT (PROVIDERS.md §1.5).
+/// The `aud` the simulated IAM API accepts in a JWT (`docs/providers.md` "The service-account JWT").
 pub const JWT_AUDIENCE: &str = "https://iam.api.cloud.yandex.net/iam/v1/tokens";
 
-/// Default lifetime of issued IAM tokens: 12 hours (PROVIDERS.md §1.5).
+/// Default lifetime of issued IAM tokens: 12 hours (`docs/providers.md` "Yandex IAM tokens").
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
 /// The authorized key JSON of the built-in key, as `yc iam key create` writes it, with the
@@ -331,7 +331,7 @@ fn random_suffix() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A `google.rpc.Status` error body with its HTTP status (PROVIDERS.md §1.6).
+/// A `google.rpc.Status` error body with its HTTP status (`docs/providers.md` "Errors and limits").
 pub(crate) fn error(code: i32, message: &str) -> SimResponse {
     let http = match code {
         3 => 400,

@@ -1,4 +1,4 @@
-//! The configuration loader (SPEC §5): defaults, overrides, `${VAR}`, `*_file` secrets, and one
+//! The configuration loader (`docs/configuration.md`): defaults, overrides, `${VAR}`, `*_file` secrets, and one
 //! test per kind of error, each asserting the message names the file, line, target and key.
 //! One topic per file under `config/`; the helpers they share are here.
 

@@ -62,7 +62,7 @@ pub(crate) trait ProviderFixture: Sync {
     fn status_field(&self) -> &'static str;
     /// The API's name of the time the provider reads as `created`.
     fn created_field(&self) -> &'static str;
-    /// The time format the API documents (PROVIDERS.md §7).
+    /// The time format the API documents (`docs/providers.md` "Time formats").
     fn native_form(&self) -> TimeForm;
     /// Every time format the provider must read.
     fn time_forms(&self) -> Vec<TimeForm>;
