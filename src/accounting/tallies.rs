@@ -61,7 +61,7 @@ pub struct Tallies {
     pub(crate) invalid_tasks: BTreeMap<String, u64>,
     /// Tasks whose label values were cut (each task once).
     pub(crate) truncated_labels: u64,
-    /// Tasks whose type folded into [`OTHER_TYPE`] (each task once).
+    /// Tasks whose type folded into [`OTHER_TYPE`](super::OTHER_TYPE) (each task once).
     pub(crate) folded_types: u64,
     /// Resources known (configured units that are resources, and every task's resource).
     pub resources: BTreeSet<String>,

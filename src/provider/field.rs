@@ -124,7 +124,7 @@ impl<'de, T: DeserializeOwned> de::Visitor<'de> for FieldVisitor<T> {
     }
 }
 
-/// Why a record is unusable; [`decode_records`] adds the record's id.
+/// Why a record is unusable; [`decode_records`](super::records::decode_records) adds the record's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Invalid {
     /// The API's name of the field (the `reason` label: a fixed set per provider).

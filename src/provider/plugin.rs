@@ -88,7 +88,7 @@ pub trait Provider: Send + Sync {
     /// Lists the tasks of one unit, following pagination to the end, de-duplicated by id.
     /// Records that cannot be understood are returned in [`Listing::invalid`]; only a body
     /// that is not JSON or has the wrong top-level shape fails the unit. Through
-    /// [`AnyProvider`], every error names the unit (`instance 'fhm…': …`).
+    /// [`AnyProvider`](super::AnyProvider), every error names the unit (`instance 'fhm…': …`).
     fn list_tasks(
         &self,
         unit: &str,
