@@ -97,8 +97,10 @@ pub struct TargetState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired_at: Option<f64>,
     /// Per-(resource, type) history (rhythm, usual duration, 14-day strip); absent in files
-    /// written before it existed, which load with an empty history.
-    #[serde(default)]
+    /// written before it existed, which load with an empty history. An entry that cannot be
+    /// read is left out (and logged), not the whole file; the first poll rebuilds what is
+    /// missing.
+    #[serde(default, deserialize_with = "readable_history")]
     pub history: Vec<crate::history::HistoryEntry>,
 }
 
@@ -372,6 +374,8 @@ impl TargetState {
         t.types.extend(self.types.iter().cloned());
         t.resource_info = self.resource_info.clone();
         t.history = crate::history::History::from_entries(&self.history);
+        // Pairs the saved history lacks are rebuilt from the next listings.
+        a.rebuild = Some(crate::accounting::Rebuild::keeping(&t.history));
         Ok(a)
     }
 
@@ -392,6 +396,26 @@ impl TargetState {
     pub(crate) fn is_for(&self, p: ProviderKind) -> bool {
         self.provider == p.as_str()
     }
+}
+
+/// The history entries that can be read; the others are left out with a warning, so that one
+/// damaged entry costs its pair's history (rebuilt by the next poll) and nothing else.
+fn readable_history<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<crate::history::HistoryEntry>, D::Error> {
+    let raw = Vec::<serde_json::Value>::deserialize(d)?;
+    let total = raw.len();
+    let kept: Vec<crate::history::HistoryEntry> = raw
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect();
+    if kept.len() < total {
+        tracing::warn!(
+            unreadable = total - kept.len(),
+            "History entries of the state file could not be read; left out, rebuilt from the next poll."
+        );
+    }
+    Ok(kept)
 }
 
 /// Reads the state file. A missing file is an empty state; an unreadable or corrupt one is

@@ -122,6 +122,33 @@ pub struct Account {
     pub tallies: Tallies,
     /// The current poll's number ([`Account::begin_poll`]).
     poll: u32,
+    /// After a restore: the history of the pairs the saved state lacked, being rebuilt from
+    /// the listings ([`Rebuild`]).
+    pub(crate) rebuild: Option<Rebuild>,
+}
+
+/// Rebuilds the history of pairs a restored state lacks (a file written before the history
+/// existed, an entry that could not be read) from the finished tasks the listings still show,
+/// so that the rhythm and usual duration are back after one poll. Nothing is counted again:
+/// only the history is written, each task once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Rebuild {
+    /// The pairs the restored history held: theirs is kept as it is.
+    kept: BTreeSet<(String, String)>,
+    /// Tasks written into a rebuilt history.
+    recorded: crate::model::IdSet,
+    /// The pairs whose history was rebuilt so far.
+    pairs: BTreeSet<(String, String)>,
+}
+
+impl Rebuild {
+    /// A rebuild of every pair but those `history` holds.
+    pub(crate) fn keeping(history: &crate::history::History) -> Rebuild {
+        Rebuild {
+            kept: history.pairs.keys().cloned().collect(),
+            ..Rebuild::default()
+        }
+    }
 }
 
 /// Per-task context of [`Account::note_task`].
@@ -176,7 +203,19 @@ impl Account {
             self.apply_unit(unit, listing, now, rules, &mut report);
         }
         self.end_poll(now, rules);
+        if poll.failed.is_empty() {
+            self.finish_rebuild();
+        }
         report
+    }
+
+    /// Ends the rebuild of missing histories once every unit has been listed since the
+    /// restore (call it after a poll in which none failed); returns the pairs rebuilt.
+    pub(crate) fn finish_rebuild(&mut self) -> Vec<(String, String)> {
+        self.rebuild
+            .take()
+            .map(|r| r.pairs.into_iter().collect())
+            .unwrap_or_default()
     }
 
     /// Starts a poll: [`Account::apply_unit`] for each unit listed in full, as each arrives
@@ -357,6 +396,13 @@ impl Account {
         if task.terminal {
             let first_time = !seen.terminal;
             seen.terminal = true;
+            if let (false, Some(r)) = (first_time, &mut self.rebuild) {
+                let pair = (task.resource.clone(), task.task_type.clone());
+                if !r.kept.contains(&pair) && r.recorded.insert(task.id.clone()) {
+                    tallies.note_history(task, now_s);
+                    r.pairs.insert(pair);
+                }
+            }
             // Its record, unchanged, changes nothing from now on: listings may pass it over.
             if let (Some(key), Some(_)) = (task.record, latest) {
                 self.memo.remember(key, task.order_time(), now_s);
@@ -830,6 +876,65 @@ mod tests {
                 .iter()
                 .all(|r| r.len() <= MAX_LABEL_BYTES)
         );
+    }
+
+    /// A restored state without the history of a pair (a file from before the history, an
+    /// entry that could not be read) gets it back from the next listing: the same history a
+    /// fresh start learns, with nothing counted again; a pair whose history was kept stays
+    /// as it was, and the rebuild ends with a poll in which no unit failed.
+    #[test]
+    fn a_missing_history_is_rebuilt_from_the_listing_without_counting_again() {
+        let mut other = task("o1", TaskState::Succeeded, Some("2024-05-03T10:05:00Z"));
+        other.resource = "vm2".to_string();
+        let mut tasks = vec![
+            task("1", TaskState::Succeeded, Some("2024-05-01T10:10:00Z")),
+            task("2", TaskState::Succeeded, Some("2024-05-02T10:20:00Z")),
+            task("3", TaskState::Failed, Some("2024-05-03T10:01:00Z")),
+            other,
+        ];
+        let now = "2024-05-04T09:00:00Z";
+        let mut a = Account::new(&["backup"], &[]);
+        apply(&mut a, &tasks, now);
+        tasks.push(task(
+            "4",
+            TaskState::Succeeded,
+            Some("2024-05-04T08:30:00Z"),
+        ));
+        assert_eq!(apply(&mut a, &tasks, now).counted, 1);
+        let learned = a.tallies.history.clone();
+        let vm2 = ("vm2".to_string(), "backup".to_string());
+        assert_eq!(learned.pairs.len(), 2);
+
+        // Restored from a file that kept vm2's history only, its entry for vm2 changed so
+        // that a rewrite would show.
+        let mut b = a.clone();
+        b.tallies.history.pairs.retain(|k, _| *k == vm2);
+        b.tallies.history.pairs.get_mut(&vm2).unwrap().latest += 1.0;
+        let kept = b.tallies.history.pairs[&vm2].clone();
+        b.rebuild = Some(Rebuild::keeping(&b.tallies.history));
+        let failed = PollResult {
+            listed: vec![("u".to_string(), Listing::of(tasks.clone()))],
+            failed: vec!["v".to_string()],
+        };
+        let r = b.apply(&failed, ts(now), &rules());
+        assert_eq!((r.counted, r.baselined), (0, 0));
+        assert_eq!(b.tallies.completions, a.tallies.completions);
+        assert_eq!(b.tallies.durations, a.tallies.durations);
+        let vm1 = ("vm1".to_string(), "backup".to_string());
+        assert_eq!(b.tallies.history.pairs[&vm1], learned.pairs[&vm1]);
+        assert_eq!(b.tallies.history.pairs[&vm2], kept);
+        // A unit failed: the rebuild goes on, and a task already written is not again.
+        let rebuilt: Vec<_> = b.rebuild.as_ref().unwrap().pairs.iter().cloned().collect();
+        assert_eq!(rebuilt, std::slice::from_ref(&vm1));
+        apply(&mut b, &tasks, now);
+        assert_eq!(b.tallies.history.pairs[&vm1], learned.pairs[&vm1]);
+        assert_eq!(b.finish_rebuild(), Vec::<(String, String)>::new(), "ended");
+        assert!(b.rebuild.is_none());
+        // Once ended, a listing writes nothing more into the history.
+        let mut c = b.clone();
+        c.tallies.history.pairs.remove(&vm1);
+        apply(&mut c, &tasks, now);
+        assert!(!c.tallies.history.pairs.contains_key(&vm1));
     }
 
     #[test]

@@ -248,6 +248,17 @@ impl TargetRunner {
         {
             let mut a = lock(&self.account);
             a.end_poll(now, &self.rules());
+            if fetched.failed.is_empty() && a.rebuild.is_some() {
+                let pairs = a.finish_rebuild();
+                if !pairs.is_empty() {
+                    let shown: Vec<String> = pairs
+                        .iter()
+                        .take(10)
+                        .map(|(r, t)| format!("{r}/{t}"))
+                        .collect();
+                    tracing::info!(target = %self.target.name, pairs = pairs.len(), first = %shown.join(", "), "Rebuilt the history (rhythm, usual duration) of pairs the state file lacked from the listing; nothing was counted again.");
+                }
+            }
             self.status.resources = if self.target.provider().unit_is_resource() {
                 fetched.units.len()
             } else {

@@ -146,6 +146,53 @@ fn history_skips_tasks_without_a_time_and_survives_the_state_file() {
     );
 }
 
+/// A state file without the history (written before it existed), or with an entry that
+/// cannot be read: the first poll after the restart rebuilds it from the listing, so the learned rhythm and usual duration are back at
+/// once, and nothing is counted again.
+#[test]
+fn a_state_file_without_history_gets_it_back_from_the_first_poll() {
+    let mut a = Account::new(&["backup"], &[]);
+    let tasks: Vec<Task> = (0..4)
+        .map(|i| {
+            let mut t = task(&format!("s{i}"), "vm1", TaskState::Succeeded, Some(60));
+            let shift = jiff::SignedDuration::from_hours(i64::from(i) * 6);
+            t.started = t.started.map(|s| s - shift);
+            t.finished = t.finished.map(|f| f - shift);
+            t
+        })
+        .collect();
+    apply(&mut a, "u", &tasks, "2024-05-01T11:00:00Z");
+    let saved = TargetState::from_account(
+        ProviderKind::YandexBackup,
+        &a,
+        Default::default(),
+        &Default::default(),
+        &BUCKETS,
+    );
+    let mut v = serde_json::to_value(&saved).unwrap();
+    v.as_object_mut().unwrap().remove("history");
+    let old: TargetState = serde_json::from_value(v).unwrap();
+    let mut restored = old.to_account(&["backup"], &BUCKETS).unwrap();
+    assert!(restored.tallies.history.pairs.is_empty());
+    let r = crate::support::apply_report(&mut restored, "u", &tasks, "2024-05-01T11:05:00Z");
+    assert_eq!((r.counted, r.baselined), (0, 0));
+    assert_eq!(restored.tallies.completions, a.tallies.completions);
+    let h = restored.tallies.history.get("vm1", "backup").unwrap();
+    assert_eq!(h, a.tallies.history.get("vm1", "backup").unwrap());
+    assert_eq!(h.learned_interval(), Some(6.0 * 3600.0));
+
+    // A damaged entry costs its pair's history only (the file still loads), and the first
+    // poll rebuilds it.
+    let mut v = serde_json::to_value(&saved).unwrap();
+    v["history"][0]["successes"] = serde_json::json!("not a list");
+    let damaged: TargetState = serde_json::from_value(v).unwrap();
+    assert!(damaged.history.is_empty());
+    let mut restored = damaged.to_account(&["backup"], &BUCKETS).unwrap();
+    crate::support::apply(&mut restored, "u", &tasks, "2024-05-01T11:05:00Z");
+    assert_eq!(restored.tallies.history, a.tallies.history);
+    assert_eq!(restored.tallies.completions, a.tallies.completions);
+}
+
 #[test]
 fn exposition_serves_rhythm_for_configured_resources_from_the_first_poll() {
     let mut a = Account::new(&["backup"], &["vm1".to_string(), "vm2".to_string()]);
