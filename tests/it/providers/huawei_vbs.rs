@@ -1,110 +1,54 @@
 //! Huawei VBS (Volume Backup Service): the jobs of one backup policy, signed with AK/SK.
 
-use cloud_task_exporter::config::{Settings, Target};
 use cloud_task_exporter::sim::huawei::VbsTask;
 use cloud_task_exporter::sim::huawei::wire::vbs_time;
 use cloud_task_exporter::sim::variants::{self, TimeForm};
 use cloud_task_exporter::sim::{Sim, lock};
 use jiff::Timestamp;
 
-use super::huawei::{self, Auth, at, uuid};
-use super::{ProviderFixture, Required, next_id};
+use super::huawei::{Auth, HuaweiFixture, at, id_and_status, uuid};
+use super::{Required, next_id};
 use crate::support;
 
 const POLICY: &str = "policy-faults";
 
-/// A finished task created at `created`, finished a few seconds ago.
-fn add(sim: &Sim, created: Timestamp, ok: bool) {
-    let id = next_id();
-    let task = VbsTask {
-        job_id: uuid(id),
-        status: if ok {
-            "EXECUTE_SUCCESS"
-        } else {
-            "EXECUTE_FAIL"
-        }
-        .into(),
-        created_at: vbs_time(created),
-        finished_at: Some(vbs_time(at(5))),
-        backup_name: format!("autobk_{id}"),
-        resource_id: "vol-faults-1".into(),
-        resource_type: "volume".into(),
-        error: None,
-    };
-    lock(&sim.huawei).add_vbs_task(POLICY, task);
-}
-
 pub(crate) struct HuaweiVbs;
 
-impl ProviderFixture for HuaweiVbs {
-    fn kind(&self) -> &'static str {
-        "huawei_vbs"
-    }
-    fn unit(&self) -> &'static str {
-        POLICY
-    }
-    fn unit_noun(&self) -> &'static str {
-        "policy"
-    }
+impl HuaweiFixture for HuaweiVbs {
+    const KIND: &'static str = "huawei_vbs";
+    const UNIT: &'static str = POLICY;
+    const UNIT_NOUN: &'static str = "policy";
+    const AUTH: Auth = Auth::AkSk;
 
-    fn seed(&self, sim: &Sim, n: usize) {
-        huawei::register(sim);
-        huawei::seed_done(sim, n, add);
-    }
-    fn target(&self, url: &str, settings: Settings, units: &[&str]) -> Option<Target> {
-        let rest = support::ids("policy_ids", units);
-        Some(huawei::target(
-            self.kind(),
-            "hw-vbs-faults",
-            url,
-            settings,
-            Auth::AkSk,
-            &rest,
-        ))
-    }
-    fn add_terminal(&self, sim: &Sim, n: usize) {
-        huawei::add_newest(sim, n, add);
-    }
-    fn expire_tokens(&self, _: &Sim) -> bool {
-        false
-    }
-    fn token_service(&self) -> Option<&'static str> {
-        None
-    }
+    const LIST_KEY: &'static str = "tasks";
+    const NATIVE_FORM: TimeForm = TimeForm::NaiveT(3);
+    const REQUIRED: &'static [Required] = &id_and_status("job_id");
+    const MODEL_FIELDS: &'static [&'static [&'static str]] =
+        &[variants::VBS_OPTIONAL, &["job_id", "status", "created_at"]];
 
-    fn list_key(&self) -> &'static str {
-        "tasks"
+    fn keys(units: &[&str]) -> Option<String> {
+        Some(support::ids("policy_ids", units))
     }
-    fn status_field(&self) -> &'static str {
-        "status"
+    fn add_done(sim: &Sim, created: Timestamp, ok: bool) {
+        let id = next_id();
+        let task = VbsTask {
+            job_id: uuid(id),
+            status: if ok {
+                "EXECUTE_SUCCESS"
+            } else {
+                "EXECUTE_FAIL"
+            }
+            .into(),
+            created_at: vbs_time(created),
+            finished_at: Some(vbs_time(at(5))),
+            backup_name: format!("autobk_{id}"),
+            resource_id: "vol-faults-1".into(),
+            resource_type: "volume".into(),
+            error: None,
+        };
+        lock(&sim.huawei).add_vbs_task(POLICY, task);
     }
-    fn created_field(&self) -> &'static str {
-        "created_at"
-    }
-    fn native_form(&self) -> TimeForm {
-        TimeForm::NaiveT(3)
-    }
-    fn time_forms(&self) -> Vec<TimeForm> {
-        TimeForm::huawei()
-    }
-    fn required(&self) -> &'static [Required] {
-        &[
-            Required {
-                field: "job_id",
-                names: "job_id",
-                carries_id: true,
-            },
-            Required {
-                field: "status",
-                names: "status",
-                carries_id: false,
-            },
-        ]
-    }
-    fn model_fields(&self) -> Vec<&'static str> {
-        [variants::VBS_OPTIONAL, &["job_id", "status", "created_at"]].concat()
-    }
-    fn add_success(&self, sim: &Sim, id: &str, created: &str, finished: &str) {
+    fn add_success(sim: &Sim, id: &str, created: &str, finished: &str) {
         lock(&sim.huawei).add_vbs_task(
             POLICY,
             VbsTask {

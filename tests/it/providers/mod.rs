@@ -1,7 +1,8 @@
 //! One fixture per provider: every fact about a provider that the provider-generic tests
 //! need (the fault matrix in `faults.rs`, the record variants in `variants.rs`, the random
 //! bodies in `decoders.rs`, the registry check in `registry.rs`), in one file per provider,
-//! `providers/<kind>.rs`, each implementing [`ProviderFixture`].
+//! `providers/<kind>.rs`, each implementing [`ProviderFixture`] (the Huawei ones through
+//! `huawei::HuaweiFixture`, with only their own facts).
 //!
 //! A new provider is one file here and one line in the `fixtures!` list at the bottom of
 //! this file; `registry.rs` fails while a registered provider has no fixture.
