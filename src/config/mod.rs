@@ -7,7 +7,11 @@
 //! `value.rs` holds what each kind of value accepts. `load.rs` reads the top level,
 //! `settings.rs` the polling settings, `target.rs` the keys every target has; each
 //! provider's keys are declared and checked in its folder (`provider/<kind>/config.rs`),
-//! which `target.rs` reaches through the provider registry. By then `${VAR}`s are expanded,
+//! which `target.rs` reaches through the provider registry, reporting to a `keys::TargetCx`
+//! (problems go to `cx.rs`'s list). Two layers live here (the crate doc's "Layers"): the
+//! toolkit (`file`, `de`, `value`, `check`, `duration`, `secret`, `settings`, `cx`, `keys`,
+//! `web`), which names no provider and which the providers use, and the loader above the
+//! registry (this file, `load.rs`, `target.rs`). By then `${VAR}`s are expanded,
 //! `*_file` secrets read, endpoints and credentials parsed: nothing outside this module and
 //! the providers' config files re-checks what these types promise. `web.rs` reads the
 //! separate `--web.config.file` (TLS, basic auth) in the exporter-toolkit's format and with
