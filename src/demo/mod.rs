@@ -38,6 +38,8 @@ pub(crate) struct Service {
     demo: DemoService,
     /// The resources tasks run on.
     pub resources: Vec<String>,
+    /// Resources that get no new task (the demo's overdue one).
+    quiet: Vec<bool>,
     /// Live and recently finished tasks.
     pub tasks: Vec<DemoTask>,
 }
@@ -55,7 +57,9 @@ impl World {
     /// A world with a quarter hour of history, one task every 4 minutes per resource (about the
     /// rhythm of the live tasks, so the learned rhythms and the status page tell a calm story
     /// with a few failures): every resource has at least one success, some failures and
-    /// timeouts, and a few tasks already queued or running.
+    /// timeouts. Its story shows at once ([`World::story`]): within seconds of the start a run
+    /// succeeds and one fails with its message, another runs on, and one resource, whose runs
+    /// stopped half an hour ago, is overdue.
     pub(crate) fn new(now: Timestamp) -> World {
         let services = ProviderKind::ALL
             .into_iter()
@@ -64,6 +68,7 @@ impl World {
                 Service {
                     demo,
                     resources: demo.resources.iter().map(|r| r.to_string()).collect(),
+                    quiet: vec![false; demo.resources.len()],
                     tasks: Vec::new(),
                 }
             })
@@ -73,18 +78,27 @@ impl World {
             next_id: 1,
             services,
         };
+        let overdue = w.overdue_resource();
+        if let Some((s, r)) = overdue {
+            w.services[s].quiet[r] = true;
+        }
         for s in 0..w.services.len() {
             for r in 0..w.services[s].resources.len() {
-                // Oldest first: a success, then a random history.
-                let mut at = now - SignedDuration::from_mins(16);
+                let quiet = overdue == Some((s, r));
+                // Oldest first: a success, then a random history; the overdue resource's four
+                // successes ended half an hour ago.
+                let mut at = now - SignedDuration::from_mins(if quiet { 46 } else { 16 });
                 for i in 0..4 {
-                    let outcome = if i == 0 {
+                    let outcome = if i == 0 || quiet {
                         Phase::Succeeded
                     } else {
                         w.pick_outcome()
                     };
                     let planned = SignedDuration::from_secs(w.rng.random_range(20..120));
                     let mut t = w.new_task(s, r, at, planned, outcome);
+                    if quiet {
+                        t.kind = 0;
+                    }
                     t.started = Some(at + SignedDuration::from_secs(5));
                     t.finished = Some(at + SignedDuration::from_secs(5) + planned);
                     t.phase = outcome;
@@ -94,7 +108,53 @@ impl World {
                 }
             }
         }
+        w.story(now);
         w
+    }
+
+    /// The resource whose runs stop: the last of the first provider with more than two.
+    fn overdue_resource(&self) -> Option<(usize, usize)> {
+        let s = self.services.iter().position(|s| s.resources.len() > 2)?;
+        Some((s, self.services[s].resources.len() - 1))
+    }
+
+    /// Runs already under way at the start, so that the page and `/metrics` show every state
+    /// within seconds: on each provider's first resource a run that succeeds within a tick or
+    /// two (counted: the first poll saw it running), on its second one that fails with its
+    /// message a tick later, and on the first provider's second resource a run that goes on
+    /// for minutes.
+    fn story(&mut self, now: Timestamp) {
+        let started = now - SignedDuration::from_secs(25);
+        for s in 0..self.services.len() {
+            let n = self.services[s].resources.len();
+            let runs = [
+                (0, SignedDuration::from_secs(27), Phase::Succeeded),
+                (1, SignedDuration::from_secs(29), Phase::Failed),
+            ];
+            for (r, planned, outcome) in runs {
+                if r >= n || self.services[s].quiet[r] {
+                    continue;
+                }
+                let mut t = self.new_task(s, r, started, planned, outcome);
+                t.kind = 0;
+                t.phase = Phase::Running;
+                t.started = Some(started);
+                self.services[s].tasks.push(t);
+            }
+        }
+        if let Some(s) = self.services.iter().position(|s| s.resources.len() > 2) {
+            let mut t = self.new_task(
+                s,
+                1,
+                started,
+                SignedDuration::from_mins(3),
+                Phase::Succeeded,
+            );
+            t.kind = 0;
+            t.phase = Phase::Running;
+            t.started = Some(started);
+            self.services[s].tasks.push(t);
+        }
     }
 
     fn pick_outcome(&mut self) -> Phase {
@@ -154,7 +214,7 @@ impl World {
                     .iter()
                     .any(|t| t.resource == self.services[s].resources[r] && !t.phase.is_terminal());
                 // About one new task per resource and minute.
-                if !busy && self.rng.random_range(0..30) == 0 {
+                if !busy && !self.services[s].quiet[r] && self.rng.random_range(0..30) == 0 {
                     let planned = SignedDuration::from_secs(self.rng.random_range(20..120));
                     let outcome = self.pick_outcome();
                     let t = self.new_task(s, r, now, planned, outcome);
@@ -293,4 +353,53 @@ pub async fn run(
     let _ = driver.await;
     cloud.shutdown().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The story shows at once: a run ends well and one fails within the first ticks (after
+    /// the start, so the second poll counts them), another still runs ten seconds in, and the
+    /// overdue resource's last success is half an hour old and stays so.
+    #[test]
+    fn the_demo_shows_every_state_within_seconds() {
+        let start: Timestamp = "2026-12-07T03:00:00Z".parse().unwrap();
+        let mut w = World::new(start);
+        let mut t = start;
+        for _ in 0..5 {
+            t += SignedDuration::from_secs(2);
+            w.tick(t);
+        }
+        let tasks = || w.services.iter().flat_map(|s| s.tasks.iter());
+        let ended_after_start = |phase: Phase| {
+            tasks()
+                .filter(|x| x.phase == phase && x.finished.is_some_and(|f| f > start))
+                .count()
+        };
+        assert!(ended_after_start(Phase::Succeeded) >= 1);
+        assert!(ended_after_start(Phase::Failed) >= 1);
+        assert!(tasks().any(|x| x.phase == Phase::Running));
+        let (s, r) = w.overdue_resource().expect("an overdue resource");
+        let resource = w.services[s].resources[r].clone();
+        let last = w.services[s]
+            .tasks
+            .iter()
+            .filter(|x| x.resource == resource)
+            .filter_map(|x| x.finished)
+            .max()
+            .expect("its history");
+        assert!(start.duration_since(last) >= SignedDuration::from_mins(30));
+        for _ in 0..200 {
+            t += SignedDuration::from_secs(2);
+            w.tick(t);
+        }
+        assert!(
+            w.services[s]
+                .tasks
+                .iter()
+                .all(|x| x.resource != resource || x.finished.is_some_and(|f| f <= start)),
+            "no new run on the overdue resource"
+        );
+    }
 }

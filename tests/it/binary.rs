@@ -274,6 +274,25 @@ async fn demo_serves_every_provider_then_exits_cleanly_on_sigterm() {
         t0.elapsed()
     );
     promtool_check(&text).unwrap();
+    // The demo's story shows at once: runs that ended after the start are counted, one a
+    // failure, and one runs on.
+    let counted = |text: &str, result: &str| {
+        text.lines().any(|l| {
+            l.starts_with("cloud_task_completions_total{")
+                && l.contains(&format!("result=\"{result}\""))
+                && !l.ends_with(" 0")
+        })
+    };
+    let text = exp
+        .wait_metrics(Duration::from_secs(60), |t| {
+            counted(t, "succeeded") && counted(t, "failed")
+        })
+        .await;
+    eprintln!("a counted success and failure after {:?}", t0.elapsed());
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("cloud_task_active_tasks{") && l.contains("state=\"running\""))
+    );
     assert_eq!(
         sample(
             &text,
