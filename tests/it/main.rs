@@ -22,6 +22,8 @@ mod http;
 mod huawei;
 // kill -9 during state-file writes.
 mod state_crash;
+// Golden state files of every format loaded by this build; save-load-render round trips.
+mod state_golden;
 // The fault matrix: every provider under every fault.
 mod faults;
 // The real binary: --demo, promtool, SIGTERM.
