@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::de::At;
+use super::settings::Inherited;
 
 /// One configuration problem, naming the file, target, key and line where known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +35,8 @@ pub(crate) struct Cx<'a> {
     pub(super) errors: Vec<ConfigError>,
     /// Doubts that do not stop the config from loading (an unknown region, say).
     pub(super) warnings: Vec<ConfigError>,
+    /// Where the settings targets inherit were set.
+    pub(super) inherited: Inherited,
 }
 
 impl<'a> Cx<'a> {
@@ -45,6 +48,7 @@ impl<'a> Cx<'a> {
             target: None,
             errors: Vec::new(),
             warnings: Vec::new(),
+            inherited: Inherited::default(),
         }
     }
 

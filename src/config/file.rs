@@ -120,6 +120,59 @@ pub(crate) fn tab_hint(text: &str, error_line: u32) -> String {
     }
 }
 
+/// A hint for an indentation mistake at `error_line`: where its key starts against the key
+/// of the line above, which a one-space slip leaves the parser's own message ("mapping values
+/// are not allowed in this context") silent about. Empty when the columns agree, or when the
+/// line is not found.
+pub(crate) fn indent_hint(text: &str, error_line: u32) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(i) = (error_line as usize).checked_sub(1) else {
+        return String::new();
+    };
+    let significant = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    let Some(line) = lines.get(i).filter(|l| significant(l)) else {
+        return String::new();
+    };
+    let Some(above) = (0..i).rev().find(|&j| significant(lines[j])) else {
+        return String::new();
+    };
+    // Where a line's key starts: after its indentation and any `- ` of a list item.
+    let key_column = |l: &str| {
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        let mut rest = &l[indent..];
+        let mut column = indent;
+        while let Some(r) = rest.strip_prefix("- ") {
+            let spaces = r.len() - r.trim_start_matches(' ').len();
+            column += 2 + spaces;
+            rest = &r[spaces..];
+        }
+        column + 1
+    };
+    let (here, there) = (key_column(line), key_column(lines[above]));
+    if here == there {
+        return String::new();
+    }
+    let opens = lines[above]
+        .split(" #")
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .ends_with(':');
+    let why = if here > there && !opens {
+        "only a line ending in ':' opens a deeper level"
+    } else {
+        "keys of one mapping start in the same column"
+    };
+    format!(
+        " (line {}'s key starts at column {here}, the key of line {} above at column {there}: {why})",
+        i + 1,
+        above + 1
+    )
+}
+
 /// The parser appends " at line L column C" to some messages; the caller prints the line itself.
 fn strip_location(msg: &str) -> String {
     let first = msg.lines().next().unwrap_or(msg).trim();

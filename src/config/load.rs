@@ -12,7 +12,7 @@ use super::check::suggest;
 use super::cx::{ConfigError, ConfigErrors, Cx};
 use super::de::{At, Reader, Val};
 use super::file::{self, Node, Value};
-use super::settings::SettingsFile;
+use super::settings::{Inherited, SettingsFile};
 use super::value::{FilePath, Number, U32From};
 use super::{Config, DEFAULT_DURATION_BUCKETS, Settings, Shard};
 
@@ -44,7 +44,10 @@ pub fn load_str_with_env(
     let root = match file::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            let hint = file::tab_hint(text, e.line);
+            let hint = match file::tab_hint(text, e.line) {
+                tab if tab.is_empty() => file::indent_hint(text, e.line),
+                tab => tab,
+            };
             cx.push(e.line, None, format!("invalid YAML: {}{hint}", e.message));
             return Err(ConfigErrors(cx.errors));
         }
@@ -113,9 +116,14 @@ impl Cx<'_> {
         let top = reader.top::<File>(root).unwrap_or_default();
         let mut later: Vec<(At, String)> = Vec::new();
         if let Val::Given(d, at) = top.defaults {
-            config.defaults = d.over(&Settings::default(), &at, &mut |at, problem| {
-                later.push((at.clone(), problem));
-            });
+            let inherited = Inherited::of(&d);
+            config.defaults = d.over(
+                &Settings::default(),
+                &Inherited::default(),
+                &at,
+                &mut |at, problem| later.push((at.clone(), problem)),
+            );
+            self.inherited = inherited;
         }
         for p in reader.take() {
             self.push(p.at.line, Some(&p.at.key), p.message);

@@ -133,10 +133,66 @@ pub(crate) struct SettingsFile {
 /// A problem in the settings, at the key it names.
 pub(crate) type Bad<'a> = &'a mut dyn FnMut(&At, String);
 
+/// Where the settings a mapping inherits were set: the line of `defaults:` that set a key,
+/// else the built-in default. A rule across keys names the origin of a value the mapping
+/// itself does not set, so that a target's error points at the line to change.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Inherited {
+    lines: BTreeMap<&'static str, u32>,
+}
+
+impl Inherited {
+    /// The keys `defaults` sets, with their lines.
+    pub(crate) fn of(defaults: &SettingsFile) -> Inherited {
+        let mut lines = BTreeMap::new();
+        for (key, v) in [
+            ("interval", &defaults.interval),
+            ("timeout", &defaults.timeout),
+            ("lookback", &defaults.lookback),
+            ("reconcile_interval", &defaults.reconcile_interval),
+        ] {
+            if let Some(at) = v.at() {
+                lines.insert(key, at.line);
+            }
+        }
+        Inherited { lines }
+    }
+
+    /// `key value is set by defaults: at line N` (or `is the built-in default`).
+    fn origin(&self, key: &'static str, value: Duration) -> String {
+        match self.lines.get(key) {
+            Some(line) => format!(
+                "{key} {} is set by defaults: at line {line}",
+                format_duration(value)
+            ),
+            None => format!("{key} {} is the built-in default", format_duration(value)),
+        }
+    }
+}
+
+/// `(a <op> b)`, with the origin of each inherited value: `(10s <= 30s; timeout 30s is set by
+/// defaults: at line 4)`.
+fn compared(a: Duration, op: &str, b: Duration, inherited: &[String]) -> String {
+    let mut s = format!("({} {op} {}", format_duration(a), format_duration(b));
+    for o in inherited {
+        s.push_str("; ");
+        s.push_str(o);
+    }
+    s.push(')');
+    s
+}
+
 impl SettingsFile {
-    /// These keys over `base`; cross-key problems are reported through `bad`. `whole` is
-    /// where the mapping starts (for a rule whose keys are all inherited).
-    pub(crate) fn over(self, base: &Settings, whole: &At, bad: Bad<'_>) -> Settings {
+    /// These keys over `base`, which were set where `inherited` says; cross-key problems are
+    /// reported through `bad`. `whole` is where the mapping starts (for a rule whose keys are
+    /// all inherited).
+    pub(crate) fn over(
+        self,
+        base: &Settings,
+        inherited: &Inherited,
+        whole: &At,
+        bad: Bad<'_>,
+    ) -> Settings {
         fn set<T>(slot: &mut T, v: Val<T>) {
             if let Some(v) = v.ok() {
                 *slot = v;
@@ -206,16 +262,22 @@ impl SettingsFile {
                 ..whole.clone()
             });
         if s.timeout >= s.interval && (s.timeout != base.timeout || s.interval != base.interval) {
+            let mut from = Vec::new();
+            if self.interval.at().is_none() {
+                from.push(inherited.origin("interval", s.interval));
+            }
+            if self.timeout.at().is_none() {
+                from.push(inherited.origin("timeout", s.timeout));
+            }
             bad(
                 &at,
                 format!(
-                    "interval must be greater than timeout ({} <= {})",
-                    format_duration(s.interval),
-                    format_duration(s.timeout)
+                    "interval must be greater than timeout {}",
+                    compared(s.interval, "<=", s.timeout, &from)
                 ),
             );
         }
-        self.check_reconcile(&s, bad);
+        self.check_reconcile(&s, inherited, bad);
         s
     }
 
@@ -223,7 +285,7 @@ impl SettingsFile {
     /// often than a poll) and `lookback` (the seen-set forgets a task without timestamps
     /// `lookback` after a listing last showed it). Reported where this mapping sets either
     /// key; a mapping that sets neither inherits a value already checked.
-    fn check_reconcile(&self, s: &Settings, bad: Bad<'_>) {
+    fn check_reconcile(&self, s: &Settings, inherited: &Inherited, bad: Bad<'_>) {
         let Some(r) = s.reconcile_interval else {
             return;
         };
@@ -233,22 +295,32 @@ impl SettingsFile {
         else {
             return;
         };
+        let from = |key: &'static str, given: bool, value: Duration| {
+            (!given).then(|| inherited.origin(key, value))
+        };
+        let own = from(
+            "reconcile_interval",
+            self.reconcile_interval.at().is_some(),
+            r,
+        );
         if r < s.interval {
+            let other = from("interval", self.interval.at().is_some(), s.interval);
+            let notes: Vec<String> = own.into_iter().chain(other).collect();
             bad(
                 at,
                 format!(
-                    "reconcile_interval must be at least interval ({} < {})",
-                    format_duration(r),
-                    format_duration(s.interval)
+                    "reconcile_interval must be at least interval {}",
+                    compared(r, "<", s.interval, &notes)
                 ),
             );
         } else if r > s.lookback {
+            let other = from("lookback", self.lookback.at().is_some(), s.lookback);
+            let notes: Vec<String> = own.into_iter().chain(other).collect();
             bad(
                 at,
                 format!(
-                    "reconcile_interval must not exceed lookback ({} > {})",
-                    format_duration(r),
-                    format_duration(s.lookback)
+                    "reconcile_interval must not exceed lookback {}",
+                    compared(r, ">", s.lookback, &notes)
                 ),
             );
         }

@@ -187,7 +187,8 @@ impl Cx<'_> {
             line: item.line,
             key: String::new(),
         };
-        let mut settings = own.over(defaults, &whole, &mut |at, problem| {
+        let inherited = self.inherited.clone();
+        let mut settings = own.over(defaults, &inherited, &whole, &mut |at, problem| {
             reader.problem(at.clone(), problem);
         });
         let endpoint = common.endpoint.ok();

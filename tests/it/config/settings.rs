@@ -54,9 +54,31 @@ targets:
     assert_eq!(
         errs,
         [
-            "config.yaml:3: defaults.interval: interval must be greater than timeout (20s <= 30s)",
+            "config.yaml:3: defaults.interval: interval must be greater than timeout (20s <= 30s; timeout 30s is the built-in default)",
             "config.yaml:14: target 'yc2': interval: interval must be greater than timeout (5s <= 5s)",
         ]
+    );
+}
+
+/// A value a target inherits is named as such: the line of `defaults:` that set it.
+#[test]
+fn an_inherited_value_is_named_where_it_was_set() {
+    let err = error(
+        "
+defaults:
+  page_size: 50
+  timeout: 30s
+targets:
+  - name: yc
+    provider: yandex_backup
+    auth: { iam_token: t }
+    compute_instance_ids: [a]
+    interval: 10s
+",
+    );
+    assert_eq!(
+        err,
+        "config.yaml:10: target 'yc': interval: interval must be greater than timeout (10s <= 30s; timeout 30s is set by defaults: at line 4)"
     );
 }
 
@@ -96,9 +118,9 @@ targets:
     assert_eq!(
         errs,
         [
-            "config.yaml:13: target 'slow': interval: reconcile_interval must be at least interval (30m < 1h)",
-            "config.yaml:18: target 'short': lookback: reconcile_interval must not exceed lookback (30m > 20m)",
-            "config.yaml:23: target 'own': reconcile_interval: reconcile_interval must be at least interval (1m < 5m)",
+            "config.yaml:13: target 'slow': interval: reconcile_interval must be at least interval (30m < 1h; reconcile_interval 30m is set by defaults: at line 3)",
+            "config.yaml:18: target 'short': lookback: reconcile_interval must not exceed lookback (30m > 20m; reconcile_interval 30m is set by defaults: at line 3)",
+            "config.yaml:23: target 'own': reconcile_interval: reconcile_interval must be at least interval (1m < 5m; interval 5m is the built-in default)",
             "config.yaml:28: target 'bad': reconcile_interval: invalid duration \"soon\": expected a number, e.g. 30s, 5m, 7d",
         ]
     );

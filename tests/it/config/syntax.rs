@@ -232,3 +232,16 @@ targets:
     );
     assert_eq!(errs.len(), 5, "{errs:#?}");
 }
+
+/// An indentation slip gets a hint naming the columns, not only the parser's words.
+#[test]
+fn an_indentation_slip_names_the_columns() {
+    assert_eq!(
+        error("targets:\n  - name: yc\n     provider: yandex_backup\n    auth: { iam_token: t }\n"),
+        "config.yaml:3: invalid YAML: mapping values are not allowed in this context (line 3's key starts at column 6, the key of line 2 above at column 5: only a line ending in ':' opens a deeper level)"
+    );
+    assert_eq!(
+        error("targets:\n  - name: yc\n    provider: yandex_backup\n   auth: { iam_token: t }\n"),
+        "config.yaml:4: invalid YAML: while parsing a block collection, did not find expected '-' indicator (line 4's key starts at column 4, the key of line 3 above at column 5: keys of one mapping start in the same column)"
+    );
+}
