@@ -9,6 +9,13 @@
 //!
 //! The script reruns only when those variables or the checked-out commit change, so an edit of
 //! a source file does not move the build date or force a rebuild.
+//!
+//! It also tells the tests which real tools this machine lacks: outside CI, a test that needs
+//! Debian's `promtool`, `prometheus` or `chromium` and `chromedriver` is compiled as ignored,
+//! with the reason, when the tool is missing (`cfg(missing_promtool)` and so on), so that
+//! `cargo test` reports it as ignored rather than passed; with `CI=true` nothing is ignored
+//! and a missing tool fails its test. Installing a tool reruns the script (it watches the
+//! directories of `PATH`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,6 +44,50 @@ fn main() {
         "cargo:rustc-env=CLOUD_TASK_EXPORTER_BUILD_DATE={}",
         format_date(epoch)
     );
+    missing_tools();
+}
+
+/// `cfg(missing_<tool>)` for each test tool not on `PATH`, outside CI only.
+fn missing_tools() {
+    println!("cargo:rerun-if-env-changed=CI");
+    println!("cargo:rerun-if-env-changed=PATH");
+    let tools: [(&str, &[&str]); 3] = [
+        ("promtool", &["promtool"]),
+        ("prometheus", &["prometheus"]),
+        ("chromium", &["chromium", "chromedriver"]),
+    ];
+    for (cfg, _) in &tools {
+        println!("cargo::rustc-check-cfg=cfg(missing_{cfg})");
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|d| d.is_dir())
+        .collect();
+    let mut watch = false;
+    for (cfg, bins) in tools {
+        let found: Vec<Option<PathBuf>> = bins
+            .iter()
+            .map(|b| dirs.iter().map(|d| d.join(b)).find(|p| p.is_file()))
+            .collect();
+        if found.iter().all(Option::is_some) {
+            // Removing it reruns the script.
+            for p in found.iter().flatten() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+            continue;
+        }
+        watch = true;
+        if !ci {
+            println!("cargo:rustc-cfg=missing_{cfg}");
+        }
+    }
+    // A tool installed later lands in one of these directories.
+    if watch {
+        for d in &dirs {
+            println!("cargo:rerun-if-changed={}", d.display());
+        }
+    }
 }
 
 /// The short commit id, and rerun triggers on the files that change with it. `None` outside a

@@ -260,6 +260,10 @@ fn all_up_with_success(text: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_promtool,
+    ignore = "needs promtool (apt-get install prometheus); CI installs it and runs this"
+)]
 async fn demo_serves_every_provider_then_exits_cleanly_on_sigterm() {
     let exp = Exporter::start(&["--demo", "--log.level=debug"]);
     let t0 = Instant::now();

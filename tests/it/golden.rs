@@ -54,6 +54,10 @@ fn scenario() -> std::sync::Arc<Hub> {
 }
 
 #[test]
+#[cfg_attr(
+    missing_promtool,
+    ignore = "needs promtool (apt-get install prometheus); CI installs it and runs this"
+)]
 fn golden_metrics_for_fixed_scenario() {
     let hub = scenario();
     let text = String::from_utf8(exposition(&hub, &BUCKETS).to_vec()).unwrap();

@@ -72,6 +72,10 @@ fn served(name: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    missing_promtool,
+    ignore = "needs promtool (apt-get install prometheus); CI installs it and runs this"
+)]
 fn shipped_queries_name_only_served_metrics_and_parse() {
     let mut queries = dashboard_queries();
     let dashboard = queries.len();
@@ -106,10 +110,7 @@ fn shipped_queries_name_only_served_metrics_and_parse() {
         .output()
     {
         Ok(o) => o,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("promtool not available ({e}); skipping the parse outside CI");
-            return;
-        }
+        // The test is compiled as ignored where promtool is missing (build.rs).
         Err(e) => panic!("promtool not available: {e}"),
     };
     assert!(

@@ -194,6 +194,10 @@ fn a_state_file_without_history_gets_it_back_from_the_first_poll() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_promtool,
+    ignore = "needs promtool (apt-get install prometheus); CI installs it and runs this"
+)]
 fn exposition_serves_rhythm_for_configured_resources_from_the_first_poll() {
     let mut a = Account::new(&["backup"], &["vm1".to_string(), "vm2".to_string()]);
     let tasks: Vec<Task> = (0..3)

@@ -458,6 +458,10 @@ fn check_rendered(text: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    missing_promtool,
+    ignore = "needs promtool (apt-get install prometheus); CI installs it and runs this"
+)]
 fn format_1_written_by_the_old_build_loads_with_every_value() {
     let raw = std::fs::read_to_string(golden("v1.json")).unwrap();
     assert!(raw.starts_with("{\"version\":1,"), "a format-1 file");
@@ -473,6 +477,10 @@ fn format_1_written_by_the_old_build_loads_with_every_value() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_promtool,
+    ignore = "needs promtool (apt-get install prometheus); CI installs it and runs this"
+)]
 fn format_2_loads_with_every_value_and_is_what_this_build_writes() {
     // v2.json is v1.json loaded and saved by a build that writes format 2.
     if state::VERSION == 2 {
