@@ -25,7 +25,7 @@ pub(crate) const RUNBOOK_PATH: &str = "/docs/alerts";
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#1f2328}\
 td,th{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}\
 table{border-collapse:collapse;margin-bottom:2em}\
-td,p,code,div{overflow-wrap:anywhere}\
+td,p,code,div{overflow-wrap:break-word}\
 .ok{color:#1a7f37}.warn{color:#9a6700}.bad{color:#cf222e}.none,.wait{color:#6e7781}.run{color:#0969da}\
 tr.pair{color:inherit}tr.pair.bad td:first-child{box-shadow:inset 4px 0 #cf222e}\
 tr.pair.warn td:first-child{box-shadow:inset 4px 0 #d4a72c}\
