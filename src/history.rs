@@ -83,6 +83,19 @@ pub struct PairHistory {
     /// End time of the latest completion recorded, whatever its result.
     #[serde(default)]
     pub latest: f64,
+    /// Failures and timeouts recorded since the latest success ("N failures in a row"); 0 in
+    /// state files written before it was kept. A lower bound when a success arrives after
+    /// failures that ended later than it (out of order): the streak restarts at the latest
+    /// failure.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failures_in_row: u32,
+    /// End time of the first failure of that streak (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<f64>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What [`History::record`] needs of a completed task.
@@ -198,6 +211,7 @@ impl PairHistory {
 
     fn record(&mut self, c: &Completion<'_>, today: i32) {
         self.latest = self.latest.max(c.end);
+        self.streak(c);
         if c.result.is_success() {
             let s = Success {
                 end: c.end,
@@ -229,6 +243,28 @@ impl PairHistory {
             });
         }
         self.count_day(c, today);
+    }
+
+    /// Keeps [`PairHistory::failures_in_row`] and [`PairHistory::failing_since`]: a failure
+    /// after the latest success extends the streak, a success after the latest failure ends it.
+    fn streak(&mut self, c: &Completion<'_>) {
+        if c.result.is_failure() {
+            if self.last_success().is_some_and(|s| c.end < s) {
+                return;
+            }
+            self.failures_in_row = self.failures_in_row.saturating_add(1);
+            self.failing_since = Some(self.failing_since.map_or(c.end, |f| f.min(c.end)));
+        } else if c.result.is_success() {
+            let latest_failure = self.failure.as_ref().map(|f| f.at);
+            if latest_failure.is_none_or(|f| c.end > f) {
+                self.failures_in_row = 0;
+                self.failing_since = None;
+            } else if self.failing_since.is_some_and(|f| c.end > f) {
+                // Failures on both sides of this success: only the latest is known to follow it.
+                self.failures_in_row = 1;
+                self.failing_since = latest_failure;
+            }
+        }
     }
 
     fn count_day(&mut self, c: &Completion<'_>, today: i32) {
@@ -453,6 +489,42 @@ mod tests {
             m.len() <= MESSAGE_MAX && m.starts_with("éé") && m.ends_with('…'),
             "{m}"
         );
+    }
+
+    #[test]
+    fn failures_in_a_row_count_since_the_latest_success() {
+        let mut h = History::default();
+        let streak = |h: &History| {
+            let p = h.get("vm1", "backup").unwrap();
+            (p.failures_in_row, p.failing_since)
+        };
+        done(&mut h, "f-old", TaskState::Failed, NOW - 5.0 * DAY, None);
+        done(&mut h, "s", TaskState::Succeeded, NOW - 4.0 * DAY, None);
+        assert_eq!(streak(&h), (0, None), "a success ends the streak");
+        done(&mut h, "f1", TaskState::Failed, NOW - 3.0 * DAY, None);
+        done(&mut h, "f2", TaskState::TimedOut, NOW - 2.0 * DAY, None);
+        done(&mut h, "f3", TaskState::Failed, NOW - DAY, None);
+        assert_eq!(streak(&h), (3, Some(NOW - 3.0 * DAY)));
+        // A failure older than the latest success, arriving late, is not part of the streak.
+        done(&mut h, "f-late", TaskState::Failed, NOW - 4.5 * DAY, None);
+        assert_eq!(streak(&h), (3, Some(NOW - 3.0 * DAY)));
+        // A success between failures, arriving late: only the latest failure follows it.
+        done(
+            &mut h,
+            "s-late",
+            TaskState::Succeeded,
+            NOW - 1.5 * DAY,
+            None,
+        );
+        assert_eq!(streak(&h), (1, Some(NOW - DAY)));
+        done(&mut h, "s2", TaskState::Succeeded, NOW, None);
+        assert_eq!(streak(&h), (0, None));
+        // A state file written before the streak was kept still loads: the streak is unknown (0).
+        let old = r#"[{"resource":"vm1","type":"backup","successes":[],"days":[],"latest":1.0,
+            "failure":{"at":1.0,"result":"failed","task_id":"t"}}]"#;
+        let back: Vec<HistoryEntry> = serde_json::from_str(old).unwrap();
+        assert_eq!(back[0].history.failures_in_row, 0);
+        assert_eq!(back[0].history.failing_since, None);
     }
 
     #[test]

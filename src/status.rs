@@ -1,14 +1,20 @@
 //! What `/` and `/api/v1/targets` show, built once from the hub so the page and the JSON carry
-//! the same facts: problems first (targets that cannot be polled, a rejected reload, a failing
-//! state file), then every target and, per (resource, type), the last result with the API's
-//! message, the time since the last success against the expected rhythm, active tasks against
-//! their limit, and the 14-day strip. The HTML is `status_page.rs`.
+//! the same facts: a headline that counts what needs attention by kind, then the problems
+//! (targets and resources that cannot be polled, a rejected reload, a failing state file, and
+//! every red or amber (resource, type)), each with its next step (the alert, the log line, the
+//! runbook section); then every target and, per (resource, type), its state, the last result
+//! with the API's message, since when it fails or is overdue, the time since the last success
+//! against the expected rhythm, active tasks against their limit, and the 14-day strip. The
+//! HTML is `status_page.rs`.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::accounting::{LastCompletion, Tallies};
-use crate::history::{Day, TASK_ID_MAX, cut, day_of};
-use crate::hub::{Hub, TargetSnapshot};
+use crate::history::{Day, PairHistory, TASK_ID_MAX, cut, day_of};
+use crate::hub::{Hub, TargetSnapshot, UnitHealth};
 use crate::rhythm::{Expected, GRACE_FACTOR, PairExpectation};
 
 /// How a row, a cell or a problem looks: also its CSS class.
@@ -37,13 +43,228 @@ impl Health {
     }
 }
 
+/// What kind of thing needs attention; the headline counts problems by kind, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Kind {
+    /// The latest completed run of a (resource, type) failed or timed out.
+    Failed,
+    /// A target cannot be polled.
+    TargetDown,
+    /// One polled unit (resource) of a target cannot be listed.
+    ResourceDown,
+    /// An expected backup has no success within the lookback.
+    NeverSucceeded,
+    /// The last success is older than the grace (1.5 expected intervals): the alert fires.
+    Overdue,
+    /// A task has been active longer than its limit.
+    Stuck,
+    /// The last success is older than the expected interval, still within the grace.
+    Late,
+    /// The latest configuration reload was rejected.
+    Config,
+    /// State-file writes fail, or failed since start.
+    StateFile,
+}
+
+impl Kind {
+    /// Every kind, in headline order.
+    pub(crate) const ALL: [Kind; 9] = [
+        Kind::Failed,
+        Kind::TargetDown,
+        Kind::ResourceDown,
+        Kind::NeverSucceeded,
+        Kind::Overdue,
+        Kind::Stuck,
+        Kind::Late,
+        Kind::Config,
+        Kind::StateFile,
+    ];
+
+    /// How the headline counts it: `1 failed`, `2 targets down`.
+    fn counted(self, n: usize) -> String {
+        let (one, many) = match self {
+            Kind::Failed => ("failed", "failed"),
+            Kind::TargetDown => ("target down", "targets down"),
+            Kind::ResourceDown => ("resource down", "resources down"),
+            Kind::NeverSucceeded => ("never succeeded", "never succeeded"),
+            Kind::Overdue => ("overdue", "overdue"),
+            Kind::Stuck => ("stuck", "stuck"),
+            Kind::Late => ("late", "late"),
+            Kind::Config => ("rejected reload", "rejected reloads"),
+            Kind::StateFile => ("state-file problem", "state-file problems"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
+    /// The section of `docs/alerts.md` about it.
+    pub(crate) const fn anchor(self) -> &'static str {
+        self.alert_and_doc().1
+    }
+
+    /// The alert of `deploy/prometheus/alerts.yml` that fires (or will) for it, and the
+    /// section of `docs/alerts.md` that says what to do.
+    const fn alert_and_doc(self) -> (Option<&'static str>, &'static str) {
+        match self {
+            Kind::Failed => (Some("CloudTaskFailed"), "cloudtaskfailed"),
+            Kind::TargetDown => (Some("CloudTaskTargetDown"), "cloudtasktargetdown"),
+            Kind::ResourceDown => (Some("CloudTaskResourceDown"), "cloudtaskresourcedown"),
+            Kind::NeverSucceeded => (
+                Some("CloudBackupNeverSucceeded"),
+                "cloudbackupneversucceeded",
+            ),
+            Kind::Overdue | Kind::Late => (Some("CloudBackupMissing"), "cloudbackupmissing"),
+            Kind::Stuck => (Some("CloudTaskStuck"), "cloudtaskstuck"),
+            Kind::Config => (None, "a-rejected-configuration-reload"),
+            Kind::StateFile => (Some("CloudTaskStateNotSaved"), "cloudtaskstatenotsaved"),
+        }
+    }
+}
+
+/// What to do about a problem: the alert, the log line to grep, the runbook section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct NextStep {
+    /// The alert that fires for it (`deploy/prometheus/alerts.yml`); `None`: no rule covers it.
+    pub alert: Option<&'static str>,
+    /// When that alert fires (`CloudBackupMissing` of a late backup), unix seconds.
+    pub alert_at: Option<f64>,
+    /// The command that finds its log lines.
+    pub log: String,
+    /// The runbook section: `docs/alerts.md#<anchor>`, served at `/docs/alerts#<anchor>`.
+    pub doc: String,
+}
+
+impl NextStep {
+    fn of(kind: Kind, log: String) -> NextStep {
+        let (alert, anchor) = kind.alert_and_doc();
+        NextStep {
+            alert,
+            alert_at: None,
+            log,
+            doc: format!("docs/alerts.md#{anchor}"),
+        }
+    }
+}
+
 /// A problem shown at the top of the page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Problem {
     /// `bad` or `warn`.
     pub health: Health,
+    /// What kind of problem.
+    pub kind: Kind,
     /// What is wrong, for people.
     pub text: String,
+    /// The target, unless it concerns the exporter itself.
+    pub target: Option<String>,
+    /// The resource (or polled unit).
+    pub resource: Option<String>,
+    /// The task type.
+    #[serde(rename = "type")]
+    pub task_type: Option<String>,
+    /// The task it is about (a failed or stuck one).
+    pub task_id: Option<String>,
+    /// Since when it lasts (unix seconds); `None`: since before anything the exporter saw.
+    pub since: Option<f64>,
+    /// What to do.
+    pub next: NextStep,
+}
+
+/// The headline: how many problems need attention, by kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct Attention {
+    /// Problems in all; 0 is the only green headline.
+    pub count: usize,
+    /// By kind, only kinds with problems.
+    pub by_kind: BTreeMap<Kind, usize>,
+    /// `3 need attention: 1 failed, 2 overdue`, or that nothing does.
+    pub text: String,
+}
+
+/// What state a (resource, type) is in, worst first; also the row's label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PairState {
+    /// Its polled unit cannot be listed: what is shown is frozen.
+    ResourceDown,
+    /// The latest completed run failed or timed out.
+    Failed,
+    /// Expected, and no success within the lookback.
+    NeverSucceeded,
+    /// The last success is past the grace of the rhythm.
+    Overdue,
+    /// An active task is past its limit.
+    Stuck,
+    /// The last success is past the rhythm, within the grace.
+    Late,
+    /// Late or overdue by the clock, but a run is active within its limit.
+    InProgress,
+    /// Fine.
+    Ok,
+    /// Nothing to judge.
+    None,
+}
+
+impl PairState {
+    /// The words on the row.
+    pub(crate) const fn label(self) -> &'static str {
+        match self {
+            PairState::ResourceDown => "cannot be listed",
+            PairState::Failed => "failed",
+            PairState::NeverSucceeded => "never succeeded",
+            PairState::Overdue => "overdue",
+            PairState::Stuck => "stuck",
+            PairState::Late => "late",
+            PairState::InProgress => "in progress",
+            PairState::Ok => "ok",
+            PairState::None => "no rhythm",
+        }
+    }
+
+    /// The CSS class.
+    pub(crate) const fn class(self) -> &'static str {
+        match self {
+            PairState::InProgress => "run",
+            _ => self.health().as_str(),
+        }
+    }
+
+    /// Rows are ordered by this, then by how long the problem has lasted: failed and down
+    /// first, then overdue, then stuck and amber, then the rest.
+    const fn rank(self) -> u8 {
+        match self {
+            PairState::ResourceDown | PairState::Failed => 0,
+            PairState::NeverSucceeded | PairState::Overdue => 1,
+            PairState::Stuck | PairState::Late => 2,
+            PairState::InProgress => 3,
+            PairState::Ok => 4,
+            PairState::None => 5,
+        }
+    }
+
+    const fn health(self) -> Health {
+        match self {
+            PairState::ResourceDown
+            | PairState::Failed
+            | PairState::NeverSucceeded
+            | PairState::Overdue
+            | PairState::Stuck => Health::Bad,
+            PairState::Late => Health::Warn,
+            PairState::Ok => Health::Ok,
+            PairState::InProgress | PairState::None => Health::None,
+        }
+    }
+}
+
+/// The latest error of the polled unit a pair's resource is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct UnitError {
+    /// The error's reason label.
+    pub reason: &'static str,
+    /// The error.
+    pub message: String,
+    /// End of the unit's latest good listing since start.
+    pub last_listed: Option<f64>,
 }
 
 /// The latest completion of a pair.
@@ -83,8 +304,27 @@ pub(crate) struct PairView {
     pub resource_name: Option<String>,
     #[serde(rename = "type")]
     pub task_type: String,
-    /// The worst of the cells below.
+    /// The worst of the cells below, except that a run in progress within its limit is not
+    /// judged late or overdue (`none`).
     pub health: Health,
+    /// What state it is in (`failed`, `overdue`, `in_progress`, ...).
+    pub state: PairState,
+    /// Since when its problem lasts (unix seconds); `None` without a problem, or when it
+    /// started before anything the exporter kept (a never-succeeded backup).
+    pub problem_since: Option<f64>,
+    /// End of the first failure since the latest success, while the latest result failed.
+    pub failing_since: Option<f64>,
+    /// Failures and timeouts in a row since the latest success, as the history kept them;
+    /// `None` when it was not kept (a state file from an earlier version).
+    pub failures_in_row: Option<u32>,
+    /// When the last success became older than the expected interval.
+    pub overdue_since: Option<f64>,
+    /// How far past the expected interval the last success is (seconds).
+    pub overdue_seconds: Option<f64>,
+    /// The error of its polled unit (when the resource is one), while it cannot be listed.
+    pub unit_error: Option<UnitError>,
+    /// What the strip says that the last result does not (`failed earlier, succeeded since`).
+    pub note: Option<String>,
     /// The latest completion.
     pub last: Option<LastView>,
     /// How the last result looks (`bad` for `failed`/`timed_out`).
@@ -135,7 +375,9 @@ pub(crate) struct TargetView {
 pub(crate) struct StatusView {
     /// When it was built (unix seconds).
     pub now: f64,
-    /// Problems, worst first.
+    /// The headline: the problems counted by kind.
+    pub attention: Attention,
+    /// Problems, worst first, then the longest-lasting first.
     pub problems: Vec<Problem>,
     /// Targets in config order.
     pub targets: Vec<TargetView>,
@@ -147,23 +389,27 @@ pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
     let mut problems = Vec::new();
     if !hub.reload_status().0 {
         let why = hub.reload_error().unwrap_or_default();
-        problems.push(Problem {
-            health: Health::Bad,
-            text: format!(
+        problems.push(exporter_problem(
+            Health::Bad,
+            Kind::Config,
+            format!(
                 "The last configuration reload was rejected; the previous configuration keeps running. {why}"
             ),
-        });
+            None,
+            "grep 'Configuration reload failed'",
+        ));
     }
     if let Some(w) = hub.state_writes().filter(|w| w.errors > 0) {
         let failing = w.last_failure > w.last_success;
         let since = match w.last_success {
-            Some(t) => format!("last successful write {}", ago(now, t)),
+            Some(t) => format!("last successful write {}", at(now, t)),
             None => "no successful write since start".to_string(),
         };
         let why = w.last_error.unwrap_or_default();
-        problems.push(Problem {
-            health: if failing { Health::Bad } else { Health::Warn },
-            text: if failing {
+        let mut p = exporter_problem(
+            if failing { Health::Bad } else { Health::Warn },
+            Kind::StateFile,
+            if failing {
                 format!(
                     "The state file cannot be written ({} failed writes, {since}): a restart would lose or re-count completions. {why}",
                     w.errors
@@ -174,7 +420,13 @@ pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
                     w.errors
                 )
             },
-        });
+            w.last_success,
+            "grep 'Cannot write the state file.'",
+        );
+        if !failing {
+            p.since = w.last_failure;
+        }
+        problems.push(p);
     }
     let mut targets = Vec::new();
     for name in hub.target_names() {
@@ -197,32 +449,67 @@ pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
             .as_ref()
             .map(|e| (e.reason(), e.message.clone()));
         if let (false, true, Some((reason, message))) = (s.status.up, s.status.polled, &error) {
+            let served = match s.status.last_success {
+                Some(t) => format!("Its last good data, from {}, is served.", at(now, t)),
+                None if s.tallies.last.is_empty() && s.tallies.history.pairs.is_empty() => {
+                    "The first poll has not succeeded yet: there is no data for it.".to_string()
+                }
+                None => "The data restored from the state file is served.".to_string(),
+            };
             problems.push(Problem {
                 health: Health::Bad,
+                kind: Kind::TargetDown,
                 text: format!(
-                    "Target {} cannot be polled ({reason}): {message}. Its last good data is served.",
+                    "Target {} cannot be polled ({reason}): {message}. {served}",
                     s.name
+                ),
+                target: Some(s.name.clone()),
+                resource: None,
+                task_type: None,
+                task_id: None,
+                since: s.status.last_success,
+                next: NextStep::of(
+                    Kind::TargetDown,
+                    format!("grep 'Poll failed' | grep 'target={}'", s.name),
                 ),
             });
         } else {
             // Resources that fail while the rest of the target polls fine (`docs/metrics.md` "Up, down, and half down").
             for (unit, h) in s.status.units.iter().filter(|(_, h)| !h.up) {
                 let Some(e) = &h.last_error else { continue };
-                let since = match h.last_success {
-                    Some(t) => format!("last listed {}", ago(now, t)),
-                    None => "never listed".to_string(),
+                let (since, kept) = match h.last_success {
+                    Some(t) => (
+                        format!("last listed {}", at(now, t)),
+                        "Its last values are kept",
+                    ),
+                    None => (
+                        "not listed since the exporter started".to_string(),
+                        "Nothing new is known of it",
+                    ),
                 };
                 problems.push(Problem {
                     health: Health::Bad,
+                    kind: Kind::ResourceDown,
                     text: format!(
-                        "Resource {unit} of target {} cannot be polled ({}, {since}): {}. Its last values are kept; the target's other resources are polled as usual.",
+                        "Resource {unit} of target {} cannot be polled ({}, {since}): {}. {kept}; the target's other resources are polled as usual.",
                         s.name,
                         e.reason(),
                         e.message
                     ),
+                    target: Some(s.name.clone()),
+                    resource: Some(unit.clone()),
+                    task_type: None,
+                    task_id: None,
+                    since: h.last_success,
+                    next: NextStep::of(
+                        Kind::ResourceDown,
+                        format!("grep 'Resource poll failed' | grep 'resource={unit}'"),
+                    ),
                 });
             }
         }
+        let pairs = pairs(s, now);
+        problems.extend(pairs.iter().filter_map(|p| pair_problem(&s.name, p, now)));
         targets.push(TargetView {
             name: s.name.clone(),
             provider: Some(s.provider.as_str()),
@@ -231,15 +518,207 @@ pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
             last_poll: s.status.last_attempt,
             last_success: s.status.last_success,
             error,
-            pairs: pairs(s, now),
+            pairs,
         });
     }
-    problems.sort_by_key(|p| p.health);
+    // Worst first, then the longest-lasting first (an unknown start counts as longest).
+    problems.sort_by(|a, b| {
+        (a.health, a.kind)
+            .cmp(&(b.health, b.kind))
+            .then_with(|| earliest_first(a.since, b.since))
+    });
     StatusView {
         now,
+        attention: attention(&problems),
         problems,
         targets,
     }
+}
+
+/// `None` (since before anything kept) first, then the earliest.
+fn earliest_first(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(a), Some(b)) => a.total_cmp(&b),
+    }
+}
+
+/// The order of the rows: by state (failed and down first, then overdue, then stuck and
+/// late, then the rest), then the longest-lasting problem first, then by name.
+pub(crate) fn row_order(a: (&str, &PairView), b: (&str, &PairView)) -> Ordering {
+    let (ta, pa) = a;
+    let (tb, pb) = b;
+    pa.state
+        .rank()
+        .cmp(&pb.state.rank())
+        .then_with(|| earliest_first(pa.problem_since, pb.problem_since))
+        .then_with(|| pa.state.cmp(&pb.state))
+        .then_with(|| (ta, &pa.resource, &pa.task_type).cmp(&(tb, &pb.resource, &pb.task_type)))
+}
+
+fn exporter_problem(
+    health: Health,
+    kind: Kind,
+    text: String,
+    since: Option<f64>,
+    log: &str,
+) -> Problem {
+    Problem {
+        health,
+        kind,
+        text,
+        target: None,
+        resource: None,
+        task_type: None,
+        task_id: None,
+        since,
+        next: NextStep::of(kind, log.to_string()),
+    }
+}
+
+fn attention(problems: &[Problem]) -> Attention {
+    let mut by_kind = BTreeMap::new();
+    for p in problems {
+        *by_kind.entry(p.kind).or_insert(0) += 1;
+    }
+    let count = problems.len();
+    let text = if count == 0 {
+        "Nothing needs attention: every target polls, and every backup's latest run succeeded on time."
+            .to_string()
+    } else {
+        let kinds: Vec<String> = Kind::ALL
+            .iter()
+            .filter_map(|k| by_kind.get(k).map(|n| k.counted(*n)))
+            .collect();
+        format!(
+            "{count} {} attention: {}",
+            if count == 1 { "needs" } else { "need" },
+            kinds.join(", ")
+        )
+    };
+    Attention {
+        count,
+        by_kind,
+        text,
+    }
+}
+
+/// The problem a red or amber row stands for; a row whose unit cannot be listed is covered by
+/// the unit's (or the target's) problem.
+fn pair_problem(target: &str, p: &PairView, now: f64) -> Option<Problem> {
+    let what = format!("{} of {} ({target})", p.task_type, p.resource);
+    let every = p
+        .expected_interval_seconds
+        .map(|i| format!("expected every {}", human(i as u64)))
+        .unwrap_or_default();
+    let (kind, text, task_id, log) = match p.state {
+        PairState::Failed => {
+            let l = p.last.as_ref()?;
+            let since = p.failing_since.unwrap_or(l.at);
+            let row = match p.failures_in_row {
+                Some(n) => format!(
+                    "{n} {} in a row",
+                    if n == 1 { "failure" } else { "failures" }
+                ),
+                None => "failures before it not counted".to_string(),
+            };
+            let msg = l
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            (
+                Kind::Failed,
+                format!(
+                    "The latest {what} {}: failing since {} ({row}); task {}{msg}",
+                    l.result,
+                    at(now, since),
+                    l.task_id
+                ),
+                Some(l.task_id.clone()),
+                format!("grep 'Task ended badly' | grep 'task_id={}'", l.task_id),
+            )
+        }
+        PairState::NeverSucceeded => (
+            Kind::NeverSucceeded,
+            format!("No successful {what} within the lookback ({every})."),
+            None,
+            format!("grep 'Task ' | grep 'resource={}'", p.resource),
+        ),
+        PairState::Overdue | PairState::Late => {
+            let since = p.overdue_since?;
+            let last = p.last_success?;
+            let by = human(p.overdue_seconds.unwrap_or(0.0) as u64);
+            let kind = if p.state == PairState::Overdue {
+                Kind::Overdue
+            } else {
+                Kind::Late
+            };
+            let alert = match (kind, p.expected_interval_seconds) {
+                (Kind::Late, Some(i)) => format!(
+                    " CloudBackupMissing fires at {} unless a run succeeds first.",
+                    at(now, last + GRACE_FACTOR * i)
+                ),
+                _ => String::new(),
+            };
+            (
+                kind,
+                format!(
+                    "The {what} is {} since {} (by {by}): last success {}, {every}.{alert}",
+                    if kind == Kind::Overdue {
+                        "overdue"
+                    } else {
+                        "late"
+                    },
+                    at(now, since),
+                    at(now, last),
+                ),
+                p.last.as_ref().map(|l| l.task_id.clone()),
+                format!("grep 'Task ' | grep 'resource={}'", p.resource),
+            )
+        }
+        PairState::Stuck => {
+            let a = p.active.iter().find(|a| a.stuck)?;
+            let limit = p
+                .active_limit_seconds
+                .map(|l| human(l as u64))
+                .unwrap_or_default();
+            (
+                Kind::Stuck,
+                format!(
+                    "Task {} of the {what} has been {} for {}, past its limit of {limit}.",
+                    a.task_id,
+                    a.state,
+                    human(a.age_seconds.unwrap_or(0.0) as u64)
+                ),
+                Some(a.task_id.clone()),
+                format!("grep 'Task is active' | grep 'task_id={}'", a.task_id),
+            )
+        }
+        PairState::ResourceDown | PairState::InProgress | PairState::Ok | PairState::None => {
+            return None;
+        }
+    };
+    let mut next = NextStep::of(kind, log);
+    if kind == Kind::Late {
+        next.alert_at = p
+            .last_success
+            .zip(p.expected_interval_seconds)
+            .map(|(l, i)| l + GRACE_FACTOR * i);
+    }
+    Some(Problem {
+        health: p.health,
+        kind,
+        text,
+        target: Some(target.to_string()),
+        resource: Some(p.resource.clone()),
+        task_type: Some(p.task_type.clone()),
+        task_id,
+        since: p.problem_since,
+        next,
+    })
 }
 
 fn pairs(s: &TargetSnapshot, now: f64) -> Vec<PairView> {
@@ -263,12 +742,10 @@ fn pairs(s: &TargetSnapshot, now: f64) -> Vec<PairView> {
             let e = expected
                 .iter()
                 .find(|e| e.resource == r && e.task_type == t);
-            pair(a, r, t, e, now, today)
+            pair(a, r, t, e, s.status.units.get(r), now, today)
         })
         .collect();
-    out.sort_by(|x, y| {
-        (x.health, &x.resource, &x.task_type).cmp(&(y.health, &y.resource, &y.task_type))
-    });
+    out.sort_by(|x, y| row_order(("", x), ("", y)));
     out
 }
 
@@ -277,6 +754,7 @@ fn pair(
     r: &str,
     t: &str,
     e: Option<&PairExpectation>,
+    unit: Option<&UnitHealth>,
     now: f64,
     today: i32,
 ) -> PairView {
@@ -327,19 +805,68 @@ fn pair(
             }
         })
         .collect();
-    let stuck = if active.iter().any(|x| x.stuck) {
-        Health::Bad
-    } else {
-        Health::None
+    let stuck = active
+        .iter()
+        .filter(|x| x.stuck)
+        .filter_map(|x| x.start)
+        .reduce(f64::min);
+    let any_stuck = active.iter().any(|x| x.stuck);
+    let running = !active.is_empty() && !any_stuck;
+    let unit_error = unit.filter(|u| !u.up).and_then(|u| {
+        u.last_error.as_ref().map(|e| UnitError {
+            reason: e.reason(),
+            message: e.message.clone(),
+            last_listed: u.last_success,
+        })
+    });
+    let failed = last.is_some_and(|l| l.result.is_failure());
+    let (failures_in_row, failing_since) = match (failed, history) {
+        (true, Some(h)) if h.failures_in_row > 0 => (Some(h.failures_in_row), h.failing_since),
+        (true, _) => (None, last.map(|l| l.at)),
+        (false, _) => (None, None),
     };
+    let overdue_since = interval.zip(last_success).map(|(i, l)| l + i.secs);
+    let overdue_seconds = overdue_since.map(|o| now - o).filter(|o| *o > 0.0);
+    let state = if unit_error.is_some() {
+        PairState::ResourceDown
+    } else if failed {
+        PairState::Failed
+    } else if matches!(age_health, Health::Bad | Health::Warn) && running {
+        PairState::InProgress
+    } else if age_health == Health::Bad && last_success.is_none() {
+        PairState::NeverSucceeded
+    } else if age_health == Health::Bad {
+        PairState::Overdue
+    } else if any_stuck {
+        PairState::Stuck
+    } else if age_health == Health::Warn {
+        PairState::Late
+    } else if age_health == Health::Ok || last_health == Health::Ok {
+        PairState::Ok
+    } else {
+        PairState::None
+    };
+    let problem_since = match state {
+        PairState::ResourceDown => unit_error.as_ref().and_then(|u| u.last_listed),
+        PairState::Failed => failing_since,
+        PairState::Overdue | PairState::Late => overdue_since,
+        PairState::Stuck => stuck.zip(limit).map(|(s, l)| s + l.secs),
+        _ => None,
+    };
+    let days = history.map(|h| h.strip(today)).unwrap_or_default();
     PairView {
         resource: r.to_string(),
         resource_name: a.resource_info.get(r).map(|(n, _)| n.clone()),
         task_type: t.to_string(),
-        health: [last_health, age_health, stuck]
-            .into_iter()
-            .min()
-            .unwrap_or(Health::None),
+        health: state.health(),
+        state,
+        problem_since,
+        failing_since,
+        failures_in_row,
+        overdue_since: overdue_since.filter(|_| overdue_seconds.is_some()),
+        overdue_seconds,
+        unit_error,
+        note: note(last_health, history, &days, now),
         last: last_view,
         last_health,
         last_success,
@@ -350,7 +877,31 @@ fn pair(
         expected_duration_seconds: e.and_then(|e| e.usual_duration),
         active_limit_seconds: limit.map(|l| l.secs),
         active,
-        days: history.map(|h| h.strip(today)).unwrap_or_default(),
+        days,
+    }
+}
+
+/// A red day on the strip of a pair whose latest result succeeded.
+fn note(last: Health, history: Option<&PairHistory>, days: &[Day], now: f64) -> Option<String> {
+    if last != Health::Ok || !days.iter().any(|d| d.bad > 0) {
+        return None;
+    }
+    let when = history
+        .and_then(|h| h.failure.as_ref())
+        .map(|f| format!(" (last failure {})", at(now, f.at)))
+        .unwrap_or_default();
+    Some(format!("failed earlier, succeeded since{when}"))
+}
+
+/// `2026-12-07 03:12 UTC (9m 24s ago)`, or `(in 5m)` for a time to come.
+pub(crate) fn at(now: f64, t: f64) -> String {
+    let utc = jiff::Timestamp::from_second(t.floor() as i64)
+        .map(|ts| ts.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    if t > now + 0.5 {
+        format!("{utc} (in {})", human((t - now) as u64))
+    } else {
+        format!("{utc} ({})", ago(now, t))
     }
 }
 
@@ -433,7 +984,7 @@ pub fn targets_json(hub: &Hub, now: f64) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({ "now": now, "problems": v.problems, "targets": targets })
+    serde_json::json!({ "now": now, "attention": v.attention, "problems": v.problems, "targets": targets })
 }
 
 /// The latest of a `last_*` time over every task type of one resource.

@@ -280,7 +280,11 @@ impl TargetRunner {
         for (unit, e) in &fetched.failed {
             let mut h = self.status.units.remove(unit).unwrap_or_default();
             let changed = h.up || h.last_error.as_ref() != Some(e) || h.errors.is_empty();
-            if changed {
+            // A unit never listed (since start, nor restored from the state file) has no values to keep.
+            let never = h.last_success.is_none() && !lock(&self.account).baselined.contains(unit);
+            if changed && never {
+                tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), resource = %unit, reason = e.reason(), error = %e, "Resource poll failed; no data yet for it.");
+            } else if changed {
                 tracing::warn!(target = %self.target.name, provider = self.target.provider().as_str(), resource = %unit, reason = e.reason(), error = %e, "Resource poll failed; keeping its last values.");
             } else {
                 tracing::debug!(target = %self.target.name, resource = %unit, reason = e.reason(), error = %e, "Resource poll failed again.");

@@ -167,6 +167,10 @@ pub async fn route<B>(req: Request<B>, st: &AppState) -> Resp {
             ),
             "text/html; charset=utf-8",
         ),
+        crate::status_page::RUNBOOK_PATH => with_type(
+            text(StatusCode::OK, crate::status_page::runbook()),
+            "text/html; charset=utf-8",
+        ),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     }
 }

@@ -13,7 +13,7 @@ use cloud_task_exporter::server::{AppState, serve};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::status::{FAILURE_MESSAGE, known_state};
+use crate::status::{FAILURE_MESSAGE, HEADLINE, ROW_ORDER, UNIT_ERROR, known_state};
 use crate::support::BUCKETS;
 
 /// The flags chromium runs with: headless, no sandbox (containers), nothing that reaches out.
@@ -159,7 +159,9 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
             const row = document.querySelector('tr[data-resource="vm-a"]');
             const cell = row.querySelector('td.result');
             const ok = document.querySelector('tr[data-resource="vm-b"] td.age');
-            const problem = document.querySelector('#problems .problem');
+            const problem = document.querySelector('#problems .problem[data-kind="config"]');
+            const headline = document.querySelector('#headline');
+            const running = document.querySelector('tr[data-resource="vm-f"]');
             return {
                 color: getComputedStyle(cell).color,
                 text: cell.innerText,
@@ -167,10 +169,58 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
                 problem: problem.innerText,
                 problemColor: getComputedStyle(problem).color,
                 bold: cell.querySelectorAll('b').length,
+                headline: headline.innerText,
+                headlineColor: getComputedStyle(headline).color,
+                order: [...document.querySelectorAll('#pairs tr.pair')].map(r => r.dataset.resource),
+                failedState: row.querySelector('td.state').innerText,
+                overdueState: document.querySelector('tr[data-resource="vm-d"] td.state').innerText,
+                running: running.querySelector('td.state').innerText,
+                runningColor: getComputedStyle(running.querySelector('td.state')).color,
+                runningActive: running.querySelector('.active').innerText,
+                unitRow: document.querySelector('tr[data-resource="vm-g"]').innerText,
+                note: document.querySelector('tr[data-resource="vm-e"] .note').innerText,
+                legend: document.querySelector('#legend').innerText,
+                next: [...document.querySelectorAll('#problems .problem')].map(p => ({
+                    kind: p.dataset.kind,
+                    alert: p.querySelector('code.alert')?.innerText ?? null,
+                    log: p.querySelector('code.log')?.innerText ?? null,
+                    doc: p.querySelector('a.doc')?.getAttribute('href') ?? null,
+                    text: p.innerText,
+                })),
             };
         "#}),
     )
     .await;
+    // At a phone's width nothing scrolls sideways.
+    call(
+        &client,
+        reqwest::Method::POST,
+        format!("{base}/window/rect"),
+        json!({"width": 390, "height": 844}),
+    )
+    .await;
+    let phone = call(
+        &client,
+        reqwest::Method::POST,
+        format!("{base}/execute/sync"),
+        json!({"args": [], "script": r#"
+            return {
+                inner: window.innerWidth,
+                scroll: document.documentElement.scrollWidth,
+                viewport: document.querySelector('meta[name=viewport]')?.content ?? null,
+            };
+        "#}),
+    )
+    .await;
+    // The runbook the problems link to is served, with the anchors they name.
+    let runbook = client
+        .get(format!("http://{addr}/docs/alerts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let _ = client.delete(&base).send().await;
     stop.cancel();
     let _ = server.await;
@@ -198,4 +248,104 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
             .contains("reload was rejected"),
         "{seen:#}"
     );
+
+    // The headline counts what needs attention, by kind, in red.
+    assert_eq!(seen["headline"], HEADLINE, "{seen:#}");
+    assert_eq!(seen["headlineColor"], "rgb(207, 34, 46)");
+    // Rows by severity, then the longest-lasting problem first.
+    assert_eq!(seen["order"], json!(ROW_ORDER), "{seen:#}");
+    // Absolute UTC times beside the relative ones; since when, and how many in a row.
+    let failed = seen["failedState"].as_str().unwrap();
+    assert!(failed.contains("failing since "), "{failed}");
+    assert!(has_utc_ago(failed), "{failed}");
+    assert!(failed.contains("2 failures in a row"), "{failed}");
+    assert!(has_utc_ago(text), "{text}");
+    let overdue = seen["overdueState"].as_str().unwrap();
+    assert!(
+        overdue.contains("overdue since ") && overdue.contains("overdue by 2d"),
+        "{overdue}"
+    );
+    assert!(has_utc_ago(overdue), "{overdue}");
+    // A run within its limit is in progress, not overdue and not red.
+    let running = seen["running"].as_str().unwrap();
+    assert!(running.starts_with("in progress"), "{running}");
+    assert_eq!(seen["runningColor"], "rgb(9, 105, 218)", "blue, not red");
+    assert!(
+        seen["runningActive"]
+            .as_str()
+            .unwrap()
+            .starts_with("running 44% for 20m"),
+        "{seen:#}"
+    );
+    // A unit's own error on its row, not "none seen" or "never".
+    let unit = seen["unitRow"].as_str().unwrap();
+    assert!(unit.contains(UNIT_ERROR), "{unit}");
+    assert!(
+        !unit.contains("none seen") && !unit.contains("never"),
+        "{unit}"
+    );
+    // The strip explained.
+    assert!(
+        seen["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed earlier, succeeded since"),
+        "{seen:#}"
+    );
+    assert!(
+        seen["legend"]
+            .as_str()
+            .unwrap()
+            .contains("a run failed or timed out")
+    );
+    // A next step for every kind of problem.
+    let next = seen["next"].as_array().unwrap();
+    let kinds: std::collections::BTreeSet<&str> =
+        next.iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 9, "one problem per kind: {next:#?}");
+    for n in next {
+        let kind = n["kind"].as_str().unwrap();
+        if kind != "config" {
+            assert!(
+                n["alert"].as_str().is_some_and(|a| a.starts_with("Cloud")),
+                "{n:#}"
+            );
+        }
+        assert!(
+            n["log"].as_str().is_some_and(|l| l.starts_with("grep '")),
+            "{n:#}"
+        );
+        let doc = n["doc"].as_str().unwrap();
+        let anchor = doc.strip_prefix("/docs/alerts#").expect("a runbook link");
+        assert!(runbook.contains(&format!("id=\"{anchor}\"")), "{doc}");
+    }
+    let failed = next.iter().find(|n| n["kind"] == "failed").unwrap();
+    assert_eq!(failed["alert"], "CloudTaskFailed");
+    assert!(failed["log"].as_str().unwrap().contains("task_id=a-fail"));
+    // Phone width: a viewport, and nothing wider than the screen.
+    assert_eq!(phone["inner"], 390, "{phone:#}");
+    assert!(
+        phone["scroll"].as_u64() <= phone["inner"].as_u64(),
+        "horizontal overflow at 390px: {phone:#}"
+    );
+    assert!(
+        phone["viewport"]
+            .as_str()
+            .is_some_and(|v| v.contains("width=device-width"))
+    );
+}
+
+/// `2026-12-07 03:12 UTC (9m 24s ago)` somewhere in `s`.
+fn has_utc_ago(s: &str) -> bool {
+    s.match_indices(" UTC (").any(|(i, _)| {
+        let date = s.get(i.saturating_sub(16)..i).unwrap_or("");
+        let b = date.as_bytes();
+        b.len() == 16
+            && [b[4], b[7], b[10], b[13]] == [b'-', b'-', b' ', b':']
+            && date.chars().filter(char::is_ascii_digit).count() == 12
+            && s[i + 6..]
+                .split(')')
+                .next()
+                .is_some_and(|r| r.ends_with(" ago"))
+    })
 }

@@ -3,12 +3,12 @@
 //! success against the rhythm, a stuck queued task, a resource that never succeeded and the
 //! 14-day strip. `browser.rs` renders the same state in a real browser.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::{Account, PollResult, Rules};
-use cloud_task_exporter::hub::Hub;
+use cloud_task_exporter::hub::{Hub, UnitHealth};
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 use cloud_task_exporter::provider::ProviderKind;
 use cloud_task_exporter::provider::{ProviderError, Reason};
@@ -37,39 +37,53 @@ fn task(id: &str, resource: &str, state: TaskState, end_hours_ago: f64, secs: i6
     t
 }
 
-/// Target `yc` (vm-a: daily, latest failed; vm-b: daily, fine, with a queued task stuck for
-/// 10h; vm-c: configured, never succeeded) and target `down` (cannot be polled); a rejected
-/// reload and a failing state file.
+/// Target `yc`, one row per state: vm-a daily, failed twice in a row (25h and 1h ago); vm-b
+/// daily, fine, with a queued task stuck for 10h; vm-c configured, never succeeded; vm-d daily,
+/// last success 3 days ago (overdue); vm-e daily, last success 1.2 days ago (late), with a
+/// failure 1.7 days ago (a red day on a row that succeeded since); vm-f daily, last success 2
+/// days ago, its hour-long backup running for 20 minutes at 44 % (in progress); vm-g
+/// configured, never listed (its unit fails); vm-h fine. Target `down` has never been polled
+/// successfully; a rejected reload and a failing state file.
 pub(crate) fn known_state() -> Arc<Hub> {
-    let resources: Vec<String> = ["vm-a", "vm-b", "vm-c"].map(String::from).to_vec();
+    let resources: Vec<String> = [
+        "vm-a", "vm-b", "vm-c", "vm-d", "vm-e", "vm-f", "vm-g", "vm-h",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut a = Account::new(&["backup"], &resources);
     let mut tasks = Vec::new();
-    for (i, days) in [4.0, 3.0, 2.0].iter().enumerate() {
-        tasks.push(task(
-            &format!("a{i}"),
-            "vm-a",
-            TaskState::Succeeded,
-            days * 24.0,
-            60,
-        ));
-        tasks.push(task(
-            &format!("b{i}"),
-            "vm-b",
-            TaskState::Succeeded,
-            days * 24.0,
-            60,
-        ));
-    }
+    let daily = |tasks: &mut Vec<Task>, r: &str, days: [f64; 3], secs: i64| {
+        for (i, d) in days.iter().enumerate() {
+            tasks.push(task(
+                &format!("{r}-{i}"),
+                r,
+                TaskState::Succeeded,
+                d * 24.0,
+                secs,
+            ));
+        }
+    };
+    daily(&mut tasks, "vm-a", [4.0, 3.0, 2.0], 60);
+    daily(&mut tasks, "vm-b", [4.0, 3.0, 2.0], 60);
+    daily(&mut tasks, "vm-d", [5.0, 4.0, 3.0], 60);
+    daily(&mut tasks, "vm-e", [3.2, 2.2, 1.2], 60);
+    daily(&mut tasks, "vm-f", [4.0, 3.0, 2.0], 3600);
+    daily(&mut tasks, "vm-h", [2.5, 1.5, 0.5], 60);
+    tasks.push(task("a-fail-0", "vm-a", TaskState::Failed, 25.0, 30));
     let mut failed = task("a-fail", "vm-a", TaskState::Failed, 1.0, 30);
     failed.error = Some(FAILURE_MESSAGE.to_string());
     tasks.push(failed);
+    tasks.push(task("e-fail", "vm-e", TaskState::Failed, 1.7 * 24.0, 30));
     tasks.push(task("b3", "vm-b", TaskState::Succeeded, 1.0, 60));
     let mut queued = task("b-queued", "vm-b", TaskState::Queued, 10.0, 0);
     queued.started = None;
     tasks.push(queued);
-    // Each resource is its own unit, as for Yandex.
+    let mut running = task("f-running", "vm-f", TaskState::Running, 0.0, 20 * 60);
+    running.progress = Some(0.44);
+    tasks.push(running);
+    // Each resource is its own unit, as for Yandex; vm-g is never listed.
     let mut poll = PollResult::default();
-    for r in &resources {
+    for r in resources.iter().filter(|r| *r != "vm-g") {
         let of_r: Vec<Task> = tasks.iter().filter(|t| &t.resource == r).cloned().collect();
         poll.listed.push((r.clone(), Listing::of(of_r)));
     }
@@ -89,8 +103,28 @@ pub(crate) fn known_state() -> Arc<Hub> {
         resources: Some(resources.iter().cloned().collect::<BTreeSet<_>>()),
         ..Expectations::default()
     });
+    for r in resources.iter().filter(|r| *r != "vm-g") {
+        yc.status.units.insert(
+            r.clone(),
+            UnitHealth {
+                up: true,
+                last_success: Some(1_714_560_000.0),
+                ..UnitHealth::default()
+            },
+        );
+    }
+    yc.status.units.insert(
+        "vm-g".to_string(),
+        UnitHealth {
+            up: false,
+            last_success: None,
+            last_error: Some(ProviderError::new(Reason::Client, UNIT_ERROR)),
+            errors: BTreeMap::from([(Reason::Client, 1)]),
+        },
+    );
     hub.publish(yc);
     let mut down = snapshot("down", ProviderKind::HuaweiCce, Account::default(), false);
+    down.status.last_success = None;
     down.status.last_error = Some(ProviderError::new(
         Reason::Server,
         "GET /api/v3/projects/p/clusters: HTTP 503",
@@ -104,6 +138,19 @@ pub(crate) fn known_state() -> Arc<Hub> {
     hub.record_state_write(false, 2.0);
     hub
 }
+
+/// The error of vm-g's unit, shown on its row.
+pub(crate) const UNIT_ERROR: &str =
+    "GET /backup/v1/backups?computeId=vm-g: HTTP 404 instance not found";
+
+/// The rows in the order the page shows them: failed and down first, then overdue (never
+/// succeeded is the longest), then stuck and late (the longest-lasting first), in progress, ok.
+pub(crate) const ROW_ORDER: [&str; 8] = [
+    "vm-g", "vm-a", "vm-c", "vm-d", "vm-b", "vm-e", "vm-f", "vm-h",
+];
+
+/// The headline of [`known_state`].
+pub(crate) const HEADLINE: &str = "9 need attention: 1 failed, 1 target down, 1 resource down, 1 never succeeded, 1 overdue, 1 stuck, 1 late, 1 rejected reload, 1 state-file problem";
 
 fn pair<'a>(v: &'a serde_json::Value, target: &str, resource: &str) -> &'a serde_json::Value {
     v["targets"]
@@ -121,30 +168,98 @@ fn targets_api_carries_problems_results_rhythm_and_strip() {
     let hub = known_state();
     let now = cloud_task_exporter::scheduler::wall_now();
     let v = cloud_task_exporter::status::targets_json(&hub, now);
-    let problems: Vec<&str> = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(problems.len(), 3, "{problems:#?}");
-    assert!(
-        problems.iter().any(|p| p.contains("reload was rejected")
-            && p.contains("interval: must be greater than zero"))
-    );
-    assert!(
+    let problems = v["problems"].as_array().unwrap();
+    let text = |kind: &str| -> &str {
         problems
             .iter()
-            .any(|p| p.contains("state file cannot be written") && p.contains("Permission denied"))
+            .find(|p| p["kind"] == kind)
+            .and_then(|p| p["text"].as_str())
+            .unwrap_or_else(|| panic!("no {kind} problem in {problems:#?}"))
+    };
+    assert_eq!(problems.len(), 9, "{problems:#?}");
+    assert!(
+        text("config").contains("reload was rejected")
+            && text("config").contains("interval: must be greater than zero")
     );
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("Target down cannot be polled (server)"))
+        text("state_file").contains("state file cannot be written")
+            && text("state_file").contains("Permission denied")
     );
+    assert!(text("target_down").contains("Target down cannot be polled (server)"));
+    // Nothing is served before the first good poll, and the page does not claim it is.
+    assert!(
+        text("target_down").contains("The first poll has not succeeded yet"),
+        "{}",
+        text("target_down")
+    );
+    assert!(!text("target_down").contains("last good data"));
+    assert!(text("resource_down").contains("Resource vm-g of target yc cannot be polled"));
+    assert!(!text("resource_down").contains("last values are kept"));
+    assert!(
+        text("failed").contains("2 failures in a row"),
+        "{}",
+        text("failed")
+    );
+    assert!(
+        text("overdue").contains("overdue since"),
+        "{}",
+        text("overdue")
+    );
+    assert!(
+        text("late").contains("CloudBackupMissing fires at"),
+        "{}",
+        text("late")
+    );
+
+    // The headline and the problems agree, and every red or amber row is a problem.
+    assert_eq!(v["attention"]["count"], 9);
+    assert_eq!(v["attention"]["text"], HEADLINE);
+    for (kind, n) in v["attention"]["by_kind"].as_object().unwrap() {
+        let counted = problems.iter().filter(|p| &p["kind"] == kind).count() as u64;
+        assert_eq!(n.as_u64(), Some(counted), "{kind}");
+    }
+    for t in v["targets"].as_array().unwrap() {
+        for p in t["pairs"].as_array().into_iter().flatten() {
+            if p["health"] == "bad" || p["health"] == "warn" {
+                assert!(
+                    problems.iter().any(|x| x["resource"] == p["resource"]),
+                    "a red or amber row without a problem: {p:#}"
+                );
+            }
+        }
+    }
+    // A next step for each kind: the alert, the log line, the runbook section.
+    let alerts = std::fs::read_to_string("deploy/prometheus/alerts.yml").unwrap();
+    for p in problems {
+        let next = &p["next"];
+        if let Some(alert) = next["alert"].as_str() {
+            assert!(alerts.contains(&format!("alert: {alert}")), "{alert}");
+        } else {
+            assert_eq!(
+                p["kind"], "config",
+                "only a rejected reload has no rule: {p:#}"
+            );
+        }
+        assert!(next["log"].as_str().unwrap().starts_with("grep '"), "{p:#}");
+        assert!(
+            next["doc"].as_str().unwrap().starts_with("docs/alerts.md#"),
+            "{p:#}"
+        );
+    }
+    let failed = problems.iter().find(|p| p["kind"] == "failed").unwrap();
+    assert_eq!(failed["next"]["alert"], "CloudTaskFailed");
+    assert_eq!(
+        failed["next"]["log"],
+        "grep 'Task ended badly' | grep 'task_id=a-fail'"
+    );
+    assert_eq!(failed["task_id"], "a-fail");
 
     let a = pair(&v, "yc", "vm-a");
     assert_eq!(a["health"], "bad");
+    assert_eq!(a["state"], "failed");
+    assert_eq!(a["failures_in_row"], 2);
+    let since = now - a["failing_since"].as_f64().unwrap();
+    assert!((since - 25.0 * 3600.0).abs() < 60.0, "{since}");
     assert_eq!(a["last"]["result"], "failed");
     assert_eq!(a["last"]["task_id"], "a-fail");
     assert_eq!(a["last"]["message"], FAILURE_MESSAGE);
@@ -155,7 +270,7 @@ fn targets_api_carries_problems_results_rhythm_and_strip() {
     assert_eq!(days.len(), 14);
     let ok: u64 = days.iter().map(|d| d["ok"].as_u64().unwrap()).sum();
     let bad: u64 = days.iter().map(|d| d["bad"].as_u64().unwrap()).sum();
-    assert_eq!((ok, bad), (3, 1));
+    assert_eq!((ok, bad), (3, 2));
 
     let b = pair(&v, "yc", "vm-b");
     assert_eq!(b["expected_interval_source"], "learned");
@@ -165,11 +280,61 @@ fn targets_api_carries_problems_results_rhythm_and_strip() {
     assert_eq!(b["active"][0]["state"], "queued");
     assert_eq!(b["active"][0]["stuck"], true, "10h queued, limit 1h 1m");
     assert_eq!(b["health"], "bad");
+    assert_eq!(b["state"], "stuck");
 
     let c = pair(&v, "yc", "vm-c");
     assert_eq!(c["last_success"], serde_json::Value::Null);
     assert_eq!(c["expected_interval_source"], "default", "no history yet");
     assert_eq!(c["age_health"], "bad");
+    assert_eq!(c["state"], "never_succeeded");
+
+    let d = pair(&v, "yc", "vm-d");
+    assert_eq!(d["state"], "overdue");
+    let by = d["overdue_seconds"].as_f64().unwrap();
+    assert!(
+        (by - 2.0 * 86_400.0).abs() < 60.0,
+        "3 days since, 1 expected: {by}"
+    );
+    let since = now - d["overdue_since"].as_f64().unwrap();
+    assert!((since - by).abs() < 1.0);
+
+    let e = pair(&v, "yc", "vm-e");
+    assert_eq!(
+        (&e["state"], &e["health"]),
+        (&"late".into(), &"warn".into())
+    );
+    assert_eq!(e["last"]["result"], "succeeded");
+    let note = e["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("failed earlier, succeeded since"),
+        "{note}"
+    );
+
+    // Two days since the last success of a daily backup, but its run is at 44 % within its
+    // limit: in progress, neither overdue nor red.
+    let f = pair(&v, "yc", "vm-f");
+    assert_eq!(f["state"], "in_progress");
+    assert_eq!(f["health"], "none");
+    assert_eq!(
+        f["age_health"], "bad",
+        "the age itself is still past the grace"
+    );
+    assert!(!problems.iter().any(|p| p["resource"] == "vm-f"));
+
+    let g = pair(&v, "yc", "vm-g");
+    assert_eq!(g["state"], "resource_down");
+    assert_eq!(g["unit_error"]["reason"], "client");
+    assert_eq!(g["unit_error"]["message"], UNIT_ERROR);
+
+    assert_eq!(pair(&v, "yc", "vm-h")["state"], "ok");
+    // Within a target the pairs come in the page's order.
+    let order: Vec<&str> = v["targets"][0]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ROW_ORDER);
     // The earlier per-resource summary is still there.
     assert_eq!(v["targets"][0]["resources"]["vm-b"]["active_tasks"], 1);
 }
