@@ -168,3 +168,34 @@ fn check_config_prints_every_error_and_exits_1() {
         "{stderr}"
     );
 }
+
+/// What the example's comments say of the binary holds: the reserved label names it lists
+/// are exactly those refused, and the log line it quotes for a listing cut at `max_pages` is
+/// one the exporter writes.
+#[test]
+fn the_examples_words_match_the_binary() {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let listed: String = text
+        .lines()
+        .skip_while(|l| !l.contains("not one the exporter sets"))
+        .take_while(|l| !l.contains("auth       credentials"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let start = listed.find('(').expect("the list opens") + 1;
+    let end = listed.rfind(')').expect("the list closes");
+    let mut names: Vec<&str> = listed[start..end]
+        .split(|c: char| c == ',' || c == '#' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    names.sort_unstable();
+    let mut reserved = config::RESERVED_LABELS.to_vec();
+    reserved.sort_unstable();
+    assert_eq!(names, reserved, "the example's reserved label names");
+
+    let pager = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/provider/pager.rs"),
+    )
+    .unwrap();
+    let quoted = "Stopped paging at max_pages";
+    assert!(text.contains(quoted) && pager.contains(quoted));
+}
