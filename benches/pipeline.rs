@@ -146,6 +146,8 @@ fn main() {
         },
         requests: BTreeMap::new(),
         expect: Default::default(),
+        schedules: Default::default(),
+        schedule_skips: None,
     };
     hub.publish(snap.clone());
     let bytes = exposition(&hub, &BUCKETS).len();

@@ -172,6 +172,18 @@ impl PairHistory {
         median(&mut gaps)
     }
 
+    /// How far the kept gaps between successes stray from the learned interval: the largest
+    /// difference, once an interval is learned.
+    pub fn jitter(&self) -> Option<f64> {
+        let interval = self.learned_interval()?;
+        self.successes
+            .windows(2)
+            .map(|w| w[1].end - w[0].end)
+            .filter(|g| *g > 0.0)
+            .map(|g| (g - interval).abs())
+            .reduce(f64::max)
+    }
+
     /// The median duration of the remembered successes, once [`MIN_DURATIONS`] have one.
     pub fn usual_duration(&self) -> Option<f64> {
         let mut d: Vec<f64> = self

@@ -66,6 +66,11 @@ pub struct TargetSnapshot {
     pub requests: BTreeMap<String, u64>,
     /// What the target's tasks are expected to do (configured part of the rhythm).
     pub expect: Arc<crate::rhythm::Expectations>,
+    /// What the backup schedules say of each resource, as of the snapshot; empty for a
+    /// provider without schedules or before they were read.
+    pub schedules: Arc<BTreeMap<String, crate::schedule::Due>>,
+    /// Schedules passed over, by reason; `None` for a provider that publishes none.
+    pub schedule_skips: Option<BTreeMap<crate::schedule::SkipReason, u64>>,
 }
 
 /// Shared store of snapshots plus the exposition cache.

@@ -96,7 +96,7 @@ pub(crate) mod pollers;
 pub mod provider;
 pub mod rhythm;
 #[allow(dead_code, reason = "wired to the providers in the schedules issue")]
-pub(crate) mod schedule;
+pub mod schedule;
 pub mod scheduler;
 pub(crate) mod scrub;
 pub mod server;

@@ -52,6 +52,12 @@ pub mod names {
     pub(crate) const EXPECTED_INTERVAL: &str = "cloud_task_expected_interval_seconds";
     pub(crate) const EXPECTED_DURATION: &str = "cloud_task_expected_duration_seconds";
     pub(crate) const ACTIVE_LIMIT: &str = "cloud_task_active_limit_seconds";
+    pub(crate) const EXPECTED_GRACE: &str = "cloud_task_expected_grace_seconds";
+    pub(crate) const SCHEDULE_NEXT: &str = "cloud_task_schedule_next_run_timestamp_seconds";
+    pub(crate) const SCHEDULE_LAST_DUE: &str = "cloud_task_schedule_last_due_timestamp_seconds";
+    pub(crate) const SCHEDULE_COVERED: &str = "cloud_task_schedule_covered";
+    pub(crate) const SCHEDULE_INFO: &str = "cloud_task_schedule_info";
+    pub(crate) const SCHEDULE_SKIPPED: &str = "cloud_task_schedule_skipped_total";
     /// Every metric name above: what a shipped query or rule may name.
     pub const ALL: &[&str] = &[
         ACTIVE_TASKS,
@@ -85,6 +91,12 @@ pub mod names {
         EXPECTED_INTERVAL,
         EXPECTED_DURATION,
         ACTIVE_LIMIT,
+        EXPECTED_GRACE,
+        SCHEDULE_NEXT,
+        SCHEDULE_LAST_DUE,
+        SCHEDULE_COVERED,
+        SCHEDULE_INFO,
+        SCHEDULE_SKIPPED,
     ];
 }
 
@@ -373,6 +385,36 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         "How long a task may stay queued, running or paused before it counts as stuck.",
         GAUGE,
     );
+    let mut expected_grace = Fam::new(
+        EXPECTED_GRACE,
+        "Grace after the expected interval before a missing backup pages: max(10 % of the interval, 1h, the jitter of recent gaps).",
+        GAUGE,
+    );
+    let mut schedule_next = Fam::new(
+        SCHEDULE_NEXT,
+        "Next run of the enabled backup schedules covering the resource.",
+        GAUGE,
+    );
+    let mut schedule_due = Fam::new(
+        SCHEDULE_LAST_DUE,
+        "Latest run of the enabled backup schedules covering the resource that became due.",
+        GAUGE,
+    );
+    let mut schedule_covered = Fam::new(
+        SCHEDULE_COVERED,
+        "1 if an enabled backup schedule covers the resource, 0 if none does (policy or application off, no policy).",
+        GAUGE,
+    );
+    let mut schedule_info = Fam::new(
+        SCHEDULE_INFO,
+        "A backup policy that names the resource; the value is 1.",
+        GAUGE,
+    );
+    let mut schedule_skipped = Fam::new(
+        SCHEDULE_SKIPPED,
+        "Backup schedules (or whole policy reads) passed over, by reason; the learned rhythm stays the expectation.",
+        COUNTER,
+    );
 
     for s in &snaps {
         let a = &s.tallies;
@@ -527,8 +569,44 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             if let Some(d) = e.usual_duration {
                 expected_duration.gauge(l.clone(), d);
             }
+            if let Some(g) = e.grace {
+                expected_grace.gauge(l.clone(), g);
+            }
             if let Some(m) = e.active_limit {
                 active_limit.gauge(l, m.secs);
+            }
+        }
+        let rhythm = crate::rhythm::RHYTHM_TYPE;
+        for (r, due) in s.schedules.iter() {
+            let l = with(s, &[("resource", r), ("type", rhythm)]);
+            schedule_covered.gauge(l.clone(), if due.covered { 1.0 } else { 0.0 });
+            if let Some(t) = due.next {
+                schedule_next.gauge(l.clone(), t.as_second() as f64);
+            }
+            if let Some(t) = due.last_due {
+                schedule_due.gauge(l, t.as_second() as f64);
+            }
+            for (id, name) in &due.policies {
+                schedule_info.gauge(
+                    with(
+                        s,
+                        &[
+                            ("resource", r),
+                            ("type", rhythm),
+                            ("policy_id", id),
+                            ("policy_name", name),
+                        ],
+                    ),
+                    1.0,
+                );
+            }
+        }
+        if let Some(skips) = &s.schedule_skips {
+            for reason in crate::schedule::SkipReason::ALL {
+                schedule_skipped.counter(
+                    with(s, &[("reason", reason.as_str())]),
+                    skips.get(&reason).copied().unwrap_or(0) as f64,
+                );
             }
         }
     }
@@ -597,6 +675,12 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         expected_interval,
         expected_duration,
         active_limit,
+        expected_grace,
+        schedule_next,
+        schedule_due,
+        schedule_covered,
+        schedule_info,
+        schedule_skipped,
         build,
         reload_ok,
         reload_ts,

@@ -225,6 +225,8 @@ mod tests {
             },
             requests: BTreeMap::new(),
             expect: Default::default(),
+            schedules: Default::default(),
+            schedule_skips: None,
         }
     }
 

@@ -23,9 +23,20 @@ pub(crate) const DEFAULT_ACTIVE_LIMIT: Duration = Duration::from_secs(6 * 3600);
 pub(crate) const ACTIVE_LIMIT_FACTOR: f64 = 3.0;
 /// ... and at least the usual duration plus this margin (queueing, slow days).
 pub(crate) const ACTIVE_LIMIT_MARGIN: Duration = Duration::from_secs(3600);
-/// The shipped missed-backup rule fires once the time since the last success exceeds this many
-/// expected intervals; the status page colours ages with the same factor.
-pub(crate) const GRACE_FACTOR: f64 = 1.5;
+/// Where no schedule is readable, a missing backup pages once the time since the last
+/// success exceeds the expected interval plus a grace: this share of the interval, ...
+pub(crate) const GRACE_SHARE: f64 = 0.1;
+/// ... at least this long, and at least the jitter the kept history shows
+/// (`cloud_task_expected_grace_seconds`); the status page colours ages the same way.
+pub(crate) const GRACE_MIN: Duration = Duration::from_secs(3600);
+
+/// The grace after an expected `interval` before a missing backup pages, given the `jitter`
+/// of the pair's kept history: a daily backup pages 25 hours after its last success.
+pub(crate) fn grace(interval: f64, jitter: Option<f64>) -> f64 {
+    (GRACE_SHARE * interval)
+        .max(GRACE_MIN.as_secs_f64())
+        .max(jitter.unwrap_or(0.0))
+}
 
 /// The configured part, per target: the provider's rhythm type, the configured resources and
 /// the `expected_interval`, `expected_intervals` and `max_active_duration` settings.
@@ -97,6 +108,8 @@ pub struct PairExpectation {
     pub task_type: String,
     /// Expected gap between successes; only for the rhythm type of expected resources.
     pub interval: Option<Expected>,
+    /// The grace after `interval` before a missing backup pages ([`grace`]), with it.
+    pub grace: Option<f64>,
     /// Learned usual (median) duration of a success.
     pub(crate) usual_duration: Option<f64>,
     /// How long an active task may stay active; only for pairs with an active task now.
@@ -212,12 +225,15 @@ impl Expectations {
             .into_iter()
             .map(|(r, t)| {
                 let u = usual(r, t);
+                let interval = rhythm
+                    .contains(&(r, t))
+                    .then(|| self.interval_of(r, history, t));
+                let jitter = history.get(r, t).and_then(|h| h.jitter());
                 PairExpectation {
                     resource: r.to_string(),
                     task_type: t.to_string(),
-                    interval: rhythm
-                        .contains(&(r, t))
-                        .then(|| self.interval_of(r, history, t)),
+                    interval,
+                    grace: interval.map(|i| grace(i.secs, jitter)),
                     usual_duration: u,
                     active_limit: active.contains(&(r, t)).then(|| self.active_limit(u)),
                 }
@@ -229,6 +245,16 @@ impl Expectations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The grace is a tenth of the interval, at least an hour, at least the history's jitter:
+    /// a daily backup pages after 26.4 h, an hourly one after 2 h.
+    #[test]
+    fn the_grace_is_a_tenth_an_hour_or_the_jitter() {
+        assert_eq!(grace(86_400.0, None), 8_640.0);
+        assert_eq!(grace(3_600.0, None), 3_600.0);
+        assert_eq!(grace(86_400.0, Some(10_000.0)), 10_000.0);
+        assert_eq!(grace(86_400.0, Some(60.0)), 8_640.0);
+    }
     use crate::accounting::ActiveTask;
     use crate::history::Completion;
     use crate::model::TaskState;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::accounting::{LastCompletion, Tallies};
 use crate::history::{Day, PairHistory, TASK_ID_MAX, cut, day_of};
 use crate::hub::{Hub, TargetSnapshot, UnitHealth};
-use crate::rhythm::{Expected, GRACE_FACTOR, PairExpectation};
+use crate::rhythm::{Expected, PairExpectation};
 
 /// How a row, a cell or a problem looks: also its CSS class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -337,6 +337,8 @@ pub(crate) struct PairView {
     pub age_health: Health,
     /// Expected gap between successes, and where it comes from.
     pub expected_interval_seconds: Option<f64>,
+    /// The grace after it before a missing backup pages (`CloudBackupMissing`).
+    pub expected_grace_seconds: Option<f64>,
     /// `configured`, `learned` or `default`.
     pub expected_interval_source: Option<&'static str>,
     /// Usual duration of a success.
@@ -656,10 +658,10 @@ fn pair_problem(target: &str, p: &PairView, now: f64) -> Option<Problem> {
             } else {
                 Kind::Late
             };
-            let alert = match (kind, p.expected_interval_seconds) {
-                (Kind::Late, Some(i)) => format!(
+            let alert = match (kind, p.expected_interval_seconds, p.expected_grace_seconds) {
+                (Kind::Late, Some(i), Some(g)) => format!(
                     " CloudBackupMissing fires at {} unless a run succeeds first.",
-                    at(now, last + GRACE_FACTOR * i)
+                    at(now, last + i + g)
                 ),
                 _ => String::new(),
             };
@@ -706,7 +708,8 @@ fn pair_problem(target: &str, p: &PairView, now: f64) -> Option<Problem> {
         next.alert_at = p
             .last_success
             .zip(p.expected_interval_seconds)
-            .map(|(l, i)| l + GRACE_FACTOR * i);
+            .zip(p.expected_grace_seconds)
+            .map(|((l, i), g)| l + i + g);
     }
     Some(Problem {
         health: p.health,
@@ -781,11 +784,12 @@ fn pair(
         .or_else(|| history.and_then(|h| h.last_success()));
     let age = last_success.map(|t| (now - t).max(0.0));
     let interval = e.and_then(|e| e.interval);
+    let grace = e.and_then(|e| e.grace).unwrap_or(0.0);
     let age_health = match (interval, age) {
         (None, _) => Health::None,
         (Some(_), None) => Health::Bad,
         (Some(i), Some(age)) if age <= i.secs => Health::Ok,
-        (Some(i), Some(age)) if age <= GRACE_FACTOR * i.secs => Health::Warn,
+        (Some(i), Some(age)) if age <= i.secs + grace => Health::Warn,
         (Some(_), Some(_)) => Health::Bad,
     };
     let limit = e.and_then(|e| e.active_limit);
@@ -873,6 +877,7 @@ fn pair(
         last_success_age_seconds: age,
         age_health,
         expected_interval_seconds: interval.map(|i| i.secs),
+        expected_grace_seconds: interval.and(e.and_then(|e| e.grace)),
         expected_interval_source: interval.map(|i| i.source.as_str()),
         expected_duration_seconds: e.and_then(|e| e.usual_duration),
         active_limit_seconds: limit.map(|l| l.secs),

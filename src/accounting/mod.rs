@@ -332,6 +332,17 @@ impl Account {
         if !tallies.resources.contains(&task.resource) {
             tallies.resources.insert(task.resource.clone());
         }
+        if !tallies
+            .unit_resources
+            .get(unit)
+            .is_some_and(|r| r.contains(&task.resource))
+        {
+            tallies
+                .unit_resources
+                .entry(unit.to_string())
+                .or_default()
+                .insert(task.resource.clone());
+        }
         if !tallies.types.contains(&task.task_type) {
             tallies.types.insert(task.task_type.clone());
         }

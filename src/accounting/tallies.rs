@@ -65,6 +65,8 @@ pub struct Tallies {
     pub(crate) folded_types: u64,
     /// Resources known (configured units that are resources, and every task's resource).
     pub resources: BTreeSet<String>,
+    /// The resources each polled unit's tasks name (a VBS policy's volumes), since start.
+    pub(crate) unit_resources: BTreeMap<String, BTreeSet<String>>,
     /// Task types known (the provider's list and every type seen).
     pub types: BTreeSet<String>,
     /// Resource id → (name, type) where the API gives them.

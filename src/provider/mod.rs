@@ -98,4 +98,8 @@ impl Provider for AnyProvider {
         let listed = self.inner.list_tasks(unit, ctx).await;
         listed.map_err(|e| e.in_unit(&unit_label(self.kind.unit_noun(), unit)))
     }
+
+    async fn schedules(&self) -> Option<Result<crate::schedule::Policies, ProviderError>> {
+        self.inner.schedules().await
+    }
 }

@@ -19,6 +19,7 @@ use crate::config::value::BaseUrl;
 use crate::demo::service::Demo;
 use crate::memo::Recall;
 use crate::model::Listing;
+use crate::schedule::Policies;
 
 /// How messages and logs name a polled unit: `instance 'fhm…'`, `policy '…'`.
 pub(crate) fn unit_label(noun: &str, unit: &str) -> String {
@@ -94,6 +95,13 @@ pub trait Provider: Send + Sync {
         unit: &str,
         ctx: &PollContext,
     ) -> impl Future<Output = Result<Listing, ProviderError>> + Send;
+    /// The target's backup policies and their schedules (`docs/providers.md`, "Backup
+    /// schedules"), read at start and once per `reconcile_interval`: `None` for a provider
+    /// that publishes none. A schedule that cannot be read is skipped (in
+    /// [`Policies::skipped`]), never a failed read; an error is the policy API failing.
+    fn schedules(&self) -> impl Future<Output = Option<Result<Policies, ProviderError>>> + Send {
+        std::future::ready(None)
+    }
 }
 
 /// What a provider's folder gives the registry; `provider/<kind>/mod.rs` implements it for

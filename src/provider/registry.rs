@@ -188,6 +188,14 @@ macro_rules! registry {
                     $( Any::$variant(p) => p.list_tasks(unit, ctx).await, )+
                 }
             }
+
+            async fn schedules(
+                &self,
+            ) -> Option<Result<$crate::schedule::Policies, $crate::provider::error::ProviderError>> {
+                match self {
+                    $( Any::$variant(p) => p.schedules().await, )+
+                }
+            }
         }
     };
 }

@@ -20,6 +20,7 @@
 
 pub(crate) mod cbr;
 mod civil;
+mod policies;
 pub(crate) mod vbs;
 pub(crate) mod yandex;
 
@@ -27,6 +28,8 @@ pub(crate) mod yandex;
 mod tests;
 
 use jiff::Timestamp;
+
+pub use policies::{Due, Policies, Policy, SkipReason, Skipped};
 
 /// How far from the instant asked about the queries look, in days: past it, a schedule that
 /// has not run (a monthly set on the 31st of February only, an `INTERVAL` of 60 weeks) gives

@@ -9,7 +9,7 @@
 
 mod window;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounting::histogram::POLL_BUCKETS;
-use crate::accounting::{Account, ApplyReport, HistogramData, Rules, SharedAccount, lock};
+use crate::accounting::{Account, ApplyReport, HistogramData, Rules, SharedAccount, Tallies, lock};
 use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::memo::Recall;
@@ -27,6 +27,7 @@ use crate::model::Listing;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, KnownTerminal, PollContext, Provider, ProviderError, Units};
 use crate::provider::{PollBudget, ProviderKind};
+use crate::schedule::{Due, Policies, SkipReason};
 use crate::timefmt::unix_seconds;
 pub use crate::timefmt::wall_now;
 use window::{PollStart, Windows};
@@ -78,6 +79,12 @@ pub struct TargetRunner {
     discovered: Option<(Vec<String>, Instant)>,
     expect: Arc<crate::rhythm::Expectations>,
     windows: Windows,
+    /// The backup policies last read, and when (`None`: never, or a provider without them).
+    policies: Option<(Arc<Policies>, Instant)>,
+    /// When the policies were last asked for, read or not.
+    policies_asked: Option<Instant>,
+    /// Schedules passed over, by reason; `None` for a provider without schedules.
+    schedule_skips: Option<BTreeMap<SkipReason, u64>>,
 }
 
 impl TargetRunner {
@@ -111,6 +118,9 @@ impl TargetRunner {
             discovered: None,
             expect,
             windows: Windows::default(),
+            policies: None,
+            policies_asked: None,
+            schedule_skips: None,
         }
     }
 
@@ -194,6 +204,89 @@ impl TargetRunner {
             status: self.status.clone(),
             requests: self.counts.snapshot(),
             expect: Arc::clone(&self.expect),
+            schedules: Arc::new(self.schedule_view(&a.tallies, Timestamp::now())),
+            schedule_skips: self.schedule_skips.clone(),
+        }
+    }
+
+    /// What the policies say of each resource expected to be backed up (configured, with a
+    /// backup history) or that a policy names: empty before the policies were read.
+    fn schedule_view(&self, a: &Tallies, now: Timestamp) -> BTreeMap<String, Due> {
+        let Some((p, _)) = &self.policies else {
+            return BTreeMap::new();
+        };
+        let rhythm = crate::rhythm::RHYTHM_TYPE;
+        let mut units: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for (u, rs) in &a.unit_resources {
+            for r in rs {
+                units.entry(r).or_default().insert(u.clone());
+            }
+        }
+        let mut resources: BTreeSet<&str> = p.resources().map(String::as_str).collect();
+        resources.extend(
+            units
+                .keys()
+                .copied()
+                .filter(|r| units[r].iter().any(|u| p.by_unit.contains_key(u))),
+        );
+        match &self.expect.resources {
+            Some(configured) => resources.extend(configured.iter().map(String::as_str)),
+            None => resources.extend(
+                a.history
+                    .pairs
+                    .keys()
+                    .filter(|(_, t)| t == rhythm)
+                    .map(|(r, _)| r.as_str()),
+            ),
+        }
+        let none = BTreeSet::new();
+        resources
+            .into_iter()
+            .filter_map(|r| {
+                let due = p.due(r, units.get(r).unwrap_or(&none), now)?;
+                Some((r.to_string(), due))
+            })
+            .collect()
+    }
+
+    /// Reads the backup policies at the first poll and then once per `reconcile_interval`; a
+    /// failed read keeps the last good ones and is counted and logged, never a failed poll.
+    async fn refresh_policies(&mut self) {
+        let every = self.target.settings.reconcile_every();
+        if self.policies_asked.is_some_and(|t| t.elapsed() < every) {
+            return;
+        }
+        self.policies_asked = Some(Instant::now());
+        let Some(read) = self.provider.schedules().await else {
+            return;
+        };
+        let name = &self.target.name;
+        let provider = self.target.provider().as_str();
+        let skips = self.schedule_skips.get_or_insert_with(BTreeMap::new);
+        match read {
+            Ok(p) => {
+                for s in &p.skipped {
+                    *skips.entry(s.reason).or_insert(0) += 1;
+                    tracing::warn!(target = %name, provider, policy = %s.policy, reason = s.reason.as_str(), problem = %s.message, "Backup schedule not read; the learned rhythm stays the expectation of the resources it covers.");
+                }
+                let enabled = p.policies.iter().filter(|x| x.enabled).count();
+                tracing::info!(target = %name, provider, policies = p.policies.len(), enabled, skipped = p.skipped.len(), "Read the backup policies.");
+                self.policies = Some((Arc::new(p), Instant::now()));
+            }
+            Err(e) => {
+                let reason = if e.status == Some(403) {
+                    SkipReason::Forbidden
+                } else {
+                    SkipReason::Error
+                };
+                *skips.entry(reason).or_insert(0) += 1;
+                let kept = if self.policies.is_some() {
+                    "the last ones read stay in use"
+                } else {
+                    "the learned rhythm stays the expectation"
+                };
+                tracing::warn!(target = %name, provider, reason = reason.as_str(), error = %e, "Backup policies not read; {kept}.", kept = kept);
+            }
         }
     }
 
@@ -203,6 +296,7 @@ impl TargetRunner {
     pub async fn poll_once(&mut self) -> Result<(), ProviderError> {
         let started = Instant::now();
         let result = self.fetch().await;
+        self.refresh_policies().await;
         let elapsed = started.elapsed().as_secs_f64();
         let now = Timestamp::now();
         let now_s = unix_seconds(now);

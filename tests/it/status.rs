@@ -39,7 +39,8 @@ fn task(id: &str, resource: &str, state: TaskState, end_hours_ago: f64, secs: i6
 
 /// Target `yc`, one row per state: vm-a daily, failed twice in a row (25h and 1h ago); vm-b
 /// daily, fine, with a queued task stuck for 10h; vm-c configured, never succeeded; vm-d daily,
-/// last success 3 days ago (overdue); vm-e daily, last success 1.2 days ago (late), with a
+/// last success 3 days ago (overdue); vm-e daily, last success 1.05 days ago (late: within the
+/// 2.4-hour grace of a daily rhythm), with a
 /// failure 1.7 days ago (a red day on a row that succeeded since); vm-f daily, last success 2
 /// days ago, its hour-long backup running for 20 minutes at 44 % (in progress); vm-g
 /// configured, never listed (its unit fails); vm-h fine. Target `down` has never been polled
@@ -66,7 +67,7 @@ pub(crate) fn known_state() -> Arc<Hub> {
     daily(&mut tasks, "vm-a", [4.0, 3.0, 2.0], 60);
     daily(&mut tasks, "vm-b", [4.0, 3.0, 2.0], 60);
     daily(&mut tasks, "vm-d", [5.0, 4.0, 3.0], 60);
-    daily(&mut tasks, "vm-e", [3.2, 2.2, 1.2], 60);
+    daily(&mut tasks, "vm-e", [3.05, 2.05, 1.05], 60);
     daily(&mut tasks, "vm-f", [4.0, 3.0, 2.0], 3600);
     daily(&mut tasks, "vm-h", [2.5, 1.5, 0.5], 60);
     tasks.push(task("a-fail-0", "vm-a", TaskState::Failed, 25.0, 30));

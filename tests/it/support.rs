@@ -250,6 +250,8 @@ pub(crate) fn snapshot(
         tallies: account.tallies,
         requests: BTreeMap::from([("200".to_string(), 3), ("500".to_string(), 1)]),
         expect: Default::default(),
+        schedules: Default::default(),
+        schedule_skips: None,
     }
 }
 

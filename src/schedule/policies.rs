@@ -1,0 +1,228 @@
+//! A target's backup policies as its provider read them, and what they say of each resource:
+//! whether an enabled schedule covers it, when its next run is and when its latest run became
+//! due (`docs/metrics.md`, "Schedules").
+//!
+//! A provider says which policy covers which resource in one of two ways: by resource (CBR's
+//! vaults, Yandex's applications), or by polled unit (VBS: no API lists a policy's volumes,
+//! which are the resources its backup tasks name, so the unit the tasks were listed under is
+//! the policy).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use super::Schedule;
+
+/// One backup policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Its id: the `policy_id` label.
+    pub id: String,
+    /// Its name: the `policy_name` label.
+    pub name: String,
+    /// Whether the policy and its scheduling are switched on.
+    pub enabled: bool,
+    /// Its schedule, when it could be read (`None` for a skipped one: see [`Skipped`]).
+    pub(crate) schedule: Option<Schedule>,
+}
+
+/// Why a schedule was passed over; the learned rhythm stays the resource's expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// The credentials have no rights on the policy API (403).
+    Forbidden,
+    /// A schedule whose fields cannot be read: an unknown enum, a malformed pattern, an empty
+    /// list, a `start_time` of `25:00`.
+    Unreadable,
+    /// A form the API allows that this version does not compute.
+    Unsupported,
+    /// The policy API failed otherwise (a network error, a 5xx, a body that is not JSON).
+    Error,
+}
+
+impl SkipReason {
+    /// Every reason, in exposition order.
+    pub const ALL: [SkipReason; 4] = [
+        SkipReason::Forbidden,
+        SkipReason::Unreadable,
+        SkipReason::Unsupported,
+        SkipReason::Error,
+    ];
+
+    /// The `reason` label of `cloud_task_schedule_skipped_total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Forbidden => "forbidden",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::Unsupported => "unsupported",
+            SkipReason::Error => "error",
+        }
+    }
+}
+
+/// A schedule passed over, for the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    /// The policy it belongs to (empty when the whole read failed).
+    pub policy: String,
+    /// Why.
+    pub reason: SkipReason,
+    /// What was wrong, naming the field and value.
+    pub message: String,
+}
+
+/// What a provider's policies say, as read at one time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policies {
+    /// Every policy read, enabled or not.
+    pub policies: Vec<Policy>,
+    /// Resource → the policies that apply to it and are enabled for it (a disabled
+    /// application leaves a resource out).
+    pub by_resource: BTreeMap<String, BTreeSet<String>>,
+    /// Resource → policies that name it but are disabled for it; a resource the provider
+    /// knows that no policy names at all (in a CBR vault without a policy) has an empty set.
+    pub disabled_for: BTreeMap<String, BTreeSet<String>>,
+    /// Polled unit → the policy it is (VBS).
+    pub by_unit: BTreeMap<String, String>,
+    /// Schedules passed over while reading.
+    pub skipped: Vec<Skipped>,
+}
+
+/// What the schedules say of one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    /// Whether an enabled, readable schedule covers it.
+    pub covered: bool,
+    /// The next run of any of its schedules after now.
+    pub next: Option<Timestamp>,
+    /// The latest run of any of its schedules that became due at or before now.
+    pub last_due: Option<Timestamp>,
+    /// The policies naming it, enabled or not: (id, name).
+    pub policies: Vec<(String, String)>,
+}
+
+impl Policies {
+    /// What the policies say of `resource`, listed under `units` (its tasks' units), at `now`:
+    /// not covered when no enabled policy names it; `None` when the only enabled ones could
+    /// not be read (no guess: the learned rhythm is then its expectation).
+    pub fn due(&self, resource: &str, units: &BTreeSet<String>, now: Timestamp) -> Option<Due> {
+        let mut ids: BTreeSet<&str> = BTreeSet::new();
+        if let Some(p) = self.by_resource.get(resource) {
+            ids.extend(p.iter().map(String::as_str));
+        }
+        for u in units {
+            if let Some(p) = self.by_unit.get(u) {
+                ids.insert(p);
+            }
+        }
+        let disabled: BTreeSet<&str> = self
+            .disabled_for
+            .get(resource)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let mut due = Due {
+            covered: false,
+            next: None,
+            last_due: None,
+            policies: Vec::new(),
+        };
+        // An enabled policy whose schedule could not be read: no guess either way.
+        let mut unreadable = false;
+        for p in &self.policies {
+            let named = ids.contains(p.id.as_str());
+            if !named && !disabled.contains(p.id.as_str()) {
+                continue;
+            }
+            due.policies.push((p.id.clone(), p.name.clone()));
+            if !named || !p.enabled {
+                continue;
+            }
+            let Some(s) = &p.schedule else {
+                unreadable = true;
+                continue;
+            };
+            due.covered = true;
+            if let Some(n) = s.next_after(now) {
+                due.next = Some(due.next.map_or(n, |m| m.min(n)));
+            }
+            if let Some(l) = s.latest_at_or_before(now) {
+                due.last_due = Some(due.last_due.map_or(l, |m| m.max(l)));
+            }
+        }
+        if !due.covered && unreadable {
+            return None;
+        }
+        Some(due)
+    }
+
+    /// The resources the policies name or know (not those reached through a unit).
+    pub fn resources(&self) -> impl Iterator<Item = &String> {
+        self.by_resource.keys().chain(self.disabled_for.keys())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::cbr::Cbr;
+
+    fn daily_at_2() -> Schedule {
+        Schedule::Cbr(Cbr::parse(&["FREQ=DAILY;INTERVAL=1;BYHOUR=2;BYMINUTE=0"], None).unwrap())
+    }
+
+    fn policy(id: &str, enabled: bool, schedule: Option<Schedule>) -> Policy {
+        Policy {
+            id: id.into(),
+            name: format!("{id}-name"),
+            enabled,
+            schedule,
+        }
+    }
+
+    /// A resource is covered by an enabled, readable policy (by resource or through its
+    /// unit), not covered when only disabled ones (or none) name it, and gets no answer when
+    /// its only enabled policy could not be read.
+    #[test]
+    fn coverage_by_resource_by_unit_disabled_and_unreadable() {
+        let now: Timestamp = "2026-12-07T03:00:00Z".parse().unwrap();
+        let p = Policies {
+            policies: vec![
+                policy("on", true, Some(daily_at_2())),
+                policy("off", false, Some(daily_at_2())),
+                policy("bad", true, None),
+                policy("vbs", true, Some(daily_at_2())),
+            ],
+            by_resource: [
+                ("r-on".into(), ["on".into()].into()),
+                ("r-bad".into(), ["bad".into()].into()),
+                ("r-both".into(), ["bad".into(), "on".into()].into()),
+            ]
+            .into(),
+            disabled_for: [
+                ("r-off".into(), ["off".into()].into()),
+                ("r-none".into(), BTreeSet::new()),
+            ]
+            .into(),
+            by_unit: [("u1".into(), "vbs".into())].into(),
+            skipped: vec![],
+        };
+        let none = BTreeSet::new();
+        let on = p.due("r-on", &none, now).unwrap();
+        assert!(on.covered);
+        assert_eq!(on.last_due, Some("2026-12-07T02:00:00Z".parse().unwrap()));
+        assert_eq!(on.next, Some("2026-12-08T02:00:00Z".parse().unwrap()));
+        assert_eq!(on.policies, [("on".to_string(), "on-name".to_string())]);
+        let off = p.due("r-off", &none, now).unwrap();
+        assert!(!off.covered && off.next.is_none() && off.last_due.is_none());
+        assert_eq!(off.policies.len(), 1);
+        assert!(!p.due("r-none", &none, now).unwrap().covered);
+        assert!(!p.due("unknown", &none, now).unwrap().covered);
+        assert_eq!(p.due("r-bad", &none, now), None, "no guess");
+        assert!(p.due("r-both", &none, now).unwrap().covered);
+        let vol = p.due("vol-1", &["u1".to_string()].into(), now).unwrap();
+        assert!(vol.covered);
+        assert_eq!(vol.policies, [("vbs".to_string(), "vbs-name".to_string())]);
+    }
+}
