@@ -70,12 +70,13 @@ fn firing(states: &[String]) -> bool {
 async fn failure_and_missed_backup_rules_fire_then_clear_on_a_later_success() {
     let cloud = cloud().await;
     let sim = cloud.sim();
-    // Backups every 10 minutes until 50 minutes ago (the learned rhythm is 10m, so 50m without
-    // a success is missing), and the latest run, 40 minutes ago, failed.
-    yc_done(sim, "s1", "OK", 70);
-    yc_done(sim, "s2", "OK", 60);
-    yc_done(sim, "s3", "OK", 50);
-    yc_done(sim, "f1", "ERROR", 40);
+    // Backups every 10 minutes until 80 minutes ago (the learned rhythm is 10m and its grace the
+    // 1h floor, so more than 70m without a success is missing), and the latest run, 70 minutes
+    // ago, failed.
+    yc_done(sim, "s1", "OK", 100);
+    yc_done(sim, "s2", "OK", 90);
+    yc_done(sim, "s3", "OK", 80);
+    yc_done(sim, "f1", "ERROR", 70);
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.yaml");
     write_config(&cfg, "", &[yc_static("yc", &cloud.url())]);
