@@ -15,6 +15,8 @@
 
 mod faults;
 pub mod huawei;
+#[cfg(test)]
+mod policy_tests;
 mod server;
 pub mod variants;
 pub mod yandex;

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::policies::{self, CBR_POLICIES, CBR_VAULTS, VBS_POLICIES};
 use super::{HuaweiState, gateway_error};
 use crate::sim::faults::ListEdits;
-use crate::sim::{RecordRule, SimRequest, SimResponse};
+use crate::sim::{RecordRule, Sim, SimRequest, SimResponse};
 
 pub(super) fn answer(
+    sim: &Sim,
     st: &HuaweiState,
     service: &str,
     req: &SimRequest,
@@ -22,8 +24,17 @@ pub(super) fn answer(
     let q = req.query_map();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let edits = |unit: &str| ListEdits::for_unit(records, unit);
+    let list_edits = |list: &str, unit: &str| ListEdits::for_unit(&sim.record_rules(list), unit);
     match (service, s.as_slice()) {
-        ("huawei_vbs", ["v2", _, "backuppolicy"]) => vbs_policies(st),
+        ("huawei_vbs", ["v2", project, "backuppolicy"]) => policies::denied(st, VBS_POLICIES)
+            .unwrap_or_else(|| policies::vbs_policies(st, &list_edits(VBS_POLICIES, project))),
+        (CBR_POLICIES, ["v3", project, "policies"]) => policies::denied(st, CBR_POLICIES)
+            .unwrap_or_else(|| policies::cbr_policies(st, &q, &list_edits(CBR_POLICIES, project))),
+        (CBR_VAULTS, ["v3", project, "vaults"]) => {
+            policies::denied(st, CBR_VAULTS).unwrap_or_else(|| {
+                policies::cbr_vaults(st, project, &q, &list_edits(CBR_VAULTS, project))
+            })
+        }
         ("huawei_vbs", ["v2", _, "backuppolicy", id, "backuptasks"]) => {
             vbs_tasks(st, id, &q, &edits(id))
         }
@@ -89,23 +100,6 @@ fn page_of(all: Vec<Value>, offset: u64, limit: u64, edits: &ListEdits) -> Value
 
 fn vbs_error(status: u16, code: &str, msg: &str) -> SimResponse {
     SimResponse::json(status, &json!({"error": {"message": msg, "code": code}}))
-}
-
-fn vbs_policies(st: &HuaweiState) -> SimResponse {
-    let list: Vec<Value> = st
-        .vbs_policies
-        .iter()
-        .map(|p| {
-            json!({
-                "backup_policy_id": p.id,
-                "backup_policy_name": p.name,
-                "scheduled_policy": {"start_time": "12:00", "frequency": 1, "rentention_num": 10,
-                    "remain_first_backup_of_curMonth": "Y", "status": "ON"},
-                "policy_resource_count": st.vbs_tasks.get(&p.id).map_or(0, Vec::len),
-            })
-        })
-        .collect();
-    SimResponse::json(200, &json!({"backup_policies": list}))
 }
 
 fn vbs_tasks(

@@ -3,20 +3,28 @@
 //!
 //! Seed it through [`crate::sim::lock`]`(&sim.huawei)`: register credentials
 //! ([`HuaweiState::add_aksk`], [`HuaweiState::add_user`]), then tasks per service with the
-//! plain structs below (times are strings in each API's own format).
+//! plain structs below (times are strings in each API's own format); backup policies and
+//! vaults through the `policies` module's types and seeding methods
+//! ([`HuaweiState::add_vbs_policy`], [`HuaweiState::add_cbr_policy`],
+//! [`HuaweiState::add_cbr_vault`], [`HuaweiState::deny`]).
 
 mod apis;
 mod example;
 mod gateway;
+mod policies;
 pub mod verify;
 pub mod wire;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 pub use example::{EXAMPLE_CLUSTER, EXAMPLE_INSTANCE, EXAMPLE_POLICY};
+pub use policies::{
+    CBR_POLICIES, CBR_VAULTS, CbrAssociatedVault, CbrPolicy, CbrVault, CbrVaultResource,
+    VBS_POLICIES, VbsScheduledPolicy,
+};
 
 pub(crate) use gateway::gateway_error;
 use gateway::{authenticate, issue_token};
@@ -194,6 +202,15 @@ pub struct HuaweiState {
     pub vbs_policies: Vec<VbsPolicy>,
     /// VBS jobs per policy id.
     pub vbs_tasks: BTreeMap<String, Vec<VbsTask>>,
+    /// VBS `scheduled_policy` and `policy_resource_count` per policy id (see
+    /// [`HuaweiState::add_vbs_policy`]).
+    pub vbs_schedules: BTreeMap<String, (VbsScheduledPolicy, u32)>,
+    /// CBR policies of the project.
+    pub cbr_policies: Vec<CbrPolicy>,
+    /// CBR vaults of the project.
+    pub cbr_vaults: Vec<CbrVault>,
+    /// Policy APIs the caller has no rights on ([`HuaweiState::deny`]).
+    denied: BTreeSet<String>,
     /// CBR operation logs of the project.
     pub cbr_logs: Vec<CbrLog>,
     /// CCE clusters.
@@ -220,6 +237,10 @@ impl Default for HuaweiState {
             lockout: Duration::from_secs(5 * 60),
             vbs_policies: Vec::new(),
             vbs_tasks: BTreeMap::new(),
+            vbs_schedules: BTreeMap::new(),
+            cbr_policies: Vec::new(),
+            cbr_vaults: Vec::new(),
+            denied: BTreeSet::new(),
             cbr_logs: Vec::new(),
             cce_clusters: Vec::new(),
             cce_tasks: BTreeMap::new(),
@@ -347,6 +368,10 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
         Some("huawei_cce")
     } else if p.starts_with("/v3/") && p.contains("/operation-logs") {
         Some("huawei_cbr")
+    } else if p.starts_with("/v3/") && p.contains("/policies") {
+        Some(CBR_POLICIES)
+    } else if p.starts_with("/v3/") && p.contains("/vaults") {
+        Some(CBR_VAULTS)
     } else if p.starts_with("/v2/") && p.contains("/backuppolicy") {
         Some("huawei_vbs")
     } else if p.starts_with("/v2/") && p.contains("/instances") {
@@ -374,5 +399,5 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     if let Err(resp) = authenticate(&mut st, req, &project) {
         return Some(resp);
     }
-    Some(apis::answer(&st, service, req, &segs, &records))
+    Some(apis::answer(sim, &st, service, req, &segs, &records))
 }

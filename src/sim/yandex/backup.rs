@@ -1,10 +1,12 @@
 //! `GET /backup/v1/resources/{computeInstanceId}/tasks` (ListTasks) and
-//! `GET /backup/v1/resources?folderId=` (ListResources), with IAM token checks and opaque
+//! `GET /backup/v1/resources?folderId=` (ListResources), `GET /backup/v1/resources/{id}`
+//! (GetResource), and the routes of `policies.rs` (ListPolicies, ListApplications), with IAM token checks and opaque
 //! page tokens (`docs/providers.md` "Yandex Cloud Backup").
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::policies::{self, YC_APPLICATIONS, YC_POLICIES, YC_RESOURCES};
 use super::{YandexState, error};
 use crate::sim::faults::ListEdits;
 use crate::sim::variants::yandex_enum_number;
@@ -37,7 +39,24 @@ pub(super) fn route(sim: &Sim, req: &SimRequest) -> SimResponse {
             instance,
             &ListEdits::for_unit(&records, instance),
         ),
-        ["backup", "v1", "resources"] => list_resources(&state, req),
+        ["backup", "v1", "resources"] => state.denied(YC_RESOURCES).unwrap_or_else(|| {
+            let folder = req.query_map().get("folderId").cloned().unwrap_or_default();
+            let edits = ListEdits::for_unit(&sim.record_rules(YC_RESOURCES), &folder);
+            list_resources(&state, req, &edits)
+        }),
+        ["backup", "v1", "resources", instance] => state
+            .denied(YC_RESOURCES)
+            .unwrap_or_else(|| policies::get_resource(&state, instance)),
+        ["backup", "v1", "policies"] => state.denied(YC_POLICIES).unwrap_or_else(|| {
+            let rules = sim.record_rules(YC_POLICIES);
+            policies::list_policies(&state, req, &|unit| ListEdits::for_unit(&rules, unit))
+        }),
+        ["backup", "v1", "policies", policy, "applications"] => {
+            state.denied(YC_APPLICATIONS).unwrap_or_else(|| {
+                let edits = ListEdits::for_unit(&sim.record_rules(YC_APPLICATIONS), policy);
+                policies::list_applications(&state, policy, &edits)
+            })
+        }
         _ => error(5, &format!("no such method: GET {}", req.path)),
     }
 }
@@ -162,7 +181,7 @@ fn list_tasks(
     SimResponse::json(200, &body)
 }
 
-fn list_resources(state: &YandexState, req: &SimRequest) -> SimResponse {
+fn list_resources(state: &YandexState, req: &SimRequest, edits: &ListEdits) -> SimResponse {
     let q = req.query_map();
     let folder = match q.get("folderId") {
         Some(f) if !f.is_empty() && f.len() <= MAX_ID => f.clone(),
@@ -178,8 +197,20 @@ fn list_resources(state: &YandexState, req: &SimRequest) -> SimResponse {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let all = state.resources.get(&folder).cloned().unwrap_or_default();
+    let mut all: Vec<serde_json::Value> = state
+        .resources
+        .get(&folder)
+        .into_iter()
+        .flatten()
+        .map(policies::resource_json)
+        .collect();
+    edits.apply(&mut all, "computeInstanceId", &yandex_enum_number);
     let (items, next) = page(&all, size, offset, &scope);
+    let items = if edits.null_list() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::Array(items)
+    };
     let mut body = serde_json::json!({ "resources": items });
     if let Some(n) = next {
         body["nextPageToken"] = serde_json::Value::String(n);

@@ -2,13 +2,15 @@
 //!
 //! # Layout
 //! - this file: [`YandexState`] and its seeding API, routing, the error body;
-//! - `backup.rs`: `ListTasks` and `ListResources` with opaque page tokens;
+//! - `backup.rs`: `ListTasks`, `ListResources` and `GetResource` with opaque page tokens;
+//! - `policies.rs`: `PolicyService.List` and `ListApplications`, and their seeding API;
 //! - `iam.rs`: `POST /iam/v1/tokens` (PS256 JWT or OAuth) and the metadata token.
 //!
 //! Tests and the demo seed it through `sim::lock(&sim.yandex)`.
 
 mod backup;
 mod iam;
+mod policies;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -17,6 +19,11 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Sim, SimRequest, SimResponse};
+
+pub use policies::{
+    SimApplication, SimBackupSet, SimBackupTime, SimInterval, SimPolicy, SimScheduling,
+    SimTimeOfDay, SinceLastExecTime, YC_APPLICATIONS, YC_POLICIES, YC_RESOURCES,
+};
 
 /// The built-in service-account private key (PKCS#8 PEM, RSA 2048). For tests and the demo only.
 pub const TEST_PRIVATE_KEY_PEM: &str = include_str!("../keys/test_sa_key.pem");
@@ -144,23 +151,57 @@ impl SimTask {
     }
 }
 
-/// One `Resource` of `ListResources` (the fields discovery needs, plus a few for realism).
+/// One `Resource` of `ListResources` and `GetResource`. `None` and default fields are left
+/// out (proto3 JSON); times are sent as given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SimResource {
     /// Compute instance id.
     pub compute_instance_id: String,
-    /// Backup enabled.
-    pub enabled: bool,
+    /// `createdAt` (RFC3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// `updatedAt` (RFC3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
     /// Agent online.
     pub online: bool,
-    /// `IDLE`, `BACKUPING`, ….
+    /// Backup enabled.
+    pub enabled: bool,
+    /// `IDLE`, `BACKUPING`, `RECOVERING`, `FAILED`, `OTHER`.
     pub status: String,
-    /// `REGISTRED`, `DELETED`, ….
+    /// `statusDetails`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status_details: String,
+    /// `statusProgress` (int64, a string on the wire).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_int64")]
+    pub status_progress: Option<i64>,
+    /// `lastBackupTime` (RFC3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_backup_time: Option<String>,
+    /// `nextBackupTime` (RFC3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_backup_time: Option<String>,
+    /// `resourceId` (the Cloud Backup resource id).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resource_id: String,
+    /// `isActive`.
+    pub is_active: bool,
+    /// `REGISTERING`, `REGISTRED`, `FAILED_REGISTRATION`, `DELETED`.
     pub init_status: String,
-    /// `COMPUTE`.
+    /// `metadata` (a JSON string).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub metadata: String,
+    /// `COMPUTE`, `BMS`, `EXTERNAL_VM`, `EXTERNAL_SERVER`.
     #[serde(rename = "type")]
     pub resource_type: String,
+}
+
+fn opt_int64<S: serde::Serializer>(n: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => s.serialize_str(&n.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 impl SimResource {
@@ -168,12 +209,28 @@ impl SimResource {
     pub fn enabled(instance: &str) -> SimResource {
         SimResource {
             compute_instance_id: instance.to_string(),
+            created_at: None,
+            updated_at: None,
             enabled: true,
             online: true,
             status: "IDLE".to_string(),
+            status_details: String::new(),
+            status_progress: None,
+            last_backup_time: None,
+            next_backup_time: None,
+            resource_id: String::new(),
+            is_active: true,
             init_status: "REGISTRED".to_string(),
+            metadata: String::new(),
             resource_type: "COMPUTE".to_string(),
         }
+    }
+
+    /// Sets `lastBackupTime` and `nextBackupTime` (RFC3339, sent as given).
+    pub fn backup_times(mut self, last: Option<&str>, next: Option<&str>) -> SimResource {
+        self.last_backup_time = last.map(str::to_string);
+        self.next_backup_time = next.map(str::to_string);
+        self
     }
 }
 
@@ -188,6 +245,9 @@ struct SaKey {
 pub struct YandexState {
     tasks: BTreeMap<String, Vec<SimTask>>,
     resources: BTreeMap<String, Vec<SimResource>>,
+    policies: Vec<SimPolicy>,
+    applications: Vec<SimApplication>,
+    denied: HashSet<String>,
     /// IAM token → expiry (`None`: never).
     iam_tokens: HashMap<String, Option<Timestamp>>,
     oauth_tokens: HashSet<String>,
@@ -201,6 +261,9 @@ impl Default for YandexState {
         YandexState {
             tasks: BTreeMap::new(),
             resources: BTreeMap::new(),
+            policies: Vec::new(),
+            applications: Vec::new(),
+            denied: HashSet::new(),
             iam_tokens: HashMap::new(),
             oauth_tokens: HashSet::new(),
             sa_keys: HashMap::new(),
@@ -360,7 +423,9 @@ pub(crate) fn error(code: i32, message: &str) -> SimResponse {
 
 /// Which Yandex service owns this path, if any.
 pub fn service_of(req: &SimRequest) -> Option<&'static str> {
-    if req.path.starts_with("/backup/v1/") {
+    if req.path.starts_with("/backup/v1/policies") {
+        Some(YC_POLICIES)
+    } else if req.path.starts_with("/backup/v1/") {
         Some("yandex_backup")
     } else if req.path == "/iam/v1/tokens" {
         Some("yandex_iam")
@@ -374,7 +439,7 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
 /// Answers a Yandex request, or `None` when the path is not Yandex's.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     match service_of(req)? {
-        "yandex_backup" => Some(backup::route(sim, req)),
+        "yandex_backup" | YC_POLICIES => Some(backup::route(sim, req)),
         "yandex_iam" => Some(iam::exchange(sim, req)),
         _ => Some(iam::metadata(sim, req)),
     }
