@@ -133,6 +133,13 @@ pub(crate) struct Invalid {
     pub detail: String,
 }
 
+impl std::fmt::Display for Invalid {
+    /// `field: detail`, as a skipped schedule's message words it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.detail)
+    }
+}
+
 impl Invalid {
     /// An invalid `field`.
     pub(crate) fn new(field: &'static str, detail: impl Into<String>) -> Invalid {

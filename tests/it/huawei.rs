@@ -943,3 +943,215 @@ async fn cbr_metrics_carry_resource_info_and_progress() {
         "{text}"
     );
 }
+
+/// The 02:00 UTC runs around `now`: the latest due and the next.
+fn two_oclock(now: Timestamp) -> (f64, f64) {
+    let day = now.as_second() - now.as_second().rem_euclid(86_400);
+    let today = day + 2 * 3600;
+    let last = if today <= now.as_second() {
+        today
+    } else {
+        today - 86_400
+    };
+    (last as f64, (last + 86_400) as f64)
+}
+
+/// CBR and VBS publish their backup schedules: a resource in a vault of an enabled daily
+/// 02:00 policy is covered, with its next and latest due run and the policy; one whose policy
+/// is off, or whose vault has none, is not scheduled; a VBS policy covers the volumes its
+/// tasks name. The policies are read at the first poll, not again before
+/// `reconcile_interval`.
+#[tokio::test]
+async fn cbr_and_vbs_schedules_are_served_per_resource() {
+    use cloud_task_exporter::sim::huawei::{CBR_POLICIES, CbrPolicy, CbrVault, VbsScheduledPolicy};
+    let cloud = start().await;
+    let b = base();
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        let daily = "FREQ=DAILY;INTERVAL=1;BYHOUR=2;BYMINUTE=0";
+        st.add_cbr_policy(CbrPolicy::backup("p-on", "nightly", &[daily]).vault("v1"));
+        st.add_cbr_policy(
+            CbrPolicy::backup("p-off", "paused", &[daily])
+                .vault("v2")
+                .enabled(false),
+        );
+        st.add_cbr_vault(CbrVault::new("v1", "one").resource("vm-0", "ECS-0", "OS::Nova::Server"));
+        st.add_cbr_vault(CbrVault::new("v2", "two").resource("vm-1", "ECS-1", "OS::Nova::Server"));
+        st.add_cbr_vault(CbrVault::new("v3", "three").resource(
+            "vm-2",
+            "ECS-2",
+            "OS::Nova::Server",
+        ));
+        st.add_vbs_policy(
+            "vp-1",
+            "volumes",
+            VbsScheduledPolicy::every_days("02:00", 1),
+            1,
+        );
+        st.add_vbs_task(
+            "vp-1",
+            VbsTask {
+                job_id: "job-1".into(),
+                status: "OK".into(),
+                created_at: fmt(b, 0, "%Y-%m-%dT%H:%M:%S.706"),
+                finished_at: Some(fmt(plus(b, 60, 0), 0, "%Y-%m-%dT%H:%M:%S.121")),
+                backup_name: "autobk".into(),
+                resource_id: "vol-1".into(),
+                resource_type: "volume".into(),
+                error: None,
+            },
+        );
+    }
+    let buckets = [60.0, 3600.0];
+    let t = cbr(&cloud.url(), &aksk(SK), "");
+    let mut runner = support::runner(&t, &buckets);
+    runner.poll_once().await.unwrap();
+    let now = Timestamp::now();
+    let text = support::exposition_of(runner.snapshot(), &buckets);
+    let of = |name: &str, r: &str| {
+        support::sample(
+            &text,
+            name,
+            &[
+                ("provider", "huawei_cbr"),
+                ("target", "hw"),
+                ("resource", r),
+                ("type", "backup"),
+            ],
+        )
+    };
+    assert_eq!(
+        of("cloud_task_schedule_covered", "vm-0"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(of("cloud_task_schedule_covered", "vm-1"), Some(0.0));
+    assert_eq!(of("cloud_task_schedule_covered", "vm-2"), Some(0.0));
+    let (last, next) = two_oclock(now);
+    assert_eq!(
+        of("cloud_task_schedule_last_due_timestamp_seconds", "vm-0"),
+        Some(last)
+    );
+    assert_eq!(
+        of("cloud_task_schedule_next_run_timestamp_seconds", "vm-0"),
+        Some(next)
+    );
+    assert_eq!(
+        of("cloud_task_schedule_next_run_timestamp_seconds", "vm-1"),
+        None
+    );
+    let info = |r: &str, id: &str, name: &str| {
+        support::sample(
+            &text,
+            "cloud_task_schedule_info",
+            &[
+                ("provider", "huawei_cbr"),
+                ("target", "hw"),
+                ("resource", r),
+                ("type", "backup"),
+                ("policy_id", id),
+                ("policy_name", name),
+            ],
+        )
+    };
+    assert_eq!(info("vm-0", "p-on", "nightly"), Some(1.0));
+    assert_eq!(info("vm-1", "p-off", "paused"), Some(1.0));
+    let skipped = |text: &str, reason: &str| {
+        support::sample(
+            text,
+            "cloud_task_schedule_skipped_total",
+            &[
+                ("provider", "huawei_cbr"),
+                ("target", "hw"),
+                ("reason", reason),
+            ],
+        )
+    };
+    assert_eq!(skipped(&text, "forbidden"), Some(0.0));
+    // Read once: the next poll asks for the tasks only.
+    runner.poll_once().await.unwrap();
+    assert_eq!(cloud.sim().requests_to(CBR_POLICIES).len(), 1);
+
+    // VBS: the policy covers the volume its tasks name.
+    let vbs = target(
+        &cloud.url(),
+        &hw("huawei_vbs", &aksk(SK), "policy_ids: [vp-1]"),
+    );
+    let mut runner = support::runner(&vbs, &buckets);
+    runner.poll_once().await.unwrap();
+    let text = support::exposition_of(runner.snapshot(), &buckets);
+    let vol = [
+        ("provider", "huawei_vbs"),
+        ("target", "hw"),
+        ("resource", "vol-1"),
+        ("type", "backup"),
+    ];
+    assert_eq!(
+        support::sample(&text, "cloud_task_schedule_covered", &vol),
+        Some(1.0)
+    );
+    assert_eq!(
+        support::sample(
+            &text,
+            "cloud_task_schedule_next_run_timestamp_seconds",
+            &vol
+        ),
+        Some(next)
+    );
+    // The policy listing is also VBS discovery; this target lists its ids, so the one
+    // request is the schedules'.
+    let listings = cloud
+        .sim()
+        .requests()
+        .into_iter()
+        .filter(|r| r.request.path.ends_with("/backuppolicy"))
+        .count();
+    assert_eq!(listings, 1);
+}
+
+/// Without rights on the policy API the target still polls, the read is counted as a
+/// forbidden skip and no schedule series is served (the learned rhythm stays); a pattern that
+/// cannot be read is an unreadable skip, and its resources get no guess either way.
+#[tokio::test]
+async fn schedules_that_cannot_be_read_are_counted_skips_not_failed_polls() {
+    use cloud_task_exporter::sim::huawei::{CBR_POLICIES, CbrPolicy, CbrVault};
+    let cloud = start().await;
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        st.add_cbr_policy(
+            CbrPolicy::backup("p-bad", "odd", &["FREQ=YEARLY;BYHOUR=25"]).vault("v1"),
+        );
+        st.add_cbr_vault(CbrVault::new("v1", "one").resource("vm-0", "ECS-0", "OS::Nova::Server"));
+        st.deny(CBR_POLICIES);
+    }
+    let buckets = [60.0];
+    let t = cbr(&cloud.url(), &aksk(SK), "");
+    let mut runner = support::runner(&t, &buckets);
+    runner.poll_once().await.unwrap();
+    let snap = runner.snapshot();
+    assert!(snap.status.up, "a policy API without rights fails no poll");
+    let text = support::exposition_of(snap, &buckets);
+    let skipped = |text: &str, reason: &str| {
+        support::sample(
+            text,
+            "cloud_task_schedule_skipped_total",
+            &[
+                ("provider", "huawei_cbr"),
+                ("target", "hw"),
+                ("reason", reason),
+            ],
+        )
+    };
+    assert_eq!(skipped(&text, "forbidden"), Some(1.0));
+    assert!(!text.contains("cloud_task_schedule_covered{"), "{text}");
+
+    lock(&cloud.sim().huawei).allow_all();
+    let mut runner = support::runner(&t, &buckets);
+    runner.poll_once().await.unwrap();
+    let text = support::exposition_of(runner.snapshot(), &buckets);
+    assert_eq!(skipped(&text, "unreadable"), Some(1.0));
+    assert!(
+        !text.contains("cloud_task_schedule_covered{"),
+        "no guess: {text}"
+    );
+}

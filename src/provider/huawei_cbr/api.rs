@@ -76,3 +76,68 @@ pub(super) struct Resource {
     pub(super) kind: Field<String>,
 }
 
+
+/// `GET /v3/{project_id}/policies?operation_type=backup` (`docs/providers.md` "Huawei CBR",
+/// "Backup policies"; SDK `list_policies_response.py`), not paged.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PolicyList {
+    pub(super) policies: Field<Vec<serde_json::Value>>,
+}
+
+/// A `Policy` (SDK `policy.py`): what the schedules read of it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Policy {
+    pub(super) id: Field<String>,
+    pub(super) name: Field<String>,
+    pub(super) enabled: Field<bool>,
+    pub(super) trigger: Field<Trigger>,
+    pub(super) associated_vaults: Field<Vec<AssociatedVault>>,
+}
+
+/// `PolicyTriggerResp`: only its `properties` matter.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Trigger {
+    pub(super) properties: Field<TriggerProperties>,
+}
+
+/// `PolicyTriggerPropertiesResp`: the RRULE patterns and when they start.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct TriggerProperties {
+    pub(super) pattern: Field<Vec<String>>,
+    pub(super) start_time: Field<String>,
+}
+
+/// `PolicyAssociateVault`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AssociatedVault {
+    pub(super) vault_id: Field<String>,
+}
+
+/// `GET /v3/{project_id}/vaults?limit=&offset=` (SDK `list_vault_response.py`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct VaultPage {
+    pub(super) vaults: Field<Vec<serde_json::Value>>,
+    #[serde(deserialize_with = "records::count")]
+    pub(super) count: Option<u64>,
+}
+
+/// A `Vault` (SDK `vault.py`): its id and the resources it protects.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Vault {
+    pub(super) id: Field<String>,
+    pub(super) resources: Field<Vec<VaultResource>>,
+}
+
+/// `ResourceResp`: the resource's id (the `resource` label of its tasks).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct VaultResource {
+    pub(super) id: Field<String>,
+}

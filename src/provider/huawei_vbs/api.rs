@@ -45,8 +45,24 @@ pub(super) struct Policies {
     pub(super) backup_policies: Vec<Policy>,
 }
 
-/// The policy fields discovery reads.
+/// A backup policy: discovery reads its id, the schedules its name and `scheduled_policy`.
 #[derive(Deserialize)]
 pub(super) struct Policy {
     pub(super) backup_policy_id: String,
+    #[serde(default)]
+    pub(super) backup_policy_name: Field<String>,
+    #[serde(default)]
+    pub(super) scheduled_policy: Field<ScheduledPolicy>,
+}
+
+/// `scheduled_policy` of a backup policy (`docs/providers.md` "Huawei VBS", "Backup
+/// policies"): when it runs and whether it is on.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ScheduledPolicy {
+    pub(super) start_time: Field<String>,
+    pub(super) frequency: Field<i64>,
+    pub(super) week_frequency: Field<Vec<String>>,
+    pub(super) status: Field<String>,
+    pub(super) time_zone: Field<String>,
 }

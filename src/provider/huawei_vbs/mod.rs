@@ -9,13 +9,15 @@ use crate::config::value::BaseUrl;
 use crate::model::{Listing, Task, TaskState};
 use crate::provider::http::Http;
 use crate::provider::huawei::{HuaweiClient, Service, error_text, map_status};
-use crate::provider::field::Invalid;
+use crate::provider::field::{Field, Invalid};
 use crate::provider::records::{Fast, Raw, decode_page};
 use crate::provider::error::ProviderError;
 use crate::provider::pager::Pager;
 use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
+use crate::schedule::vbs::{Vbs, VbsPolicy};
+use crate::schedule::{Policies, Policy, Schedule, ScheduleError, SkipReason, Skipped};
 use crate::timefmt::lenient;
-use api::{Page, Policies, VbsTask};
+use api::{Page, VbsTask};
 pub use config::Config;
 
 /// The provider id.
@@ -61,6 +63,94 @@ impl Registered for Client {
     }
 }
 
+/// The policies as the schedules see them: each one's unit is itself; `status` `OFF` is off;
+/// a schedule that cannot be read is skipped, naming the field.
+fn policies(listed: Vec<api::Policy>) -> Policies {
+    let mut out = Policies::default();
+    for p in listed {
+        let id = p.backup_policy_id;
+        if id.is_empty() {
+            continue;
+        }
+        let name = p
+            .backup_policy_name
+            .optional("backup_policy_name")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let (enabled, schedule) = match read_schedule(p.scheduled_policy) {
+            Ok((on, s)) => (on, Some(s)),
+            Err((on, reason, message)) => {
+                out.skipped.push(Skipped {
+                    policy: id.clone(),
+                    reason,
+                    message,
+                });
+                (on, None)
+            }
+        };
+        out.by_unit.insert(id.clone(), id.clone());
+        out.policies.push(Policy {
+            id,
+            name,
+            enabled,
+            schedule,
+        });
+    }
+    out
+}
+
+/// Whether a `scheduled_policy` is on, and its schedule; else whether it is on, and why its
+/// schedule cannot be used.
+#[allow(
+    clippy::type_complexity,
+    reason = "a private helper's two outcomes, named at its one caller"
+)]
+fn read_schedule(
+    f: Field<api::ScheduledPolicy>,
+) -> Result<(bool, Schedule), (bool, SkipReason, String)> {
+    let unreadable = |on: bool, e: String| (on, SkipReason::Unreadable, e);
+    let sp = f
+        .required("scheduled_policy")
+        .map_err(|e| unreadable(false, e.to_string()))?;
+    let status = sp
+        .status
+        .required("scheduled_policy.status")
+        .map_err(|e| unreadable(false, e.to_string()))?;
+    let on = match status.trim() {
+        s if s.eq_ignore_ascii_case("ON") => true,
+        s if s.eq_ignore_ascii_case("OFF") => false,
+        other => {
+            return Err(unreadable(
+                false,
+                format!("scheduled_policy.status: {other:?} is neither ON nor OFF"),
+            ));
+        }
+    };
+    let field = |e: Invalid| unreadable(on, e.to_string());
+    let start_time = sp.start_time.required("scheduled_policy.start_time").map_err(field)?;
+    let frequency = sp.frequency.optional("scheduled_policy.frequency").map_err(field)?;
+    let week: Vec<String> = sp
+        .week_frequency
+        .optional("scheduled_policy.week_frequency")
+        .map_err(field)?
+        .unwrap_or_default();
+    let week: Vec<&str> = week.iter().map(String::as_str).collect();
+    let zone = sp.time_zone.optional("scheduled_policy.time_zone").map_err(field)?;
+    let parsed = Vbs::parse(&VbsPolicy {
+        start_time: &start_time,
+        frequency,
+        week_frequency: &week,
+        time_zone: zone.as_deref(),
+        anchor: None,
+    });
+    match parsed {
+        Ok(s) => Ok((on, Schedule::Vbs(s))),
+        Err(e @ ScheduleError::Missing { .. }) => Err((on, SkipReason::Unsupported, e.to_string())),
+        Err(e) => Err(unreadable(on, e.to_string())),
+    }
+}
+
 fn to_task(id: String, v: VbsTask) -> Result<Task, Invalid> {
     let status = v.status.required("status")?;
     let mapped = map_status(&status, STATUS);
@@ -87,7 +177,7 @@ impl Provider for Client {
 
     async fn discover(&self) -> Result<Vec<String>, ProviderError> {
         let what = "VBS GET backuppolicy";
-        let p: Policies = self
+        let p: api::Policies = self
             .api
             .get_json(what, &["v2", self.api.project_id(), "backuppolicy"], &[])
             .await?;
@@ -96,6 +186,17 @@ impl Provider for Client {
             .map(|p| p.backup_policy_id)
             .filter(|id| !id.is_empty())
             .collect())
+    }
+
+    /// Every policy of the project, one request (`docs/providers.md` "Backup schedules"):
+    /// each policy is the unit its tasks are listed under, so it covers the volumes they name.
+    async fn schedules(&self) -> Option<Result<Policies, ProviderError>> {
+        let what = "VBS GET backuppolicy (schedules)";
+        let read: Result<api::Policies, _> = self
+            .api
+            .get_json(what, &["v2", self.api.project_id(), "backuppolicy"], &[])
+            .await;
+        Some(read.map(|p| policies(p.backup_policies)))
     }
 
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
