@@ -26,7 +26,7 @@ pub(crate) const HW_DOMAIN: &str = "lifecycle-account";
 pub(crate) const HW_USER: &str = "lifecycle-user";
 pub(crate) const HW_PASSWORD: &str = "lifecycle-password-0123456789abcdef";
 pub(crate) const DMS_INSTANCE: &str = "5e2b0c8e-0000-4000-8000-00000000lc01";
-const CBR_RESOURCE: &str = "ecs-lifecycle-0001";
+pub(crate) const CBR_RESOURCE: &str = "ecs-lifecycle-0001";
 
 /// Fast polling for every target: the loader's rule is interval > timeout.
 pub(crate) const DEFAULTS: &str = "defaults: { interval: 1s, timeout: 800ms, retries: 0, retry_backoff: 50ms, requests_per_second: 100 }\n";
@@ -72,7 +72,7 @@ pub(crate) fn yc_done(sim: &Sim, id: &str, code: &str, mins: i64) {
 }
 
 /// A successful CBR backup of [`CBR_RESOURCE`] that ended `mins` ago.
-fn cbr_done(sim: &Sim, id: &str, mins: i64) {
+pub(crate) fn cbr_done(sim: &Sim, id: &str, mins: i64) {
     let end = ago(mins);
     lock(&sim.huawei).add_cbr_log(CbrLog {
         id: id.to_string(),
