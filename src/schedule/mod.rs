@@ -98,11 +98,17 @@ pub(crate) enum Schedule {
     Cbr(cbr::Cbr),
     /// A Yandex Cloud Backup backup set's `time`.
     Yandex(yandex::Yandex),
+    /// Several schedules of one policy (a Yandex policy's backup sets): a run of any of them
+    /// is a run of the policy.
+    Any(Vec<Schedule>),
 }
 
 impl Schedule {
     /// The first run strictly after `t`, if one falls within [`HORIZON_DAYS`] of it.
     pub(crate) fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
+        if let Self::Any(all) = self {
+            return all.iter().filter_map(|s| s.next_after(t)).min();
+        }
         let f = floor_second(t);
         let d0 = self.day_of(f);
         let mut best: Option<i64> = None;
@@ -124,6 +130,9 @@ impl Schedule {
     /// The most recent run that became due at or before `t`, if one falls within
     /// [`HORIZON_DAYS`] of it.
     pub(crate) fn latest_at_or_before(&self, t: Timestamp) -> Option<Timestamp> {
+        if let Self::Any(all) = self {
+            return all.iter().filter_map(|s| s.latest_at_or_before(t)).max();
+        }
         let f = floor_second(t);
         let d0 = self.day_of(f);
         let mut best: Option<i64> = None;
@@ -146,6 +155,8 @@ impl Schedule {
             Self::Vbs(v) => v.day_of(s),
             Self::Cbr(_) => s.div_euclid(DAY),
             Self::Yandex(y) => y.day_of(s),
+            // Not asked: each part answers the queries in its own day zone.
+            Self::Any(_) => s.div_euclid(DAY),
         }
     }
 
@@ -155,6 +166,7 @@ impl Schedule {
             Self::Vbs(v) => v.runs_on(d),
             Self::Cbr(c) => c.runs_on(d),
             Self::Yandex(y) => y.runs_on(d),
+            Self::Any(_) => Vec::new(),
         }
     }
 }

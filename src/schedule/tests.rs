@@ -598,3 +598,55 @@ fn vbs_every_n_days_counts_from_the_anchor_both_ways() {
         Some(at("2024-05-07T14:00:00Z"))
     );
 }
+
+/// A policy of several sets runs when any of them does: the earliest next run of its parts,
+/// the latest due one; a part that never runs adds nothing, and no part at all is no run.
+#[test]
+fn any_of_several_sets_takes_the_earliest_next_and_the_latest_due_run() {
+    let daily_at_2 = YandexTime {
+        kind: "DAILY",
+        repeat_at: &[(2, 0)],
+        repeat_every: None,
+        time_from: None,
+        time_to: None,
+        weekdays: &[],
+        monthdays: &[],
+        include_last_day_of_month: false,
+        months: &[],
+    };
+    let sunday_at_22 = YandexTime {
+        kind: "WEEKLY",
+        repeat_at: &[(22, 0)],
+        weekdays: &["SUNDAY"],
+        ..daily_at_2
+    };
+    let never = YandexTime {
+        kind: "MONTHLY",
+        monthdays: &[30],
+        months: &[2],
+        ..daily_at_2
+    };
+    let part = |t: &YandexTime<'_>| Schedule::Yandex(Yandex::parse(t, TimeZone::UTC).unwrap());
+    let s = Schedule::Any(vec![part(&daily_at_2), part(&sunday_at_22), part(&never)]);
+    // 2024-06-08 is a Saturday, 2024-06-09 a Sunday.
+    assert_eq!(
+        s.next_after(at("2024-06-08T03:00:00Z")),
+        Some(at("2024-06-09T02:00:00Z"))
+    );
+    assert_eq!(
+        s.next_after(at("2024-06-09T02:00:00Z")),
+        Some(at("2024-06-09T22:00:00Z"))
+    );
+    assert_eq!(
+        s.latest_at_or_before(at("2024-06-10T01:59:59Z")),
+        Some(at("2024-06-09T22:00:00Z"))
+    );
+    assert_eq!(
+        s.latest_at_or_before(at("2024-06-10T02:00:00Z")),
+        Some(at("2024-06-10T02:00:00Z"))
+    );
+    let never = Schedule::Any(vec![part(&never)]);
+    assert_eq!(never.next_after(at("2024-06-08T03:00:00Z")), None);
+    let empty = Schedule::Any(Vec::new());
+    assert_eq!(empty.latest_at_or_before(at("2024-06-08T03:00:00Z")), None);
+}

@@ -1,5 +1,6 @@
 //! Yandex Cloud Backup against the simulator: paging, every token source, token refresh,
-//! the status table, time precision, discovery, and a scheduler poll rendered as metrics.
+//! the status table, time precision, discovery, a scheduler poll rendered as metrics, and the
+//! backup policies read as schedules.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,8 @@ use cloud_task_exporter::config::{Config, Target};
 use cloud_task_exporter::model::{Task, TaskState};
 use cloud_task_exporter::provider::{PollContext, Provider, Reason};
 use cloud_task_exporter::sim::yandex::{
-    SimResource, SimTask, TEST_KEY_ID, TEST_SERVICE_ACCOUNT_ID, test_authorized_key_json,
+    SimBackupSet, SimBackupTime, SimPolicy, SimResource, SimTask, TEST_KEY_ID,
+    TEST_SERVICE_ACCOUNT_ID, YC_APPLICATIONS, YC_POLICIES, test_authorized_key_json,
 };
 use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
 use jiff::Timestamp;
@@ -599,14 +601,15 @@ async fn yandex_poll_through_the_scheduler_renders_metrics() {
         sample(&text, "cloud_task_target_resources", &base),
         Some(1.0)
     );
-    // Two polls of two pages each, plus one token exchange.
+    // Two polls of two pages each, one token exchange, and the policies read once (the
+    // instance's `ListPolicies`, which names none).
     assert_eq!(
         sample(
             &text,
             "cloud_task_api_requests_total",
             &with(&[("code", "200")])
         ),
-        Some(5.0)
+        Some(6.0)
     );
 }
 
@@ -754,4 +757,166 @@ async fn yandex_token_expiring_mid_poll_is_refreshed_and_paging_continues() {
         "the retry asks for the same page"
     );
     assert_eq!(lock(&c.sim().yandex).issued_tokens(), 2);
+}
+
+const VM_OFF: &str = "fhm0vm000000000000b2";
+
+/// Two instances: `VM` under an enabled daily 02:00 policy, `VM_OFF` whose application of
+/// it is disabled.
+async fn nightly_policy_cloud() -> FakeCloud {
+    let c = cloud().await;
+    {
+        let mut y = lock(&c.sim().yandex);
+        y.register_iam_token(TOKEN);
+        y.add_instance(VM);
+        y.add_instance(VM_OFF);
+        let set = SimBackupSet::time(SimBackupTime::daily(&[(2, 0)]));
+        y.add_policy(SimPolicy::new(
+            "pol-nightly",
+            "nightly",
+            "b1gfolder",
+            vec![set],
+        ));
+        y.apply_policy("pol-nightly", VM, true);
+        y.apply_policy("pol-nightly", VM_OFF, false);
+    }
+    c
+}
+
+/// The latest 02:00 UTC at or before `t` and the first after it, as Unix seconds.
+fn two_am_around(t: Timestamp) -> (f64, f64) {
+    let day = t.as_second().div_euclid(86_400) * 86_400;
+    let today = day + 2 * 3600;
+    let last = if today <= t.as_second() {
+        today
+    } else {
+        today - 86_400
+    };
+    (last as f64, (last + 86_400) as f64)
+}
+
+#[tokio::test]
+async fn yandex_policies_schedule_each_instance_and_are_not_reread_before_reconcile() {
+    let c = nightly_policy_cloud().await;
+    let t = target(&c, &token(TOKEN), &ids(&[VM, VM_OFF]), 100);
+    let mut runner = support::runner(&t, &BUCKETS);
+    let before = two_am_around(Timestamp::now());
+    runner.poll_once().await.unwrap();
+    let after = two_am_around(Timestamp::now());
+    let text = support::exposition_of(runner.snapshot(), &BUCKETS);
+    let of = |r: &'static str| {
+        vec![
+            ("provider", "yandex_backup"),
+            ("resource", r),
+            ("target", "yc"),
+            ("type", "backup"),
+        ]
+    };
+    assert_eq!(
+        sample(&text, "cloud_task_schedule_covered", &of(VM)),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "cloud_task_schedule_covered", &of(VM_OFF)),
+        Some(0.0)
+    );
+    let next = sample(
+        &text,
+        "cloud_task_schedule_next_run_timestamp_seconds",
+        &of(VM),
+    );
+    let last = sample(
+        &text,
+        "cloud_task_schedule_last_due_timestamp_seconds",
+        &of(VM),
+    );
+    let got = (last.unwrap(), next.unwrap());
+    assert!(
+        got == before || got == after,
+        "{got:?}: 02:00 UTC around now"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "cloud_task_schedule_next_run_timestamp_seconds",
+            &of(VM_OFF)
+        ),
+        None,
+        "nothing scheduled for a disabled application"
+    );
+    for r in [VM, VM_OFF] {
+        let mut l = of(r);
+        l.extend([("policy_id", "pol-nightly"), ("policy_name", "nightly")]);
+        assert_eq!(
+            sample(&text, "cloud_task_schedule_info", &l),
+            Some(1.0),
+            "{r}"
+        );
+    }
+    let skipped = |reason| {
+        let l = [
+            ("provider", "yandex_backup"),
+            ("reason", reason),
+            ("target", "yc"),
+        ];
+        sample(&text, "cloud_task_schedule_skipped_total", &l)
+    };
+    for reason in ["forbidden", "unreadable", "unsupported", "error"] {
+        assert_eq!(skipped(reason), Some(0.0), "{reason}");
+    }
+    // One `ListPolicies` per instance, the shared policy's applications once; the task
+    // lists as before, one request per instance.
+    let policy_calls: Vec<String> = c
+        .sim()
+        .requests_to(YC_POLICIES)
+        .iter()
+        .map(|r| r.request.path.clone())
+        .collect();
+    assert_eq!(
+        policy_calls,
+        [
+            "/backup/v1/policies",
+            "/backup/v1/policies",
+            "/backup/v1/policies/pol-nightly/applications"
+        ]
+    );
+    assert_eq!(c.sim().requests_to("yandex_backup").len(), 2);
+    // The next poll, well within `reconcile_interval`, lists the tasks only.
+    runner.poll_once().await.unwrap();
+    assert_eq!(c.sim().requests_to(YC_POLICIES).len(), 3);
+    assert_eq!(c.sim().requests_to("yandex_backup").len(), 4);
+}
+
+#[tokio::test]
+async fn yandex_policies_without_rights_are_a_counted_skip_never_a_failed_target() {
+    // Without rights on the policy list the whole read is one skip; without rights on the
+    // applications, the one policy is.
+    for denied in [YC_POLICIES, YC_APPLICATIONS] {
+        let c = nightly_policy_cloud().await;
+        lock(&c.sim().yandex).deny(denied);
+        let t = target(&c, &token(TOKEN), &ids(&[VM, VM_OFF]), 100);
+        let mut runner = support::runner(&t, &BUCKETS);
+        runner.poll_once().await.unwrap();
+        let text = support::exposition_of(runner.snapshot(), &BUCKETS);
+        let base = [("provider", "yandex_backup"), ("target", "yc")];
+        assert_eq!(
+            sample(&text, "cloud_task_target_up", &base),
+            Some(1.0),
+            "{denied}"
+        );
+        let forbidden = [
+            ("provider", "yandex_backup"),
+            ("reason", "forbidden"),
+            ("target", "yc"),
+        ];
+        assert_eq!(
+            sample(&text, "cloud_task_schedule_skipped_total", &forbidden),
+            Some(1.0),
+            "{denied}"
+        );
+        assert!(
+            !text.contains("cloud_task_schedule_covered{"),
+            "{denied}: no coverage claimed without the policies"
+        );
+    }
 }

@@ -78,6 +78,106 @@ pub(crate) struct ApiResource {
     pub init_status: Option<String>,
 }
 
+/// `ListPoliciesResponse` (`PolicyService.List`, not paged): each policy is kept as its JSON
+/// and decoded alone into [`ApiPolicy`], so that one policy of another shape is a skipped
+/// schedule, not a failed read.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListPoliciesResponse {
+    #[serde(default)]
+    pub(crate) policies: Option<Vec<serde_json::Value>>,
+}
+
+/// The `Policy` fields the schedules need (`policy.proto`); `createdAt`, `updatedAt`,
+/// `folderId` and the settings other than `scheduling` are not read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ApiPolicy {
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    /// Absent is `false` (proto3 leaves a default out).
+    pub(crate) enabled: Option<bool>,
+    pub(crate) settings: Option<ApiPolicySettings>,
+}
+
+/// `PolicySettings`: only `scheduling`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ApiPolicySettings {
+    pub(crate) scheduling: Option<ApiScheduling>,
+}
+
+/// `PolicySettings.Scheduling`: `backupSets` and `enabled` (`maxParallelBackups`,
+/// `randMaxDelay`, `scheme`, `weeklyBackupDay`, `taskFailure` are not read).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ApiScheduling {
+    pub(crate) backup_sets: Option<Vec<ApiBackupSet>>,
+    pub(crate) enabled: Option<bool>,
+}
+
+/// `Scheduling.BackupSet`: one of `time` or `sinceLastExecTime` (a oneof), and a `type`
+/// (`TYPE_AUTO`, `TYPE_FULL`, …, not read).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ApiBackupSet {
+    pub(crate) time: Option<ApiBackupTime>,
+    /// `{delay: Interval}`; only its presence is read.
+    pub(crate) since_last_exec_time: Option<serde_json::Value>,
+}
+
+/// `BackupSet.Time`. Enums (`type`, `weekdays`) are names or numbers; int64 values
+/// (`monthdays`, `months`) strings or numbers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ApiBackupTime {
+    pub(crate) weekdays: Option<Vec<Text>>,
+    pub(crate) repeat_at: Option<Vec<ApiTimeOfDay>>,
+    pub(crate) repeat_every: Option<ApiInterval>,
+    pub(crate) time_from: Option<ApiTimeOfDay>,
+    pub(crate) time_to: Option<ApiTimeOfDay>,
+    pub(crate) monthdays: Option<Vec<Text>>,
+    pub(crate) include_last_day_of_month: Option<bool>,
+    pub(crate) months: Option<Vec<Text>>,
+    /// `RepeatePeriod` (sic): `HOURLY`, `DAILY`, `WEEKLY`, `MONTHLY`.
+    #[serde(rename = "type")]
+    pub(crate) period: Option<Text>,
+}
+
+/// `PolicySettings.TimeOfDay`: `{hour, minute}`, int64; an absent one is 0 (00:00 is `{}`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ApiTimeOfDay {
+    pub(crate) hour: Option<Text>,
+    pub(crate) minute: Option<Text>,
+}
+
+/// `PolicySettings.Interval`: `{type, count}` (`SECONDS` … `MONTHS`; int64).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ApiInterval {
+    #[serde(rename = "type")]
+    pub(crate) unit: Option<Text>,
+    pub(crate) count: Option<Text>,
+}
+
+/// `ListApplicationsResponse` (`PolicyService.ListApplications`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListApplicationsResponse {
+    #[serde(default)]
+    pub(crate) applications: Option<Vec<ApiApplication>>,
+}
+
+/// `PolicyApplication`: `policyId`, `computeInstanceId`, `enabled`, `status`
+/// (`STATUS_UNSPECIFIED`, `OK`, `RUNNING`, `DISABLED`); `createdAt` and `isProcessing` are
+/// not read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ApiApplication {
+    pub(crate) compute_instance_id: Option<String>,
+    pub(crate) enabled: Option<bool>,
+    pub(crate) status: Option<Text>,
+}
+
 /// `POST /iam/v1/tokens` response.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,15 +4,23 @@
 //! `Authorization: Bearer <IAM token>`, following `nextPageToken` to the last page. Discovery
 //! lists the backup-enabled instances of a folder with `GET /backup/v1/resources?folderId=`.
 //! The units are instances, and each instance is the resource of its tasks.
+//!
+//! The schedules (`Provider::schedules`, `docs/providers.md` "Backup policies") are the
+//! policies of the folder (`GET /backup/v1/policies?folderId=`) or of each configured instance
+//! (`?computeInstanceId=`), and each policy's applications
+//! (`GET /backup/v1/policies/{policyId}/applications`), read into `Policies` by `policies.rs`.
 
 mod api;
 mod auth;
 mod config;
 mod demo;
+mod policies;
 mod state;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::config::secret::Secret;
 use crate::config::settings::Settings;
@@ -25,8 +33,12 @@ use crate::provider::records::{Fast, Raw, decode_page};
 use crate::provider::error::ProviderError;
 use crate::provider::pager::Pager;
 use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
+use crate::schedule::Policies;
 use crate::timefmt;
-use api::{ApiTask, ListResourcesResponse, ListTasksResponse};
+use api::{
+    ApiTask, ListApplicationsResponse, ListPoliciesResponse, ListResourcesResponse,
+    ListTasksResponse,
+};
 use auth::TokenCache;
 pub use config::{Auth, Config, ServiceAccountKey};
 
@@ -54,6 +66,9 @@ pub(crate) struct Client {
     max_pages: u32,
     http: Http,
     auth: TokenCache,
+    /// The instances the latest discovery found, for the schedules: the folder's instances
+    /// that no policy applies to.
+    discovered: Mutex<Option<Vec<String>>>,
 }
 
 impl Registered for Client {
@@ -84,6 +99,7 @@ impl Registered for Client {
             max_pages: settings.max_pages,
             auth: TokenCache::new(&config.auth, config.iam_endpoint.as_ref(), http.clone()),
             http,
+            discovered: Mutex::new(None),
         }
     }
 }
@@ -197,7 +213,11 @@ impl Provider for Client {
             });
             match pager.next_token(ids, raw, page.next_page_token) {
                 Some(next) => token = next,
-                None => return Ok(pager.into_ids()),
+                None => {
+                    let ids = pager.into_ids();
+                    *self.discovered.lock().unwrap_or_else(|e| e.into_inner()) = Some(ids.clone());
+                    return Ok(ids);
+                }
             }
         }
     }
@@ -235,5 +255,75 @@ impl Provider for Client {
             }
         }
         Ok(pager.into_listing())
+    }
+
+    async fn schedules(&self) -> Option<Result<Policies, ProviderError>> {
+        Some(self.read_policies().await)
+    }
+}
+
+impl Client {
+    /// The policies of the folder (1 request) or of each configured instance (1 each), then
+    /// the applications of each policy (1 each). A policies call that fails fails the read;
+    /// an applications call that fails skips that policy.
+    async fn read_policies(&self) -> Result<Policies, ProviderError> {
+        let mut read = match (&self.folder_id, &self.units) {
+            (Some(folder), _) => {
+                let known = self
+                    .discovered
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                let mut read = policies::Reading::new(known.map(BTreeSet::from_iter));
+                let url = format!(
+                    "{}/backup/v1/policies?folderId={}",
+                    self.endpoint,
+                    enc(folder)
+                );
+                read.listed(None, self.list_policies("ListPolicies", &url).await?);
+                read
+            }
+            (None, Units::Fixed(ids)) => {
+                let mut read = policies::Reading::new(Some(ids.iter().cloned().collect()));
+                for id in ids {
+                    let what = format!("{}: ListPolicies", unit_label(Self::UNIT, id));
+                    let url = format!(
+                        "{}/backup/v1/policies?computeInstanceId={}",
+                        self.endpoint,
+                        enc(id)
+                    );
+                    read.listed(Some(id), self.list_policies(&what, &url).await?);
+                }
+                read
+            }
+            // Discovery without a folder finds nothing, so no policy applies.
+            (None, Units::Discover(_)) => return Ok(Policies::default()),
+        };
+        for policy in read.policy_ids() {
+            let what = format!("{}: ListApplications", unit_label("policy", &policy));
+            let url = format!(
+                "{}/backup/v1/policies/{}/applications",
+                self.endpoint,
+                enc(&policy)
+            );
+            let apps = match self.get(&what, &url).await {
+                Ok(r) => r
+                    .json::<ListApplicationsResponse>(&what)
+                    .map(|a| a.applications.unwrap_or_default()),
+                Err(e) => Err(e),
+            };
+            read.applications(&policy, apps);
+        }
+        Ok(read.finish())
+    }
+
+    /// One `ListPolicies` answer's policies, each still JSON.
+    async fn list_policies(
+        &self,
+        what: &str,
+        url: &str,
+    ) -> Result<Vec<serde_json::Value>, ProviderError> {
+        let page: ListPoliciesResponse = self.get(what, url).await?.json(what)?;
+        Ok(page.policies.unwrap_or_default())
     }
 }
