@@ -4,8 +4,9 @@
 //! every red or amber (resource, type)), each with its next step (the alert, the log line, the
 //! runbook section); then every target and, per (resource, type), its state, the last result
 //! with the API's message, since when it fails or is overdue, the time since the last success
-//! against the expected rhythm, active tasks against their limit, and the 14-day strip. The
-//! HTML is `status_page.rs`.
+//! against the expected rhythm, or, where a backup schedule covers the resource, against its
+//! latest due run, with the next run and the policy; active tasks against their limit, and the
+//! 14-day strip. The HTML is `status_page.rs`.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -15,7 +16,8 @@ use serde::Serialize;
 use crate::accounting::{LastCompletion, Tallies};
 use crate::history::{Day, PairHistory, TASK_ID_MAX, cut, day_of};
 use crate::hub::{Hub, TargetSnapshot, UnitHealth};
-use crate::rhythm::{Expected, PairExpectation};
+use crate::rhythm::{Expected, PairExpectation, RHYTHM_TYPE};
+use crate::schedule::Due;
 
 /// How a row, a cell or a problem looks: also its CSS class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -47,6 +49,10 @@ impl Health {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Kind {
+    /// A run of an enabled schedule became due and no success ended since, past its allowance.
+    MissedRun,
+    /// No enabled schedule covers a resource the exporter expects to be backed up.
+    NotScheduled,
     /// The latest completed run of a (resource, type) failed or timed out.
     Failed,
     /// A target cannot be polled.
@@ -55,7 +61,7 @@ pub(crate) enum Kind {
     ResourceDown,
     /// An expected backup has no success within the lookback.
     NeverSucceeded,
-    /// The last success is older than the grace (1.5 expected intervals): the alert fires.
+    /// The last success is older than the expected interval plus its grace: the alert fires.
     Overdue,
     /// A task has been active longer than its limit.
     Stuck,
@@ -69,7 +75,9 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// Every kind, in headline order.
-    pub(crate) const ALL: [Kind; 9] = [
+    pub(crate) const ALL: [Kind; 11] = [
+        Kind::MissedRun,
+        Kind::NotScheduled,
         Kind::Failed,
         Kind::TargetDown,
         Kind::ResourceDown,
@@ -84,6 +92,8 @@ impl Kind {
     /// How the headline counts it: `1 failed`, `2 targets down`.
     fn counted(self, n: usize) -> String {
         let (one, many) = match self {
+            Kind::MissedRun => ("missed scheduled run", "missed scheduled runs"),
+            Kind::NotScheduled => ("not scheduled", "not scheduled"),
             Kind::Failed => ("failed", "failed"),
             Kind::TargetDown => ("target down", "targets down"),
             Kind::ResourceDown => ("resource down", "resources down"),
@@ -106,6 +116,11 @@ impl Kind {
     /// section of `docs/alerts.md` that says what to do.
     const fn alert_and_doc(self) -> (Option<&'static str>, &'static str) {
         match self {
+            Kind::MissedRun => (
+                Some("CloudBackupScheduledRunMissed"),
+                "cloudbackupscheduledrunmissed",
+            ),
+            Kind::NotScheduled => (Some("CloudBackupNotScheduled"), "cloudbackupnotscheduled"),
             Kind::Failed => (Some("CloudTaskFailed"), "cloudtaskfailed"),
             Kind::TargetDown => (Some("CloudTaskTargetDown"), "cloudtasktargetdown"),
             Kind::ResourceDown => (Some("CloudTaskResourceDown"), "cloudtaskresourcedown"),
@@ -189,6 +204,8 @@ pub(crate) enum PairState {
     ResourceDown,
     /// The latest completed run failed or timed out.
     Failed,
+    /// A scheduled run became due and no success ended since, past the run's allowance.
+    MissedRun,
     /// Expected, and no success within the lookback.
     NeverSucceeded,
     /// The last success is past the grace of the rhythm.
@@ -197,7 +214,10 @@ pub(crate) enum PairState {
     Stuck,
     /// The last success is past the rhythm, within the grace.
     Late,
-    /// Late or overdue by the clock, but a run is active within its limit.
+    /// No enabled schedule covers the resource (and nothing worse is wrong).
+    NotScheduled,
+    /// Late or overdue by the clock (the rhythm's or the schedule's), but a run is active
+    /// within its limit.
     InProgress,
     /// Fine.
     Ok,
@@ -211,10 +231,12 @@ impl PairState {
         match self {
             PairState::ResourceDown => "cannot be listed",
             PairState::Failed => "failed",
+            PairState::MissedRun => "missed its scheduled run",
             PairState::NeverSucceeded => "never succeeded",
             PairState::Overdue => "overdue",
             PairState::Stuck => "stuck",
             PairState::Late => "late",
+            PairState::NotScheduled => "not scheduled",
             PairState::InProgress => "in progress",
             PairState::Ok => "ok",
             PairState::None => "no rhythm",
@@ -229,13 +251,14 @@ impl PairState {
         }
     }
 
-    /// Rows are ordered by this, then by how long the problem has lasted: failed and down
-    /// first, then overdue, then stuck and amber, then the rest.
+    /// Rows are ordered by this, then by how long the problem has lasted: failed, down and
+    /// missed scheduled runs first, then overdue, then stuck and amber (late, not scheduled),
+    /// then the rest.
     const fn rank(self) -> u8 {
         match self {
-            PairState::ResourceDown | PairState::Failed => 0,
+            PairState::ResourceDown | PairState::Failed | PairState::MissedRun => 0,
             PairState::NeverSucceeded | PairState::Overdue => 1,
-            PairState::Stuck | PairState::Late => 2,
+            PairState::Stuck | PairState::Late | PairState::NotScheduled => 2,
             PairState::InProgress => 3,
             PairState::Ok => 4,
             PairState::None => 5,
@@ -246,10 +269,11 @@ impl PairState {
         match self {
             PairState::ResourceDown
             | PairState::Failed
+            | PairState::MissedRun
             | PairState::NeverSucceeded
             | PairState::Overdue
             | PairState::Stuck => Health::Bad,
-            PairState::Late => Health::Warn,
+            PairState::Late | PairState::NotScheduled => Health::Warn,
             PairState::Ok => Health::Ok,
             PairState::InProgress | PairState::None => Health::None,
         }
@@ -294,6 +318,15 @@ pub(crate) struct ActiveView {
     pub progress: Option<f64>,
     /// Past its active limit.
     pub stuck: bool,
+}
+
+/// A backup policy naming a resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct PolicyRef {
+    /// The policy's id.
+    pub id: String,
+    /// The policy's name.
+    pub name: String,
 }
 
 /// One (resource, type) of a target.
@@ -349,6 +382,20 @@ pub(crate) struct PairView {
     pub active: Vec<ActiveView>,
     /// Completions of the last 14 days (UTC), oldest first.
     pub days: Vec<Day>,
+    /// Whether an enabled schedule covers the resource; `None` where no schedule was read
+    /// for it (a provider without schedules, policies not read, another task type): the
+    /// rhythm is then its expectation. Where it is `true`, the schedule decides, not the
+    /// rhythm.
+    pub covered: Option<bool>,
+    /// The next run of the schedules covering it (unix seconds).
+    pub next_run: Option<f64>,
+    /// The latest run of those schedules that became due (unix seconds).
+    pub last_due: Option<f64>,
+    /// How long after `last_due` a success may still end before the run counts as missed:
+    /// max(2 × the usual duration, 1h), as `CloudBackupScheduledRunMissed` allows.
+    pub run_allowance_seconds: Option<f64>,
+    /// The policies naming the resource, enabled or not.
+    pub policies: Vec<PolicyRef>,
 }
 
 /// One target.
@@ -511,7 +558,7 @@ pub(crate) fn view(hub: &Hub, now: f64) -> StatusView {
             }
         }
         let pairs = pairs(s, now);
-        problems.extend(pairs.iter().filter_map(|p| pair_problem(&s.name, p, now)));
+        problems.extend(pairs.iter().flat_map(|p| pair_problems(&s.name, p, now)));
         targets.push(TargetView {
             name: s.name.clone(),
             provider: Some(s.provider.as_str()),
@@ -607,6 +654,48 @@ fn attention(problems: &[Problem]) -> Attention {
     }
 }
 
+/// The problems of a row: the one its state stands for, and "not scheduled" besides when a
+/// worse state hides it (both alerts fire).
+fn pair_problems(target: &str, p: &PairView, now: f64) -> Vec<Problem> {
+    let mut out: Vec<Problem> = pair_problem(target, p, now).into_iter().collect();
+    if p.covered == Some(false) && p.state != PairState::NotScheduled {
+        out.push(not_scheduled(target, p));
+    }
+    out
+}
+
+/// What `CloudBackupNotScheduled` says of a row.
+fn not_scheduled(target: &str, p: &PairView) -> Problem {
+    let what = format!("{} of {} ({target})", p.task_type, p.resource);
+    let why = match p.policies.as_slice() {
+        [] => "no backup policy names it".to_string(),
+        [one] => format!("its policy {} ({}) is off for it", one.name, one.id),
+        ps => {
+            let names: Vec<String> = ps
+                .iter()
+                .map(|x| format!("{} ({})", x.name, x.id))
+                .collect();
+            format!("its policies {} are off for it", names.join(", "))
+        }
+    };
+    Problem {
+        health: Health::Warn,
+        kind: Kind::NotScheduled,
+        text: format!(
+            "No enabled backup schedule covers the {what}: {why}. Nothing will back it up."
+        ),
+        target: Some(target.to_string()),
+        resource: Some(p.resource.clone()),
+        task_type: Some(p.task_type.clone()),
+        task_id: None,
+        since: None,
+        next: NextStep::of(
+            Kind::NotScheduled,
+            format!("grep 'Read the backup policies' | grep 'target={target}'"),
+        ),
+    }
+}
+
 /// The problem a red or amber row stands for; a row whose unit cannot be listed is covered by
 /// the unit's (or the target's) problem.
 fn pair_problem(target: &str, p: &PairView, now: f64) -> Option<Problem> {
@@ -616,6 +705,38 @@ fn pair_problem(target: &str, p: &PairView, now: f64) -> Option<Problem> {
         .map(|i| format!("expected every {}", human(i as u64)))
         .unwrap_or_default();
     let (kind, text, task_id, log) = match p.state {
+        PairState::NotScheduled => return Some(not_scheduled(target, p)),
+        PairState::MissedRun => {
+            let due = p.last_due?;
+            let last = match p.last_success {
+                Some(t) => format!("last success {}", at(now, t)),
+                None => "no success kept at all".to_string(),
+            };
+            let policy = match p.policies.as_slice() {
+                [] => String::new(),
+                ps => {
+                    let names: Vec<String> = ps
+                        .iter()
+                        .map(|x| format!("{} ({})", x.name, x.id))
+                        .collect();
+                    format!(" of {}", names.join(", "))
+                }
+            };
+            let next = p
+                .next_run
+                .map(|t| format!(" Next scheduled run {}.", at(now, t)))
+                .unwrap_or_default();
+            (
+                Kind::MissedRun,
+                format!(
+                    "The {what} missed its scheduled run{policy} due {}: no success has ended since ({last}; allowed {} after the slot).{next}",
+                    at(now, due),
+                    human(p.run_allowance_seconds.unwrap_or(3600.0) as u64),
+                ),
+                None,
+                format!("grep 'Task ' | grep 'resource={}'", p.resource),
+            )
+        }
         PairState::Failed => {
             let l = p.last.as_ref()?;
             let since = p.failing_since.unwrap_or(l.at);
@@ -738,6 +859,9 @@ fn pairs(s: &TargetSnapshot, now: f64) -> Vec<PairView> {
             .iter()
             .map(|e| (e.resource.as_str(), e.task_type.as_str())),
     );
+    // A resource a policy names is a row even before its first task: the schedule alerts
+    // speak of it.
+    keys.extend(s.schedules.keys().map(|r| (r.as_str(), RHYTHM_TYPE)));
     let today = day_of(now);
     let mut out: Vec<PairView> = keys
         .into_iter()
@@ -745,19 +869,23 @@ fn pairs(s: &TargetSnapshot, now: f64) -> Vec<PairView> {
             let e = expected
                 .iter()
                 .find(|e| e.resource == r && e.task_type == t);
-            pair(a, r, t, e, s.status.units.get(r), now, today)
+            let due = s.schedules.get(r).filter(|_| t == RHYTHM_TYPE);
+            let unit = s.status.units.get(r);
+            pair(a, (r, t), e, due, (unit, s.status.up), now, today)
         })
         .collect();
     out.sort_by(|x, y| row_order(("", x), ("", y)));
     out
 }
 
+/// One row: `due` is what the schedules say of it, `polled` its unit's health and whether its
+/// target is up.
 fn pair(
     a: &Tallies,
-    r: &str,
-    t: &str,
+    (r, t): (&str, &str),
     e: Option<&PairExpectation>,
-    unit: Option<&UnitHealth>,
+    due: Option<&Due>,
+    (unit, target_up): (Option<&UnitHealth>, bool),
     now: f64,
     today: i32,
 ) -> PairView {
@@ -785,13 +913,6 @@ fn pair(
     let age = last_success.map(|t| (now - t).max(0.0));
     let interval = e.and_then(|e| e.interval);
     let grace = e.and_then(|e| e.grace).unwrap_or(0.0);
-    let age_health = match (interval, age) {
-        (None, _) => Health::None,
-        (Some(_), None) => Health::Bad,
-        (Some(i), Some(age)) if age <= i.secs => Health::Ok,
-        (Some(i), Some(age)) if age <= i.secs + grace => Health::Warn,
-        (Some(_), Some(_)) => Health::Bad,
-    };
     let limit = e.and_then(|e| e.active_limit);
     let active: Vec<ActiveView> = a
         .active
@@ -816,6 +937,35 @@ fn pair(
         .reduce(f64::min);
     let any_stuck = active.iter().any(|x| x.stuck);
     let running = !active.is_empty() && !any_stuck;
+    // The schedule, where one covers the pair, decides instead of the rhythm, by the rule of
+    // `CloudBackupScheduledRunMissed`: the latest due run is answered by a success that ended
+    // after it; past max(2 × the usual duration, 1h) without one, the run was missed, unless a
+    // run that started after the due time is still within that allowance of its start.
+    let secs = |t: jiff::Timestamp| t.as_second() as f64;
+    let covered = due.map(|d| d.covered);
+    let scheduled = covered == Some(true);
+    let last_due = due.and_then(|d| d.last_due).map(secs);
+    let allowance = e
+        .and_then(|e| e.usual_duration)
+        .map_or(3600.0, |d| (2.0 * d).max(3600.0));
+    let unanswered = last_due.filter(|d| last_success.is_none_or(|s| s < *d));
+    let run_after_due = unanswered.is_some_and(|d| {
+        active
+            .iter()
+            .any(|x| x.start.is_some_and(|s| s >= d && now - s <= allowance))
+    });
+    let past_allowance = scheduled && unanswered.is_some_and(|d| now - d > allowance);
+    // Not while the target cannot be polled: what it shows is frozen (`CloudTaskTargetDown`).
+    let missed = past_allowance && target_up;
+    let age_health = match (interval, age) {
+        (_, Some(_)) if past_allowance => Health::Bad,
+        (_, Some(_)) if scheduled => Health::Ok,
+        (None, _) => Health::None,
+        (Some(_), None) => Health::Bad,
+        (Some(i), Some(age)) if age <= i.secs => Health::Ok,
+        (Some(i), Some(age)) if age <= i.secs + grace => Health::Warn,
+        (Some(_), Some(_)) => Health::Bad,
+    };
     let unit_error = unit.filter(|u| !u.up).and_then(|u| {
         u.last_error.as_ref().map(|e| UnitError {
             reason: e.reason(),
@@ -835,16 +985,20 @@ fn pair(
         PairState::ResourceDown
     } else if failed {
         PairState::Failed
-    } else if matches!(age_health, Health::Bad | Health::Warn) && running {
+    } else if missed && !run_after_due {
+        PairState::MissedRun
+    } else if (missed || matches!(age_health, Health::Bad | Health::Warn)) && running {
         PairState::InProgress
     } else if age_health == Health::Bad && last_success.is_none() {
         PairState::NeverSucceeded
-    } else if age_health == Health::Bad {
+    } else if age_health == Health::Bad && !scheduled {
         PairState::Overdue
     } else if any_stuck {
         PairState::Stuck
     } else if age_health == Health::Warn {
         PairState::Late
+    } else if covered == Some(false) {
+        PairState::NotScheduled
     } else if age_health == Health::Ok || last_health == Health::Ok {
         PairState::Ok
     } else {
@@ -853,6 +1007,7 @@ fn pair(
     let problem_since = match state {
         PairState::ResourceDown => unit_error.as_ref().and_then(|u| u.last_listed),
         PairState::Failed => failing_since,
+        PairState::MissedRun => last_due,
         PairState::Overdue | PairState::Late => overdue_since,
         PairState::Stuck => stuck.zip(limit).map(|(s, l)| s + l.secs),
         _ => None,
@@ -883,6 +1038,21 @@ fn pair(
         active_limit_seconds: limit.map(|l| l.secs),
         active,
         days,
+        covered,
+        next_run: due.and_then(|d| d.next).map(secs),
+        last_due,
+        run_allowance_seconds: scheduled.then_some(allowance),
+        policies: due
+            .map(|d| {
+                d.policies
+                    .iter()
+                    .map(|(id, name)| PolicyRef {
+                        id: id.clone(),
+                        name: name.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -42,7 +42,7 @@ tr.pair.run td:first-child{box-shadow:inset 4px 0 #0969da}\
 tr{border:1px solid #d0d7de;margin-bottom:8px}td{border:none;padding:2px 6px}\
 td::before{font-weight:bold;color:#6e7781}\
 #pairs td:nth-child(2)::before{content:'Target: '}#pairs td:nth-child(5)::before{content:'Last result: '}\
-#pairs td:nth-child(6)::before{content:'Last success: '}#pairs td:nth-child(7)::before{content:'Rhythm: '}\
+#pairs td:nth-child(6)::before{content:'Last success: '}#pairs td:nth-child(7)::before{content:'Rhythm, schedule: '}\
 #pairs td:nth-child(8):not(:empty)::before{content:'Active: '}#pairs td:nth-child(9)::before{content:'14 days: '}}";
 
 /// Escapes text for HTML content and attribute values.
@@ -103,7 +103,7 @@ pub(crate) fn render(v: &StatusView, metrics_path: &str) -> String {
     h.push_str("</table>\n<h2>Tasks by resource and type</h2>");
     h.push_str(LEGEND);
     h.push_str("<table id=pairs><tr class=head><th>State</th><th>Target</th><th>Resource</th><th>Type</th>\
-<th>Last result</th><th>Last success</th><th>Rhythm</th><th>Active</th><th>Last 14 days (UTC)</th></tr>\n");
+<th>Last result</th><th>Last success</th><th>Rhythm, schedule</th><th>Active</th><th>Last 14 days (UTC)</th></tr>\n");
     let mut rows: Vec<(&str, &PairView)> = v
         .targets
         .iter()
@@ -123,10 +123,14 @@ const LEGEND: &str = "<p id=legend class=src>Last 14 days, one box per UTC day: 
 <span class=\"d bad\"></span> a run failed or timed out (even if another succeeded) · \
 <span class=\"d other\"></span> only cancelled, skipped or unknown results · \
 <span class=d></span> no run ended. Hover a box for its counts. \
-States: <span class=bad>failed</span>, <span class=bad>overdue</span> (no success for 1.5 expected \
-intervals: the alert fires), <span class=warn>late</span> (past the expected interval, within the \
-grace), <span class=bad>stuck</span> (active past its limit), <span class=run>in progress</span> \
-(late by the clock, but a run is active within its limit).</p>\n";
+States: <span class=bad>failed</span>, <span class=bad>missed its scheduled run</span> (a run of \
+its backup policy became due and no success ended within max(2 × its usual duration, 1h)), \
+<span class=bad>overdue</span> (no success for the expected interval plus its grace: the alert \
+fires), <span class=warn>late</span> (past the expected interval, within the grace), \
+<span class=warn>not scheduled</span> (no enabled backup policy covers it), \
+<span class=bad>stuck</span> (active past its limit), <span class=run>in progress</span> \
+(late by the clock, but a run is active within its limit). Where a policy covers a resource, \
+its schedule decides, not the rhythm.</p>\n";
 
 fn problem(h: &mut String, p: &Problem, now: f64) {
     let _ = write!(
@@ -268,6 +272,7 @@ fn pair_row(h: &mut String, target: &str, p: &PairView, now: f64) {
             human(d as u64)
         );
     }
+    schedule(h, p, now);
     h.push_str("</td><td>");
     for a in &p.active {
         active(h, a, p.active_limit_seconds, now);
@@ -280,6 +285,30 @@ fn pair_row(h: &mut String, target: &str, p: &PairView, now: f64) {
         let _ = write!(h, "<div class=note>{}</div>", esc(n));
     }
     h.push_str("</td></tr>\n");
+}
+
+/// What the backup policies say of the row: the next scheduled run and the policies, or
+/// that none is on.
+fn schedule(h: &mut String, p: &PairView, now: f64) {
+    let Some(covered) = p.covered else { return };
+    let class = if covered { "schedule" } else { "schedule warn" };
+    let _ = write!(h, "<div class=\"{class}\">");
+    match (covered, p.next_run) {
+        (true, Some(t)) => {
+            let _ = write!(h, "next scheduled run {}", at(now, t));
+        }
+        (true, None) => h.push_str("scheduled, no run within a year"),
+        (false, _) => h.push_str("not scheduled"),
+    }
+    for x in &p.policies {
+        let _ = write!(
+            h,
+            "<div class=policy>policy {} <span class=src>{}</span></div>",
+            esc(&x.name),
+            esc(&x.id)
+        );
+    }
+    h.push_str("</div>");
 }
 
 /// The row's state, since when, and how bad.
@@ -304,6 +333,18 @@ fn state_cell(h: &mut String, p: &PairView, now: f64) {
                 None => lines.push("earlier failures not counted".to_string()),
             }
         }
+        PairState::MissedRun => {
+            if let Some(d) = p.last_due {
+                lines.push(format!("due {}", at(now, d)));
+                lines.push("no success since".to_string());
+            }
+        }
+        PairState::InProgress if p.covered == Some(true) => {
+            if let Some(d) = p.last_due {
+                lines.push(format!("due {}", at(now, d)));
+            }
+        }
+        PairState::NotScheduled => lines.push("no enabled backup policy covers it".to_string()),
         PairState::Overdue | PairState::Late | PairState::InProgress => {
             if let (Some(s), Some(by)) = (p.overdue_since, p.overdue_seconds) {
                 lines.push(format!("overdue since {}", at(now, s)));
@@ -326,6 +367,9 @@ fn state_cell(h: &mut String, p: &PairView, now: f64) {
         }
         PairState::NeverSucceeded => lines.push("no success within the lookback".to_string()),
         PairState::Ok | PairState::None => {}
+    }
+    if p.covered == Some(false) && p.state != PairState::NotScheduled {
+        lines.push("not scheduled: no enabled backup policy covers it".to_string());
     }
     for l in lines {
         let _ = write!(h, "<div class=since>{}</div>", esc(&l));

@@ -23,7 +23,7 @@ use crate::app::{self, Options};
 use crate::config::{Config, ConfigErrors};
 use crate::provider::ProviderKind;
 use crate::sim::{FakeCloud, Sim};
-use service::{DemoService, DemoTask, Phase};
+use service::{DemoService, DemoTask, MISSED_SLOT_AGO, Phase};
 
 /// How often the world moves.
 const TICK: Duration = Duration::from_secs(2);
@@ -38,7 +38,8 @@ pub(crate) struct Service {
     demo: DemoService,
     /// The resources tasks run on.
     pub resources: Vec<String>,
-    /// Resources that get no new task (the demo's overdue one).
+    /// Resources that get no new task (the demo's overdue one, and the one whose scheduled
+    /// run is missed).
     quiet: Vec<bool>,
     /// Live and recently finished tasks.
     pub tasks: Vec<DemoTask>,
@@ -59,7 +60,9 @@ impl World {
     /// with a few failures): every resource has at least one success, some failures and
     /// timeouts. Its story shows at once ([`World::story`]): within seconds of the start a run
     /// succeeds and one fails with its message, another runs on, and one resource, whose runs
-    /// stopped half an hour ago, is overdue.
+    /// stopped half an hour ago, is overdue. A provider's `MISSED` resource stopped before the
+    /// slot its seeded policy has ([`MISSED_SLOT_AGO`] before the start): its nightly run
+    /// was missed.
     pub(crate) fn new(now: Timestamp) -> World {
         let services = ProviderKind::ALL
             .into_iter()
@@ -68,7 +71,11 @@ impl World {
                 Service {
                     demo,
                     resources: demo.resources.iter().map(|r| r.to_string()).collect(),
-                    quiet: vec![false; demo.resources.len()],
+                    quiet: demo
+                        .resources
+                        .iter()
+                        .map(|r| demo.missed == Some(*r))
+                        .collect(),
                     tasks: Vec::new(),
                 }
             })
@@ -84,10 +91,18 @@ impl World {
         }
         for s in 0..w.services.len() {
             for r in 0..w.services[s].resources.len() {
-                let quiet = overdue == Some((s, r));
+                let missed = w.services[s].quiet[r] && overdue != Some((s, r));
+                let quiet = overdue == Some((s, r)) || missed;
                 // Oldest first: a success, then a random history; the overdue resource's four
-                // successes ended half an hour ago.
-                let mut at = now - SignedDuration::from_mins(if quiet { 46 } else { 16 });
+                // successes ended half an hour ago, the missed one's before its slot.
+                let first = if missed {
+                    MISSED_SLOT_AGO + SignedDuration::from_mins(25)
+                } else if quiet {
+                    SignedDuration::from_mins(46)
+                } else {
+                    SignedDuration::from_mins(16)
+                };
+                let mut at = now - first;
                 for i in 0..4 {
                     let outcome = if i == 0 || quiet {
                         Phase::Succeeded
@@ -270,15 +285,16 @@ pub fn config(sim_url: &str) -> Result<Config, ConfigErrors> {
     crate::config::load_str_with_env(&yaml, Path::new("<demo>"), &|_| None)
 }
 
-/// Starts the simulator, seeds it with the demo's credentials and history, and returns it
-/// with the world that drives it.
+/// Starts the simulator, seeds it with the demo's credentials, backup policies and history
+/// (all timed from the start), and returns it with the world that drives it.
 async fn start_sim() -> std::io::Result<(FakeCloud, World)> {
     let sim = Sim::new();
     let cloud = FakeCloud::start(sim).await?;
+    let start = Timestamp::now();
     for kind in ProviderKind::ALL {
-        (kind.demo().seed)(cloud.sim());
+        (kind.demo().seed)(cloud.sim(), start);
     }
-    let world = World::new(Timestamp::now());
+    let world = World::new(start);
     write_all(cloud.sim(), &world, &[]);
     Ok((cloud, world))
 }
@@ -400,6 +416,58 @@ mod tests {
                 .iter()
                 .all(|x| x.resource != resource || x.finished.is_some_and(|f| f <= start)),
             "no new run on the overdue resource"
+        );
+    }
+
+    /// The policies the demo seeds, timed from the start: VBS's daily slot 75 minutes before
+    /// it, which vol-demo-0002, whose runs stopped before it, missed (and vol-demo-0001
+    /// answered); CBR's policy of ecs-demo-0001's vault off, ecs-demo-0002's on.
+    #[test]
+    fn the_demo_seeds_a_policy_that_is_off_and_a_run_that_was_missed() {
+        let start: Timestamp = "2026-12-07T03:00:30Z".parse().unwrap();
+        let sim = Sim::new();
+        for kind in ProviderKind::ALL {
+            (kind.demo().seed)(&sim, start);
+        }
+        let slot: Timestamp = "2026-12-07T01:45:00Z".parse().unwrap();
+        {
+            let h = crate::sim::lock(&sim.huawei);
+            let (vbs, _) = &h.vbs_schedules["policy-demo-daily"];
+            assert_eq!(vbs.start_time, "01:45");
+            assert_eq!(vbs.frequency, Some(1));
+            let off: Vec<(&str, bool)> = h
+                .cbr_policies
+                .iter()
+                .map(|p| (p.vaults[0].vault_id.as_str(), p.enabled))
+                .collect();
+            assert_eq!(off, [("vault-demo-0001", false), ("vault-demo-0002", true)]);
+            let vault = h.cbr_vaults.iter().find(|v| v.id == "vault-demo-0001");
+            assert_eq!(vault.unwrap().resources[0].id, "ecs-demo-0001");
+        }
+        let mut w = World::new(start);
+        let mut t = start;
+        for _ in 0..200 {
+            t += SignedDuration::from_secs(2);
+            w.tick(t);
+        }
+        let vbs = w
+            .services
+            .iter()
+            .find(|s| s.demo.missed == Some("vol-demo-0002"))
+            .expect("VBS misses a run");
+        let ends = |r: &str| -> Vec<Timestamp> {
+            vbs.tasks
+                .iter()
+                .filter(|x| x.resource == r && x.phase == Phase::Succeeded)
+                .filter_map(|x| x.finished)
+                .collect()
+        };
+        let missed = ends("vol-demo-0002");
+        assert!(!missed.is_empty(), "a success before the slot");
+        assert!(missed.iter().all(|f| *f < slot), "{missed:?}");
+        assert!(
+            ends("vol-demo-0001").iter().any(|f| *f > slot),
+            "the other volume answered the slot"
         );
     }
 }

@@ -18,8 +18,12 @@ pub(crate) trait Demo {
     const TASK_KINDS: &'static [&'static str];
     /// The demo target's provider keys (YAML, one key per line), its APIs at `sim_url`.
     fn keys(sim_url: &str) -> String;
-    /// Registers the demo's credentials and resources with the simulator.
-    fn seed(sim: &Sim);
+    /// The resource whose latest scheduled run the demo misses: its runs stopped before the
+    /// slot [`MISSED_SLOT_AGO`] before the start, which the provider's seeded policy has.
+    const MISSED: Option<&'static str> = None;
+    /// Registers the demo's credentials, resources and backup policies with the simulator;
+    /// schedules are placed relative to `start`.
+    fn seed(sim: &Sim, start: Timestamp);
     /// Writes a task into the simulated service in its shapes, replacing an earlier version.
     fn write(sim: &Sim, t: &DemoTask);
     /// Removes a task from the simulated service.
@@ -33,7 +37,8 @@ pub(crate) struct DemoService {
     pub(super) resources: &'static [&'static str],
     pub(super) task_kinds: &'static [&'static str],
     pub(super) keys: fn(&str) -> String,
-    pub(super) seed: fn(&Sim),
+    pub(super) missed: Option<&'static str>,
+    pub(super) seed: fn(&Sim, Timestamp),
     pub(super) write: fn(&Sim, &DemoTask),
     pub(super) remove: fn(&Sim, &DemoTask),
 }
@@ -46,11 +51,30 @@ impl DemoService {
             resources: D::RESOURCES,
             task_kinds: D::TASK_KINDS,
             keys: D::keys,
+            missed: D::MISSED,
             seed: D::seed,
             write: D::write,
             remove: D::remove,
         }
     }
+}
+
+/// How long before the demo's start the slot of its missed scheduled run is: past the hour
+/// `CloudBackupScheduledRunMissed` allows a run, so the page shows it from the first poll,
+/// and within the two hours finished tasks stay listed, so the success before it is seen.
+pub(crate) const MISSED_SLOT_AGO: SignedDuration = SignedDuration::from_mins(75);
+
+/// The slot of the missed run, `HH:MM` in UTC: [`MISSED_SLOT_AGO`] before `start`, at or
+/// before it to the minute.
+pub(crate) fn missed_slot(start: Timestamp) -> String {
+    (start - MISSED_SLOT_AGO).strftime("%H:%M").to_string()
+}
+
+/// The slot of the demo's schedules that are kept, `(hour, minute)` in UTC: three hours
+/// before `start`, before any of the demo's history, so every run since answers it.
+pub(crate) fn kept_slot(start: Timestamp) -> (i8, i8) {
+    let t = (start - SignedDuration::from_hours(3)).to_zoned(jiff::tz::TimeZone::UTC);
+    (t.hour(), t.minute())
 }
 
 /// Where a demo task is in its life.

@@ -1,6 +1,8 @@
 //! The status page in a real headless browser (Debian's `chromium`, driven by its
 //! `chromedriver` over the W3C WebDriver protocol): from a known state, the rendered page shows
-//! the failed resource in red, by computed colour, with the API's message as text.
+//! the failed resource in red, by computed colour, with the API's message as text, and where a
+//! backup policy covers a resource its next scheduled run and policy, a missed scheduled run in
+//! red at the top and a resource no policy covers in amber.
 //!
 //! Outside CI a missing browser skips the test with a loud message; with `CI=true` it fails.
 
@@ -13,7 +15,9 @@ use cloud_task_exporter::server::{AppState, serve};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::status::{FAILURE_MESSAGE, HEADLINE, ROW_ORDER, UNIT_ERROR, known_state};
+use crate::status::{
+    FAILURE_MESSAGE, HEADLINE, NIGHTLY, OFF, PAGE_ORDER, PROBLEM_ORDER, UNIT_ERROR, known_state,
+};
 use crate::support::BUCKETS;
 
 /// The flags chromium runs with: headless, no sandbox (containers), nothing that reaches out.
@@ -176,6 +180,13 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
                 unitRow: document.querySelector('tr[data-resource="vm-g"]').innerText,
                 note: document.querySelector('tr[data-resource="vm-e"] .note').innerText,
                 legend: document.querySelector('#legend').innerText,
+                schedule: document.querySelector('tr[data-resource="srv-fine"] .schedule').innerText,
+                missedState: document.querySelector('tr[data-resource="srv-missed"] td.state').innerText,
+                missedColor: getComputedStyle(document.querySelector('tr[data-resource="srv-missed"] td.state')).color,
+                offState: document.querySelector('tr[data-resource="srv-off"] td.state').innerText,
+                offColor: getComputedStyle(document.querySelector('tr[data-resource="srv-off"] td.state')).color,
+                offSchedule: document.querySelector('tr[data-resource="srv-off"] .schedule').innerText,
+                firstProblemColor: getComputedStyle(document.querySelector('#problems .problem')).color,
                 next: [...document.querySelectorAll('#problems .problem')].map(p => ({
                     kind: p.dataset.kind,
                     alert: p.querySelector('code.alert')?.innerText ?? null,
@@ -249,7 +260,30 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
     assert_eq!(seen["headline"], HEADLINE, "{seen:#}");
     assert_eq!(seen["headlineColor"], "rgb(207, 34, 46)");
     // Rows by severity, then the longest-lasting problem first.
-    assert_eq!(seen["order"], json!(ROW_ORDER), "{seen:#}");
+    assert_eq!(seen["order"], json!(PAGE_ORDER), "{seen:#}");
+    // A covered row: its next scheduled run, absolute and relative, and its policy.
+    let schedule = seen["schedule"].as_str().unwrap();
+    assert!(schedule.starts_with("next scheduled run "), "{schedule}");
+    assert!(has_utc(schedule, " (in 2"), "22h from now: {schedule}");
+    assert!(
+        schedule.contains(&format!("policy {} {}", NIGHTLY.0, NIGHTLY.1)),
+        "{schedule}"
+    );
+    // The missed run in red, since its slot; the resource no policy covers in amber.
+    let missed = seen["missedState"].as_str().unwrap();
+    assert!(missed.starts_with("missed its scheduled run"), "{missed}");
+    assert!(missed.contains("due ") && has_utc_ago(missed), "{missed}");
+    assert!(missed.contains("no success since"), "{missed}");
+    assert_eq!(seen["missedColor"], "rgb(207, 34, 46)");
+    let off = seen["offState"].as_str().unwrap();
+    assert!(off.starts_with("not scheduled"), "{off}");
+    assert_eq!(seen["offColor"], "rgb(154, 103, 0)", "amber");
+    let off_schedule = seen["offSchedule"].as_str().unwrap();
+    assert!(
+        off_schedule.starts_with("not scheduled")
+            && off_schedule.contains(&format!("policy {} {}", OFF.0, OFF.1)),
+        "{off_schedule}"
+    );
     // Absolute UTC times beside the relative ones; since when, and how many in a row.
     let failed = seen["failedState"].as_str().unwrap();
     assert!(failed.contains("failing since "), "{failed}");
@@ -298,7 +332,10 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
     let next = seen["next"].as_array().unwrap();
     let kinds: std::collections::BTreeSet<&str> =
         next.iter().map(|n| n["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.len(), 9, "one problem per kind: {next:#?}");
+    assert_eq!(kinds.len(), 11, "one problem per kind: {next:#?}");
+    let shown: Vec<&str> = next.iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(shown, PROBLEM_ORDER, "the missed run at the top");
+    assert_eq!(seen["firstProblemColor"], "rgb(207, 34, 46)");
     for n in next {
         let kind = n["kind"].as_str().unwrap();
         if kind != "config" {
@@ -317,6 +354,23 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
     }
     let failed = next.iter().find(|n| n["kind"] == "failed").unwrap();
     assert_eq!(failed["alert"], "CloudTaskFailed");
+    for (kind, alert, anchor) in [
+        (
+            "missed_run",
+            "CloudBackupScheduledRunMissed",
+            "cloudbackupscheduledrunmissed",
+        ),
+        (
+            "not_scheduled",
+            "CloudBackupNotScheduled",
+            "cloudbackupnotscheduled",
+        ),
+    ] {
+        let n = next.iter().find(|n| n["kind"] == kind).unwrap();
+        assert_eq!(n["alert"], alert, "{n:#}");
+        assert_eq!(n["doc"], format!("/docs/alerts#{anchor}"), "{n:#}");
+        assert!(n["log"].as_str().unwrap().starts_with("grep '"), "{n:#}");
+    }
     assert!(failed["log"].as_str().unwrap().contains("task_id=a-fail"));
     // Phone width: a viewport, and nothing wider than the screen.
     assert_eq!(phone["inner"], 390, "{phone:#}");
@@ -334,14 +388,25 @@ async fn status_page_shows_the_failed_resource_in_red_in_chromium() {
 /// `2026-12-07 03:12 UTC (9m 24s ago)` somewhere in `s`.
 fn has_utc_ago(s: &str) -> bool {
     s.match_indices(" UTC (").any(|(i, _)| {
-        let date = s.get(i.saturating_sub(16)..i).unwrap_or("");
-        let b = date.as_bytes();
-        b.len() == 16
-            && [b[4], b[7], b[10], b[13]] == [b'-', b'-', b' ', b':']
-            && date.chars().filter(char::is_ascii_digit).count() == 12
+        utc_before(s, i)
             && s[i + 6..]
                 .split(')')
                 .next()
                 .is_some_and(|r| r.ends_with(" ago"))
     })
+}
+
+/// An absolute UTC time followed by `then` (` (in 2`: a time to come).
+fn has_utc(s: &str, then: &str) -> bool {
+    s.match_indices(" UTC")
+        .any(|(i, _)| utc_before(s, i) && s[i + 4..].starts_with(then))
+}
+
+/// `2026-12-07 03:12` ends at `i` in `s`.
+fn utc_before(s: &str, i: usize) -> bool {
+    let date = s.get(i.saturating_sub(16)..i).unwrap_or("");
+    let b = date.as_bytes();
+    b.len() == 16
+        && [b[4], b[7], b[10], b[13]] == [b'-', b'-', b' ', b':']
+        && date.chars().filter(char::is_ascii_digit).count() == 12
 }

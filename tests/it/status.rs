@@ -1,18 +1,21 @@
 //! The status page `/` and `/api/v1/targets` from a known state (`docs/alerts.md` "The status page"): problems at the top,
 //! the failed resource in red with the API's own (escaped) message, the age of the last
 //! success against the rhythm, a stuck queued task, a resource that never succeeded and the
-//! 14-day strip. `browser.rs` renders the same state in a real browser.
+//! 14-day strip; and, where a backup schedule covers a resource, the schedule instead of the
+//! rhythm: a missed scheduled run, a resource no policy covers, a run in progress after its
+//! slot. `browser.rs` renders the same state in a real browser.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_task_exporter::accounting::{Account, PollResult, Rules};
-use cloud_task_exporter::hub::{Hub, UnitHealth};
+use cloud_task_exporter::hub::{Hub, TargetSnapshot, UnitHealth};
 use cloud_task_exporter::model::{Listing, Mapped, Task, TaskState};
 use cloud_task_exporter::provider::ProviderKind;
 use cloud_task_exporter::provider::{ProviderError, Reason};
 use cloud_task_exporter::rhythm::Expectations;
+use cloud_task_exporter::schedule::Due;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{BUCKETS, snapshot};
@@ -44,7 +47,8 @@ fn task(id: &str, resource: &str, state: TaskState, end_hours_ago: f64, secs: i6
 /// failure 1.7 days ago (a red day on a row that succeeded since); vm-f daily, last success 2
 /// days ago, its hour-long backup running for 20 minutes at 44 % (in progress); vm-g
 /// configured, never listed (its unit fails); vm-h fine. Target `down` has never been polled
-/// successfully; a rejected reload and a failing state file.
+/// successfully; a rejected reload and a failing state file. Target `hw` has backup policies:
+/// see [`scheduled_target`].
 pub(crate) fn known_state() -> Arc<Hub> {
     let resources: Vec<String> = [
         "vm-a", "vm-b", "vm-c", "vm-d", "vm-e", "vm-f", "vm-g", "vm-h",
@@ -98,7 +102,7 @@ pub(crate) fn known_state() -> Arc<Hub> {
         },
     );
     let hub = Hub::new();
-    hub.set_targets(&["yc".to_string(), "down".to_string()]);
+    hub.set_targets(&["yc".to_string(), "down".to_string(), "hw".to_string()]);
     let mut yc = snapshot("yc", ProviderKind::YandexBackup, a, true);
     yc.expect = Arc::new(Expectations {
         resources: Some(resources.iter().cloned().collect::<BTreeSet<_>>()),
@@ -131,6 +135,7 @@ pub(crate) fn known_state() -> Arc<Hub> {
         "GET /api/v3/projects/p/clusters: HTTP 503",
     ));
     hub.publish(down);
+    hub.publish(scheduled_target());
     hub.set_reload(false, 1.0);
     hub.set_reload_error("config.yaml:7: target 'yc': interval: must be greater than zero");
     hub.set_state_file(true);
@@ -140,18 +145,133 @@ pub(crate) fn known_state() -> Arc<Hub> {
     hub
 }
 
+/// `{name} ({id})` of the nightly policy covering srv-missed, srv-fine and srv-running.
+pub(crate) const NIGHTLY: (&str, &str) = ("nightly-servers", "pol-nightly");
+/// The policy naming srv-off, switched off.
+pub(crate) const OFF: (&str, &str) = ("old-servers", "pol-off");
+
+/// Target `hw` (Huawei CBR), whose policies cover its resources, each backed up daily for 3
+/// days: srv-missed's nightly run became due 2h ago and its last success is 26h old (late by
+/// the rhythm, missed by the schedule); srv-fine succeeded 1.5h ago, after its slot 2h ago;
+/// srv-off's only policy is off (not scheduled, though its backups are recent); srv-running,
+/// an hour-long backup due 2.5h ago, runs since 1.5h ago (after the slot, within its allowance
+/// of 2 × 1h: in progress, not missed).
+fn scheduled_target() -> TargetSnapshot {
+    let resources = ["srv-missed", "srv-fine", "srv-off", "srv-running"];
+    let mut a = Account::new(&["backup"], &resources.map(String::from));
+    let mut tasks = Vec::new();
+    let mut daily = |r: &str, last_hours_ago: f64, secs: i64| {
+        for i in 0..3 {
+            let ago = last_hours_ago + 24.0 * f64::from(i);
+            tasks.push(task(
+                &format!("{r}-{i}"),
+                r,
+                TaskState::Succeeded,
+                ago,
+                secs,
+            ));
+        }
+    };
+    daily("srv-missed", 26.0, 60);
+    daily("srv-fine", 1.5, 60);
+    daily("srv-off", 5.0, 60);
+    daily("srv-running", 26.5, 3600);
+    tasks.push(task(
+        "srv-running-now",
+        "srv-running",
+        TaskState::Running,
+        0.0,
+        90 * 60,
+    ));
+    let mut poll = PollResult::default();
+    poll.listed
+        .push(("project".to_string(), Listing::of(tasks)));
+    a.apply(
+        &poll,
+        Timestamp::now(),
+        &Rules {
+            lookback: Duration::from_secs(7 * 86_400),
+            buckets: &BUCKETS,
+            max_task_types: 32,
+        },
+    );
+    let now = Timestamp::now();
+    let hours_ago = |h: f64| now - SignedDuration::from_secs_f64(h * 3600.0);
+    let nightly = |due_hours_ago: f64| Due {
+        covered: true,
+        next: Some(hours_ago(due_hours_ago - 24.0)),
+        last_due: Some(hours_ago(due_hours_ago)),
+        policies: vec![(NIGHTLY.1.to_string(), NIGHTLY.0.to_string())],
+    };
+    let mut hw = snapshot("hw", ProviderKind::HuaweiCbr, a, true);
+    hw.schedules = Arc::new(BTreeMap::from([
+        ("srv-missed".to_string(), nightly(2.0)),
+        ("srv-fine".to_string(), nightly(2.0)),
+        ("srv-running".to_string(), nightly(2.5)),
+        (
+            "srv-off".to_string(),
+            Due {
+                covered: false,
+                next: None,
+                last_due: None,
+                policies: vec![(OFF.1.to_string(), OFF.0.to_string())],
+            },
+        ),
+    ]));
+    hw.schedule_skips = Some(BTreeMap::new());
+    hw
+}
+
+/// The rows of target `hw` in the page's order: the missed run (red, top rank), not scheduled
+/// (amber), in progress, fine.
+pub(crate) const SCHEDULED_ROW_ORDER: [&str; 4] =
+    ["srv-missed", "srv-off", "srv-running", "srv-fine"];
+
+/// Every row of the page, over both targets: by rank, then the longest-lasting problem (an
+/// unknown start first), then by target and resource.
+pub(crate) const PAGE_ORDER: [&str; 12] = [
+    "vm-g",
+    "vm-a",
+    "srv-missed",
+    "vm-c",
+    "vm-d",
+    "srv-off",
+    "vm-b",
+    "vm-e",
+    "srv-running",
+    "vm-f",
+    "srv-fine",
+    "vm-h",
+];
+
 /// The error of vm-g's unit, shown on its row.
 pub(crate) const UNIT_ERROR: &str =
     "GET /backup/v1/backups?computeId=vm-g: HTTP 404 instance not found";
 
-/// The rows in the order the page shows them: failed and down first, then overdue (never
+/// The rows of target `yc` in the page's order: failed and down first, then overdue (never
 /// succeeded is the longest), then stuck and late (the longest-lasting first), in progress, ok.
 pub(crate) const ROW_ORDER: [&str; 8] = [
     "vm-g", "vm-a", "vm-c", "vm-d", "vm-b", "vm-e", "vm-f", "vm-h",
 ];
 
 /// The headline of [`known_state`].
-pub(crate) const HEADLINE: &str = "9 need attention: 1 failed, 1 target down, 1 resource down, 1 never succeeded, 1 overdue, 1 stuck, 1 late, 1 rejected reload, 1 state-file problem";
+pub(crate) const HEADLINE: &str = "11 need attention: 1 missed scheduled run, 1 not scheduled, 1 failed, 1 target down, 1 resource down, 1 never succeeded, 1 overdue, 1 stuck, 1 late, 1 rejected reload, 1 state-file problem";
+
+/// The problems of [`known_state`] by kind, in the order shown: red first (the missed
+/// scheduled run at the top), then amber (not scheduled before late).
+pub(crate) const PROBLEM_ORDER: [&str; 11] = [
+    "missed_run",
+    "failed",
+    "target_down",
+    "resource_down",
+    "never_succeeded",
+    "overdue",
+    "stuck",
+    "config",
+    "state_file",
+    "not_scheduled",
+    "late",
+];
 
 fn pair<'a>(v: &'a serde_json::Value, target: &str, resource: &str) -> &'a serde_json::Value {
     v["targets"]
@@ -177,7 +297,7 @@ fn targets_api_carries_problems_results_rhythm_and_strip() {
             .and_then(|p| p["text"].as_str())
             .unwrap_or_else(|| panic!("no {kind} problem in {problems:#?}"))
     };
-    assert_eq!(problems.len(), 9, "{problems:#?}");
+    assert_eq!(problems.len(), 11, "{problems:#?}");
     assert!(
         text("config").contains("reload was rejected")
             && text("config").contains("interval: must be greater than zero")
@@ -213,7 +333,7 @@ fn targets_api_carries_problems_results_rhythm_and_strip() {
     );
 
     // The headline and the problems agree, and every red or amber row is a problem.
-    assert_eq!(v["attention"]["count"], 9);
+    assert_eq!(v["attention"]["count"], 11);
     assert_eq!(v["attention"]["text"], HEADLINE);
     for (kind, n) in v["attention"]["by_kind"].as_object().unwrap() {
         let counted = problems.iter().filter(|p| &p["kind"] == kind).count() as u64;
@@ -338,6 +458,165 @@ fn targets_api_carries_problems_results_rhythm_and_strip() {
     assert_eq!(order, ROW_ORDER);
     // The earlier per-resource summary is still there.
     assert_eq!(v["targets"][0]["resources"]["vm-b"]["active_tasks"], 1);
+    // Rows without a schedule say so, and the rhythm is their expectation.
+    assert_eq!(pair(&v, "yc", "vm-h")["covered"], serde_json::Value::Null);
+    assert_eq!(pair(&v, "yc", "vm-h")["policies"], serde_json::json!([]));
+}
+
+#[test]
+fn targets_api_puts_missed_and_unscheduled_runs_first_and_lets_the_schedule_decide() {
+    let hub = known_state();
+    let now = cloud_task_exporter::scheduler::wall_now();
+    let v = cloud_task_exporter::status::targets_json(&hub, now);
+    let problems = v["problems"].as_array().unwrap();
+    let kinds: Vec<&str> = problems
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, PROBLEM_ORDER, "{problems:#?}");
+    assert_eq!(v["attention"]["by_kind"]["missed_run"], 1);
+    assert_eq!(v["attention"]["by_kind"]["not_scheduled"], 1);
+    assert!(
+        v["attention"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("11 need attention: 1 missed scheduled run, 1 not scheduled, 1 failed"),
+        "{}",
+        v["attention"]["text"]
+    );
+
+    // The missed nightly run: red, at the top, since its slot, with the alert that pages.
+    let missed = &problems[0];
+    assert_eq!(
+        (&missed["health"], &missed["resource"], &missed["target"]),
+        (&"bad".into(), &"srv-missed".into(), &"hw".into())
+    );
+    assert_eq!(missed["next"]["alert"], "CloudBackupScheduledRunMissed");
+    assert_eq!(
+        missed["next"]["doc"],
+        "docs/alerts.md#cloudbackupscheduledrunmissed"
+    );
+    assert_eq!(
+        missed["next"]["log"],
+        "grep 'Task ' | grep 'resource=srv-missed'"
+    );
+    let since = now - missed["since"].as_f64().unwrap();
+    assert!(
+        (since - 2.0 * 3600.0).abs() < 60.0,
+        "since the slot: {since}"
+    );
+    let text = missed["text"].as_str().unwrap();
+    assert!(
+        text.contains("missed its scheduled run of nightly-servers (pol-nightly) due ")
+            && text.contains("no success has ended since")
+            && text.contains("allowed 1h after the slot"),
+        "{text}"
+    );
+    // Not scheduled: amber, with its alert.
+    let off = problems
+        .iter()
+        .find(|p| p["kind"] == "not_scheduled")
+        .unwrap();
+    assert_eq!(
+        (&off["health"], &off["resource"]),
+        (&"warn".into(), &"srv-off".into())
+    );
+    assert_eq!(off["next"]["alert"], "CloudBackupNotScheduled");
+    assert_eq!(off["next"]["doc"], "docs/alerts.md#cloudbackupnotscheduled");
+    assert_eq!(
+        off["next"]["log"],
+        "grep 'Read the backup policies' | grep 'target=hw'"
+    );
+    assert!(
+        off["text"]
+            .as_str()
+            .unwrap()
+            .contains("its policy old-servers (pol-off) is off for it"),
+        "{off:#}"
+    );
+    // The other two are no problem: neither late by the rhythm nor missed.
+    for r in ["srv-fine", "srv-running"] {
+        assert!(
+            !problems.iter().any(|p| p["resource"] == r),
+            "{r}: {problems:#?}"
+        );
+    }
+
+    let m = pair(&v, "hw", "srv-missed");
+    assert_eq!(
+        (&m["state"], &m["health"]),
+        (&"missed_run".into(), &"bad".into())
+    );
+    assert_eq!(m["covered"], true);
+    assert_eq!(m["age_health"], "bad", "no success since the slot");
+    assert_eq!(m["run_allowance_seconds"], 3600.0);
+    assert_eq!(
+        m["policies"],
+        serde_json::json!([{"id": NIGHTLY.1, "name": NIGHTLY.0}])
+    );
+    let next_in = m["next_run"].as_f64().unwrap() - now;
+    assert!((next_in - 22.0 * 3600.0).abs() < 60.0, "{next_in}");
+    let due_ago = now - m["last_due"].as_f64().unwrap();
+    assert!((due_ago - 2.0 * 3600.0).abs() < 60.0, "{due_ago}");
+
+    // 1.5h old, after its slot: fine, though the rhythm alone would say the same.
+    let f = pair(&v, "hw", "srv-fine");
+    assert_eq!((&f["state"], &f["health"]), (&"ok".into(), &"ok".into()));
+    assert_eq!(f["covered"], true);
+
+    // Recent backups, but nothing will make the next one.
+    let o = pair(&v, "hw", "srv-off");
+    assert_eq!(
+        (&o["state"], &o["health"]),
+        (&"not_scheduled".into(), &"warn".into())
+    );
+    assert_eq!(o["covered"], false);
+    assert_eq!(o["next_run"], serde_json::Value::Null);
+    assert_eq!(
+        o["policies"],
+        serde_json::json!([{"id": OFF.1, "name": OFF.0}])
+    );
+
+    // Due 2.5h ago, no success since, but a run that started after the slot is within 2 × its
+    // usual hour: in progress, not missed, not late by the rhythm.
+    let r = pair(&v, "hw", "srv-running");
+    assert_eq!(
+        (&r["state"], &r["health"]),
+        (&"in_progress".into(), &"none".into())
+    );
+    assert_eq!(r["run_allowance_seconds"], 7200.0);
+    assert_eq!(r["active"][0]["task_id"], "srv-running-now");
+
+    let order: Vec<&str> = v["targets"][2]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, SCHEDULED_ROW_ORDER);
+}
+
+/// While its target cannot be polled, a covered resource's missed run is not a problem of its
+/// own (`CloudBackupScheduledRunMissed` is silent; `CloudTaskTargetDown` pages).
+#[test]
+fn a_missed_run_of_a_target_that_is_down_is_the_targets_problem() {
+    let hub = Hub::new();
+    hub.set_targets(&["hw".to_string()]);
+    hub.set_reload(true, 1.0);
+    let mut hw = scheduled_target();
+    hw.status.up = false;
+    hw.status.last_error = Some(ProviderError::new(Reason::Server, "HTTP 503"));
+    hub.publish(hw);
+    let now = cloud_task_exporter::scheduler::wall_now();
+    let v = cloud_task_exporter::status::targets_json(&hub, now);
+    let kinds: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["target_down", "not_scheduled"], "{v:#}");
+    assert_ne!(pair(&v, "hw", "srv-missed")["state"], "missed_run");
 }
 
 #[tokio::test]

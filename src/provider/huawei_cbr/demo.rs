@@ -1,9 +1,13 @@
-//! How the demo shows CBR: the project's operation log, backups and restores of two servers.
+//! How the demo shows CBR: the project's operation log, backups and restores of two servers,
+//! each in its own vault: the first vault's backup policy is switched off (not scheduled), the
+//! second's runs daily.
+
+use jiff::Timestamp;
 
 use super::Client;
-use crate::demo::service::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase, kept_slot};
 use crate::provider::huawei::demo::{self as hw, uuid};
-use crate::sim::huawei::CbrLog;
+use crate::sim::huawei::{CbrLog, CbrPolicy, CbrVault};
 use crate::sim::huawei::wire::cbr_time;
 use crate::sim::{Sim, lock};
 
@@ -16,8 +20,31 @@ impl Demo for Client {
         hw::keys(super::KIND, "")
     }
 
-    fn seed(sim: &Sim) {
+    fn seed(sim: &Sim, start: Timestamp) {
         hw::account(sim);
+        let (hour, minute) = kept_slot(start);
+        let daily = format!("FREQ=DAILY;INTERVAL=1;BYHOUR={hour};BYMINUTE={minute}");
+        let mut h = lock(&sim.huawei);
+        for (i, r) in Self::RESOURCES.iter().enumerate() {
+            let n = i + 1;
+            let vault = format!("vault-demo-{n:04}");
+            h.add_cbr_vault(
+                CbrVault::new(&vault, &format!("vault-web-{n}")).resource(
+                    r,
+                    &format!("web-server-{n}"),
+                    "OS::Nova::Server",
+                ),
+            );
+            h.add_cbr_policy(
+                CbrPolicy::backup(
+                    &format!("policy-demo-{n:04}"),
+                    &format!("nightly-web-{n}"),
+                    &[&daily],
+                )
+                .vault(&vault)
+                .enabled(i != 0),
+            );
+        }
     }
 
     fn write(sim: &Sim, t: &DemoTask) {
@@ -47,7 +74,7 @@ impl Demo for Client {
             resource_id: t.resource.clone(),
             resource_name: format!("web-server-{n}"),
             resource_type: "OS::Nova::Server".to_string(),
-            vault_id: "vault-demo-0001".to_string(),
+            vault_id: format!("vault-demo-000{n}"),
             error: hw::error(t),
         });
     }

@@ -17,7 +17,7 @@ impl Demo for Client {
         hw::keys(super::KIND, &format!("cluster_ids: [{ids}]"))
     }
 
-    fn seed(sim: &Sim) {
+    fn seed(sim: &Sim, _start: jiff::Timestamp) {
         hw::account(sim);
         let mut h = lock(&sim.huawei);
         for r in Self::RESOURCES {

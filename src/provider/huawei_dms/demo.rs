@@ -28,7 +28,7 @@ impl Demo for Client {
         )
     }
 
-    fn seed(sim: &Sim) {
+    fn seed(sim: &Sim, _start: jiff::Timestamp) {
         hw::account(sim);
         let mut h = lock(&sim.huawei);
         h.add_user(DOMAIN, USER, PASSWORD);

@@ -1,10 +1,13 @@
-//! How the demo shows VBS: the jobs of one daily backup policy over two volumes.
+//! How the demo shows VBS: the jobs of one daily backup policy over two volumes, whose
+//! nightly slot the second volume missed.
+
+use jiff::Timestamp;
 
 use super::Client;
-use crate::demo::service::{Demo, DemoTask, Phase};
+use crate::demo::service::{Demo, DemoTask, Phase, missed_slot};
 use crate::provider::huawei::demo::{self as hw, uuid};
 use crate::sim::huawei::wire::vbs_time;
-use crate::sim::huawei::{VbsPolicy, VbsTask};
+use crate::sim::huawei::{VbsScheduledPolicy, VbsTask};
 use crate::sim::{Sim, lock};
 
 /// The demo's backup policy.
@@ -14,19 +17,22 @@ impl Demo for Client {
     const NAME: &'static str = "hw-vbs-demo";
     const RESOURCES: &'static [&'static str] = &["vol-demo-0001", "vol-demo-0002"];
     const TASK_KINDS: &'static [&'static str] = &["backup"];
+    const MISSED: Option<&'static str> = Some("vol-demo-0002");
 
     fn keys(_sim_url: &str) -> String {
         hw::keys(super::KIND, &format!("policy_ids: [{POLICY}]"))
     }
 
-    fn seed(sim: &Sim) {
+    /// The policy runs daily at the missed slot: the first volume's runs since answer it,
+    /// the second's stopped before it.
+    fn seed(sim: &Sim, start: Timestamp) {
         hw::account(sim);
-        let mut h = lock(&sim.huawei);
-        h.vbs_policies.push(VbsPolicy {
-            id: POLICY.to_string(),
-            name: "daily-volume-backup".to_string(),
-        });
-        h.vbs_tasks.entry(POLICY.to_string()).or_default();
+        lock(&sim.huawei).add_vbs_policy(
+            POLICY,
+            "daily-volume-backup",
+            VbsScheduledPolicy::every_days(&missed_slot(start), 1),
+            2,
+        );
     }
 
     fn write(sim: &Sim, t: &DemoTask) {

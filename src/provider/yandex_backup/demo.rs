@@ -1,12 +1,17 @@
 //! How the demo shows Yandex Cloud Backup: three instances backed up, cleaned up and
-//! re-policied, read with a service-account key signed into a JWT.
+//! re-policied, read with a service-account key signed into a JWT. A daily policy applies to
+//! the first two; the third, whose runs stopped (the demo's overdue resource), has none.
 
 use jiff::Timestamp;
 
 use super::Client;
-use crate::demo::service::{Demo, DemoTask, Phase};
-use crate::sim::yandex::SimTask;
+use crate::demo::service::{Demo, DemoTask, Phase, kept_slot};
+use crate::sim::yandex::{SimBackupSet, SimBackupTime, SimPolicy, SimTask};
 use crate::sim::{Sim, lock};
+
+/// The demo's backup policy, and the folder it is in.
+const POLICY: &str = "cdgdemopolicy01";
+const FOLDER: &str = "b1gdemofolder01";
 
 impl Demo for Client {
     const NAME: &'static str = "yc-demo";
@@ -22,11 +27,22 @@ impl Demo for Client {
         )
     }
 
-    fn seed(sim: &Sim) {
+    fn seed(sim: &Sim, start: Timestamp) {
         let mut y = lock(&sim.yandex);
         y.register_test_sa_key();
         for r in Self::RESOURCES {
             y.add_instance(r);
+        }
+        let (hour, minute) = kept_slot(start);
+        let daily = SimBackupTime::daily(&[(i64::from(hour), i64::from(minute))]);
+        y.add_policy(SimPolicy::new(
+            POLICY,
+            "nightly-instances",
+            FOLDER,
+            vec![SimBackupSet::time(daily)],
+        ));
+        for r in &Self::RESOURCES[..2] {
+            y.apply_policy(POLICY, r, true);
         }
     }
 
