@@ -29,7 +29,7 @@ use service::{DemoService, DemoTask, MISSED_SLOT_AGO, Phase};
 const TICK: Duration = Duration::from_secs(2);
 
 /// How long finished tasks stay in the simulated task lists.
-const KEEP: SignedDuration = SignedDuration::from_hours(2);
+const KEEP: SignedDuration = SignedDuration::from_hours(3);
 
 /// The tasks of one simulated service.
 #[derive(Debug)]
@@ -60,7 +60,7 @@ impl World {
     /// with a few failures): every resource has at least one success, some failures and
     /// timeouts. Its story shows at once ([`World::story`]): within seconds of the start a run
     /// succeeds and one fails with its message, another runs on, and one resource, whose runs
-    /// stopped half an hour ago, is overdue. A provider's `MISSED` resource stopped before the
+    /// stopped an hour and a half ago, is overdue. A provider's `MISSED` resource stopped before the
     /// slot its seeded policy has ([`MISSED_SLOT_AGO`] before the start): its nightly run
     /// was missed.
     pub(crate) fn new(now: Timestamp) -> World {
@@ -94,11 +94,12 @@ impl World {
                 let missed = w.services[s].quiet[r] && overdue != Some((s, r));
                 let quiet = overdue == Some((s, r)) || missed;
                 // Oldest first: a success, then a random history; the overdue resource's four
-                // successes ended half an hour ago, the missed one's before its slot.
+                // successes ended an hour and a half ago (past its 4-minute rhythm and the 1-hour
+                // grace), the missed one's before its slot.
                 let first = if missed {
                     MISSED_SLOT_AGO + SignedDuration::from_mins(25)
                 } else if quiet {
-                    SignedDuration::from_mins(46)
+                    SignedDuration::from_mins(106)
                 } else {
                     SignedDuration::from_mins(16)
                 };
@@ -377,7 +378,7 @@ mod tests {
 
     /// The story shows at once: a run ends well and one fails within the first ticks (after
     /// the start, so the second poll counts them), another still runs ten seconds in, and the
-    /// overdue resource's last success is half an hour old and stays so.
+    /// overdue resource's last success is at least half an hour old and stays so.
     #[test]
     fn the_demo_shows_every_state_within_seconds() {
         let start: Timestamp = "2026-12-07T03:00:00Z".parse().unwrap();
