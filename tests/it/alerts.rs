@@ -14,23 +14,7 @@ use crate::support::Prometheus;
 
 /// The active alerts (pending or firing) named `name` for resource [`VM`], by state.
 async fn alert_states(client: &reqwest::Client, prom: &Prometheus, name: &str) -> Vec<String> {
-    let Ok(r) = client
-        .get(format!("{}/api/v1/alerts", prom.url))
-        .send()
-        .await
-    else {
-        return Vec::new();
-    };
-    let Ok(v) = r.json::<Value>().await else {
-        return Vec::new();
-    };
-    v["data"]["alerts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|a| a["labels"]["alertname"] == name && a["labels"]["resource"] == VM)
-        .filter_map(|a| a["state"].as_str().map(str::to_string))
-        .collect()
+    states_of(client, prom, name, VM).await
 }
 
 /// Waits until `cond` holds for the states of both alerts, or fails with both logs.

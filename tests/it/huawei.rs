@@ -944,6 +944,19 @@ async fn cbr_metrics_carry_resource_info_and_progress() {
     );
 }
 
+/// `cloud_task_schedule_skipped_total` of the CBR target `hw` for `reason`.
+fn skipped(text: &str, reason: &str) -> Option<f64> {
+    support::sample(
+        text,
+        "cloud_task_schedule_skipped_total",
+        &[
+            ("provider", "huawei_cbr"),
+            ("target", "hw"),
+            ("reason", reason),
+        ],
+    )
+}
+
 /// The 02:00 UTC runs around `now`: the latest due and the next.
 fn two_oclock(now: Timestamp) -> (f64, f64) {
     let day = now.as_second() - now.as_second().rem_euclid(86_400);
@@ -1056,17 +1069,6 @@ async fn cbr_and_vbs_schedules_are_served_per_resource() {
     };
     assert_eq!(info("vm-0", "p-on", "nightly"), Some(1.0));
     assert_eq!(info("vm-1", "p-off", "paused"), Some(1.0));
-    let skipped = |text: &str, reason: &str| {
-        support::sample(
-            text,
-            "cloud_task_schedule_skipped_total",
-            &[
-                ("provider", "huawei_cbr"),
-                ("target", "hw"),
-                ("reason", reason),
-            ],
-        )
-    };
     assert_eq!(skipped(&text, "forbidden"), Some(0.0));
     // Read once: the next poll asks for the tasks only.
     runner.poll_once().await.unwrap();
@@ -1131,17 +1133,6 @@ async fn schedules_that_cannot_be_read_are_counted_skips_not_failed_polls() {
     let snap = runner.snapshot();
     assert!(snap.status.up, "a policy API without rights fails no poll");
     let text = support::exposition_of(snap, &buckets);
-    let skipped = |text: &str, reason: &str| {
-        support::sample(
-            text,
-            "cloud_task_schedule_skipped_total",
-            &[
-                ("provider", "huawei_cbr"),
-                ("target", "hw"),
-                ("reason", reason),
-            ],
-        )
-    };
     assert_eq!(skipped(&text, "forbidden"), Some(1.0));
     assert!(!text.contains("cloud_task_schedule_covered{"), "{text}");
 
