@@ -29,7 +29,7 @@ mod tests;
 
 use jiff::Timestamp;
 
-pub use policies::{Due, Policies, Policy, SkipReason, Skipped};
+pub use policies::{Due, Policies, Policy, Runs, SkipReason, Skipped};
 
 /// How far from the instant asked about the queries look, in days: past it, a schedule that
 /// has not run (a monthly set on the 31st of February only, an `INTERVAL` of 60 weeks) gives

@@ -88,6 +88,10 @@ pub struct Policies {
     pub skipped: Vec<Skipped>,
 }
 
+/// Each readable policy's next and latest due run at one instant, by policy id.
+#[derive(Debug, Clone, Default)]
+pub struct Runs(BTreeMap<String, (Option<Timestamp>, Option<Timestamp>)>);
+
 /// What the schedules say of one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Due {
@@ -106,6 +110,28 @@ impl Policies {
     /// not covered when no enabled policy names it; `None` when the only enabled ones could
     /// not be read (no guess: the learned rhythm is then its expectation).
     pub fn due(&self, resource: &str, units: &BTreeSet<String>, now: Timestamp) -> Option<Due> {
+        self.due_with(resource, units, &self.runs(now))
+    }
+
+    /// Each readable policy's next run after `now` and latest run at or before it, computed
+    /// once for all the resources a policy covers ([`Policies::due_with`]).
+    pub fn runs(&self, now: Timestamp) -> Runs {
+        Runs(
+            self.policies
+                .iter()
+                .filter_map(|p| {
+                    let s = p.schedule.as_ref()?;
+                    Some((
+                        p.id.clone(),
+                        (s.next_after(now), s.latest_at_or_before(now)),
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// [`Policies::due`] with the policies' runs computed already.
+    pub fn due_with(&self, resource: &str, units: &BTreeSet<String>, runs: &Runs) -> Option<Due> {
         let mut ids: BTreeSet<&str> = BTreeSet::new();
         if let Some(p) = self.by_resource.get(resource) {
             ids.extend(p.iter().map(String::as_str));
@@ -139,15 +165,15 @@ impl Policies {
             if !named || !p.enabled {
                 continue;
             }
-            let Some(s) = &p.schedule else {
+            let Some((next, last)) = runs.0.get(&p.id) else {
                 unreadable = true;
                 continue;
             };
             due.covered = true;
-            if let Some(n) = s.next_after(now) {
+            if let Some(n) = *next {
                 due.next = Some(due.next.map_or(n, |m| m.min(n)));
             }
-            if let Some(l) = s.latest_at_or_before(now) {
+            if let Some(l) = *last {
                 due.last_due = Some(due.last_due.map_or(l, |m| m.max(l)));
             }
         }

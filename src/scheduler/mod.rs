@@ -240,10 +240,11 @@ impl TargetRunner {
             ),
         }
         let none = BTreeSet::new();
+        let runs = p.runs(now);
         resources
             .into_iter()
             .filter_map(|r| {
-                let due = p.due(r, units.get(r).unwrap_or(&none), now)?;
+                let due = p.due_with(r, units.get(r).unwrap_or(&none), &runs)?;
                 Some((r.to_string(), due))
             })
             .collect()
