@@ -108,7 +108,7 @@ pub struct PairExpectation {
     pub task_type: String,
     /// Expected gap between successes; only for the rhythm type of expected resources.
     pub interval: Option<Expected>,
-    /// The grace after `interval` before a missing backup pages ([`grace`]), with it.
+    /// The grace after `interval` before a missing backup pages (`rhythm::grace`), with it.
     pub grace: Option<f64>,
     /// Learned usual (median) duration of a success.
     pub(crate) usual_duration: Option<f64>,

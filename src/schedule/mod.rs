@@ -1,15 +1,15 @@
 //! Backup schedules: when a policy's next run is due and when its latest one was
 //! (`docs/providers.md` "Backup schedules").
 //!
-//! A [`Schedule`] holds one provider's form, read from the API's own strings and values:
-//! a VBS `scheduled_policy` ([`vbs::Vbs`]), the RRULE patterns of a CBR policy trigger
-//! ([`cbr::Cbr`]), or the `time` of a Yandex Cloud Backup backup set ([`yandex::Yandex`]). It answers two questions,
-//! [`Schedule::next_after`] and [`Schedule::latest_at_or_before`], within [`HORIZON_DAYS`]
+//! A `Schedule` holds one provider's form, read from the API's own strings and values:
+//! a VBS `scheduled_policy` (`vbs::Vbs`), the RRULE patterns of a CBR policy trigger
+//! (`cbr::Cbr`), or the `time` of a Yandex Cloud Backup backup set (`yandex::Yandex`). It answers two questions,
+//! `Schedule::next_after` and `Schedule::latest_at_or_before`, within `HORIZON_DAYS`
 //! of the instant asked about, so no input makes them loop. Runs fall on whole minutes.
 //!
 //! Every form is a set of *days* (a date filter: weekdays, every N days or weeks from an
 //! anchor, days of the month) and, on each of those days, a set of *times*. The arithmetic is
-//! done on day numbers (days since 1970-01-01 in the schedule's day zone, [`civil`]) without
+//! done on day numbers (days since 1970-01-01 in the schedule's day zone, `civil`) without
 //! building a calendar; a Yandex wall time goes through the zone's rules (jiff) to become an
 //! instant. The unit tests check both queries against a minute-by-minute expansion of each
 //! rule's definition, written apart from this code.
