@@ -10,6 +10,7 @@
 //! The exported part, [`Tallies`], is kept apart from the seen-set so that a snapshot for
 //! scraping copies only what the metrics show.
 
+mod active;
 pub mod histogram;
 mod labels;
 mod tallies;
@@ -20,10 +21,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+pub use active::{ActiveTask, ActiveTasks};
 pub use histogram::HistogramData;
 use labels::bounded;
 pub(crate) use labels::{MAX_LABEL_BYTES, OTHER_TYPE, bound_label};
-pub use tallies::{ActiveTask, LastCompletion, Tallies};
+pub use tallies::{LastCompletion, Tallies};
 
 use crate::memo::RecordMemo;
 use crate::model::{IdMap, InvalidTask, Listing, Task, TaskState};
@@ -237,10 +239,8 @@ impl Account {
     ) {
         let now_s = unix_seconds(now);
         let horizon = now_s - rules.lookback.as_secs_f64();
-        let (previous, mut active): (Vec<ActiveTask>, Vec<ActiveTask>) =
-            std::mem::take(&mut self.tallies.active)
-                .into_iter()
-                .partition(|a| a.unit == unit);
+        let previous = self.tallies.active.take_unit(unit);
+        let mut active: Vec<ActiveTask> = Vec::new();
         // The unit's previous active states, to report transitions.
         let before: IdMap<TaskState> = previous.into_iter().map(|a| (a.id, a.state)).collect();
         let counting = self.baselined.contains(unit);
@@ -278,10 +278,7 @@ impl Account {
                 });
             }
         }
-        active.sort_by(|a, b| {
-            (&a.resource, &a.task_type, &a.id).cmp(&(&b.resource, &b.task_type, &b.id))
-        });
-        self.tallies.active = active;
+        self.tallies.active.set_unit(unit, active);
         if !self.baselined.contains(unit) {
             self.baselined.insert(unit.to_string());
         }
@@ -946,6 +943,37 @@ mod tests {
         c.tallies.history.pairs.remove(&vm1);
         apply(&mut c, &tasks, now);
         assert!(!c.tallies.history.pairs.contains_key(&vm1));
+    }
+
+    /// A listing costs in proportion to its own unit's active tasks, not to the target's: with
+    /// 500 units each running a task, polling one unit moves only that unit's.
+    #[test]
+    fn a_listing_touches_only_its_own_units_active_tasks() {
+        let mut a = Account::new(&["backup"], &[]);
+        let now = ts("2024-05-01T11:00:00Z");
+        let running = |u: usize| {
+            let mut t = task(&format!("t{u}"), TaskState::Running, None);
+            t.resource = format!("vm{u}");
+            t
+        };
+        let mut report = ApplyReport::default();
+        a.begin_poll();
+        for u in 0..500 {
+            let listing = Listing::of(vec![running(u)]);
+            a.apply_unit(&format!("u{u}"), &listing, now, &rules(), &mut report);
+        }
+        a.end_poll(now, &rules());
+        assert_eq!(a.tallies.active.len(), 500);
+        a.tallies.active.moved = 0;
+        a.begin_poll();
+        let listing = Listing::of(vec![running(7)]);
+        a.apply_unit("u7", &listing, now, &rules(), &mut report);
+        a.end_poll(now, &rules());
+        assert_eq!(a.tallies.active.len(), 500);
+        assert_eq!(
+            a.tallies.active.moved, 2,
+            "out and back in: one task, twice"
+        );
     }
 
     #[test]

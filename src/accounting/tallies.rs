@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::CompletionKey;
+use super::active::ActiveTasks;
 use super::histogram::HistogramData;
 use crate::history::{Completion, History};
 use crate::model::{Task, TaskState};
@@ -24,25 +25,6 @@ pub struct LastCompletion {
     pub last_success: Option<f64>,
     /// End time of the latest `failed`/`timed_out` task.
     pub(crate) last_failure: Option<f64>,
-}
-
-/// An active task, as of the latest poll of its unit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActiveTask {
-    /// Task id (a label on active-task series only).
-    pub id: String,
-    /// The polled unit that listed it (kept while that unit cannot be polled).
-    pub unit: String,
-    /// What it works on (the `resource` label).
-    pub resource: String,
-    /// Its `type` label.
-    pub task_type: String,
-    /// `queued`, `running` or `paused`.
-    pub state: TaskState,
-    /// Start, else enqueue time (unix seconds).
-    pub start: Option<f64>,
-    /// Progress 0–1.
-    pub progress: Option<f64>,
 }
 
 /// Everything the exposition and the status page show of a target: the account without its
@@ -72,7 +54,7 @@ pub struct Tallies {
     /// Resource id → (name, type) where the API gives them.
     pub resource_info: BTreeMap<String, (String, String)>,
     /// Active tasks as of the latest poll of each unit.
-    pub active: Vec<ActiveTask>,
+    pub active: ActiveTasks,
     /// Bounded per-(resource, type) history: rhythm, usual duration, 14-day strip.
     pub history: History,
 }
