@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::accounting::{LastCompletion, Tallies};
+use crate::accounting::{ActiveTask, LastCompletion, Tallies};
 use crate::history::{Day, PairHistory, TASK_ID_MAX, cut, day_of};
 use crate::hub::{Hub, TargetSnapshot, UnitHealth};
 use crate::rhythm::{Expected, PairExpectation, RHYTHM_TYPE};
@@ -863,15 +863,36 @@ fn pairs(s: &TargetSnapshot, now: f64) -> Vec<PairView> {
     // speak of it.
     keys.extend(s.schedules.keys().map(|r| (r.as_str(), RHYTHM_TYPE)));
     let today = day_of(now);
+    // Each pair's expectation and active tasks, looked up once (a page of 10,000 resources
+    // must not scan every pair's list for each pair).
+    let by_pair: BTreeMap<(&str, &str), &PairExpectation> = expected
+        .iter()
+        .map(|e| ((e.resource.as_str(), e.task_type.as_str()), e))
+        .collect();
+    let mut active: BTreeMap<(&str, &str), Vec<&ActiveTask>> = BTreeMap::new();
+    for x in &a.active {
+        active
+            .entry((x.resource.as_str(), x.task_type.as_str()))
+            .or_default()
+            .push(x);
+    }
+    let none = Vec::new();
     let mut out: Vec<PairView> = keys
         .into_iter()
         .map(|(r, t)| {
-            let e = expected
-                .iter()
-                .find(|e| e.resource == r && e.task_type == t);
+            let e = by_pair.get(&(r, t)).copied();
             let due = s.schedules.get(r).filter(|_| t == RHYTHM_TYPE);
             let unit = s.status.units.get(r);
-            pair(a, (r, t), e, due, (unit, s.status.up), now, today)
+            let running = active.get(&(r, t)).unwrap_or(&none);
+            pair(
+                a,
+                (r, t),
+                (e, running),
+                due,
+                (unit, s.status.up),
+                now,
+                today,
+            )
         })
         .collect();
     out.sort_by(|x, y| row_order(("", x), ("", y)));
@@ -883,7 +904,7 @@ fn pairs(s: &TargetSnapshot, now: f64) -> Vec<PairView> {
 fn pair(
     a: &Tallies,
     (r, t): (&str, &str),
-    e: Option<&PairExpectation>,
+    (e, running): (Option<&PairExpectation>, &[&ActiveTask]),
     due: Option<&Due>,
     (unit, target_up): (Option<&UnitHealth>, bool),
     now: f64,
@@ -914,10 +935,8 @@ fn pair(
     let interval = e.and_then(|e| e.interval);
     let grace = e.and_then(|e| e.grace).unwrap_or(0.0);
     let limit = e.and_then(|e| e.active_limit);
-    let active: Vec<ActiveView> = a
-        .active
+    let active: Vec<ActiveView> = running
         .iter()
-        .filter(|x| x.resource == r && x.task_type == t)
         .map(|x| {
             let age = x.start.map(|s| (now - s).max(0.0));
             ActiveView {
@@ -1115,6 +1134,10 @@ pub fn targets_json(hub: &Hub, now: f64) -> serde_json::Value {
                 return serde_json::json!({"name": t.name, "polled": false});
             };
             let mut resources = serde_json::Map::new();
+            let mut running: BTreeMap<&str, usize> = BTreeMap::new();
+            for a in &s.tallies.active {
+                *running.entry(a.resource.as_str()).or_insert(0) += 1;
+            }
             for r in &s.tallies.resources {
                 let last_success = latest(&s.tallies, r, |l| l.last_success);
                 resources.insert(
@@ -1123,7 +1146,7 @@ pub fn targets_json(hub: &Hub, now: f64) -> serde_json::Value {
                         "last_success": last_success,
                         "last_success_age_seconds": last_success.map(|t| (now - t).max(0.0)),
                         "last_failure": latest(&s.tallies, r, |l| l.last_failure),
-                        "active_tasks": s.tallies.active.iter().filter(|a| &a.resource == r).count(),
+                        "active_tasks": running.get(r.as_str()).copied().unwrap_or(0),
                     }),
                 );
             }
