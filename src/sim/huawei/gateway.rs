@@ -109,6 +109,9 @@ fn check_signature(
         .aksk
         .get(&a.access)
         .ok_or_else(|| "access key not found".to_string())?;
+    if cred.expires.is_some_and(|t| Instant::now() >= t) {
+        return Err("the temporary access key has expired".into());
+    }
     let date = req
         .header("x-sdk-date")
         .ok_or_else(|| "X-Sdk-Date missing".to_string())?;
