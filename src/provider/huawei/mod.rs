@@ -9,7 +9,9 @@ mod auth;
 mod config;
 pub(crate) mod demo;
 mod endpoint;
+mod metadata;
 pub mod sign;
+mod sources;
 
 use jiff::Timestamp;
 
@@ -21,6 +23,7 @@ use auth::{AUTH_BACKOFF, Authenticator, Credential};
 pub(crate) use config::HuaweiKeys;
 pub use config::{Auth, Common, Listed};
 pub(crate) use endpoint::Service;
+pub use sources::AkSkPair;
 
 /// One Huawei service of one target: where to send requests and how to authenticate them.
 #[derive(Debug)]
@@ -44,6 +47,7 @@ impl HuaweiClient {
             .unwrap_or_else(|| service.endpoint(&common.region));
         let auth = Authenticator::new(
             &common.auth,
+            common.by_chain,
             &common.project_id,
             endpoint::IAM.endpoint(&common.region),
         );
