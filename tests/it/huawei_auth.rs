@@ -334,9 +334,15 @@ fn the_chain_follows_the_sdk_order() {
         &no_env,
     );
     assert!(e.contains("only used with 'metadata: true'"), "{e}");
-    // Metadata gives no project id: without project_id it is an error.
-    let e = load_error("auth: { metadata: true }", &no_env);
-    assert!(e.contains("project_id: missing"), "{e}");
+    // An IAM user needs project_id (its token is scoped to it); other sources look it up.
+    let e = load_error(
+        "auth: { iam: { domain: d, user: u, password: p } }",
+        &no_env,
+    );
+    assert!(
+        e.contains("project_id: missing (required for huawei_cbr with an IAM user)"),
+        "{e}"
+    );
 }
 
 /// Every log line written while `f` runs, at debug level.
@@ -422,4 +428,77 @@ async fn no_issued_or_configured_secret_in_logs_or_errors() {
         assert!(!logs.contains(s.as_str()), "secret in the log");
         assert!(!errors.contains(s.as_str()), "secret in an error");
     }
+}
+
+#[tokio::test]
+async fn the_project_id_is_looked_up_by_region_once_and_a_missing_one_named() {
+    let cloud = start().await;
+    lock(&cloud.sim().huawei).projects = vec![
+        ("ap-southeast-1".into(), PROJECT.into()),
+        (
+            "cn-north-4".into(),
+            "ffffffffffffffffffffffffffffffff".into(),
+        ),
+    ];
+    let url = cloud.url();
+    let keys = format!("iam_endpoint: '{url}'\nauth: {{ metadata: true, metadata_url: '{url}' }}");
+    let t = cbr_with_env(&url, &keys, &no_env);
+    let (a, b) = (support::provider(&t), support::provider(&t));
+    // The unit is the project's name until the id is known, and stays so.
+    assert_eq!(
+        a.units(),
+        cloud_task_exporter::provider::Units::Fixed(vec!["ap-southeast-1".into()])
+    );
+    for p in [&a, &b, &a] {
+        p.list_tasks("ap-southeast-1", &support::full_pass(2))
+            .await
+            .unwrap();
+    }
+    let lookups = cloud.sim().requests_to("huawei_iam_projects");
+    assert_eq!(lookups.len(), 1, "cached per credentials and region");
+    let r = &lookups[0];
+    assert_eq!(r.status, 200);
+    assert_eq!(r.request.query_map()["name"], "ap-southeast-1");
+    assert!(r.request.header("x-project-id").is_none());
+    assert!(
+        r.request.header("x-security-token").is_some(),
+        "signed as temporary"
+    );
+    for r in cloud.sim().requests_to("huawei_cbr") {
+        assert_eq!(r.status, 200);
+        assert!(
+            r.request.path.starts_with(&format!("/v3/{PROJECT}/")),
+            "{}",
+            r.request.path
+        );
+        assert_eq!(r.request.header("x-project-id"), Some(PROJECT));
+    }
+
+    // An account without a project of that name: the error names the region and the source.
+    let empty = start().await;
+    lock(&empty.sim().huawei).add_aksk(PROFILE_AK, PROFILE_SK);
+    let env = |n: &str| match n {
+        "HUAWEICLOUD_SDK_AK" => Some(PROFILE_AK.to_string()),
+        "HUAWEICLOUD_SDK_SK" => Some(PROFILE_SK.to_string()),
+        _ => None,
+    };
+    let keys = format!(
+        "iam_endpoint: '{}'\nauth: {{ environment: true }}",
+        empty.url()
+    );
+    let t = cbr_with_env(&empty.url(), &keys, &env);
+    let e = support::provider(&t)
+        .list_tasks("ap-southeast-1", &support::full_pass(2))
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason, Reason::Client);
+    assert!(
+        e.message.contains(
+            "the account of environment (HUAWEICLOUD_SDK_AK) has no project named 'ap-southeast-1'"
+        ),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains(PROFILE_SK) && !e.message.contains(PROFILE_AK));
+    assert!(empty.sim().requests_to("huawei_cbr").is_empty());
 }

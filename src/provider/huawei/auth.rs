@@ -81,6 +81,8 @@ fn source_name(auth: &Configured) -> String {
 #[derive(Debug)]
 pub(crate) struct Authenticator {
     kind: Kind,
+    /// What messages and the log call the source (no secret).
+    pub(crate) source: String,
     blocked_until: std::sync::Mutex<Option<Instant>>,
 }
 
@@ -89,7 +91,7 @@ impl Authenticator {
     pub(crate) fn new(
         auth: &Configured,
         by_chain: bool,
-        project_id: &str,
+        project_id: Option<&str>,
         iam_default: BaseUrl,
     ) -> Authenticator {
         tracing::info!(
@@ -121,13 +123,27 @@ impl Authenticator {
                 domain: domain.clone(),
                 user: user.clone(),
                 password: password.clone(),
-                project_id: project_id.to_string(),
+                project_id: project_id.unwrap_or_default().to_string(),
                 cached: TokenSlot::default(),
             })),
         };
         Authenticator {
             kind,
+            source: source_name(auth),
             blocked_until: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Who the credentials are, as a key of the project-id cache (the access key id, the
+    /// metadata URL, the IAM user); never shown.
+    pub(crate) fn identity(&self) -> String {
+        match &self.kind {
+            Kind::AkSk(Credential::AkSk { access_key, .. }) => {
+                format!("ak:{}", access_key.expose())
+            }
+            Kind::AkSk(Credential::Token(_)) => "token".into(),
+            Kind::Iam(iam) => format!("iam:{}/{}", iam.domain, iam.user),
+            Kind::Metadata(m) => format!("metadata:{}", m.name()),
         }
     }
 

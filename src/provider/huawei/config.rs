@@ -21,8 +21,11 @@ pub struct Common {
     /// Region id, e.g. `ap-southeast-1`; endpoints derive from it.
     pub region: String,
     /// Project id: the scope of every request (`X-Project-Id`, IAM token scope); from the
-    /// config, else from the credential source (environment, profile).
-    pub project_id: String,
+    /// config, else from the credential source (environment, profile); `None`: looked up
+    /// from IAM by the region's name (`GET /v3/projects?name={region}`).
+    pub project_id: Option<String>,
+    /// Where IAM is (the project lookup); default from the region.
+    pub iam_endpoint: Option<BaseUrl>,
     /// AK/SK, IAM user token, or a credential source.
     pub auth: Auth,
     /// Whether `auth` was chosen by the default chain (no `auth:`, or `chain: default`).
@@ -87,6 +90,7 @@ pub struct Listed {
 struct CommonFile {
     region: Val<NonEmpty>,
     project_id: Val<NonEmpty>,
+    iam_endpoint: Val<BaseUrl>,
     auth: Val<AuthFile>,
 }
 
@@ -174,8 +178,14 @@ impl Common {
         let CommonFile {
             region,
             project_id,
+            iam_endpoint,
             auth,
         } = cx.keys::<CommonFile>()?;
+        let iam_endpoint = match iam_endpoint {
+            Val::Given(u, _) => Ok(Some(u)),
+            Val::Bad(_) => Err(()),
+            Val::Absent => Ok(None),
+        };
         let need = format!("required for {kind}");
         let region = match region {
             Val::Given(NonEmpty(r), at) => {
@@ -209,38 +219,47 @@ impl Common {
             Val::Bad(_) => None,
             Val::Absent => chain(cx),
         };
-        let project_id = match project_id {
+        // Ok(None): looked up from IAM at the first poll; Err: reported.
+        let project_id: Result<Option<String>, ()> = match project_id {
             Val::Given(NonEmpty(p), at) => match path_id(&p) {
-                Ok(()) => Some(p),
+                Ok(()) => Ok(Some(p)),
                 Err(e) => {
                     cx.bad(&at, e);
-                    None
+                    Err(())
                 }
             },
-            Val::Bad(_) => None,
+            Val::Bad(_) => Err(()),
             Val::Absent => {
                 let from_source = resolved.as_ref().and_then(|r| r.project_id.clone());
                 match from_source {
-                    Some(p) if path_id(&p).is_ok() => Some(p),
+                    Some(p) if path_id(&p).is_ok() => Ok(Some(p)),
                     Some(_) => {
                         cx.missing(
                             "project_id",
                             "the credential source's project id is not a valid id",
                         );
-                        None
+                        Err(())
                     }
-                    None if resolved.is_some() => {
-                        cx.missing("project_id", &need);
-                        None
+                    None if matches!(
+                        resolved,
+                        Some(Resolved {
+                            auth: Auth::Iam { .. },
+                            ..
+                        })
+                    ) =>
+                    {
+                        cx.missing("project_id", &format!("{need} with an IAM user"));
+                        Err(())
                     }
-                    None => None,
+                    None => Ok(None),
                 }
             }
         };
         let resolved = resolved?;
         Some(Common {
             region: region?,
-            project_id: project_id?,
+            project_id: project_id.ok()?,
+            iam_endpoint: iam_endpoint.ok()?,
             auth: resolved.auth,
             by_chain: resolved.by_chain,
         })

@@ -199,7 +199,7 @@ pub struct HuaweiState {
     pub agency: bool,
     /// Lifetime of the agency credentials the metadata service issues.
     pub metadata_ttl: Duration,
-    /// Projects by name, for IAM `GET /v3/projects?name=`: (name, id).
+    /// The account's projects, for IAM `GET /v3/projects?name=`: (name, id).
     pub projects: Vec<(String, String)>,
     /// Lifetime of issued IAM tokens (24 h).
     pub token_ttl: Duration,
@@ -398,6 +398,8 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
     let p = req.path.as_str();
     if p.starts_with("/v3/auth/tokens") {
         Some("huawei_iam")
+    } else if p == "/v3/projects" {
+        Some("huawei_iam_projects")
     } else if p == "/openstack/latest/securitykey" || p == "/meta-data/latest/api/token" {
         Some("huawei_metadata")
     } else if p.starts_with("/api/v3/projects/") || p.starts_with("/api/v3.1/projects/") {
@@ -425,6 +427,13 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     }
     if service == "huawei_metadata" {
         return Some(metadata::answer(sim, req));
+    }
+    if service == "huawei_iam_projects" {
+        let mut st = lock(&sim.huawei);
+        if let Err(resp) = authenticate(&mut st, req, "") {
+            return Some(resp);
+        }
+        return Some(gateway::list_projects(&st, req));
     }
     let records = sim.record_rules(service);
     let mut st = lock(&sim.huawei);
