@@ -77,6 +77,11 @@ impl TargetCx<'_, '_, '_> {
         self.cx.warnings.push(w);
     }
 
+    /// An environment variable, read where `${VAR}` values are (tests give their own).
+    pub(crate) fn env(&self, name: &str) -> Option<String> {
+        (self.cx.env)(name)
+    }
+
     /// Whether the target sets `endpoint`.
     pub(crate) fn has_endpoint(&self) -> bool {
         self.has_endpoint

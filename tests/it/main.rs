@@ -20,6 +20,8 @@ mod golden;
 mod http;
 // The four Huawei providers, their auth and discovery, against the simulator.
 mod huawei;
+// Huawei credential sources: environment, profile, ECS metadata, the default chain.
+mod huawei_auth;
 // kill -9 during state-file writes.
 mod state_crash;
 // Golden state files of every format loaded by this build; save-load-render round trips.

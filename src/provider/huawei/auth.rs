@@ -1,13 +1,17 @@
-//! Huawei credentials at run time: AK/SK (signed per request) or an IAM user token
-//! (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
+//! Huawei credentials at run time: AK/SK (signed per request; from the config, the
+//! environment or the profile file), the ECS agency's temporary AK/SK (`metadata.rs`), or an
+//! IAM user token (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
 //! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
 //! in a row is locked for 5 minutes, `docs/providers.md` "After a rejection").
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::config::Auth as Configured;
+use super::metadata::{self, MetadataSource};
+use super::sources::AkSkPair;
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 use crate::provider::error::{ProviderError, Reason};
@@ -47,19 +51,59 @@ struct IamUser {
 enum Kind {
     AkSk(Credential),
     Iam(Box<IamUser>),
+    Metadata(Arc<MetadataSource>),
+}
+
+impl From<AkSkPair> for Credential {
+    fn from(k: AkSkPair) -> Credential {
+        Credential::AkSk {
+            access_key: k.access_key,
+            secret_key: k.secret_key,
+            security_token: k.security_token,
+        }
+    }
+}
+
+/// What the log calls a configured source (never a secret).
+fn source_name(auth: &Configured) -> String {
+    match auth {
+        Configured::AkSk { .. } => "access_key in the config".into(),
+        Configured::Iam { user, domain, .. } => format!("IAM user {user} of {domain}"),
+        Configured::Environment(_) => "environment (HUAWEICLOUD_SDK_AK)".into(),
+        Configured::Profile { file, name, .. } => {
+            format!("profile [{name}] of {}", file.display())
+        }
+        Configured::Metadata { url } => format!("ECS metadata ({url})"),
+    }
 }
 
 /// The credentials of one target at run time: what signs or carries each request.
 #[derive(Debug)]
 pub(crate) struct Authenticator {
     kind: Kind,
+    /// What messages and the log call the source (no secret).
+    pub(crate) source: String,
     blocked_until: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Authenticator {
     /// From the validated config; `iam_default` is the region's IAM endpoint.
-    pub(crate) fn new(auth: &Configured, project_id: &str, iam_default: BaseUrl) -> Authenticator {
+    pub(crate) fn new(
+        auth: &Configured,
+        by_chain: bool,
+        project_id: Option<&str>,
+        iam_default: BaseUrl,
+    ) -> Authenticator {
+        tracing::info!(
+            source = %source_name(auth),
+            chosen_by = if by_chain { "default chain" } else { "config" },
+            "Huawei credential source."
+        );
         let kind = match auth {
+            Configured::Environment(keys) | Configured::Profile { keys, .. } => {
+                Kind::AkSk(keys.clone().into())
+            }
+            Configured::Metadata { url } => Kind::Metadata(metadata::shared(url)),
             Configured::AkSk {
                 access_key,
                 secret_key,
@@ -79,13 +123,27 @@ impl Authenticator {
                 domain: domain.clone(),
                 user: user.clone(),
                 password: password.clone(),
-                project_id: project_id.to_string(),
+                project_id: project_id.unwrap_or_default().to_string(),
                 cached: TokenSlot::default(),
             })),
         };
         Authenticator {
             kind,
+            source: source_name(auth),
             blocked_until: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Who the credentials are, as a key of the project-id cache (the access key id, the
+    /// metadata URL, the IAM user); never shown.
+    pub(crate) fn identity(&self) -> String {
+        match &self.kind {
+            Kind::AkSk(Credential::AkSk { access_key, .. }) => {
+                format!("ak:{}", access_key.expose())
+            }
+            Kind::AkSk(Credential::Token(_)) => "token".into(),
+            Kind::Iam(iam) => format!("iam:{}/{}", iam.domain, iam.user),
+            Kind::Metadata(m) => format!("metadata:{}", m.name()),
         }
     }
 
@@ -116,6 +174,13 @@ impl Authenticator {
     ) -> Result<Credential, ProviderError> {
         match &self.kind {
             Kind::AkSk(c) => Ok(c.clone()),
+            Kind::Metadata(source) => {
+                let refused = match rejected {
+                    Some(Credential::AkSk { access_key, .. }) => Some(access_key),
+                    _ => None,
+                };
+                Ok(source.keys(http, refused).await?.into())
+            }
             Kind::Iam(iam) => {
                 let refused = match rejected {
                     Some(Credential::Token(t)) => Some(t),
@@ -207,5 +272,35 @@ impl IamUser {
             token: Secret::new(token),
             refresh_at: Some(Instant::now() + lifetime.saturating_sub(margin)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_logged_source_names_no_secret() {
+        let keys = AkSkPair {
+            access_key: Secret::new("AKVISIBLEID"),
+            secret_key: Secret::new("very-secret"),
+            security_token: Some(Secret::new("token-secret")),
+        };
+        let names = [
+            source_name(&Configured::Environment(keys.clone())),
+            source_name(&Configured::Profile {
+                file: "/home/u/.huaweicloud/credentials".into(),
+                name: "basic".into(),
+                keys,
+            }),
+        ];
+        assert_eq!(names[0], "environment (HUAWEICLOUD_SDK_AK)");
+        assert_eq!(
+            names[1],
+            "profile [basic] of /home/u/.huaweicloud/credentials"
+        );
+        for n in names {
+            assert!(!n.contains("secret") && !n.contains("AKVISIBLEID"), "{n}");
+        }
     }
 }

@@ -1,14 +1,18 @@
-//! The keys every Huawei target has: `region`, `project_id` and `auth` (AK/SK or an IAM
-//! user), read beside each Huawei provider's own keys, and the regions this version knows.
+//! The keys every Huawei target has: `region`, `project_id` and `auth` (AK/SK, an IAM user,
+//! or one of the SDK's credential sources: `sources.rs`), read beside each Huawei provider's
+//! own keys, and the regions this version knows.
+
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
 use super::endpoint::Service;
+use super::sources::{self, AkSkPair};
 use crate::config::check::{nearest, path_id};
 use crate::config::de::{At, Val, fields_of};
 use crate::config::keys::{Resources, TargetCx};
 use crate::config::secret::Secret;
-use crate::config::value::{BaseUrl, FilePath, InlineSecret, NonEmpty};
+use crate::config::value::{BaseUrl, FilePath, Flag, InlineSecret, NonEmpty};
 use crate::provider::plugin::Keys;
 
 /// Region, project and credentials of a Huawei target.
@@ -16,10 +20,16 @@ use crate::provider::plugin::Keys;
 pub struct Common {
     /// Region id, e.g. `ap-southeast-1`; endpoints derive from it.
     pub region: String,
-    /// Project id: the scope of every request (`X-Project-Id`, IAM token scope).
-    pub project_id: String,
-    /// AK/SK or IAM user token.
+    /// Project id: the scope of every request (`X-Project-Id`, IAM token scope); from the
+    /// config, else from the credential source (environment, profile); `None`: looked up
+    /// from IAM by the region's name (`GET /v3/projects?name={region}`).
+    pub project_id: Option<String>,
+    /// Where IAM is (the project lookup); default from the region.
+    pub iam_endpoint: Option<BaseUrl>,
+    /// AK/SK, IAM user token, or a credential source.
     pub auth: Auth,
+    /// Whether `auth` was chosen by the default chain (no `auth:`, or `chain: default`).
+    pub by_chain: bool,
 }
 
 /// Huawei credentials; exactly one method is configured.
@@ -45,6 +55,23 @@ pub enum Auth {
         /// The user's password.
         password: Secret,
     },
+    /// `environment: true`: `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` and
+    /// `HUAWEICLOUD_SDK_SECURITY_TOKEN`, read at load.
+    Environment(AkSkPair),
+    /// `profile:`: a section of the SDK's credentials file, read at load.
+    Profile {
+        /// The file.
+        file: PathBuf,
+        /// The section.
+        name: String,
+        /// What it holds.
+        keys: AkSkPair,
+    },
+    /// `metadata: true`: the ECS agency's temporary credentials from the metadata service.
+    Metadata {
+        /// Base URL (default `http://169.254.169.254`).
+        url: BaseUrl,
+    },
 }
 
 /// The keys of a Huawei target that polls a list of units it names or discovers (VBS
@@ -63,6 +90,7 @@ pub struct Listed {
 struct CommonFile {
     region: Val<NonEmpty>,
     project_id: Val<NonEmpty>,
+    iam_endpoint: Val<BaseUrl>,
     auth: Val<AuthFile>,
 }
 
@@ -117,6 +145,19 @@ struct AuthFile {
     security_token: Val<InlineSecret>,
     security_token_file: Val<FilePath>,
     iam: Val<IamFile>,
+    environment: Val<Flag>,
+    profile: Val<ProfileFile>,
+    metadata: Val<Flag>,
+    metadata_url: Val<BaseUrl>,
+    chain: Val<NonEmpty>,
+}
+
+/// `auth.profile:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ProfileFile {
+    file: Val<FilePath>,
+    name: Val<NonEmpty>,
 }
 
 /// `auth.iam:` as written.
@@ -137,8 +178,14 @@ impl Common {
         let CommonFile {
             region,
             project_id,
+            iam_endpoint,
             auth,
         } = cx.keys::<CommonFile>()?;
+        let iam_endpoint = match iam_endpoint {
+            Val::Given(u, _) => Ok(Some(u)),
+            Val::Bad(_) => Err(()),
+            Val::Absent => Ok(None),
+        };
         let need = format!("required for {kind}");
         let region = match region {
             Val::Given(NonEmpty(r), at) => {
@@ -167,39 +214,69 @@ impl Common {
                 None
             }
         };
-        let project_id = match project_id {
-            Val::Given(NonEmpty(p), at) => match path_id(&p) {
-                Ok(()) => Some(p),
-                Err(e) => {
-                    cx.bad(&at, e);
-                    None
-                }
-            },
-            Val::Bad(_) => None,
-            Val::Absent => {
-                cx.missing("project_id", &need);
-                None
-            }
-        };
-        let auth = match auth {
+        let resolved = match auth {
             Val::Given(a, at) => a.check(cx, &at),
             Val::Bad(_) => None,
+            Val::Absent => chain(cx),
+        };
+        // Ok(None): looked up from IAM at the first poll; Err: reported.
+        let project_id: Result<Option<String>, ()> = match project_id {
+            Val::Given(NonEmpty(p), at) => match path_id(&p) {
+                Ok(()) => Ok(Some(p)),
+                Err(e) => {
+                    cx.bad(&at, e);
+                    Err(())
+                }
+            },
+            Val::Bad(_) => Err(()),
             Val::Absent => {
-                cx.missing("auth", "access_key + secret_key, or iam");
-                None
+                let from_source = resolved.as_ref().and_then(|r| r.project_id.clone());
+                match from_source {
+                    Some(p) if path_id(&p).is_ok() => Ok(Some(p)),
+                    Some(_) => {
+                        cx.missing(
+                            "project_id",
+                            "the credential source's project id is not a valid id",
+                        );
+                        Err(())
+                    }
+                    None if matches!(
+                        resolved,
+                        Some(Resolved {
+                            auth: Auth::Iam { .. },
+                            ..
+                        })
+                    ) =>
+                    {
+                        cx.missing("project_id", &format!("{need} with an IAM user"));
+                        Err(())
+                    }
+                    None => Ok(None),
+                }
             }
         };
+        let resolved = resolved?;
         Some(Common {
             region: region?,
-            project_id: project_id?,
-            auth: auth?,
+            project_id: project_id.ok()?,
+            iam_endpoint: iam_endpoint.ok()?,
+            auth: resolved.auth,
+            by_chain: resolved.by_chain,
         })
     }
 }
 
+/// Credentials as read at load, with the project id their source gives.
+pub(super) struct Resolved {
+    pub(super) auth: Auth,
+    pub(super) project_id: Option<String>,
+    pub(super) by_chain: bool,
+}
+
 impl AuthFile {
-    /// Exactly one method: AK/SK (both keys, an optional security token) or an IAM user.
-    fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Auth> {
+    /// Exactly one method: AK/SK (both keys, an optional security token), an IAM user, or
+    /// one credential source (`environment`, `profile`, `metadata`, `chain`).
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Resolved> {
         let aksk = [
             ("access_key", self.access_key.given()),
             ("access_key_file", self.access_key_file.given()),
@@ -208,19 +285,91 @@ impl AuthFile {
             ("security_token", self.security_token.given()),
             ("security_token_file", self.security_token_file.given()),
         ];
-        let first = aksk.iter().find(|(_, given)| *given).map(|(k, _)| *k);
-        match (first, self.iam) {
-            (Some(first), Val::Given(..) | Val::Bad(_)) => {
-                cx.bad(at, format!("two auth methods given ({first}, iam)"));
+        let flag = |v: &Val<Flag>| match v {
+            Val::Given(Flag(b), _) => Some(*b),
+            Val::Bad(_) => None,
+            Val::Absent => Some(false),
+        };
+        let (environment, metadata) = (flag(&self.environment), flag(&self.metadata));
+        let mut given: Vec<&str> = Vec::new();
+        if let Some(first) = aksk.iter().find(|(_, g)| *g).map(|(k, _)| *k) {
+            given.push(first);
+        }
+        for (name, on) in [
+            ("iam", !matches!(self.iam, Val::Absent)),
+            ("environment", environment == Some(true)),
+            ("profile", !matches!(self.profile, Val::Absent)),
+            ("metadata", metadata == Some(true)),
+            ("chain", !matches!(self.chain, Val::Absent)),
+        ] {
+            if on {
+                given.push(name);
+            }
+        }
+        if let (Some(url_at), false) = (self.metadata_url.at(), metadata == Some(true)) {
+            let url_at = url_at.clone();
+            cx.bad(&url_at, "only used with 'metadata: true'");
+            return None;
+        }
+        if environment.is_none() || metadata.is_none() {
+            return None;
+        }
+        let plain = |auth: Auth| {
+            Some(Resolved {
+                auth,
+                project_id: None,
+                by_chain: false,
+            })
+        };
+        match given.as_slice() {
+            [] => {
+                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, metadata: true, or chain: default)");
                 None
             }
-            (None, Val::Absent) => {
-                cx.bad(at, "no auth method given (access_key + secret_key, or iam)");
+            [a, b, ..] => {
+                cx.bad(at, format!("two auth methods given ({a}, {b})"));
                 None
             }
-            (None, Val::Given(iam, iam_at)) => iam.check(cx, &iam_at),
-            (None, Val::Bad(_)) => None,
-            (Some(_), Val::Absent) => {
+            ["iam"] => match self.iam {
+                Val::Given(iam, iam_at) => plain(iam.check(cx, &iam_at)?),
+                _ => None,
+            },
+            ["environment"] => from_environment(cx, at),
+            ["profile"] => match self.profile {
+                Val::Given(p, p_at) => {
+                    let file = match &p.file {
+                        Val::Given(f, _) => Some(cx.path(f)),
+                        Val::Bad(_) => return None,
+                        Val::Absent => None,
+                    };
+                    let name = match p.name {
+                        Val::Given(NonEmpty(n), _) => n,
+                        Val::Bad(_) => return None,
+                        Val::Absent => sources::PROFILE_SECTION.to_string(),
+                    };
+                    profile(cx, &p_at, file, &name)
+                }
+                _ => None,
+            },
+            ["metadata"] => plain(Auth::Metadata {
+                url: match self.metadata_url {
+                    Val::Given(u, _) => u,
+                    Val::Bad(_) => return None,
+                    Val::Absent => sources::metadata_default(),
+                },
+            }),
+            ["chain"] => match self.chain {
+                Val::Given(NonEmpty(c), _) if c == "default" => chain(cx),
+                Val::Given(NonEmpty(c), c_at) => {
+                    cx.bad(
+                        &c_at,
+                        format!("'{c}' is not a chain; the one chain is 'default'"),
+                    );
+                    None
+                }
+                _ => None,
+            },
+            [_] => {
                 let given = |k: &str| aksk.iter().any(|(n, g)| *n == k && *g);
                 let access_key = cx.secret("access_key", self.access_key, self.access_key_file);
                 let secret_key = cx.secret("secret_key", self.secret_key, self.secret_key_file);
@@ -247,7 +396,7 @@ impl AuthFile {
                 if security_token.is_none() && token_given {
                     return None;
                 }
-                Some(Auth::AkSk {
+                plain(Auth::AkSk {
                     access_key: access_key?,
                     secret_key: secret_key?,
                     security_token,
@@ -255,6 +404,92 @@ impl AuthFile {
             }
         }
     }
+}
+
+/// `auth: { environment: true }`: a missing variable is an error naming it.
+fn from_environment(cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Resolved> {
+    let env = |n: &str| cx.env(n);
+    match sources::read_environment(&env) {
+        Ok(f) => Some(Resolved {
+            auth: Auth::Environment(f.keys),
+            project_id: f.project_id,
+            by_chain: false,
+        }),
+        Err(e) => {
+            cx.bad(at, format!("environment: {e}"));
+            None
+        }
+    }
+}
+
+/// `auth: { profile: { file, name } }`; `file` absent: the SDK's default place.
+fn profile(
+    cx: &mut TargetCx<'_, '_, '_>,
+    at: &At,
+    file: Option<PathBuf>,
+    name: &str,
+) -> Option<Resolved> {
+    let env = |n: &str| cx.env(n);
+    let Some(file) = file.or_else(|| sources::profile_path(&env)) else {
+        cx.bad(
+            at,
+            format!(
+                "no file given and neither {} nor HOME is set",
+                sources::ENV_CREDENTIALS_FILE
+            ),
+        );
+        return None;
+    };
+    match sources::read_profile(&file, name) {
+        Ok(f) => Some(profile_found(file, name, f)),
+        Err(e) => {
+            cx.bad(at, e);
+            None
+        }
+    }
+}
+
+fn profile_found(file: PathBuf, name: &str, f: sources::Found) -> Resolved {
+    Resolved {
+        auth: Auth::Profile {
+            file,
+            name: name.to_string(),
+            keys: f.keys,
+        },
+        project_id: f.project_id,
+        by_chain: false,
+    }
+}
+
+/// The default chain: the first source that is there, in the SDK's order (OIDC, environment,
+/// profile, metadata, pod identity: `CredentialProviderChain` in
+/// `huaweicloudsdkcore/auth/provider.py`), of those this version has: environment, profile,
+/// metadata. A source that is incomplete is skipped, as the SDK skips one that raises.
+/// Metadata is always there: whether the service answers shows at the first poll.
+fn chain(cx: &mut TargetCx<'_, '_, '_>) -> Option<Resolved> {
+    let env = |n: &str| cx.env(n);
+    let from_env = sources::read_environment(&env).ok().map(|f| Resolved {
+        auth: Auth::Environment(f.keys),
+        project_id: f.project_id,
+        by_chain: true,
+    });
+    let chosen = from_env
+        .or_else(|| {
+            let file = sources::profile_path(&env).filter(|p| p.is_file())?;
+            let f = sources::read_profile(&file, sources::PROFILE_SECTION).ok()?;
+            Some(profile_found(file, sources::PROFILE_SECTION, f))
+        })
+        .unwrap_or(Resolved {
+            auth: Auth::Metadata {
+                url: sources::metadata_default(),
+            },
+            project_id: None,
+            by_chain: true,
+        });
+    Some(Resolved {
+        by_chain: true,
+        ..chosen
+    })
 }
 
 impl IamFile {

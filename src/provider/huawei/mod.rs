@@ -9,7 +9,10 @@ mod auth;
 mod config;
 pub(crate) mod demo;
 mod endpoint;
+mod metadata;
+mod project;
 pub mod sign;
+mod sources;
 
 use jiff::Timestamp;
 
@@ -21,13 +24,14 @@ use auth::{AUTH_BACKOFF, Authenticator, Credential};
 pub(crate) use config::HuaweiKeys;
 pub use config::{Auth, Common, Listed};
 pub(crate) use endpoint::Service;
+pub use sources::AkSkPair;
 
 /// One Huawei service of one target: where to send requests and how to authenticate them.
 #[derive(Debug)]
 pub(crate) struct HuaweiClient {
     http: Http,
     base: BaseUrl,
-    project_id: String,
+    project: project::Project,
     auth: Authenticator,
 }
 
@@ -42,22 +46,33 @@ impl HuaweiClient {
         let base = endpoint
             .cloned()
             .unwrap_or_else(|| service.endpoint(&common.region));
+        let iam = endpoint::IAM.endpoint(&common.region);
         let auth = Authenticator::new(
             &common.auth,
-            &common.project_id,
-            endpoint::IAM.endpoint(&common.region),
+            common.by_chain,
+            common.project_id.as_deref(),
+            iam.clone(),
         );
+        let project = match &common.project_id {
+            Some(id) => project::Project::Known(id.clone()),
+            None => project::Project::lookup(
+                &auth,
+                &common.region,
+                common.iam_endpoint.clone().unwrap_or(iam),
+            ),
+        };
         HuaweiClient {
             http,
             base,
-            project_id: common.project_id.clone(),
+            project,
             auth,
         }
     }
 
-    /// The project id.
+    /// The project id, or, until IAM has given it, the project's name (the region), which
+    /// [`Self::get_page`] replaces with the id in the path.
     pub(crate) fn project_id(&self) -> &str {
-        &self.project_id
+        self.project.shown()
     }
 
     /// `GET` of `segments` (each percent-encoded here) with `query`, decoded as JSON.
@@ -78,11 +93,22 @@ impl HuaweiClient {
         segments: &[&str],
         query: &[(String, String)],
     ) -> Result<Response, ProviderError> {
+        self.auth.check_blocked()?;
+        let project = project::resolve(self).await?;
+        let mut replaced = false;
         let path: String = segments
             .iter()
-            .map(|s| format!("/{}", sign::quote(s)))
+            .map(|s| {
+                let s = if !replaced && *s == self.project.shown() {
+                    replaced = true;
+                    project.as_str()
+                } else {
+                    s
+                };
+                format!("/{}", sign::quote(s))
+            })
             .collect();
-        self.get(what, &path, query).await
+        self.get(what, &path, query, &project).await
     }
 
     async fn get(
@@ -90,14 +116,16 @@ impl HuaweiClient {
         what: &str,
         path: &str,
         query: &[(String, String)],
+        project: &str,
     ) -> Result<Response, ProviderError> {
-        self.auth.check_blocked()?;
         let mut rejected: Option<Credential> = None;
         loop {
             let cred = self.auth.credential(&self.http, rejected.as_ref()).await?;
             let result = self
                 .http
-                .send(what, || self.build(path, query, &cred))
+                .send(what, || {
+                    self.build(&self.base, path, query, &cred, Some(project))
+                })
                 .await;
             match result {
                 Ok(r) => return Ok(r),
@@ -118,15 +146,21 @@ impl HuaweiClient {
         }
     }
 
+    /// A signed (or token-carrying) `GET` of `base` + `path`, with `X-Project-Id` when a
+    /// project is given (the IAM project lookup has none).
     fn build(
         &self,
+        base: &BaseUrl,
         path: &str,
         query: &[(String, String)],
         cred: &Credential,
+        project: Option<&str>,
     ) -> Result<reqwest::Request, ProviderError> {
         let full_path = path;
-        let mut headers: Vec<(String, String)> =
-            vec![("X-Project-Id".into(), self.project_id.clone())];
+        let mut headers: Vec<(String, String)> = project
+            .map(|p| ("X-Project-Id".to_string(), p.to_string()))
+            .into_iter()
+            .collect();
         let query_string = match cred {
             Credential::AkSk {
                 access_key,
@@ -143,7 +177,7 @@ impl HuaweiClient {
                         path: full_path,
                         query,
                         headers: &headers,
-                        host: Some(self.base.host()),
+                        host: Some(base.host()),
                         body: b"",
                     },
                     access_key.expose(),
@@ -152,7 +186,7 @@ impl HuaweiClient {
                 );
                 headers.push(("X-Sdk-Date".into(), signed.sdk_date));
                 headers.push(("Authorization".into(), signed.authorization));
-                headers.push(("Host".into(), self.base.host().to_string()));
+                headers.push(("Host".into(), base.host().to_string()));
                 signed.query
             }
             Credential::Token(t) => {
@@ -161,9 +195,9 @@ impl HuaweiClient {
             }
         };
         let url = if query_string.is_empty() {
-            format!("{}{full_path}", self.base)
+            format!("{base}{full_path}")
         } else {
-            format!("{}{full_path}?{query_string}", self.base)
+            format!("{base}{full_path}?{query_string}")
         };
         let mut rb = self.http.client().get(url);
         for (k, v) in headers {

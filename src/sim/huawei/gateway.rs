@@ -109,6 +109,9 @@ fn check_signature(
         .aksk
         .get(&a.access)
         .ok_or_else(|| "access key not found".to_string())?;
+    if cred.expires.is_some_and(|t| Instant::now() >= t) {
+        return Err("the temporary access key has expired".into());
+    }
     let date = req
         .header("x-sdk-date")
         .ok_or_else(|| "X-Sdk-Date missing".to_string())?;
@@ -215,4 +218,27 @@ pub(super) fn issue_token(sim: &Sim, req: &SimRequest) -> SimResponse {
         }}),
     )
     .with_header("x-subject-token", &token)
+}
+
+/// IAM `GET /v3/projects?name=` (Keystone's project list, filtered by name): the projects of
+/// the account whose name is `name`, all of them without a filter.
+pub(super) fn list_projects(st: &HuaweiState, req: &SimRequest) -> SimResponse {
+    let q = req.query_map();
+    let name = q.get("name");
+    let projects: Vec<serde_json::Value> = st
+        .projects
+        .iter()
+        .filter(|(n, _)| name.is_none_or(|want| want == n))
+        .map(|(n, id)| {
+            serde_json::json!({
+                "id": id, "name": n, "domain_id": "sim0domain0000000000000000000000",
+                "enabled": true, "is_domain": false, "parent_id": "sim0domain0000000000000000000000",
+                "description": "", "links": {"self": format!("/v3/projects/{id}")},
+            })
+        })
+        .collect();
+    SimResponse::json(
+        200,
+        &serde_json::json!({"projects": projects, "links": {"self": "/v3/projects", "next": null, "previous": null}}),
+    )
 }

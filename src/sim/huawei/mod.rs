@@ -11,6 +11,7 @@
 mod apis;
 mod example;
 mod gateway;
+mod metadata;
 mod policies;
 pub mod verify;
 pub mod wire;
@@ -38,6 +39,8 @@ pub struct AkSk {
     pub secret: String,
     /// Security token that must accompany temporary credentials.
     pub security_token: Option<String>,
+    /// When temporary credentials stop being accepted.
+    pub expires: Option<Instant>,
 }
 
 /// A registered IAM user.
@@ -190,6 +193,14 @@ pub struct HuaweiState {
     tokens: HashMap<String, IssuedToken>,
     failures: HashMap<String, Failures>,
     tokens_issued: u64,
+    metadata_tokens: Vec<String>,
+    metadata_issued: u64,
+    /// Whether the ECS has an agency: without one the metadata service has no credentials.
+    pub agency: bool,
+    /// Lifetime of the agency credentials the metadata service issues.
+    pub metadata_ttl: Duration,
+    /// The account's projects, for IAM `GET /v3/projects?name=`: (name, id).
+    pub projects: Vec<(String, String)>,
     /// Lifetime of issued IAM tokens (24 h).
     pub token_ttl: Duration,
     /// Largest accepted `X-Sdk-Date` skew (15 min).
@@ -231,6 +242,11 @@ impl Default for HuaweiState {
             tokens: HashMap::new(),
             failures: HashMap::new(),
             tokens_issued: 0,
+            metadata_tokens: Vec::new(),
+            metadata_issued: 0,
+            agency: true,
+            metadata_ttl: metadata::DEFAULT_TTL,
+            projects: Vec::new(),
             token_ttl: Duration::from_secs(24 * 3600),
             max_skew: Duration::from_secs(15 * 60),
             lockout_after: 5,
@@ -258,6 +274,7 @@ impl HuaweiState {
             AkSk {
                 secret: sk.to_string(),
                 security_token: None,
+                expires: None,
             },
         );
     }
@@ -269,6 +286,7 @@ impl HuaweiState {
             AkSk {
                 secret: sk.to_string(),
                 security_token: Some(security_token.to_string()),
+                expires: None,
             },
         );
     }
@@ -285,6 +303,22 @@ impl HuaweiState {
     /// Invalidates every issued token (as a password change does).
     pub fn expire_tokens(&mut self) {
         self.tokens.clear();
+    }
+
+    /// How many credentials the metadata service's `securitykey` has issued.
+    pub fn metadata_issued(&self) -> u64 {
+        self.metadata_issued
+    }
+
+    /// The secret keys and security tokens of the temporary credentials issued so far (for
+    /// tests that look for them where they must not be).
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.aksk
+            .values()
+            .filter(|c| c.expires.is_some())
+            .flat_map(|c| [Some(c.secret.clone()), c.security_token.clone()])
+            .flatten()
+            .collect()
     }
 
     /// How many tokens `POST /v3/auth/tokens` has issued.
@@ -364,6 +398,10 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
     let p = req.path.as_str();
     if p.starts_with("/v3/auth/tokens") {
         Some("huawei_iam")
+    } else if p == "/v3/projects" {
+        Some("huawei_iam_projects")
+    } else if p == "/openstack/latest/securitykey" || p == "/meta-data/latest/api/token" {
+        Some("huawei_metadata")
     } else if p.starts_with("/api/v3/projects/") || p.starts_with("/api/v3.1/projects/") {
         Some("huawei_cce")
     } else if p.starts_with("/v3/") && p.contains("/operation-logs") {
@@ -386,6 +424,16 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     let service = service_of(req)?;
     if service == "huawei_iam" {
         return Some(issue_token(sim, req));
+    }
+    if service == "huawei_metadata" {
+        return Some(metadata::answer(sim, req));
+    }
+    if service == "huawei_iam_projects" {
+        let mut st = lock(&sim.huawei);
+        if let Err(resp) = authenticate(&mut st, req, "") {
+            return Some(resp);
+        }
+        return Some(gateway::list_projects(&st, req));
     }
     let records = sim.record_rules(service);
     let mut st = lock(&sim.huawei);

@@ -66,6 +66,7 @@ targets:
     region: r
     project_id: p
     cluster_ids: [c]
+    auth: {}
   - name: hw2
     provider: huawei_cce
     region: r
@@ -82,11 +83,11 @@ targets:
     );
     assert_eq!(
         errs[1],
-        "config.yaml:7: target 'hw': auth: missing (access_key + secret_key, or iam)"
+        "config.yaml:12: target 'hw': auth: no auth method given (access_key + secret_key, iam, environment: true, profile, metadata: true, or chain: default)"
     );
     assert_eq!(
         errs[2],
-        "config.yaml:17: target 'hw2': auth.secret_key: missing (secret_key or secret_key_file is required for AK/SK signing)"
+        "config.yaml:18: target 'hw2': auth.secret_key: missing (secret_key or secret_key_file is required for AK/SK signing)"
     );
 }
 

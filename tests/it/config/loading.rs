@@ -159,7 +159,7 @@ targets:
         panic!()
     };
     assert_eq!(cbr.common.region, "eu-west-101");
-    assert_eq!(cbr.common.project_id, "0123");
+    assert_eq!(cbr.common.project_id.as_deref(), Some("0123"));
     assert_eq!(cbr.filters.len(), 2);
     let HuaweiAuth::AkSk {
         access_key,

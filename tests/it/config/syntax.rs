@@ -228,6 +228,10 @@ targets:
     region: r
     auth: { access_key: a, secret_key: b }
     colour: red
+  - name: c
+    provider: huawei_cbr
+    region: r
+    project_id: ''
 ",
     );
     assert_eq!(errs.len(), 5, "{errs:#?}");

@@ -26,7 +26,7 @@ targets:
         panic!()
     };
     assert_eq!(cbr.common.region, "eu-west-101");
-    assert_eq!(cbr.common.project_id, "p-50");
+    assert_eq!(cbr.common.project_id.as_deref(), Some("p-50"));
     let HuaweiAuth::AkSk { secret_key, .. } = &cbr.common.auth else {
         panic!()
     };
