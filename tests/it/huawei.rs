@@ -957,18 +957,6 @@ fn skipped(text: &str, reason: &str) -> Option<f64> {
     )
 }
 
-/// The 02:00 UTC runs around `now`: the latest due and the next.
-fn two_oclock(now: Timestamp) -> (f64, f64) {
-    let day = now.as_second() - now.as_second().rem_euclid(86_400);
-    let today = day + 2 * 3600;
-    let last = if today <= now.as_second() {
-        today
-    } else {
-        today - 86_400
-    };
-    (last as f64, (last + 86_400) as f64)
-}
-
 /// CBR and VBS publish their backup schedules: a resource in a vault of an enabled daily
 /// 02:00 policy is covered, with its next and latest due run and the policy; one whose policy
 /// is off, or whose vault has none, is not scheduled; a VBS policy covers the volumes its
@@ -1040,7 +1028,7 @@ async fn cbr_and_vbs_schedules_are_served_per_resource() {
     );
     assert_eq!(of("cloud_task_schedule_covered", "vm-1"), Some(0.0));
     assert_eq!(of("cloud_task_schedule_covered", "vm-2"), Some(0.0));
-    let (last, next) = two_oclock(now);
+    let (last, next) = support::two_am_around(now);
     assert_eq!(
         of("cloud_task_schedule_last_due_timestamp_seconds", "vm-0"),
         Some(last)

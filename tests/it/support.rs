@@ -524,3 +524,16 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
     }
 }
+
+/// The latest 02:00 UTC at or before `t` and the first after it, as Unix seconds: the runs
+/// of the daily policies the schedule tests seed.
+pub(crate) fn two_am_around(t: Timestamp) -> (f64, f64) {
+    let day = t.as_second().div_euclid(86_400) * 86_400;
+    let today = day + 2 * 3600;
+    let last = if today <= t.as_second() {
+        today
+    } else {
+        today - 86_400
+    };
+    (last as f64, (last + 86_400) as f64)
+}

@@ -783,26 +783,14 @@ async fn nightly_policy_cloud() -> FakeCloud {
     c
 }
 
-/// The latest 02:00 UTC at or before `t` and the first after it, as Unix seconds.
-fn two_am_around(t: Timestamp) -> (f64, f64) {
-    let day = t.as_second().div_euclid(86_400) * 86_400;
-    let today = day + 2 * 3600;
-    let last = if today <= t.as_second() {
-        today
-    } else {
-        today - 86_400
-    };
-    (last as f64, (last + 86_400) as f64)
-}
-
 #[tokio::test]
 async fn yandex_policies_schedule_each_instance_and_are_not_reread_before_reconcile() {
     let c = nightly_policy_cloud().await;
     let t = target(&c, &token(TOKEN), &ids(&[VM, VM_OFF]), 100);
     let mut runner = support::runner(&t, &BUCKETS);
-    let before = two_am_around(Timestamp::now());
+    let before = support::two_am_around(Timestamp::now());
     runner.poll_once().await.unwrap();
-    let after = two_am_around(Timestamp::now());
+    let after = support::two_am_around(Timestamp::now());
     let text = support::exposition_of(runner.snapshot(), &BUCKETS);
     let of = |r: &'static str| {
         vec![
