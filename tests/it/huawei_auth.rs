@@ -1,6 +1,7 @@
 //! Huawei credential sources against the simulator: the environment, the profile file, the
 //! ECS metadata service (refresh ahead of expiry, one refresh for 50 targets, a failed
-//! refresh keeping the last good credentials, a broken source named), and the default chain.
+//! refresh keeping the last good credentials, a broken source named), and the default chain
+//! (CCE pod identity, its last step: `huawei_pod_identity.rs`).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,7 @@ use cloud_task_exporter::sim::{FakeCloud, Fault, FaultRule, Sim, lock};
 
 use crate::support;
 
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+pub(crate) const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const ENV_AK: &str = "ENVAKEXAMPLE00000001";
 const ENV_SK: &str = "env-secret-key-0123456789abcdefghijklmn";
 const ENV_TOKEN: &str = "env-security-token-0123456789abcdef";
@@ -21,7 +22,7 @@ const PROFILE_SK: &str = "profile-secret-key-0123456789abcdefgh";
 
 /// A CBR target whose config is `keys` (under `provider: huawei_cbr`), loaded with `env` as
 /// the process environment.
-fn cbr_with_env(url: &str, keys: &str, env: &dyn Fn(&str) -> Option<String>) -> Target {
+pub(crate) fn cbr_with_env(url: &str, keys: &str, env: &dyn Fn(&str) -> Option<String>) -> Target {
     let mut yaml = format!(
         "targets:\n  - name: hw\n    endpoint: '{url}'\n    provider: huawei_cbr\n    region: ap-southeast-1\n"
     );
@@ -35,7 +36,7 @@ fn cbr_with_env(url: &str, keys: &str, env: &dyn Fn(&str) -> Option<String>) -> 
     t
 }
 
-fn load_error(keys: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+pub(crate) fn load_error(keys: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
     let mut yaml = "targets:\n  - name: hw\n    provider: huawei_cbr\n    region: ap-southeast-1\n"
         .to_string();
     for line in keys.lines() {
@@ -46,7 +47,7 @@ fn load_error(keys: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
         .to_string()
 }
 
-fn no_env(_: &str) -> Option<String> {
+pub(crate) fn no_env(_: &str) -> Option<String> {
     None
 }
 
@@ -54,11 +55,13 @@ fn metadata(url: &str) -> String {
     format!("project_id: '{PROJECT}'\nauth: {{ metadata: true, metadata_url: '{url}' }}")
 }
 
-async fn start() -> FakeCloud {
+pub(crate) async fn start() -> FakeCloud {
     FakeCloud::start(Sim::new()).await.unwrap()
 }
 
-async fn list(t: &Target) -> Result<usize, cloud_task_exporter::provider::ProviderError> {
+pub(crate) async fn list(
+    t: &Target,
+) -> Result<usize, cloud_task_exporter::provider::ProviderError> {
     let p = support::provider(t);
     p.list_tasks(PROJECT, &support::full_pass(2))
         .await
@@ -66,7 +69,7 @@ async fn list(t: &Target) -> Result<usize, cloud_task_exporter::provider::Provid
 }
 
 /// The last request to CBR carried and signed the security token `token`.
-fn signed_with_token(cloud: &FakeCloud) -> String {
+pub(crate) fn signed_with_token(cloud: &FakeCloud) -> String {
     let reqs = cloud.sim().requests_to("huawei_cbr");
     let r = &reqs.last().expect("a CBR request").request;
     assert!(
@@ -80,7 +83,7 @@ fn signed_with_token(cloud: &FakeCloud) -> String {
 
 /// Moves tokio's clock on by `d` (the simulator's expiries and the client's refresh times
 /// follow it; the wall clock in signatures does not).
-async fn advance(d: Duration) {
+pub(crate) async fn advance(d: Duration) {
     tokio::time::pause();
     tokio::time::advance(d).await;
     tokio::time::resume();
@@ -330,10 +333,13 @@ fn the_chain_follows_the_sdk_order() {
         "{e}"
     );
     let e = load_error(
-        "project_id: p\nauth: { chain: default, metadata_url: 'http://x' }",
+        "project_id: p\nauth: { environment: true, metadata_url: 'http://x' }",
         &no_env,
     );
-    assert!(e.contains("only used with 'metadata: true'"), "{e}");
+    assert!(
+        e.contains("only used with 'metadata: true' or 'chain: default'"),
+        "{e}"
+    );
     // An IAM user needs project_id (its token is scoped to it); other sources look it up.
     let e = load_error(
         "auth: { iam: { domain: d, user: u, password: p } }",
@@ -346,7 +352,7 @@ fn the_chain_follows_the_sdk_order() {
 }
 
 /// Every log line written while `f` runs, at debug level.
-async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
+pub(crate) async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
     #[derive(Clone, Default)]
     struct Buf(Arc<Mutex<Vec<u8>>>);
     impl std::io::Write for Buf {

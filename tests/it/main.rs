@@ -22,6 +22,8 @@ mod http;
 mod huawei;
 // Huawei credential sources: environment, profile, ECS metadata, the default chain.
 mod huawei_auth;
+// CCE pod identity: signing, refresh, sharing, broken sources, the chain's last step.
+mod huawei_pod_identity;
 // kill -9 during state-file writes.
 mod state_crash;
 // Golden state files of every format loaded by this build; save-load-render round trips.

@@ -1,5 +1,6 @@
 //! Huawei credentials at run time: AK/SK (signed per request; from the config, the
-//! environment or the profile file), the ECS agency's temporary AK/SK (`metadata.rs`), or an
+//! environment or the profile file), temporary AK/SK from the ECS agency (`metadata.rs`) or
+//! CCE pod identity (`pod_identity.rs`), shared and refreshed by `temporary.rs`, or an
 //! IAM user token (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
 //! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
 //! in a row is locked for 5 minutes, `docs/providers.md` "After a rejection").
@@ -10,8 +11,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::Auth as Configured;
-use super::metadata::{self, MetadataSource};
 use super::sources::AkSkPair;
+use super::temporary::{self, Origin, TemporarySource};
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 use crate::provider::error::{ProviderError, Reason};
@@ -51,7 +52,20 @@ struct IamUser {
 enum Kind {
     AkSk(Credential),
     Iam(Box<IamUser>),
-    Metadata(Arc<MetadataSource>),
+    /// Temporary credentials: the first of `sources` that works at the first poll, kept.
+    Temporary {
+        sources: Vec<Arc<TemporarySource>>,
+        chosen: std::sync::OnceLock<usize>,
+    },
+}
+
+impl Kind {
+    fn temporary<const N: usize>(origins: [Origin; N]) -> Kind {
+        Kind::Temporary {
+            sources: origins.into_iter().map(temporary::shared).collect(),
+            chosen: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl From<AkSkPair> for Credential {
@@ -74,6 +88,10 @@ fn source_name(auth: &Configured) -> String {
             format!("profile [{name}] of {}", file.display())
         }
         Configured::Metadata { url } => format!("ECS metadata ({url})"),
+        Configured::PodIdentity { url, .. } => format!("CCE pod identity ({url})"),
+        Configured::MetadataThenPodIdentity {
+            metadata_url, url, ..
+        } => format!("ECS metadata ({metadata_url}), else CCE pod identity ({url})"),
     }
 }
 
@@ -103,7 +121,22 @@ impl Authenticator {
             Configured::Environment(keys) | Configured::Profile { keys, .. } => {
                 Kind::AkSk(keys.clone().into())
             }
-            Configured::Metadata { url } => Kind::Metadata(metadata::shared(url)),
+            Configured::Metadata { url } => Kind::temporary([Origin::Metadata(url.clone())]),
+            Configured::PodIdentity { url, token_file } => Kind::temporary([Origin::PodIdentity {
+                url: url.clone(),
+                token_file: token_file.clone(),
+            }]),
+            Configured::MetadataThenPodIdentity {
+                metadata_url,
+                url,
+                token_file,
+            } => Kind::temporary([
+                Origin::Metadata(metadata_url.clone()),
+                Origin::PodIdentity {
+                    url: url.clone(),
+                    token_file: token_file.clone(),
+                },
+            ]),
             Configured::AkSk {
                 access_key,
                 secret_key,
@@ -143,7 +176,10 @@ impl Authenticator {
             }
             Kind::AkSk(Credential::Token(_)) => "token".into(),
             Kind::Iam(iam) => format!("iam:{}/{}", iam.domain, iam.user),
-            Kind::Metadata(m) => format!("metadata:{}", m.name()),
+            Kind::Temporary { sources, .. } => {
+                let names: Vec<String> = sources.iter().map(|s| s.name()).collect();
+                format!("temporary:{}", names.join(","))
+            }
         }
     }
 
@@ -174,12 +210,27 @@ impl Authenticator {
     ) -> Result<Credential, ProviderError> {
         match &self.kind {
             Kind::AkSk(c) => Ok(c.clone()),
-            Kind::Metadata(source) => {
+            Kind::Temporary { sources, chosen } => {
                 let refused = match rejected {
                     Some(Credential::AkSk { access_key, .. }) => Some(access_key),
                     _ => None,
                 };
-                Ok(source.keys(http, refused).await?.into())
+                if let Some(source) = chosen.get().and_then(|&i| sources.get(i)) {
+                    return Ok(source.keys(http, refused).await?.into());
+                }
+                let mut failed = Vec::new();
+                for (i, source) in sources.iter().enumerate() {
+                    match source.keys(http, refused).await {
+                        Ok(keys) => {
+                            if chosen.set(i).is_ok() && sources.len() > 1 {
+                                tracing::info!(source = %source.name(), "The default chain settled on this credential source.");
+                            }
+                            return Ok(keys.into());
+                        }
+                        Err(e) => failed.push(e.message),
+                    }
+                }
+                Err(ProviderError::auth(failed.join("; ")))
             }
             Kind::Iam(iam) => {
                 let refused = match rejected {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::endpoint::Service;
+use super::pod_identity;
 use super::sources::{self, AkSkPair};
 use crate::config::check::{nearest, path_id};
 use crate::config::de::{At, Val, fields_of};
@@ -71,6 +72,25 @@ pub enum Auth {
     Metadata {
         /// Base URL (default `http://169.254.169.254`).
         url: BaseUrl,
+    },
+    /// `pod_identity: true`: the CCE pod's temporary credentials.
+    PodIdentity {
+        /// The credentials URL (default `HC_CONTAINER_CREDENTIALS_FULL_URI`).
+        url: String,
+        /// The authorization token's file, read at every request (default
+        /// `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`).
+        token_file: PathBuf,
+    },
+    /// The default chain's last two steps when the pod identity variables are set: the ECS
+    /// metadata service, and, when it fails at the first poll, CCE pod identity (the SDK
+    /// tries them in this order and keeps the first that works).
+    MetadataThenPodIdentity {
+        /// The metadata service's base URL.
+        metadata_url: BaseUrl,
+        /// The pod identity credentials URL.
+        url: String,
+        /// The pod identity token's file.
+        token_file: PathBuf,
     },
 }
 
@@ -149,6 +169,9 @@ struct AuthFile {
     profile: Val<ProfileFile>,
     metadata: Val<Flag>,
     metadata_url: Val<BaseUrl>,
+    pod_identity: Val<Flag>,
+    pod_identity_url: Val<NonEmpty>,
+    pod_identity_token_file: Val<FilePath>,
     chain: Val<NonEmpty>,
 }
 
@@ -217,7 +240,7 @@ impl Common {
         let resolved = match auth {
             Val::Given(a, at) => a.check(cx, &at),
             Val::Bad(_) => None,
-            Val::Absent => chain(cx),
+            Val::Absent => chain_with(cx, &Overrides::default()),
         };
         // Ok(None): looked up from IAM at the first poll; Err: reported.
         let project_id: Result<Option<String>, ()> = match project_id {
@@ -291,6 +314,7 @@ impl AuthFile {
             Val::Absent => Some(false),
         };
         let (environment, metadata) = (flag(&self.environment), flag(&self.metadata));
+        let pod_identity = flag(&self.pod_identity);
         let mut given: Vec<&str> = Vec::new();
         if let Some(first) = aksk.iter().find(|(_, g)| *g).map(|(k, _)| *k) {
             given.push(first);
@@ -300,20 +324,64 @@ impl AuthFile {
             ("environment", environment == Some(true)),
             ("profile", !matches!(self.profile, Val::Absent)),
             ("metadata", metadata == Some(true)),
+            ("pod_identity", pod_identity == Some(true)),
             ("chain", !matches!(self.chain, Val::Absent)),
         ] {
             if on {
                 given.push(name);
             }
         }
-        if let (Some(url_at), false) = (self.metadata_url.at(), metadata == Some(true)) {
+        let chain = !matches!(self.chain, Val::Absent);
+        if let (Some(url_at), false) = (self.metadata_url.at(), metadata == Some(true) || chain) {
             let url_at = url_at.clone();
-            cx.bad(&url_at, "only used with 'metadata: true'");
+            cx.bad(
+                &url_at,
+                "only used with 'metadata: true' or 'chain: default'",
+            );
             return None;
         }
-        if environment.is_none() || metadata.is_none() {
+        for at in [
+            self.pod_identity_url.at(),
+            self.pod_identity_token_file.at(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !(pod_identity == Some(true) || chain) {
+                let at = at.clone();
+                cx.bad(
+                    &at,
+                    "only used with 'pod_identity: true' or 'chain: default'",
+                );
+                return None;
+            }
+        }
+        if environment.is_none() || metadata.is_none() || pod_identity.is_none() {
             return None;
         }
+        let overrides = Overrides {
+            metadata_url: match self.metadata_url {
+                Val::Given(u, _) => Some(u),
+                Val::Bad(_) => return None,
+                Val::Absent => None,
+            },
+            pod_identity_url: match self.pod_identity_url {
+                Val::Given(NonEmpty(u), u_at) => match pod_identity_url(&u) {
+                    Ok(()) => Some(u),
+                    Err(e) => {
+                        cx.bad(&u_at, e);
+                        return None;
+                    }
+                },
+                Val::Bad(_) => return None,
+                Val::Absent => None,
+            },
+            pod_identity_token_file: match &self.pod_identity_token_file {
+                Val::Given(f, _) => Some(cx.path(f)),
+                Val::Bad(_) => return None,
+                Val::Absent => None,
+            },
+        };
         let plain = |auth: Auth| {
             Some(Resolved {
                 auth,
@@ -323,7 +391,7 @@ impl AuthFile {
         };
         match given.as_slice() {
             [] => {
-                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, metadata: true, or chain: default)");
+                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, metadata: true, pod_identity: true, or chain: default)");
                 None
             }
             [a, b, ..] => {
@@ -352,14 +420,22 @@ impl AuthFile {
                 _ => None,
             },
             ["metadata"] => plain(Auth::Metadata {
-                url: match self.metadata_url {
-                    Val::Given(u, _) => u,
-                    Val::Bad(_) => return None,
-                    Val::Absent => sources::metadata_default(),
-                },
+                url: overrides
+                    .metadata_url
+                    .unwrap_or_else(sources::metadata_default),
             }),
+            ["pod_identity"] => {
+                let env = |n: &str| cx.env(n);
+                match pod_identity_of(&overrides, &env) {
+                    Ok((url, token_file)) => plain(Auth::PodIdentity { url, token_file }),
+                    Err(e) => {
+                        cx.bad(at, format!("pod_identity: {e}"));
+                        None
+                    }
+                }
+            }
             ["chain"] => match self.chain {
-                Val::Given(NonEmpty(c), _) if c == "default" => chain(cx),
+                Val::Given(NonEmpty(c), _) if c == "default" => chain_with(cx, &overrides),
                 Val::Given(NonEmpty(c), c_at) => {
                     cx.bad(
                         &c_at,
@@ -402,6 +478,72 @@ impl AuthFile {
                     security_token,
                 })
             }
+        }
+    }
+}
+
+/// The endpoints `auth:` overrides, for the source chosen or the chain.
+#[derive(Default)]
+struct Overrides {
+    metadata_url: Option<BaseUrl>,
+    pod_identity_url: Option<String>,
+    pod_identity_token_file: Option<PathBuf>,
+}
+
+/// Whether `url` can be the pod identity URL: `http` or `https` with a host and no user info
+/// (the message never quotes the value).
+fn pod_identity_url(url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            Err(format!("scheme '{}' is not http or https", u.scheme()))
+        }
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            Err("a URL with user info is not accepted (the token goes in its own file)".into())
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Err("the URL has no host".into()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("not a URL: {e}")),
+    }
+}
+
+/// The pod identity URL and token file: the overrides, else the variables; the error names
+/// what is missing.
+fn pod_identity_of(
+    o: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, PathBuf), String> {
+    let get = |n: &str| env(n).filter(|v| !v.trim().is_empty());
+    let url = o
+        .pod_identity_url
+        .clone()
+        .or_else(|| get(pod_identity::ENV_URL));
+    let file = o
+        .pod_identity_token_file
+        .clone()
+        .or_else(|| get(pod_identity::ENV_TOKEN_FILE).map(PathBuf::from));
+    match (url, file) {
+        (Some(u), Some(f)) => {
+            pod_identity_url(&u).map_err(|e| format!("{}: {e}", pod_identity::ENV_URL))?;
+            Ok((u, f))
+        }
+        (u, f) => {
+            let missing: Vec<String> = [
+                (
+                    u.is_none(),
+                    format!("{} (or pod_identity_url)", pod_identity::ENV_URL),
+                ),
+                (
+                    f.is_none(),
+                    format!(
+                        "{} (or pod_identity_token_file)",
+                        pod_identity::ENV_TOKEN_FILE
+                    ),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(m, n)| m.then_some(n))
+            .collect();
+            Err(format!("{} not set", missing.join(" and ")))
         }
     }
 }
@@ -464,9 +606,10 @@ fn profile_found(file: PathBuf, name: &str, f: sources::Found) -> Resolved {
 /// The default chain: the first source that is there, in the SDK's order (OIDC, environment,
 /// profile, metadata, pod identity: `CredentialProviderChain` in
 /// `huaweicloudsdkcore/auth/provider.py`), of those this version has: environment, profile,
-/// metadata. A source that is incomplete is skipped, as the SDK skips one that raises.
-/// Metadata is always there: whether the service answers shows at the first poll.
-fn chain(cx: &mut TargetCx<'_, '_, '_>) -> Option<Resolved> {
+/// metadata, pod identity. A source that is incomplete is skipped, as the SDK skips one that
+/// raises. Metadata is always there: whether the service answers shows at the first poll,
+/// which, when the pod identity variables are set, falls to pod identity as the SDK does.
+fn chain_with(cx: &mut TargetCx<'_, '_, '_>, overrides: &Overrides) -> Option<Resolved> {
     let env = |n: &str| cx.env(n);
     let from_env = sources::read_environment(&env).ok().map(|f| Resolved {
         auth: Auth::Environment(f.keys),
@@ -479,12 +622,24 @@ fn chain(cx: &mut TargetCx<'_, '_, '_>) -> Option<Resolved> {
             let f = sources::read_profile(&file, sources::PROFILE_SECTION).ok()?;
             Some(profile_found(file, sources::PROFILE_SECTION, f))
         })
-        .unwrap_or(Resolved {
-            auth: Auth::Metadata {
-                url: sources::metadata_default(),
-            },
-            project_id: None,
-            by_chain: true,
+        .unwrap_or_else(|| {
+            let metadata_url = overrides
+                .metadata_url
+                .clone()
+                .unwrap_or_else(sources::metadata_default);
+            let auth = match pod_identity_of(overrides, &env) {
+                Ok((url, token_file)) => Auth::MetadataThenPodIdentity {
+                    metadata_url,
+                    url,
+                    token_file,
+                },
+                Err(_) => Auth::Metadata { url: metadata_url },
+            };
+            Resolved {
+                auth,
+                project_id: None,
+                by_chain: true,
+            }
         });
     Some(Resolved {
         by_chain: true,

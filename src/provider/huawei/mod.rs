@@ -1,7 +1,8 @@
 //! What the four Huawei Cloud providers share (each has its own folder beside this one):
 //! the keys every Huawei target has (`config.rs`), endpoints from the region
 //! (`endpoint.rs`), AK/SK signing of every request (`sign.rs`, a fresh signature per
-//! attempt), IAM user tokens (`auth.rs`), the one re-sign or token refresh after a 401 and
+//! attempt), IAM user tokens (`auth.rs`), temporary credentials from the ECS metadata
+//! service or CCE pod identity (`temporary.rs`), the one re-sign or token refresh after a 401 and
 //! the back-off after credentials are rejected, status mapping, and the demo's account
 //! (`demo.rs`).
 
@@ -10,9 +11,11 @@ mod config;
 pub(crate) mod demo;
 mod endpoint;
 mod metadata;
+mod pod_identity;
 mod project;
 pub mod sign;
 mod sources;
+mod temporary;
 
 use jiff::Timestamp;
 

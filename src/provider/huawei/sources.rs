@@ -21,6 +21,12 @@ pub struct AkSkPair {
     pub security_token: Option<Secret>,
 }
 
+/// What a source of temporary credentials issued: the keys and when they expire.
+pub(super) struct Issued {
+    pub(super) keys: AkSkPair,
+    pub(super) expires_at: jiff::Timestamp,
+}
+
 /// What a static source holds: the keys, and the project id it gives (if any).
 #[derive(Debug)]
 pub(super) struct Found {

@@ -26,7 +26,7 @@ struct Credential {
     expires_at: String,
 }
 
-fn text(status: u16, body: &str) -> SimResponse {
+pub(super) fn text(status: u16, body: &str) -> SimResponse {
     SimResponse {
         status,
         headers: vec![("content-type".into(), "text/plain".into())],
@@ -55,19 +55,20 @@ pub(super) fn answer(sim: &Sim, req: &SimRequest) -> SimResponse {
             if !st.agency {
                 return text(404, "Please configure Cloud Service Agency first");
             }
-            issue(&mut st)
+            st.metadata_issued += 1;
+            let (n, ttl) = (st.metadata_issued, st.metadata_ttl);
+            issue(&mut st, &format!("TMPAKSIM{n:012}"), ttl)
         }
         _ => text(404, "Not Found"),
     }
 }
 
-fn issue(st: &mut HuaweiState) -> SimResponse {
-    st.metadata_issued += 1;
-    let n = st.metadata_issued;
-    let access = format!("TMPAKSIM{n:012}");
+/// Issues temporary credentials under the access key `access`, accepted for `ttl` (also the
+/// pod identity endpoint's: the SDK reads both answers with one function).
+pub(super) fn issue(st: &mut HuaweiState, access: &str, ttl: Duration) -> SimResponse {
+    let access = access.to_string();
     let secret = format!("tmp-sk-{:032x}", rand::random::<u128>());
     let token = format!("gQsimsecuritytoken{:032x}", rand::random::<u128>());
-    let ttl = st.metadata_ttl;
     st.aksk.insert(
         access.clone(),
         AkSk {

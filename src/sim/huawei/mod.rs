@@ -12,6 +12,7 @@ mod apis;
 mod example;
 mod gateway;
 mod metadata;
+mod pod_identity;
 mod policies;
 pub mod verify;
 pub mod wire;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub use example::{EXAMPLE_CLUSTER, EXAMPLE_INSTANCE, EXAMPLE_POLICY};
+pub use pod_identity::PATH as POD_IDENTITY_PATH;
 pub use policies::{
     CBR_POLICIES, CBR_VAULTS, CbrAssociatedVault, CbrPolicy, CbrVault, CbrVaultResource,
     VBS_POLICIES, VbsScheduledPolicy,
@@ -199,6 +201,10 @@ pub struct HuaweiState {
     pub agency: bool,
     /// Lifetime of the agency credentials the metadata service issues.
     pub metadata_ttl: Duration,
+    pod_identity_tokens: Vec<String>,
+    pod_identity_issued: u64,
+    /// Lifetime of the credentials the pod identity endpoint issues.
+    pub pod_identity_ttl: Duration,
     /// The account's projects, for IAM `GET /v3/projects?name=`: (name, id).
     pub projects: Vec<(String, String)>,
     /// Lifetime of issued IAM tokens (24 h).
@@ -246,6 +252,9 @@ impl Default for HuaweiState {
             metadata_issued: 0,
             agency: true,
             metadata_ttl: metadata::DEFAULT_TTL,
+            pod_identity_tokens: Vec::new(),
+            pod_identity_issued: 0,
+            pod_identity_ttl: metadata::DEFAULT_TTL,
             projects: Vec::new(),
             token_ttl: Duration::from_secs(24 * 3600),
             max_skew: Duration::from_secs(15 * 60),
@@ -308,6 +317,21 @@ impl HuaweiState {
     /// How many credentials the metadata service's `securitykey` has issued.
     pub fn metadata_issued(&self) -> u64 {
         self.metadata_issued
+    }
+
+    /// Accepts `token` as a pod's authorization token at the pod identity endpoint.
+    pub fn accept_pod_identity_token(&mut self, token: &str) {
+        self.pod_identity_tokens.push(token.to_string());
+    }
+
+    /// Stops accepting every pod identity token (as a rotated or revoked token).
+    pub fn revoke_pod_identity_tokens(&mut self) {
+        self.pod_identity_tokens.clear();
+    }
+
+    /// How many credentials the pod identity endpoint has issued.
+    pub fn pod_identity_issued(&self) -> u64 {
+        self.pod_identity_issued
     }
 
     /// The secret keys and security tokens of the temporary credentials issued so far (for
@@ -402,6 +426,8 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
         Some("huawei_iam_projects")
     } else if p == "/openstack/latest/securitykey" || p == "/meta-data/latest/api/token" {
         Some("huawei_metadata")
+    } else if p == pod_identity::PATH {
+        Some("huawei_pod_identity")
     } else if p.starts_with("/api/v3/projects/") || p.starts_with("/api/v3.1/projects/") {
         Some("huawei_cce")
     } else if p.starts_with("/v3/") && p.contains("/operation-logs") {
@@ -427,6 +453,9 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     }
     if service == "huawei_metadata" {
         return Some(metadata::answer(sim, req));
+    }
+    if service == "huawei_pod_identity" {
+        return Some(pod_identity::answer(sim, req));
     }
     if service == "huawei_iam_projects" {
         let mut st = lock(&sim.huawei);
