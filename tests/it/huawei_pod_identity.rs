@@ -278,3 +278,27 @@ async fn the_chain_ends_with_pod_identity_after_metadata_as_the_sdk() {
     );
     assert!(format!("{:?}", t.spec).contains("auth: Metadata {"));
 }
+
+/// A pod-identity endpoint whose error quotes the request's `Authorization` (the pod's token)
+/// leaves no trace of the token in the error: it is scrubbed while the request is under way.
+#[tokio::test]
+async fn a_token_echoed_by_the_pod_identity_endpoint_is_scrubbed() {
+    use cloud_task_exporter::sim::{Fault, FaultRule};
+    let cloud = start().await;
+    lock(&cloud.sim().huawei).accept_pod_identity_token(POD_TOKEN);
+    cloud.sim().inject(FaultRule::service(
+        "huawei_pod_identity",
+        Fault::EchoCredentials(400),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = token_file(dir.path(), POD_TOKEN);
+    let env = pod_env(endpoint(&cloud), &file);
+    let t = cbr_with_env(
+        &cloud.url(),
+        &format!("project_id: '{PROJECT}'\n{POD}"),
+        &env,
+    );
+    let e = list(&t).await.unwrap_err();
+    assert!(e.message.contains("<redacted>"), "{}", e.message);
+    assert!(!e.to_string().contains(POD_TOKEN), "{e}");
+}

@@ -44,8 +44,9 @@ pub(super) fn name(url: &str) -> String {
     format!("CCE pod identity ({url})")
 }
 
-/// The token the request carries; the error names the file, never its content.
-fn token(file: &Path) -> Result<String, ProviderError> {
+/// The token the request carries, registered for scrubbing while it lives (an error body that
+/// echoes it shows `<redacted>`); the error names the file, never its content.
+fn token(file: &Path) -> Result<Secret, ProviderError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         ProviderError::new(
             Reason::Auth,
@@ -59,7 +60,7 @@ fn token(file: &Path) -> Result<String, ProviderError> {
             format!("the token file {} is empty", file.display()),
         ));
     }
-    Ok(t.to_string())
+    Ok(Secret::new(t))
 }
 
 /// Reads a response body; `what` names the call in messages.
@@ -95,7 +96,7 @@ pub(super) async fn fetch(
         .send(what, || {
             http.client()
                 .post(url)
-                .header("authorization", &token)
+                .header("authorization", token.expose())
                 .header("content-type", "application/json")
                 .body("{}")
                 .build()
@@ -151,6 +152,6 @@ mod tests {
         std::fs::write(&f, " \n").unwrap();
         assert!(token(&f).unwrap_err().message.ends_with("is empty"));
         std::fs::write(&f, "tok-123\n").unwrap();
-        assert_eq!(token(&f).unwrap(), "tok-123");
+        assert_eq!(token(&f).unwrap().expose(), "tok-123");
     }
 }
