@@ -11,6 +11,7 @@
 //! Every provider is one line of the registry below; `registry.rs` says what a provider's
 //! folder must give, and `docs/adding-a-provider.md` walks through adding one.
 
+pub mod aws_backup;
 mod budget;
 mod error;
 mod field;
