@@ -148,7 +148,7 @@ pub struct AwsState {
     /// Lifetime of the credentials the instance metadata service hands out (6 hours).
     pub imds_credentials_ttl: Duration,
     imds_tokens: Vec<(String, Instant)>,
-    imds_current: Option<(String, wire::IssuedCredentials, jiff::Timestamp)>,
+    imds_current: Option<(String, wire::IssuedCredentials, jiff::Timestamp, Instant)>,
     sts_issued: u64,
     imds_issued: u64,
 }

@@ -462,3 +462,298 @@ fn signature_checks_answer_like_aws() {
         .push(("x-amz-content-sha256".into(), "00".into()));
     assert_eq!(kind(&hashed).0, 403);
 }
+
+/// An XML element's text.
+fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = xml[start..].find(&format!("</{tag}>"))? + start;
+    Some(xml[start..end].to_string())
+}
+
+fn sts_post(form: &str) -> SimRequest {
+    SimRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        query: String::new(),
+        headers: vec![(
+            "content-type".into(),
+            "application/x-www-form-urlencoded; charset=utf-8".into(),
+        )],
+        body: bytes::Bytes::from(form.to_string()),
+    }
+}
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/backup-reader";
+
+#[tokio::test(start_paused = true)]
+async fn web_identity_credentials_work_until_they_expire() {
+    let sim = seeded();
+    sim.aws().set_web_identity("eyJsim.token.sig", ROLE);
+    let form = format!(
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName=exporter&WebIdentityToken=eyJsim.token.sig&DurationSeconds=900",
+        sigv4::encode(ROLE)
+    );
+    assert_eq!(Sim::service_of(&sts_post(&form)), super::AWS_STS);
+    let r = sim.dispatch(&sts_post(&form));
+    let xml = String::from_utf8(r.body.to_vec()).unwrap();
+    assert_eq!(r.status, 200, "{xml}");
+    assert!(xml.starts_with(
+        "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <AssumeRoleWithWebIdentityResult>"
+    ));
+    assert_eq!(
+        xml_text(&xml, "Arn").unwrap(),
+        "arn:aws:sts::111122223333:assumed-role/backup-reader/exporter"
+    );
+    let ak = xml_text(&xml, "AccessKeyId").unwrap();
+    let sk = xml_text(&xml, "SecretAccessKey").unwrap();
+    let token = xml_text(&xml, "SessionToken").unwrap();
+    let exp: jiff::Timestamp = xml_text(&xml, "Expiration").unwrap().parse().unwrap();
+    let left = exp.as_second() - jiff::Timestamp::now().as_second();
+    assert!((898..=900).contains(&left), "{left}");
+    assert!(ak.starts_with("ASIA"));
+    assert_eq!(sim.aws().sts_issued(), 1);
+    assert_eq!(sim.aws().issued_secrets().len(), 2);
+    let call = |token: Option<&str>| {
+        let req = signed(
+            "GET",
+            "/backup-jobs/",
+            "",
+            "",
+            &ak,
+            &sk,
+            token,
+            "eu-west-1",
+            "backup",
+            jiff::Timestamp::now(),
+        );
+        let r = sim.dispatch(&req);
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        (r.status, v["__type"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(call(Some(&token)).0, 200);
+    assert_eq!(call(None), (403, "UnrecognizedClientException".into()));
+    tokio::time::advance(std::time::Duration::from_secs(901)).await;
+    assert_eq!(call(Some(&token)), (403, "ExpiredTokenException".into()));
+    // Refusals.
+    for (form, status, code) in [
+        (
+            form.replace("eyJsim.token.sig", "eyJother"),
+            400,
+            "InvalidIdentityToken",
+        ),
+        (
+            form.replace("DurationSeconds=900", "DurationSeconds=899"),
+            400,
+            "ValidationError",
+        ),
+        (
+            form.replace("DurationSeconds=900", "DurationSeconds=7200"),
+            400,
+            "ValidationError",
+        ),
+        (
+            form.replace("RoleSessionName=exporter", "RoleSessionName=a%20b"),
+            400,
+            "ValidationError",
+        ),
+        (
+            form.replace("backup-reader", "other-role"),
+            403,
+            "AccessDenied",
+        ),
+        (
+            form.replace("AssumeRoleWithWebIdentity", "GetFederationToken"),
+            400,
+            "InvalidAction",
+        ),
+    ] {
+        let r = sim.dispatch(&sts_post(&form));
+        let xml = String::from_utf8(r.body.to_vec()).unwrap();
+        assert_eq!(r.status, status, "{form}: {xml}");
+        assert_eq!(xml_text(&xml, "Code").as_deref(), Some(code), "{xml}");
+        assert_eq!(xml_text(&xml, "Type").as_deref(), Some("Sender"));
+        assert!(
+            xml.starts_with("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">")
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn assume_role_is_signed_and_checks_the_external_id() {
+    let sim = seeded();
+    sim.aws().add_role(ROLE, Some("ext-123"));
+    let form = |ext: &str| {
+        format!(
+            "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName=cte{ext}",
+            sigv4::encode(ROLE)
+        )
+    };
+    let post = |body: &str, sk: &str, region: &str| {
+        signed(
+            "POST",
+            "/",
+            "",
+            body,
+            AK,
+            sk,
+            None,
+            region,
+            "sts",
+            jiff::Timestamp::now(),
+        )
+    };
+    let answer = |req: &SimRequest| {
+        let r = sim.dispatch(req);
+        (r.status, String::from_utf8(r.body.to_vec()).unwrap())
+    };
+    let (s, xml) = answer(&post(&form("&ExternalId=ext-123"), SK, "us-east-1"));
+    assert_eq!(s, 200, "{xml}");
+    assert!(
+        xml.contains("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">")
+    );
+    let ak = xml_text(&xml, "AccessKeyId").unwrap();
+    let sk = xml_text(&xml, "SecretAccessKey").unwrap();
+    let token = xml_text(&xml, "SessionToken").unwrap();
+    let req = signed(
+        "GET",
+        "/copy-jobs/",
+        "",
+        "",
+        &ak,
+        &sk,
+        Some(&token),
+        "eu-west-1",
+        "backup",
+        jiff::Timestamp::now(),
+    );
+    assert_eq!(sim.dispatch(&req).status, 200);
+    // The regional scope works too; a wrong external id, a wrong secret, no signature fail.
+    assert_eq!(
+        answer(&post(&form("&ExternalId=ext-123"), SK, "eu-west-1")).0,
+        200
+    );
+    let (s, xml) = answer(&post(&form("&ExternalId=ext-999"), SK, "eu-west-1"));
+    assert_eq!(
+        (s, xml_text(&xml, "Code").as_deref()),
+        (403, Some("AccessDenied"))
+    );
+    let (s, xml) = answer(&post(&form(""), SK, "eu-west-1"));
+    assert_eq!(
+        (s, xml_text(&xml, "Code").as_deref()),
+        (403, Some("AccessDenied"))
+    );
+    let (s, xml) = answer(&post(&form("&ExternalId=ext-123"), "bad", "eu-west-1"));
+    assert_eq!(
+        (s, xml_text(&xml, "Code").as_deref()),
+        (403, Some("SignatureDoesNotMatch"))
+    );
+    let (s, xml) = answer(&sts_post(&form("&ExternalId=ext-123")));
+    assert_eq!(
+        (s, xml_text(&xml, "Code").as_deref()),
+        (403, Some("MissingAuthenticationToken"))
+    );
+    // Expiring every temporary credential.
+    sim.aws().expire_temporary_credentials();
+    let r = sim.dispatch(&req);
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test(start_paused = true)]
+async fn imds_v2_hands_out_the_instance_role_credentials() {
+    let sim = seeded();
+    let get = |path: &str, token: Option<&str>| {
+        let mut headers = vec![];
+        if let Some(t) = token {
+            headers.push(("x-aws-ec2-metadata-token".to_string(), t.to_string()));
+        }
+        let req = SimRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: String::new(),
+            headers,
+            body: bytes::Bytes::new(),
+        };
+        assert_eq!(Sim::service_of(&req), super::AWS_IMDS);
+        let r = sim.dispatch(&req);
+        (r.status, String::from_utf8(r.body.to_vec()).unwrap())
+    };
+    let put = |ttl: Option<&str>| {
+        let mut headers = vec![];
+        if let Some(t) = ttl {
+            headers.push((
+                "x-aws-ec2-metadata-token-ttl-seconds".to_string(),
+                t.to_string(),
+            ));
+        }
+        let r = sim.dispatch(&SimRequest {
+            method: "PUT".into(),
+            path: "/latest/api/token".into(),
+            query: String::new(),
+            headers,
+            body: bytes::Bytes::new(),
+        });
+        (r.status, String::from_utf8(r.body.to_vec()).unwrap())
+    };
+    assert_eq!(put(None).0, 400);
+    assert_eq!(put(Some("21601")).0, 400);
+    let (s, token) = put(Some("60"));
+    assert_eq!(s, 200);
+    let list = "/latest/meta-data/iam/security-credentials/";
+    // No instance profile yet.
+    assert_eq!(get(list, Some(&token)).0, 404);
+    sim.aws().set_instance_role(Some("ec2-backup-reader"));
+    // IMDSv1 (no token) and unknown tokens are refused.
+    assert_eq!(get(list, None).0, 401);
+    assert_eq!(get(list, Some("forged")).0, 401);
+    assert_eq!(
+        get(list, Some(&token)),
+        (200, "ec2-backup-reader".to_string())
+    );
+    let (s, doc) = get(&format!("{list}ec2-backup-reader"), Some(&token));
+    assert_eq!(s, 200);
+    let v: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["Code"], "Success");
+    assert_eq!(v["Type"], "AWS-HMAC");
+    for k in [
+        "LastUpdated",
+        "AccessKeyId",
+        "SecretAccessKey",
+        "Token",
+        "Expiration",
+    ] {
+        assert!(v[k].is_string(), "{k}");
+    }
+    // The same credentials again, accepted by AWS Backup with their token.
+    let (_, again) = get(&format!("{list}ec2-backup-reader"), Some(&token));
+    assert_eq!(
+        serde_json::from_str::<Value>(&again).unwrap()["AccessKeyId"],
+        v["AccessKeyId"]
+    );
+    assert_eq!(sim.aws().imds_issued(), 1);
+    let req = signed(
+        "GET",
+        "/restore-jobs/",
+        "",
+        "",
+        v["AccessKeyId"].as_str().unwrap(),
+        v["SecretAccessKey"].as_str().unwrap(),
+        v["Token"].as_str(),
+        "eu-west-1",
+        "backup",
+        jiff::Timestamp::now(),
+    );
+    assert_eq!(sim.dispatch(&req).status, 200);
+    assert_eq!(get(&format!("{list}other-role"), Some(&token)).0, 404);
+    // The session token expires after its TTL.
+    tokio::time::advance(std::time::Duration::from_secs(61)).await;
+    assert_eq!(get(list, Some(&token)).0, 401);
+    // Near their expiration the credentials are replaced.
+    let (_, token) = put(Some("21600"));
+    tokio::time::advance(std::time::Duration::from_secs(6 * 3600 - 200)).await;
+    let (_, next) = get(&format!("{list}ec2-backup-reader"), Some(&token));
+    assert_ne!(
+        serde_json::from_str::<Value>(&next).unwrap()["AccessKeyId"],
+        v["AccessKeyId"]
+    );
+    assert_eq!(sim.aws().imds_issued(), 2);
+}
