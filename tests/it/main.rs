@@ -73,5 +73,7 @@ mod providers;
 mod window;
 // Yandex Cloud Backup provider against the simulator.
 mod yandex;
+// AWS Backup provider against the simulator.
+mod aws_backup;
 // Task records as the SDK models allow them: nulls, other types, every time format, bad records.
 mod variants;
