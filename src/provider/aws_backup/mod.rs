@@ -455,7 +455,6 @@ fn to_task(list: JobList, id: String, j: Job) -> Result<Task, Invalid> {
         .and_then(|Text(p)| p.trim().trim_end_matches('%').parse::<f64>().ok())
         .and_then(|p| progress(p, 100.0));
     let message = text(j.status_message, "StatusMessage")?;
-    let _ = j.created_by.optional("CreatedBy")?;
     t.error = match t.state {
         _ if expired => Some(format!(
             "EXPIRED: {}",
