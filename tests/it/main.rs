@@ -66,6 +66,8 @@ mod browser;
 mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// The series budget per pair and the exposition size at 1,000 running instances.
+mod series_budget;
 // One test fixture per provider (providers/<kind>.rs): what the provider-generic tests know
 // of it; the fault matrix runs against each.
 mod providers;
