@@ -250,15 +250,25 @@ async fn a_broken_oidc_source_is_named_with_reason_auth() {
         &no_env,
     );
     assert!(e.contains("two auth methods given (oidc, metadata)"), "{e}");
-    let e = load_error(
-        "project_id: p\nauth: { oidc: { idp_id: x, id_token_file: /t } }",
+    // A malformed HUAWEICLOUD_SDK_IAM_ENDPOINT is not used, with a warning naming it.
+    let yaml = "targets:\n  - name: hw\n    provider: huawei_cbr\n    region: ap-southeast-1\n    project_id: p\n    auth: { oidc: { idp_id: x, id_token_file: /t } }\n";
+    let c = cloud_task_exporter::config::load_str_with_env(
+        yaml,
+        Path::new("config.yaml"),
         &|n: &str| (n == "HUAWEICLOUD_SDK_IAM_ENDPOINT").then(|| "iam.example".to_string()),
+    )
+    .unwrap();
+    let w: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter().any(|w| w.contains(
+            "iam_endpoint: from HUAWEICLOUD_SDK_IAM_ENDPOINT: 'iam.example' is not a base URL"
+        ) && w.contains("using the region's IAM endpoint")),
+        "{w:?}"
     );
     assert!(
-        e.contains(
-            "iam_endpoint: from HUAWEICLOUD_SDK_IAM_ENDPOINT: 'iam.example' is not a base URL"
-        ),
-        "{e}"
+        !format!("{:?}", c.targets[0].spec).contains("iam.example"),
+        "{:?}",
+        c.targets[0].spec
     );
 }
 
@@ -385,6 +395,17 @@ async fn the_chain_takes_oidc_where_the_sdk_does() {
     list(&t).await.unwrap();
     assert_eq!(lock(&cloud.sim().huawei).id_token_exchanges(), 1);
     assert!(signed_with_token(&cloud).starts_with("gQsim"));
+    // STS OIDC, the SDK chain's first step, is not in this version: skipped, with a warning.
+    let sts = |n: &str| (n == "HUAWEICLOUD_OIDC_PROVIDER_URN").then(|| "urn:x".to_string());
+    let yaml = "targets:\n  - name: hw\n    provider: huawei_cbr\n    region: ap-southeast-1\n    project_id: p\n";
+    let c =
+        cloud_task_exporter::config::load_str_with_env(yaml, Path::new("c.yaml"), &sts).unwrap();
+    let w: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("HUAWEICLOUD_OIDC_PROVIDER_URN is set, but STS OIDC")),
+        "{w:?}"
+    );
     // The profile without the pair: its AK/SK.
     std::fs::write(&profile, "[basic]\nak = PROFAK\nsk = PROFSK\n").unwrap();
     assert_eq!(chosen("", &half), "Profile");

@@ -373,5 +373,14 @@ mod tests {
         for n in names {
             assert!(!n.contains("secret") && !n.contains("AKVISIBLEID"), "{n}");
         }
+        let oidc = source_name(&Configured::Oidc {
+            idp_id: "my-idp".into(),
+            id_token_file: "/var/run/id-token".into(),
+            given_by: "auth.oidc".into(),
+        });
+        assert_eq!(
+            oidc,
+            "OIDC federation (identity provider my-idp, ID token file /var/run/id-token), from auth.oidc"
+        );
     }
 }

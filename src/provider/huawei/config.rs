@@ -301,6 +301,20 @@ impl Common {
             }
         };
         let resolved = resolved?;
+        if resolved.by_chain
+            && let Some(urn) = [sources::ENV_OIDC_PROVIDER_URN, sources::ENV_OIDC_AGENCY_URN]
+                .into_iter()
+                .find(|n| cx.env(n).is_some_and(|v| !v.trim().is_empty()))
+        {
+            let at = At {
+                line: target_line,
+                key: "auth".into(),
+            };
+            cx.warn(
+                &at,
+                format!("{urn} is set, but STS OIDC (the SDK chain's first step) is not in this version; the default chain skips it (use auth: {{ oidc: … }} for IAM OIDC federation)"),
+            );
+        }
         // The key, else the profile's `iam_endpoint`, else the SDK's variable.
         let iam_endpoint = match iam_endpoint {
             Ok(None) => {
@@ -310,6 +324,7 @@ impl Common {
                     (None, Some(e)) if !e.trim().is_empty() => Some((e, sources::ENV_IAM_ENDPOINT)),
                     _ => None,
                 };
+                // A bad one is not used (the region's is), with a warning naming where it was.
                 match from {
                     Some((url, origin)) => match BaseUrl::parse(&url) {
                         Ok(u) => Ok(Some(u)),
@@ -318,8 +333,11 @@ impl Common {
                                 line: target_line,
                                 key: "iam_endpoint".into(),
                             };
-                            cx.bad(&at, format!("from {origin}: {e}"));
-                            Err(())
+                            cx.warn(
+                                &at,
+                                format!("from {origin}: {e}; using the region's IAM endpoint"),
+                            );
+                            Ok(None)
                         }
                     },
                     None => Ok(None),
@@ -652,7 +670,7 @@ fn environment_found(f: sources::Found) -> Resolved {
         } => Auth::Oidc {
             idp_id,
             id_token_file,
-            given_by: format!("environment ({})", sources::ENV_IDP_ID),
+            given_by: format!("the environment ({})", sources::ENV_IDP_ID),
         },
     };
     Resolved {
@@ -781,9 +799,9 @@ impl OidcFile {
             return None;
         }
         let given_by = if idp_from_env {
-            format!("oidc: with {}", sources::ENV_IDP_ID)
+            format!("auth.oidc with {}", sources::ENV_IDP_ID)
         } else {
-            "oidc:".to_string()
+            "auth.oidc".to_string()
         };
         Some(Auth::Oidc {
             idp_id,
