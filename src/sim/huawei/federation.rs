@@ -144,8 +144,17 @@ struct Identity {
 struct IdentityToken {
     #[serde(default)]
     id: Option<String>,
+    /// An integer in the SDK's model, a string in the reference's example: either is read.
     #[serde(default)]
-    duration_seconds: Option<u64>,
+    duration_seconds: Option<DurationSeconds>,
+}
+
+/// `duration_seconds` as a number or a string of digits.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum DurationSeconds {
+    Number(u64),
+    Text(String),
 }
 
 /// IAM's error body.
@@ -270,11 +279,15 @@ pub(super) fn security_tokens(sim: &Sim, req: &SimRequest) -> SimResponse {
     let Some(token) = req.header("x-auth-token").map(str::to_string).or(from_body) else {
         return iam_error(401, "A token is required.");
     };
-    let duration = identity
+    let duration = match identity
         .token
         .as_ref()
-        .and_then(|t| t.duration_seconds)
-        .unwrap_or(DEFAULT_DURATION);
+        .and_then(|t| t.duration_seconds.as_ref())
+    {
+        None => DEFAULT_DURATION,
+        Some(DurationSeconds::Number(n)) => *n,
+        Some(DurationSeconds::Text(t)) => t.trim().parse().unwrap_or(0),
+    };
     if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
         return iam_error(400, "duration_seconds must be between 900 and 86400.");
     }
@@ -293,4 +306,94 @@ pub(super) fn security_tokens(sim: &Sim, req: &SimRequest) -> SimResponse {
     );
     resp.status = 201;
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(path: &str, headers: &[(&str, &str)], body: &str) -> SimRequest {
+        SimRequest {
+            method: "POST".into(),
+            path: path.into(),
+            query: String::new(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: bytes::Bytes::from(body.to_string()),
+        }
+    }
+
+    fn exchange(sim: &Sim, idp: Option<&str>, body: &str) -> SimResponse {
+        let headers: Vec<(&str, &str)> = idp.map(|i| ("x-idp-id", i)).into_iter().collect();
+        sim.dispatch(&post(ID_TOKEN_PATH, &headers, body))
+    }
+
+    fn keys(sim: &Sim, headers: &[(&str, &str)], body: &str) -> SimResponse {
+        sim.dispatch(&post(SECURITY_TOKENS_PATH, headers, body))
+    }
+
+    #[tokio::test]
+    async fn the_exchange_checks_what_the_reference_says() {
+        let sim = Sim::new();
+        lock(&sim.huawei).accept_id_token("idp", "idt", Duration::from_secs(60));
+        lock(&sim.huawei).projects = vec![("ap-southeast-1".into(), "p1".into())];
+        let body = |scope: &str| format!(r#"{{"auth":{{"id_token":{{"id":"idt"}}{scope}}}}}"#);
+        assert_eq!(exchange(&sim, None, &body("")).status, 400);
+        assert_eq!(exchange(&sim, Some("other"), &body("")).status, 404);
+        let wrong = r#"{"auth":{"id_token":{"id":"nope"}}}"#;
+        assert_eq!(exchange(&sim, Some("idp"), wrong).status, 401);
+        let other_domain = r#","scope":{"domain":{"name":"elsewhere"}}"#;
+        assert_eq!(exchange(&sim, Some("idp"), &body(other_domain)).status, 401);
+        let no_project = r#","scope":{"project":{"id":"p9"}}"#;
+        assert_eq!(exchange(&sim, Some("idp"), &body(no_project)).status, 401);
+        for scope in [
+            "",
+            r#","scope":{"domain":{"id":"sim0domain0000000000000000000000"}}"#,
+            r#","scope":{"project":{"name":"ap-southeast-1"}}"#,
+        ] {
+            let r = exchange(&sim, Some("idp"), &body(scope));
+            assert_eq!(r.status, 201, "{scope}");
+        }
+        let r = exchange(&sim, Some("idp"), &body(""));
+        let token = r
+            .headers
+            .iter()
+            .find(|(k, _)| k == "x-subject-token")
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["token"]["methods"], serde_json::json!(["mapped"]));
+
+        // securitytokens: the token in the body or X-Auth-Token; duration as a number or text.
+        let with = |d: &str| {
+            format!(
+                r#"{{"auth":{{"identity":{{"methods":["token"],"token":{{"id":"{token}","duration_seconds":{d}}}}}}}}}"#
+            )
+        };
+        let r = keys(&sim, &[], &with("21600"));
+        assert_eq!(r.status, 201);
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert!(v["credential"]["access"].as_str().is_some());
+        assert!(v["credential"]["securitytoken"].as_str().is_some());
+        assert_eq!(keys(&sim, &[], &with(r#""900""#)).status, 201);
+        assert_eq!(keys(&sim, &[], &with("60")).status, 400);
+        let header_only = r#"{"auth":{"identity":{"methods":["token"]}}}"#;
+        assert_eq!(
+            keys(&sim, &[("x-auth-token", &token)], header_only).status,
+            201
+        );
+        assert_eq!(keys(&sim, &[], header_only).status, 401);
+        assert_eq!(
+            keys(&sim, &[("x-auth-token", "bad")], &with("900")).status,
+            401
+        );
+        assert_eq!(lock(&sim.huawei).federated_issued(), 3);
+
+        // An expired ID token is refused.
+        tokio::time::pause();
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert_eq!(exchange(&sim, Some("idp"), &body("")).status, 401);
+    }
 }
