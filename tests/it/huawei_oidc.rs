@@ -459,3 +459,43 @@ async fn no_id_token_key_or_security_token_in_logs_metrics_or_errors() {
         assert!(!metrics.contains(s.as_str()), "secret in a metric");
     }
 }
+
+/// The SDK's variables for the project and IAM: `HUAWEICLOUD_SDK_PROJECT_ID` is taken when the
+/// environment is the source; without it the project is looked up at the IAM endpoint of
+/// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, signed with the exchanged credentials.
+#[tokio::test]
+async fn the_project_comes_from_the_environment_or_iam_at_its_endpoint() {
+    let cloud = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = token_file(dir.path(), ID_TOKEN);
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        st.accept_id_token(IDP, ID_TOKEN, DAY);
+        st.projects = vec![("ap-southeast-1".into(), PROJECT.into())];
+    }
+    let env = oidc_env(cloud.url(), &file);
+    let t = cbr_with_env(&cloud.url(), "auth: { environment: true }", &env);
+    assert!(format!("{:?}", t.spec).contains("auth: Oidc"));
+    support::provider(&t)
+        .list_tasks("ap-southeast-1", &support::full_pass(2))
+        .await
+        .unwrap();
+    let lookups = cloud.sim().requests_to("huawei_iam_projects");
+    assert_eq!(lookups.len(), 1);
+    assert_eq!(lookups[0].status, 200);
+    assert!(lookups[0].request.header("x-security-token").is_some());
+    for r in cloud.sim().requests_to("huawei_cbr") {
+        assert!(r.request.path.starts_with(&format!("/v3/{PROJECT}/")));
+    }
+
+    let with_project = |n: &str| match n {
+        "HUAWEICLOUD_SDK_PROJECT_ID" => Some(PROJECT.to_string()),
+        other => env(other),
+    };
+    let t = cbr_with_env(&cloud.url(), "auth: { chain: default }", &with_project);
+    assert!(
+        format!("{:?}", t.spec).contains(&format!("project_id: Some(\"{PROJECT}\")")),
+        "{:?}",
+        t.spec
+    );
+}
