@@ -22,6 +22,7 @@ mod http;
 mod huawei;
 // Huawei credential sources: environment, profile, ECS metadata, the default chain.
 mod huawei_auth;
+mod huawei_oidc;
 // CCE pod identity: signing, refresh, sharing, broken sources, the chain's last step.
 mod huawei_pod_identity;
 // kill -9 during state-file writes.
