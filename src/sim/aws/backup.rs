@@ -2,7 +2,7 @@
 //! `ListRestoreJobs` (`GET /restore-jobs/`) and `GetBackupPlan`
 //! (`GET /backup/plans/{backupPlanId}/`), with the query members of the botocore model.
 //!
-//! Lists: the jobs of the last 30 days ([`AwsState::horizon`]) of the caller's account
+//! Lists: the jobs of the last 30 days ([`AwsState::horizon`](super::AwsState::horizon)) of the caller's account
 //! (`accountId` another account or `*` for an Organizations management account), newest
 //! `CreationDate` first, filtered by `state` (`status` for restore jobs), `createdAfter`,
 //! `createdBefore`, `completeAfter`, `completeBefore` (ISO 8601 in the query, the model's

@@ -1,10 +1,10 @@
 //! STS (`https://sts.amazonaws.com/doc/2011-06-15/`, query protocol): `POST /` with a form
 //! body (the query string is read too) for
 //! - `Action=AssumeRoleWithWebIdentity`: unsigned; the `WebIdentityToken` must be one a test
-//!   registered for the `RoleArn` ([`AwsState::set_web_identity`]);
-//! - `Action=AssumeRole`: SigV4-signed for service `sts` in [`AwsState::region`] or
+//!   registered for the `RoleArn` ([`AwsState::set_web_identity`](super::AwsState::set_web_identity));
+//! - `Action=AssumeRole`: SigV4-signed for service `sts` in [`AwsState::region`](super::AwsState::region) or
 //!   `us-east-1` (the global endpoint's scope); the role must exist
-//!   ([`AwsState::add_role`]) and its `ExternalId`, when it has one, match.
+//!   ([`AwsState::add_role`](super::AwsState::add_role)) and its `ExternalId`, when it has one, match.
 //!
 //! Both check `RoleSessionName` (2..=64 of `[\w+=,.@-]`) and `DurationSeconds` (900..=43200,
 //! at most the role's `MaxSessionDuration`, 3600 by default), issue temporary credentials
