@@ -36,6 +36,29 @@
 //! }));
 //! aws.set_job("job-1", json!({"State": "FAILED", "StatusMessage": "Access denied"}));
 //! ```
+//! The seeding API, all on [`AwsState`]:
+//! - keys: [`add_credentials`](AwsState::add_credentials) (permanent, or temporary with a
+//!   session token), [`remove_credentials`](AwsState::remove_credentials),
+//!   [`expire_temporary_credentials`](AwsState::expire_temporary_credentials),
+//!   [`issued_secrets`](AwsState::issued_secrets); [`region`](AwsState::region),
+//!   [`account_id`](AwsState::account_id),
+//!   [`organization_management`](AwsState::organization_management),
+//!   [`max_skew`](AwsState::max_skew), [`deny`](AwsState::deny);
+//! - jobs: [`add_backup_job`](AwsState::add_backup_job),
+//!   [`add_copy_job`](AwsState::add_copy_job), [`add_restore_job`](AwsState::add_restore_job),
+//!   [`set_job`](AwsState::set_job), [`clear_jobs`](AwsState::clear_jobs),
+//!   [`horizon`](AwsState::horizon), [`default_max_results`](AwsState::default_max_results);
+//!   plans: [`add_plan`](AwsState::add_plan), [`plan`](AwsState::plan);
+//! - STS: [`add_role`](AwsState::add_role),
+//!   [`set_role_max_session`](AwsState::set_role_max_session),
+//!   [`set_web_identity`](AwsState::set_web_identity),
+//!   [`expire_web_identity`](AwsState::expire_web_identity),
+//!   [`revoke_web_identities`](AwsState::revoke_web_identities),
+//!   [`sts_issued`](AwsState::sts_issued);
+//! - IMDS: [`set_instance_role`](AwsState::set_instance_role),
+//!   [`imds_credentials_ttl`](AwsState::imds_credentials_ttl),
+//!   [`imds_issued`](AwsState::imds_issued).
+//!
 //! Jobs are the API's JSON objects, kept as given (the simulator fills in only `AccountId`
 //! when absent, with [`AwsState::account_id`]); plans are `GetBackupPlan` answers
 //! ([`AwsState::add_plan`]). Record edits ([`Sim::edit_records`] with service [`AWS_BACKUP`])
@@ -143,7 +166,8 @@ pub struct AwsState {
     plans: BTreeMap<String, serde_json::Value>,
     denied: BTreeSet<String>,
     roles: BTreeMap<String, Role>,
-    web_identity: BTreeMap<String, String>,
+    /// Web identity token → (role ARN, expired).
+    web_identity: BTreeMap<String, (String, bool)>,
     instance_role: Option<String>,
     /// Lifetime of the credentials the instance metadata service hands out (6 hours).
     pub imds_credentials_ttl: Duration,
@@ -435,7 +459,15 @@ impl AwsState {
             self.add_role(role_arn, None);
         }
         self.web_identity
-            .insert(token.to_string(), role_arn.to_string());
+            .insert(token.to_string(), (role_arn.to_string(), false));
+    }
+
+    /// Makes a registered web identity token expired: STS answers `ExpiredTokenException`
+    /// (a projected token the kubelet has not rotated yet).
+    pub fn expire_web_identity(&mut self, token: &str) {
+        if let Some(t) = self.web_identity.get_mut(token) {
+            t.1 = true;
+        }
     }
 
     /// Stops accepting every web identity token (a rotated projected token).

@@ -567,6 +567,8 @@ async fn web_identity_credentials_work_until_they_expire() {
             "InvalidAction",
         ),
     ] {
+        sim.aws().set_web_identity("eyJsim.expired.sig", ROLE);
+        sim.aws().expire_web_identity("eyJsim.expired.sig");
         let r = sim.dispatch(&sts_post(&form));
         let xml = String::from_utf8(r.body.to_vec()).unwrap();
         assert_eq!(r.status, status, "{form}: {xml}");
