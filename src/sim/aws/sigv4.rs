@@ -406,7 +406,7 @@ mod tests {
 
     #[test]
     fn rejects_every_vector_changed_by_one_byte() {
-        use crate::sim::aws::{AuthFailure, authenticate};
+        use crate::sim::aws::auth::{AuthFailure, authenticate};
         for c in cases() {
             let req = request(c.req, c.authz);
             let token = req.header("x-amz-security-token").map(str::to_string);
