@@ -767,7 +767,11 @@ async fn throttling_comes_from_the_fault_matrix_by_service_name() {
     sim.inject(FaultRule::service(AWS_BACKUP, super::throttling()).times(1));
     sim.inject(FaultRule::service(AWS_BACKUP, super::too_many_requests()).times(1));
     let cloud = FakeCloud::start(Arc::clone(&sim)).await.unwrap();
-    let http = reqwest::Client::new();
+    // A plain client with a timeout: the simulator's layer is below `provider::http`.
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
     let mut seen = Vec::new();
     for _ in 0..3 {
         let req = get("/backup-jobs/", "maxResults=5");
