@@ -1,9 +1,10 @@
-//! The simulator: a faithful fake of the five cloud APIs, their token services and the VM
-//! metadata service, on one loopback HTTP listener. `--demo` runs it in-process and every
+//! The simulator: a faithful fake of the cloud APIs (Yandex Cloud Backup; Huawei VBS, CBR,
+//! CCE, DMS; AWS Backup), their token services (IAM, STS) and the VM metadata services, on
+//! one loopback HTTP listener. `--demo` runs it in-process and every
 //! integration test talks to it.
 //!
 //! It is written from the providers' API references and `docs/providers.md`, not from the client code: it checks
-//! auth the way the real services do (IAM tokens, JWT signatures, AK/SK signatures), pages the
+//! auth the way the real services do (IAM tokens, JWT signatures, AK/SK and SigV4 signatures), pages the
 //! way each API pages, and can inject faults (status codes with `Retry-After`, latency,
 //! truncated, garbage or oversized bodies, connection resets, error bodies that echo the
 //! request's credentials) and odd records into a task list (`null` or absent fields, the
@@ -13,6 +14,7 @@
 //! Each service lives in its own file with a `route(&Sim, &SimRequest) -> Option<SimResponse>`
 //! that answers the paths it owns; [`Sim::dispatch`] asks them in turn.
 
+pub mod aws;
 mod faults;
 pub mod huawei;
 #[cfg(test)]
@@ -112,7 +114,8 @@ impl SimResponse {
 /// One logged request: which service answered, what was asked, what status went back.
 #[derive(Debug, Clone)]
 pub struct LoggedRequest {
-    /// Service name (`yandex_backup`, `yandex_iam`, `metadata`, `huawei_cbr`, …).
+    /// Service name (`yandex_backup`, `yandex_iam`, `metadata`, `huawei_cbr`, `aws_backup`,
+    /// `aws_sts`, `aws_imds`, …).
     pub service: &'static str,
     /// The request.
     pub request: SimRequest,
@@ -145,6 +148,8 @@ pub struct Sim {
     pub yandex: Mutex<yandex::YandexState>,
     /// Huawei IAM, credentials and the VBS, CBR, CCE and DMS task state.
     pub huawei: Mutex<huawei::HuaweiState>,
+    /// AWS Backup, STS and instance metadata state (seeded through [`Sim::aws`]).
+    pub aws: Mutex<aws::AwsState>,
     faults: Mutex<Vec<FaultRule>>,
     records: Mutex<Vec<RecordRule>>,
     hooks: Mutex<Vec<Hook>>,
@@ -266,6 +271,7 @@ impl Sim {
     pub fn service_of(req: &SimRequest) -> &'static str {
         yandex::service_of(req)
             .or_else(|| huawei::service_of(req))
+            .or_else(|| aws::service_of(req))
             .unwrap_or("unknown")
     }
 
@@ -275,6 +281,9 @@ impl Sim {
             return r;
         }
         if let Some(r) = huawei::route(self, req) {
+            return r;
+        }
+        if let Some(r) = aws::route(self, req) {
             return r;
         }
         SimResponse::json(

@@ -59,6 +59,8 @@ mod scrub;
 mod signals;
 // The shipped alert rules in a real Prometheus against the binary and the simulator.
 mod alerts;
+// The AWS simulator signed, paged and parsed by botocore.
+mod aws_sim;
 // Transitions, history, state file and rhythm metrics fed by accounting.
 mod rhythm;
 // The status page in headless chromium (chromedriver).
