@@ -22,6 +22,7 @@ mod http;
 mod huawei;
 // Huawei credential sources: environment, profile, ECS metadata, the default chain.
 mod huawei_auth;
+mod huawei_oidc;
 // CCE pod identity: signing, refresh, sharing, broken sources, the chain's last step.
 mod huawei_pod_identity;
 // kill -9 during state-file writes.
@@ -58,6 +59,8 @@ mod scrub;
 mod signals;
 // The shipped alert rules in a real Prometheus against the binary and the simulator.
 mod alerts;
+// The AWS simulator signed, paged and parsed by botocore.
+mod aws_sim;
 // Transitions, history, state file and rhythm metrics fed by accounting.
 mod rhythm;
 // The status page in headless chromium (chromedriver).
@@ -66,6 +69,8 @@ mod browser;
 mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// The series budget per pair and the exposition size at 1,000 running instances.
+mod series_budget;
 // One test fixture per provider (providers/<kind>.rs): what the provider-generic tests know
 // of it; the fault matrix runs against each.
 mod providers;
