@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::endpoint::Service;
+use super::oidc_sts::{self, IdTokenSource, OidcSts};
+use super::pod_identity;
 use super::sources::{self, AkSkPair};
-use super::{oidc_sts, pod_identity};
 use crate::config::check::{nearest, path_id};
 use crate::config::de::{At, Val, fields_of};
 use crate::config::keys::{Resources, TargetCx};
@@ -114,37 +115,6 @@ pub enum Auth {
         /// The pod identity token's file.
         token_file: PathBuf,
     },
-}
-
-/// Where the ID token of STS OIDC comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdTokenSource {
-    /// A file, read at every exchange (`id_token_file:`, `HUAWEICLOUD_OIDC_TOKEN_FILE`).
-    File(PathBuf),
-    /// `HUAWEICLOUD_OIDC_ID_TOKEN`, read at load.
-    Variable(Secret),
-}
-
-/// What STS OIDC sends to `POST /v5/agencies/assume-with-oidc`, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcSts {
-    /// STS's base URL: `sts_endpoint:`, else `HUAWEICLOUD_SDK_STS_ENDPOINT`, else the SDK's
-    /// `https://sts.cn-north-4.myhuaweicloud.com`.
-    pub sts_endpoint: BaseUrl,
-    /// The OIDC identity provider's URN.
-    pub provider_urn: String,
-    /// The URN of the agency to assume (it must trust the provider).
-    pub agency_urn: String,
-    /// The ID token.
-    pub id_token: IdTokenSource,
-    /// The agency session's name (default `oidc-sts-session`).
-    pub session_name: String,
-    /// The credentials' lifetime in seconds (default 3600).
-    pub duration_seconds: u32,
-    /// A session policy (`HUAWEICLOUD_OIDC_POLICY`), sent as text.
-    pub policy: Option<String>,
-    /// System policy ids that bound the session (`HUAWEICLOUD_OIDC_POLICY_IDS`).
-    pub policy_ids: Vec<String>,
 }
 
 /// The keys of a Huawei target that polls a list of units it names or discovers (VBS

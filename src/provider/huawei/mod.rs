@@ -28,8 +28,9 @@ use crate::provider::error::{ProviderError, Reason};
 use crate::provider::http::{Http, Response};
 use auth::{AUTH_BACKOFF, Authenticator, Credential};
 pub(crate) use config::HuaweiKeys;
-pub use config::{Auth, Common, IdTokenSource, Listed, OidcSts};
+pub use config::{Auth, Common, Listed};
 pub(crate) use endpoint::Service;
+pub use oidc_sts::{IdTokenSource, OidcSts};
 pub use sources::AkSkPair;
 
 /// One Huawei service of one target: where to send requests and how to authenticate them.

@@ -17,14 +17,45 @@
 //! they live; messages name the file or the variable, never a token. The cache, its refresh
 //! ahead of expiry and its sharing: `temporary.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::config::{IdTokenSource, OidcSts};
 use super::pod_identity;
 use super::sources::Issued;
 use crate::config::secret::Secret;
+use crate::config::value::BaseUrl;
 use crate::provider::error::{ProviderError, Reason};
 use crate::provider::http::Http;
+
+/// Where the ID token of STS OIDC comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdTokenSource {
+    /// A file, read at every exchange (`id_token_file:`, `HUAWEICLOUD_OIDC_TOKEN_FILE`).
+    File(PathBuf),
+    /// `HUAWEICLOUD_OIDC_ID_TOKEN`, read at load.
+    Variable(Secret),
+}
+
+/// What STS OIDC sends to `POST /v5/agencies/assume-with-oidc`, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSts {
+    /// STS's base URL: `sts_endpoint:`, else `HUAWEICLOUD_SDK_STS_ENDPOINT`, else the SDK's
+    /// `https://sts.cn-north-4.myhuaweicloud.com`.
+    pub sts_endpoint: BaseUrl,
+    /// The OIDC identity provider's URN.
+    pub provider_urn: String,
+    /// The URN of the agency to assume (it must trust the provider).
+    pub agency_urn: String,
+    /// The ID token.
+    pub id_token: IdTokenSource,
+    /// The agency session's name (default `oidc-sts-session`).
+    pub session_name: String,
+    /// The credentials' lifetime in seconds (default 3600).
+    pub duration_seconds: u32,
+    /// A session policy (`HUAWEICLOUD_OIDC_POLICY`), sent as text.
+    pub policy: Option<String>,
+    /// System policy ids that bound the session (`HUAWEICLOUD_OIDC_POLICY_IDS`).
+    pub policy_ids: Vec<String>,
+}
 
 /// The request's path (`OidcStsAccessor._ASSUME_AGENCY_WITH_OIDC_URI`).
 pub(crate) const PATH: &str = "/v5/agencies/assume-with-oidc";
@@ -143,7 +174,6 @@ pub(super) async fn fetch(sts: &OidcSts, http: &Http) -> Result<Issued, Provider
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::value::BaseUrl;
 
     fn sts(id_token: IdTokenSource) -> OidcSts {
         OidcSts {

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::config::{IdTokenSource, OidcSts};
+use super::oidc_sts::{IdTokenSource, OidcSts};
 use super::sources::{AkSkPair, Issued};
 use super::{metadata, oidc, oidc_sts, pod_identity};
 use crate::config::secret::Secret;
