@@ -44,8 +44,8 @@ pub(super) fn name(idp_id: &str, id_token_file: &Path) -> String {
 }
 
 /// The ID token in `file`, registered for scrubbing; the error names the file, never its
-/// content.
-fn id_token(file: &Path) -> Result<Secret, ProviderError> {
+/// content (also the STS OIDC source's, `oidc_sts.rs`).
+pub(super) fn id_token(file: &Path) -> Result<Secret, ProviderError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         ProviderError::new(
             Reason::Auth,

@@ -17,7 +17,7 @@
 //! they live; messages name the file or the variable, never a token. The cache, its refresh
 //! ahead of expiry and its sharing: `temporary.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::pod_identity;
 use super::sources::Issued;
@@ -112,25 +112,6 @@ pub(crate) fn urn_ok(urn: &str) -> bool {
     (1..=1500).contains(&urn.len()) && urn.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The ID token in `file`, registered for scrubbing; the error names the file, never its
-/// content.
-fn read_id_token(file: &Path) -> Result<Secret, ProviderError> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        ProviderError::new(
-            Reason::Auth,
-            format!("cannot read the ID token file {}: {e}", file.display()),
-        )
-    })?;
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(ProviderError::new(
-            Reason::Auth,
-            format!("the ID token file {} is empty", file.display()),
-        ));
-    }
-    Ok(Secret::new(t))
-}
-
 /// The request's body for `token`.
 fn body(sts: &OidcSts, token: &Secret) -> String {
     let mut b = serde_json::json!({
@@ -152,7 +133,7 @@ fn body(sts: &OidcSts, token: &Secret) -> String {
 /// Temporary credentials of the agency `sts.agency_urn` for the current ID token.
 pub(super) async fn fetch(sts: &OidcSts, http: &Http) -> Result<Issued, ProviderError> {
     let token = match &sts.id_token {
-        IdTokenSource::File(f) => read_id_token(f)?,
+        IdTokenSource::File(f) => super::oidc::id_token(f)?,
         IdTokenSource::Variable(t) => t.clone(),
     };
     let what = "STS POST /v5/agencies/assume-with-oidc";
@@ -225,18 +206,5 @@ mod tests {
         assert!(session_name_ok("oidc-sts-session") && session_name_ok("a.b@c,d=e+f_g"));
         assert!(!session_name_ok("x") && !session_name_ok("a b") && !session_name_ok(""));
         assert!(urn_ok("iam::0123:agency:x") && !urn_ok("") && !urn_ok("a b"));
-    }
-
-    #[test]
-    fn the_id_token_file_is_named_never_quoted() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("id-token");
-        let e = read_id_token(&f).unwrap_err();
-        assert_eq!(e.reason, Reason::Auth);
-        assert!(e.message.starts_with("cannot read the ID token file "));
-        std::fs::write(&f, "\n").unwrap();
-        assert!(read_id_token(&f).unwrap_err().message.ends_with("is empty"));
-        std::fs::write(&f, " eyJ.unit.sig\n").unwrap();
-        assert_eq!(read_id_token(&f).unwrap().expose(), "eyJ.unit.sig");
     }
 }
