@@ -20,6 +20,7 @@ pub mod huawei;
 #[cfg(test)]
 mod policy_tests;
 mod server;
+pub mod uri;
 pub mod variants;
 pub mod yandex;
 
