@@ -27,14 +27,23 @@ pub struct ActiveTask {
 }
 
 /// The active tasks of a target, by the unit that listed them; each unit's in (resource, type,
-/// id) order.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// id) order. Equal when they hold the same tasks, whatever work went into them.
+#[derive(Debug, Clone, Default)]
 pub struct ActiveTasks {
     by_unit: BTreeMap<String, Vec<ActiveTask>>,
     len: usize,
     /// Tasks moved in or out by [`ActiveTasks::take_unit`] and [`ActiveTasks::set_unit`]: a
     /// test's measure of the work a listing costs.
     pub(crate) moved: u64,
+    /// Comparisons made ordering a unit's tasks ([`ActiveTasks::push`],
+    /// [`ActiveTasks::set_unit`]): the other half of that measure.
+    pub(crate) compared: u64,
+}
+
+impl PartialEq for ActiveTasks {
+    fn eq(&self, other: &ActiveTasks) -> bool {
+        self.by_unit == other.by_unit
+    }
 }
 
 impl ActiveTasks {
@@ -63,7 +72,7 @@ impl ActiveTasks {
     pub fn push(&mut self, t: ActiveTask) {
         let tasks = self.by_unit.entry(t.unit.clone()).or_default();
         tasks.push(t);
-        sort(tasks);
+        self.compared += sort(tasks);
         self.len += 1;
     }
 
@@ -84,16 +93,20 @@ impl ActiveTasks {
         if tasks.is_empty() {
             return;
         }
-        sort(&mut tasks);
+        self.compared += sort(&mut tasks);
         self.len += tasks.len();
         self.by_unit.insert(unit.to_string(), tasks);
     }
 }
 
-fn sort(tasks: &mut [ActiveTask]) {
+/// Orders one unit's tasks; returns how many comparisons that took.
+fn sort(tasks: &mut [ActiveTask]) -> u64 {
+    let mut compared = 0;
     tasks.sort_by(|a, b| {
+        compared += 1;
         (&a.resource, &a.task_type, &a.id).cmp(&(&b.resource, &b.task_type, &b.id))
     });
+    compared
 }
 
 impl<'a> IntoIterator for &'a ActiveTasks {

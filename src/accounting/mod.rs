@@ -945,35 +945,42 @@ mod tests {
         assert!(!c.tallies.history.pairs.contains_key(&vm1));
     }
 
-    /// A listing costs in proportion to its own unit's active tasks, not to the target's: with
-    /// 500 units each running a task, polling one unit moves only that unit's.
+    /// A listing costs in proportion to its own unit's active tasks, not to the target's: the
+    /// tasks moved and the comparisons made applying one unit's listing (two running tasks)
+    /// are the same whether 5 or 5,000 other units each have a task running. A counter, not a
+    /// timing: it fails on any per-unit work over the target's whole active set.
     #[test]
     fn a_listing_touches_only_its_own_units_active_tasks() {
-        let mut a = Account::new(&["backup"], &[]);
         let now = ts("2024-05-01T11:00:00Z");
-        let running = |u: usize| {
-            let mut t = task(&format!("t{u}"), TaskState::Running, None);
+        let running = |u: usize, n: usize| {
+            let mut t = task(&format!("t{u}-{n}"), TaskState::Running, None);
             t.resource = format!("vm{u}");
             t
         };
-        let mut report = ApplyReport::default();
-        a.begin_poll();
-        for u in 0..500 {
-            let listing = Listing::of(vec![running(u)]);
-            a.apply_unit(&format!("u{u}"), &listing, now, &rules(), &mut report);
-        }
-        a.end_poll(now, &rules());
-        assert_eq!(a.tallies.active.len(), 500);
-        a.tallies.active.moved = 0;
-        a.begin_poll();
-        let listing = Listing::of(vec![running(7)]);
-        a.apply_unit("u7", &listing, now, &rules(), &mut report);
-        a.end_poll(now, &rules());
-        assert_eq!(a.tallies.active.len(), 500);
-        assert_eq!(
-            a.tallies.active.moved, 2,
-            "out and back in: one task, twice"
-        );
+        // (moved, compared) for listing unit 7 again in an estate of `units` running units.
+        let work = |units: usize| {
+            let mut a = Account::new(&["backup"], &[]);
+            let mut report = ApplyReport::default();
+            a.begin_poll();
+            for u in 0..units {
+                let listing = Listing::of(vec![running(u, 0), running(u, 1)]);
+                a.apply_unit(&format!("u{u}"), &listing, now, &rules(), &mut report);
+            }
+            a.end_poll(now, &rules());
+            assert_eq!(a.tallies.active.len(), 2 * units);
+            a.tallies.active.moved = 0;
+            a.tallies.active.compared = 0;
+            a.begin_poll();
+            let listing = Listing::of(vec![running(7, 1), running(7, 0)]);
+            a.apply_unit("u7", &listing, now, &rules(), &mut report);
+            a.end_poll(now, &rules());
+            assert_eq!(a.tallies.active.len(), 2 * units);
+            (a.tallies.active.moved, a.tallies.active.compared)
+        };
+        let small = work(8);
+        assert_eq!(small.0, 4, "out and back in: two tasks, twice");
+        assert!(small.1 <= 2, "two tasks ordered: {small:?}");
+        assert_eq!(work(5_000), small, "the same work with 5,000 units running");
     }
 
     #[test]

@@ -45,7 +45,13 @@ impl RequestCounts {
     /// Adds one attempt with this code label.
     pub fn record(&self, code: &str) {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *m.entry(code.to_string()).or_insert(0) += 1;
+        // Every request after the first of its code finds it: no key to allocate.
+        match m.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                m.insert(code.to_string(), 1);
+            }
+        }
     }
 
     /// A copy of the counts.
@@ -63,7 +69,8 @@ impl RequestCounts {
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     period: Duration,
-    next: tokio::sync::Mutex<Option<Instant>>,
+    /// The next free slot; never held across an await.
+    next: Mutex<Option<Instant>>,
 }
 
 impl RateLimiter {
@@ -76,26 +83,28 @@ impl RateLimiter {
         };
         RateLimiter {
             period,
-            next: tokio::sync::Mutex::new(None),
+            next: Mutex::new(None),
         }
     }
 
-    /// Waits for the next slot.
+    /// Waits for the next slot. A slot already due is taken without a timer.
     pub(crate) async fn acquire(&self) {
         if self.period.is_zero() {
             return;
         }
-        let slot = {
-            let mut next = self.next.lock().await;
+        let (slot, now) = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
             let slot = match *next {
                 Some(n) if n > now => n,
                 _ => now,
             };
             *next = Some(slot + self.period);
-            slot
+            (slot, now)
         };
-        tokio::time::sleep_until(slot).await;
+        if slot > now {
+            tokio::time::sleep_until(slot).await;
+        }
     }
 }
 
@@ -236,9 +245,10 @@ impl Http {
             )
         })?;
         let result = tokio::time::timeout(self.timeout, async {
-            let resp = self.client.execute(req).await?;
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
+            let mut resp = self.client.execute(req).await?;
+            let status = resp.status();
+            // Taken, not copied: the body is read without them.
+            let headers = std::mem::take(resp.headers_mut());
             let body = read_capped(resp, self.max_body).await;
             Ok::<_, reqwest::Error>((status, headers, body))
         })
@@ -268,7 +278,8 @@ impl Http {
             }
             Ok(Ok(parts)) => parts,
         };
-        self.counts.record(&status.to_string());
+        self.counts.record(status.as_str());
+        let status = status.as_u16();
         let body = match body {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
@@ -338,12 +349,27 @@ async fn read_capped(mut resp: reqwest::Response, max: u64) -> Result<Bytes, Bod
     if resp.content_length().is_some_and(|n| n > max) {
         return Err(BodyError::TooLarge);
     }
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+    // A body that arrives in one chunk is kept as it is; a longer one is gathered once, into
+    // a buffer of the announced length when there is one.
+    let Some(first) = resp.chunk().await.map_err(BodyError::Read)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() as u64 > max {
+        return Err(BodyError::TooLarge);
+    }
+    let Some(second) = resp.chunk().await.map_err(BodyError::Read)? else {
+        return Ok(first);
+    };
+    let announced = resp.content_length().unwrap_or(0).min(max) as usize;
+    let mut buf = BytesMut::with_capacity(announced.max(first.len() + second.len()));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         if buf.len() as u64 + chunk.len() as u64 > max {
             return Err(BodyError::TooLarge);
         }
         buf.extend_from_slice(&chunk);
+        next = resp.chunk().await.map_err(BodyError::Read)?;
     }
     Ok(buf.freeze())
 }

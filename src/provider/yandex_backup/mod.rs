@@ -21,6 +21,8 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use futures_util::{StreamExt, stream};
+use reqwest::{IntoUrl, Url};
 
 use crate::config::secret::Secret;
 use crate::config::settings::Settings;
@@ -62,6 +64,12 @@ pub(crate) struct Client {
     units: Units,
     folder_id: Option<String>,
     endpoint: String,
+    /// `endpoint` parsed once: each `ListTasks` URL is a copy with its path and query set, so
+    /// no request parses the scheme and host again (`None`: it did not parse, and each
+    /// request's URL is parsed whole, failing as a bad request).
+    base: Option<Url>,
+    /// How many of the schedules' calls are in flight at once: the target's `concurrency`.
+    in_flight: usize,
     page_size: u32,
     max_pages: u32,
     http: Http,
@@ -89,12 +97,15 @@ impl Registered for Client {
 
     fn new(config: &Config, settings: &Settings, endpoint: Option<&BaseUrl>, http: Http) -> Client {
         let folder_id = config.folder_id.clone();
+        let endpoint = endpoint
+            .map_or(DEFAULT_ENDPOINT, |e| e.as_str())
+            .to_string();
         Client {
             units: Units::from_resources(&config.resources),
             folder_id,
-            endpoint: endpoint
-                .map_or(DEFAULT_ENDPOINT, |e| e.as_str())
-                .to_string(),
+            base: Url::parse(&endpoint).ok(),
+            in_flight: settings.concurrency.max(1) as usize,
+            endpoint,
             page_size: settings.page_size,
             max_pages: settings.max_pages,
             auth: TokenCache::new(&config.auth, config.iam_endpoint.as_ref(), http.clone()),
@@ -106,9 +117,9 @@ impl Registered for Client {
 
 impl Client {
     /// GETs `url` with the IAM token; on a 401 refreshes the token once and retries once.
-    async fn get(&self, what: &str, url: &str) -> Result<Response, ProviderError> {
+    async fn get<U: IntoUrl + Clone>(&self, what: &str, url: U) -> Result<Response, ProviderError> {
         let token = self.auth.token(None).await?;
-        match self.get_with(what, url, &token).await {
+        match self.get_with(what, url.clone(), &token).await {
             Err(e) if e.is_unauthorized() && self.auth.refreshable() => {
                 tracing::debug!(call = what, "IAM token rejected; refreshing it once.");
                 let token = self.auth.token(Some(&token)).await?;
@@ -118,22 +129,42 @@ impl Client {
         }
     }
 
-    async fn get_with(
+    async fn get_with<U: IntoUrl + Clone>(
         &self,
         what: &str,
-        url: &str,
+        url: U,
         token: &Secret,
     ) -> Result<Response, ProviderError> {
-        let client = self.http.client().clone();
+        let client = self.http.client();
         self.http
             .send(what, || {
                 client
-                    .get(url)
+                    .get(url.clone())
                     .bearer_auth(token.expose())
                     .build()
                     .map_err(|e| ProviderError::decode(format!("{what}: bad request: {e}")))
             })
             .await
+    }
+
+    /// The `ListTasks` URL of `unit` after `token` (empty: the first page): the parsed
+    /// endpoint with this path and query, or the whole text when the endpoint did not parse.
+    fn tasks_url(&self, unit: &str, page_size: u32, token: &str) -> Result<Url, String> {
+        let path = format!("/backup/v1/resources/{}/tasks", enc(unit));
+        let mut query = format!("pageSize={}", page_size.clamp(1, 1000));
+        if !token.is_empty() {
+            query.push_str("&pageToken=");
+            query.push_str(&enc(token));
+        }
+        match &self.base {
+            Some(base) => {
+                let mut url = base.clone();
+                url.set_path(&path);
+                url.set_query(Some(&query));
+                Ok(url)
+            }
+            None => Err(format!("{}{path}?{query}", self.endpoint)),
+        }
     }
 }
 
@@ -225,21 +256,13 @@ impl Provider for Client {
     async fn list_tasks(&self, unit: &str, ctx: &PollContext) -> Result<Listing, ProviderError> {
         let label = unit_label(Self::UNIT, unit);
         let what = format!("{label}: ListTasks");
-        let base = format!(
-            "{}/backup/v1/resources/{}/tasks?pageSize={}",
-            self.endpoint,
-            enc(unit),
-            ctx.page_size.clamp(1, 1000)
-        );
         let mut pager = Pager::for_poll(&what, ctx);
         let mut token = String::new();
         loop {
-            let url = if token.is_empty() {
-                base.clone()
-            } else {
-                format!("{base}&pageToken={}", enc(&token))
+            let resp = match self.tasks_url(unit, ctx.page_size, &token) {
+                Ok(url) => self.get(&what, url).await?,
+                Err(text) => self.get(&what, text.as_str()).await?,
             };
-            let resp = self.get(&what, &url).await?;
             let (records, next) = decode_page(
                 &resp,
                 &what,
@@ -285,33 +308,47 @@ impl Client {
             }
             (None, Units::Fixed(ids)) => {
                 let mut read = policies::Reading::new(Some(ids.iter().cloned().collect()));
-                for id in ids {
-                    let what = format!("{}: ListPolicies", unit_label(Self::UNIT, id));
+                // One call per instance, in flight together (the HTTP client applies the
+                // target's rate and concurrency limits): one after another, 1,000 instances
+                // took 1,000 round trips before the first poll could end.
+                // Owned ids: a future borrowing the list's items is not `Send` for every
+                // lifetime the trait asks of it.
+                let mut calls = stream::iter(ids.iter().cloned().map(|id| async move {
+                    let what = format!("{}: ListPolicies", unit_label(Self::UNIT, &id));
                     let url = format!(
                         "{}/backup/v1/policies?computeInstanceId={}",
                         self.endpoint,
-                        enc(id)
+                        enc(&id)
                     );
-                    read.listed(Some(id), self.list_policies(&what, &url).await?);
+                    let listed = self.list_policies(&what, &url).await;
+                    (id, listed)
+                }))
+                .buffered(self.in_flight);
+                while let Some((id, listed)) = calls.next().await {
+                    read.listed(Some(&id), listed?);
                 }
                 read
             }
             // Discovery without a folder finds nothing, so no policy applies.
             (None, Units::Discover(_)) => return Ok(Policies::default()),
         };
-        for policy in read.policy_ids() {
+        let mut calls = stream::iter(read.policy_ids().into_iter().map(|policy| async move {
             let what = format!("{}: ListApplications", unit_label("policy", &policy));
             let url = format!(
                 "{}/backup/v1/policies/{}/applications",
                 self.endpoint,
                 enc(&policy)
             );
-            let apps = match self.get(&what, &url).await {
+            let apps = match self.get(&what, url.as_str()).await {
                 Ok(r) => r
                     .json::<ListApplicationsResponse>(&what)
                     .map(|a| a.applications.unwrap_or_default()),
                 Err(e) => Err(e),
             };
+            (policy, apps)
+        }))
+        .buffered(self.in_flight);
+        while let Some((policy, apps)) = calls.next().await {
             read.applications(&policy, apps);
         }
         Ok(read.finish())
