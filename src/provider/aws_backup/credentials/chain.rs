@@ -13,8 +13,9 @@
 //! 5. `SharedCredentialProvider`: the profile's keys in the credentials file.
 //! 6. (`ProcessProvider`: refused with a message.)
 //! 7. `ConfigProvider`: the profile's keys in the config file.
-//! 8. `ContainerProvider` (ECS, EKS Pod Identity): not in this version; when its variables
-//!    are set the chain stops with a message instead of going on to the instance's role.
+//! 8. `ContainerProvider` (ECS task roles, EKS Pod Identity):
+//!    `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `AWS_CONTAINER_CREDENTIALS_FULL_URI`
+//!    (`container.rs`).
 //! 9. `InstanceMetadataProvider`: the EC2 instance role, unless `AWS_EC2_METADATA_DISABLED`
 //!    is `true`. Whether the service answers is known at the first poll.
 //!
@@ -43,11 +44,6 @@ pub(crate) const ENV_METADATA_DISABLED: &str = "AWS_EC2_METADATA_DISABLED";
 pub(crate) const ENV_METADATA_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
 /// The instance metadata endpoint mode variable (`IPv4` or `IPv6`).
 pub(crate) const ENV_METADATA_ENDPOINT_MODE: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE";
-/// The container credential variables (ECS, EKS Pod Identity).
-const ENV_CONTAINER: [&str; 2] = [
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-];
 
 /// A variable's value, unless unset or blank.
 pub(crate) fn var(env: &Env<'_>, name: &str) -> Option<String> {
@@ -142,16 +138,14 @@ pub(crate) fn resolve(env: &Env<'_>, metadata_url: Option<BaseUrl>) -> Result<So
     if let Some(s) = profile::profile_chain(&files, &name)? {
         return Ok(s);
     }
-    if let Some(n) = ENV_CONTAINER.iter().find(|n| var(env, n).is_some()) {
-        return Err(format!(
-            "{n} is set, but container credentials (ECS, EKS Pod Identity) are not supported by this version; use web identity (IAM roles for service accounts) or give the source in auth:"
-        ));
+    if let Some(c) = super::container::from_env(env)? {
+        return Ok(Source::Container(c));
     }
     let p = files.has(&name).then(|| files.profile(&name));
     match instance_metadata(env, metadata_url, p.as_ref())? {
         Some(url) => Ok(Source::InstanceMetadata { url }),
         None => Err(format!(
-            "no credentials found: {ENV_ACCESS_KEY_ID} is not set, profile '{name}' has none in {}, AWS_WEB_IDENTITY_TOKEN_FILE is not set, and {ENV_METADATA_DISABLED} is true",
+            "no credentials found: {ENV_ACCESS_KEY_ID} is not set, profile '{name}' has none in {}, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_CONTAINER_CREDENTIALS_* are not set, and {ENV_METADATA_DISABLED} is true",
             files.shown()
         )),
     }

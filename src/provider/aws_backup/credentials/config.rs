@@ -136,6 +136,8 @@ pub(crate) enum Source {
     },
     /// STS `AssumeRoleWithWebIdentity` (EKS IAM roles for service accounts).
     WebIdentity(WebIdentity),
+    /// Container credentials (ECS task roles, EKS Pod Identity), found by the default chain.
+    Container(super::container::Container),
     /// STS `AssumeRole`, signed with the credentials of `base`.
     AssumeRole {
         /// The role.

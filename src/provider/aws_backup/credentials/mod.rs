@@ -13,8 +13,8 @@
 //! - `instance_metadata`: the EC2 instance role through IMDSv2 (`imds.rs`);
 //! - `web_identity`: STS `AssumeRoleWithWebIdentity` with a token file, as EKS IAM roles for
 //!   service accounts provide (`sts.rs`);
-//! - `chain: default`, or no `auth:`: the first of these that is there, in botocore's order
-//!   (`chain.rs`).
+//! - `chain: default`, or no `auth:`: the first of these that is there, in botocore's order,
+//!   container credentials (ECS, EKS Pod Identity: `container.rs`) included (`chain.rs`).
 //!
 //! On top of any of them `assume_role` assumes a role with STS `AssumeRole`, signed by the
 //! source's credentials. Temporary credentials are refreshed ahead of their expiry, once for
@@ -22,6 +22,7 @@
 
 mod chain;
 mod config;
+mod container;
 mod imds;
 mod ini;
 mod profile;
@@ -74,6 +75,7 @@ impl StaticKeys {
 /// How a source's temporary credentials are obtained.
 enum Fetch {
     Imds(BaseUrl),
+    Container(container::Container),
     WebIdentity {
         sts: Sts,
         w: WebIdentity,
@@ -127,6 +129,7 @@ fn describe(source: &Source) -> String {
         }
         Source::InstanceMetadata { url } => imds::name(url),
         Source::WebIdentity(w) => web_identity_name(w),
+        Source::Container(c) => container::name(c),
         Source::AssumeRole { role, base } => {
             format!("assume role {} with {}", role.role_arn, describe(base))
         }
@@ -162,6 +165,12 @@ fn build(source: &Source, sts: &Sts) -> (Arc<Node>, String) {
             let key = format!("imds {url}");
             let shared = refresh::shared(&key, &imds::name(url));
             let fetch = Fetch::Imds(url.clone());
+            (Arc::new(Node::Temporary { shared, fetch }), key)
+        }
+        Source::Container(c) => {
+            let key = format!("container {}", hash(&c.url));
+            let shared = refresh::shared(&key, &container::name(c));
+            let fetch = Fetch::Container(c.clone());
             (Arc::new(Node::Temporary { shared, fetch }), key)
         }
         Source::WebIdentity(w) => {
@@ -213,6 +222,7 @@ fn credentials_of<'a>(node: &'a Node, http: &'a Http) -> CredentialsFuture<'a> {
                     .get(|| async {
                         match fetch {
                             Fetch::Imds(url) => imds::fetch(url, http).await,
+                            Fetch::Container(c) => container::fetch(c, http).await,
                             Fetch::WebIdentity { sts, w } => {
                                 sts::assume_role_with_web_identity(sts, w, http).await
                             }

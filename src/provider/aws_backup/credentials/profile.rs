@@ -251,9 +251,14 @@ fn credential_source(name: &str, cs: &str, env: &Env<'_>, p: &Section) -> Result
                 "profile '{name}': credential_source Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is true"
             )),
         },
-        "EcsContainer" => Err(format!(
-            "profile '{name}': credential_source EcsContainer is not supported by this version"
-        )),
+        "EcsContainer" => match super::container::from_env(env)? {
+            Some(c) => Ok(Source::Container(c)),
+            None => Err(format!(
+                "profile '{name}': credential_source EcsContainer, but neither {} nor {} is set",
+                super::container::ENV_RELATIVE_URI,
+                super::container::ENV_FULL_URI
+            )),
+        },
         other => Err(format!(
             "profile '{name}': credential_source '{other}' is not valid (Environment, Ec2InstanceMetadata or EcsContainer)"
         )),

@@ -194,16 +194,19 @@ fn the_instance_metadata_step_honours_its_variables() {
     )
     .unwrap_err();
     assert!(e.starts_with("AWS_EC2_METADATA_SERVICE_ENDPOINT: "), "{e}");
-    // Container credentials are not there to fall through to the instance's role.
-    let e = resolve(
+    // 8. Container credentials come before the instance's role.
+    let s = resolve(
         &bare.env(&[(
             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
             "http://169.254.170.23/v1/credentials",
         )]),
         None,
     )
-    .unwrap_err();
-    assert!(e.contains("container credentials"), "{e}");
+    .unwrap();
+    assert_eq!(
+        describe(&s),
+        "container credentials (http://169.254.170.23/v1/credentials)"
+    );
 }
 
 #[test]
