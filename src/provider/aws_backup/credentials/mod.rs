@@ -258,6 +258,16 @@ impl CredentialSource {
         credentials_of(&self.node, http).await
     }
 
+    /// Tells the source that the API refused `used` as expired or unknown (`ExpiredTokenException`,
+    /// `UnrecognizedClientException`): temporary credentials are fetched anew at the next
+    /// [`Self::credentials`] (once, however many requests report them); keys that do not
+    /// expire are kept.
+    pub(crate) fn rejected(&self, used: &Credentials) {
+        if let Node::Temporary { shared, .. } = &*self.node {
+            shared.forget(&used.access_key_id);
+        }
+    }
+
     /// For the start log line and messages: `static keys`, `environment (AWS_ACCESS_KEY_ID)`,
     /// `profile prod (…): …`, `instance metadata (http://169.254.169.254)`, `web identity
     /// (…)`, `assume role … with …`.

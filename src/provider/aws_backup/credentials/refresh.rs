@@ -140,6 +140,22 @@ impl Shared {
         }
     }
 
+    /// Forgets the cached credentials if they are the ones with `access_key_id` (which the
+    /// API refused as expired or unknown), so that the next caller fetches new ones; a
+    /// refresh that already replaced them is kept.
+    pub(crate) fn forget(&self, access_key_id: &str) {
+        let mut st = self.state();
+        if st
+            .cached
+            .as_ref()
+            .is_some_and(|c| c.credentials.access_key_id == access_key_id)
+        {
+            tracing::info!(source = %self.name, "The API refused the temporary credentials; fetching new ones.");
+            st.cached = None;
+            st.retry_at = None;
+        }
+    }
+
     fn cache(&self, issued: Issued) -> Cached {
         let lifetime = Duration::try_from(issued.expires_at.duration_since(jiff::Timestamp::now()))
             .unwrap_or(Duration::ZERO);
@@ -207,6 +223,24 @@ mod tests {
             e.message,
             "credential source test source failed: STS: HTTP 500"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refused_credentials_are_fetched_anew_once() {
+        let s = shared("test forget", "test source");
+        let hour = Duration::from_secs(3600);
+        let calls = AtomicU32::new(0);
+        let ok = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(issued(n, hour))
+        };
+        let first = s.get(ok).await.unwrap();
+        s.forget(&first.access_key_id);
+        assert_eq!(s.get(ok).await.unwrap().access_key_id, "ASIA2");
+        // A late report about the old key leaves the new one.
+        s.forget(&first.access_key_id);
+        assert_eq!(s.get(ok).await.unwrap().access_key_id, "ASIA2");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]
