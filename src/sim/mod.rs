@@ -13,6 +13,7 @@
 //! Each service lives in its own file with a `route(&Sim, &SimRequest) -> Option<SimResponse>`
 //! that answers the paths it owns; [`Sim::dispatch`] asks them in turn.
 
+pub mod aws;
 mod faults;
 pub mod huawei;
 #[cfg(test)]
@@ -145,6 +146,8 @@ pub struct Sim {
     pub yandex: Mutex<yandex::YandexState>,
     /// Huawei IAM, credentials and the VBS, CBR, CCE and DMS task state.
     pub huawei: Mutex<huawei::HuaweiState>,
+    /// AWS Backup, STS and instance metadata state (seeded through [`Sim::aws`]).
+    pub aws: Mutex<aws::AwsState>,
     faults: Mutex<Vec<FaultRule>>,
     records: Mutex<Vec<RecordRule>>,
     hooks: Mutex<Vec<Hook>>,
@@ -266,6 +269,7 @@ impl Sim {
     pub fn service_of(req: &SimRequest) -> &'static str {
         yandex::service_of(req)
             .or_else(|| huawei::service_of(req))
+            .or_else(|| aws::service_of(req))
             .unwrap_or("unknown")
     }
 
@@ -275,6 +279,9 @@ impl Sim {
             return r;
         }
         if let Some(r) = huawei::route(self, req) {
+            return r;
+        }
+        if let Some(r) = aws::route(self, req) {
             return r;
         }
         SimResponse::json(
