@@ -277,4 +277,6 @@ impl CredentialSource {
 }
 
 #[cfg(test)]
+mod sim_tests;
+#[cfg(test)]
 mod tests;

@@ -23,6 +23,8 @@ pub(crate) const ADVISORY: Duration = Duration::from_secs(15 * 60);
 pub(crate) const MANDATORY: Duration = Duration::from_secs(10 * 60);
 /// After a failed refresh, how long the last good credentials are used before trying again.
 pub(crate) const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// When a refresh gave the same credentials again, how long until the next one.
+const SAME_AGAIN: Duration = Duration::from_secs(60);
 
 /// Credentials as a source issued them.
 pub(crate) struct Issued {
@@ -118,7 +120,18 @@ impl Shared {
         match got {
             Ok(issued) => {
                 st.retry_at = None;
-                let c = self.cache(issued);
+                let same = st.cached.as_ref().is_some_and(|c| {
+                    c.credentials.access_key_id == issued.credentials.access_key_id
+                });
+                let mut c = self.cache(issued);
+                if same {
+                    // Not rotated yet (the instance metadata service hands out the same ones
+                    // until shortly before they expire): ask again in a minute.
+                    let again =
+                        Instant::now() + SAME_AGAIN.min((c.expires_at - Instant::now()) / 2);
+                    c.advisory_at = again;
+                    c.mandatory_at = again;
+                }
                 let creds = c.credentials.clone();
                 st.cached = Some(c);
                 Ok(creds)
