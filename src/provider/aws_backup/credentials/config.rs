@@ -487,10 +487,7 @@ impl WebIdentityFile {
     fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<WebIdentity> {
         let role = checked(cx, self.role_arn, role_arn).ok()?;
         let session = checked(cx, self.session_name, session_name).ok()?;
-        let file = match opt(self.token_file).ok()? {
-            Some((f, _)) => Some(cx.path(&f)),
-            None => None,
-        };
+        let file = opt(self.token_file).ok()?.map(|(f, _)| cx.path(&f));
         let var = |cx: &TargetCx<'_, '_, '_>, n: &str| cx.env(n).filter(|v| !v.trim().is_empty());
         let role = role.or_else(|| var(cx, ENV_ROLE_ARN));
         let file = file.or_else(|| var(cx, ENV_WEB_IDENTITY_TOKEN_FILE).map(PathBuf::from));

@@ -69,7 +69,7 @@ async fn session_token(url: &BaseUrl, http: &Http) -> Result<Option<Secret>, Pro
             let t = String::from_utf8_lossy(&r.body).trim().to_string();
             Ok((!t.is_empty()).then(|| Secret::new(t)))
         }
-        Err(e) if matches!(e.status, Some(403 | 404 | 405)) => Ok(None),
+        Err(e) if matches!(e.status, Some(403..=405)) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -39,7 +39,12 @@ use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 use crate::provider::error::ProviderError;
 use crate::provider::http::Http;
-pub(crate) use config::{Auth, AuthFile, ENV_ACCESS_KEY_ID, Role, Source, StaticKeys, WebIdentity};
+#[allow(
+    unused_imports,
+    reason = "the provider's config reads the auth block through it"
+)]
+pub(crate) use config::AuthFile;
+pub(crate) use config::{Auth, ENV_ACCESS_KEY_ID, Role, Source, StaticKeys, WebIdentity};
 use refresh::Shared;
 use sts::Sts;
 
