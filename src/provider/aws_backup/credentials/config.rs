@@ -525,14 +525,23 @@ impl WebIdentityFile {
     }
 }
 
+/// A path as written, `~/` expanded with `HOME` (as botocore's `os.path.expanduser`), a
+/// relative one resolved against the config file's directory.
+fn home_path(cx: &TargetCx<'_, '_, '_>, f: &FilePath) -> PathBuf {
+    match (f.0.strip_prefix("~"), cx.env("HOME")) {
+        (Ok(rest), Some(home)) if !home.trim().is_empty() => PathBuf::from(home).join(rest),
+        _ => cx.path(f),
+    }
+}
+
 impl ProfileFile {
     /// The profile `name` (default `AWS_PROFILE`, else `default`) of the files given (default
     /// `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`, else `~/.aws/credentials` and
     /// `~/.aws/config`), resolved now.
     fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Source> {
         let name = opt(self.name).ok()?.map(|(NonEmpty(n), _)| n);
-        let credentials = opt(self.credentials_file).ok()?.map(|(f, _)| cx.path(&f));
-        let config = opt(self.config_file).ok()?.map(|(f, _)| cx.path(&f));
+        let credentials = opt(self.credentials_file).ok()?.map(|(f, _)| home_path(cx, &f));
+        let config = opt(self.config_file).ok()?.map(|(f, _)| home_path(cx, &f));
         let got = {
             let env = |n: &str| cx.env(n);
             let env: &Env<'_> = &env;
