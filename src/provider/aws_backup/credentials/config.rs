@@ -7,28 +7,16 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::chain::{self, Env};
+use super::chain;
+use super::env;
 use super::profile::{self, Files};
+use super::source::{
+    ENV_ACCESS_KEY_ID, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, ENV_WEB_IDENTITY_TOKEN_FILE, Env, Role,
+    Source, StaticKeys, WebIdentity, role_arn, session_name,
+};
 use crate::config::de::{At, Val};
 use crate::config::keys::TargetCx;
-use crate::config::secret::Secret;
 use crate::config::value::{BaseUrl, BoolOr, FilePath, Flag, InlineSecret, NonEmpty};
-
-/// The access key id variable.
-pub(crate) const ENV_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
-/// The secret access key variable.
-pub(crate) const ENV_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
-/// The session token variable (temporary credentials).
-pub(crate) const ENV_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
-/// The older name of the session token variable, which botocore reads first
-/// (`EnvProvider.TOKENS` in `botocore/credentials.py`).
-pub(crate) const ENV_SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
-/// The web identity role variable (EKS IAM roles for service accounts sets it).
-pub(crate) const ENV_ROLE_ARN: &str = "AWS_ROLE_ARN";
-/// The web identity token file variable.
-pub(crate) const ENV_WEB_IDENTITY_TOKEN_FILE: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
-/// The web identity session name variable.
-pub(crate) const ENV_ROLE_SESSION_NAME: &str = "AWS_ROLE_SESSION_NAME";
 
 /// The `auth:` block of an `aws_backup` target as written.
 #[derive(Debug, Default, Deserialize)]
@@ -75,76 +63,6 @@ pub(crate) struct AssumeRoleFile {
     role_arn: Val<NonEmpty>,
     external_id: Val<NonEmpty>,
     session_name: Val<NonEmpty>,
-}
-
-/// Access keys as read at load, from the config, the environment or a profile.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct StaticKeys {
-    /// The access key id (registered for scrubbing like the secret).
-    pub(crate) access_key_id: Secret,
-    /// The secret access key.
-    pub(crate) secret_access_key: Secret,
-    /// The session token of temporary keys.
-    pub(crate) session_token: Option<Secret>,
-}
-
-/// A role to assume with STS `AssumeRole`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Role {
-    /// The role's ARN.
-    pub(crate) role_arn: String,
-    /// `ExternalId`, when the role's trust policy asks for one.
-    pub(crate) external_id: Option<String>,
-    /// `RoleSessionName`; default `cloud-task-exporter-{unix seconds}` (botocore's
-    /// `botocore-session-{seconds}`).
-    pub(crate) session_name: Option<String>,
-    /// `DurationSeconds` (a profile's `duration_seconds`); default STS's, 1 hour.
-    pub(crate) duration_seconds: Option<u32>,
-}
-
-/// STS `AssumeRoleWithWebIdentity` with a token from a file.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct WebIdentity {
-    /// The role's ARN.
-    pub(crate) role_arn: String,
-    /// The file holding the token, read at every refresh (the platform rotates it).
-    pub(crate) token_file: PathBuf,
-    /// `RoleSessionName`; default `cloud-task-exporter-{unix seconds}`.
-    pub(crate) session_name: Option<String>,
-}
-
-/// Where a target's credentials come from.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Source {
-    /// `access_key_id` + `secret_access_key` (+ `session_token`), each also as `*_file`.
-    Static(StaticKeys),
-    /// `environment: true` (or the chain's first step): the `AWS_*` variables, read at load.
-    Environment(StaticKeys),
-    /// A profile of the shared files, resolved at load into what it names.
-    Profile {
-        /// The profile's name.
-        name: String,
-        /// What it resolved to (keys, a role, web identity).
-        resolved: Box<Source>,
-        /// Where the resolved credentials come from, for the log (file names, no value).
-        detail: String,
-    },
-    /// The EC2 instance role from the instance metadata service (IMDSv2).
-    InstanceMetadata {
-        /// Base URL, default `http://169.254.169.254`.
-        url: BaseUrl,
-    },
-    /// STS `AssumeRoleWithWebIdentity` (EKS IAM roles for service accounts).
-    WebIdentity(WebIdentity),
-    /// Container credentials (ECS task roles, EKS Pod Identity), found by the default chain.
-    Container(super::container::Container),
-    /// STS `AssumeRole`, signed with the credentials of `base`.
-    AssumeRole {
-        /// The role.
-        role: Role,
-        /// Whose credentials sign the request.
-        base: Box<Source>,
-    },
 }
 
 /// The validated `auth:` of a target.
@@ -299,7 +217,7 @@ impl AuthFile {
             }
             ["environment"] => {
                 let env = |n: &str| cx.env(n);
-                match chain::environment(&env) {
+                match env::environment(&env) {
                     Ok(Some(keys)) => Source::Environment(keys),
                     Ok(None) => {
                         cx.bad(at, format!("environment: {ENV_ACCESS_KEY_ID} is not set"));
@@ -317,7 +235,7 @@ impl AuthFile {
             }
             ["instance_metadata"] => {
                 let env = |n: &str| cx.env(n);
-                match chain::instance_metadata(&env, metadata_url, None) {
+                match env::instance_metadata(&env, metadata_url, None) {
                     Ok(Some(url)) => Source::InstanceMetadata { url },
                     Ok(None) => {
                         cx.bad(
@@ -408,34 +326,6 @@ fn wrap(source: Source, role: Option<Role>) -> Source {
             base: Box::new(source),
         },
         None => source,
-    }
-}
-
-/// Whether `arn` looks like a role ARN (`arn:{partition}:iam::{account}:role/{name}`).
-pub(crate) fn role_arn(arn: &str) -> Result<(), String> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", p, "iam", "", account, resource]
-            if !p.is_empty() && !account.is_empty() && resource.starts_with("role/") =>
-        {
-            Ok(())
-        }
-        _ => Err(format!(
-            "'{arn}' is not a role ARN such as arn:aws:iam::111122223333:role/backup-reader"
-        )),
-    }
-}
-
-/// Whether `name` can be a `RoleSessionName`: 2 to 64 of letters, digits and `+=,.@_-`
-/// (`roleSessionNameType` in `botocore/data/sts/2011-06-15/service-2.json`).
-pub(crate) fn session_name(name: &str) -> Result<(), String> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if (2..=64).contains(&name.len()) && name.chars().all(ok_char) {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{name}' is not a session name (2 to 64 letters, digits or +=,.@_-)"
-        ))
     }
 }
 
@@ -540,7 +430,9 @@ impl ProfileFile {
     /// `~/.aws/config`), resolved now.
     fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Source> {
         let name = opt(self.name).ok()?.map(|(NonEmpty(n), _)| n);
-        let credentials = opt(self.credentials_file).ok()?.map(|(f, _)| home_path(cx, &f));
+        let credentials = opt(self.credentials_file)
+            .ok()?
+            .map(|(f, _)| home_path(cx, &f));
         let config = opt(self.config_file).ok()?.map(|(f, _)| home_path(cx, &f));
         let got = {
             let env = |n: &str| cx.env(n);
@@ -557,28 +449,5 @@ impl ProfileFile {
                 None
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn role_arns_and_session_names_are_checked() {
-        assert!(role_arn("arn:aws:iam::111122223333:role/backup-reader").is_ok());
-        assert!(role_arn("arn:aws-cn:iam::111122223333:role/path/r").is_ok());
-        for bad in [
-            "backup-reader",
-            "arn:aws:iam::111122223333:user/u",
-            "arn:aws:s3:::bucket",
-        ] {
-            let e = role_arn(bad).unwrap_err();
-            assert!(e.contains("is not a role ARN"), "{e}");
-        }
-        assert!(session_name("cloud-task-exporter").is_ok());
-        assert!(session_name("a").is_err());
-        assert!(session_name("has space").is_err());
-        assert!(session_name(&"x".repeat(65)).is_err());
     }
 }

@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 
 use super::Credentials;
-use super::chain::{Env, var};
 use super::refresh::Issued;
+use super::source::{Authorization, Container, Env, var};
 use crate::config::secret::Secret;
 use crate::provider::error::{ProviderError, Reason};
 use crate::provider::http::Http;
@@ -28,26 +28,6 @@ pub(crate) const ENV_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 const HOST: &str = "169.254.170.2";
 /// The hosts plain http may go to besides loopback (`_ALLOWED_HOSTS`).
 const ALLOWED_HOSTS: [&str; 4] = [HOST, "169.254.170.23", "fd00:ec2::23", "localhost"];
-
-/// What authorizes the request.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Authorization {
-    /// None.
-    None,
-    /// The content of this file, read at every request.
-    File(PathBuf),
-    /// This value.
-    Value(Secret),
-}
-
-/// The container credentials endpoint.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Container {
-    /// The full URL.
-    pub(crate) url: String,
-    /// Its `Authorization`.
-    pub(crate) authorization: Authorization,
-}
 
 /// Whether `url` may be asked (`_validate_allowed_url`): https anywhere; http only to a
 /// loopback address or a container host. The message never quotes the URL (it may carry a

@@ -23,10 +23,12 @@
 mod chain;
 mod config;
 mod container;
+mod env;
 mod imds;
 mod ini;
 mod profile;
 mod refresh;
+mod source;
 mod sts;
 
 use std::future::Future;
@@ -39,13 +41,14 @@ use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 use crate::provider::error::ProviderError;
 use crate::provider::http::Http;
+pub(crate) use config::Auth;
 #[allow(
     unused_imports,
     reason = "the provider's config reads the auth block through it"
 )]
 pub(crate) use config::AuthFile;
-pub(crate) use config::{Auth, ENV_ACCESS_KEY_ID, Role, Source, StaticKeys, WebIdentity};
 use refresh::Shared;
+pub(crate) use source::{ENV_ACCESS_KEY_ID, Role, Source, StaticKeys, WebIdentity};
 use sts::Sts;
 
 /// Credentials that sign one request.
@@ -80,7 +83,7 @@ impl StaticKeys {
 /// How a source's temporary credentials are obtained.
 enum Fetch {
     Imds(BaseUrl),
-    Container(container::Container),
+    Container(source::Container),
     WebIdentity {
         sts: Sts,
         w: WebIdentity,

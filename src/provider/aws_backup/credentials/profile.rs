@@ -9,9 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::chain::{self, Env, var};
-use super::config::{Role, Source, StaticKeys, WebIdentity, role_arn, session_name};
+use super::container;
+use super::env;
 use super::ini::{self, Section, Sections};
+use super::source::{
+    ENV_ACCESS_KEY_ID, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, ENV_WEB_IDENTITY_TOKEN_FILE, Env, Role,
+    Source, StaticKeys, WebIdentity, role_arn, session_name, var,
+};
 use crate::config::secret::Secret;
 
 /// The credentials file variable.
@@ -238,25 +242,25 @@ fn assume_role(
 /// `credential_source` of a role profile (`CanonicalNameCredentialSourcer`).
 fn credential_source(name: &str, cs: &str, env: &Env<'_>, p: &Section) -> Result<Source, String> {
     match cs {
-        "Environment" => match chain::environment(env)? {
+        "Environment" => match env::environment(env)? {
             Some(keys) => Ok(Source::Environment(keys)),
             None => Err(format!(
                 "profile '{name}': credential_source Environment, but {} is not set",
-                super::config::ENV_ACCESS_KEY_ID
+                ENV_ACCESS_KEY_ID
             )),
         },
-        "Ec2InstanceMetadata" => match chain::instance_metadata(env, None, Some(p))? {
+        "Ec2InstanceMetadata" => match env::instance_metadata(env, None, Some(p))? {
             Some(url) => Ok(Source::InstanceMetadata { url }),
             None => Err(format!(
                 "profile '{name}': credential_source Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is true"
             )),
         },
-        "EcsContainer" => match super::container::from_env(env)? {
+        "EcsContainer" => match container::from_env(env)? {
             Some(c) => Ok(Source::Container(c)),
             None => Err(format!(
                 "profile '{name}': credential_source EcsContainer, but neither {} nor {} is set",
-                super::container::ENV_RELATIVE_URI,
-                super::container::ENV_FULL_URI
+                container::ENV_RELATIVE_URI,
+                container::ENV_FULL_URI
             )),
         },
         other => Err(format!(
@@ -296,7 +300,6 @@ pub(crate) fn web_identity(
     name: &str,
     env: Option<&Env<'_>>,
 ) -> Result<Option<(WebIdentity, bool)>, String> {
-    use super::config::{ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, ENV_WEB_IDENTITY_TOKEN_FILE};
     let p = files.profile(name);
     let get = |var_name: &str, key: &str| -> (Option<String>, bool) {
         if let Some(v) = env.and_then(|e| e(var_name)) {

@@ -17,8 +17,8 @@ use std::time::SystemTime;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 use super::Credentials;
-use super::config::{Role, WebIdentity};
 use super::refresh::Issued;
+use super::source::{Role, WebIdentity};
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 use crate::provider::error::{ProviderError, Reason};

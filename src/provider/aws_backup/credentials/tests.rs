@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use super::chain::{Env, resolve};
+use super::chain::resolve;
 use super::profile::{Files, explicit};
+use super::source::Env;
 use super::*;
 
 const SECRET: &str = "test-secret-key-0123456789abcdefghij";
