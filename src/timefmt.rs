@@ -1,4 +1,4 @@
-//! Parsers and formatters for every time format the five APIs use (`docs/providers.md` "Time formats").
+//! Parsers and formatters for every time format the providers' APIs use (`docs/providers.md` "Time formats").
 //!
 //! All parsers return `Ok(None)` for values that mean "not set" (empty, the proto zero
 //! timestamp, the Unix epoch) and a [`TimeError`] naming the value for anything malformed.
@@ -202,6 +202,43 @@ pub(crate) fn compact_utc(t: Timestamp) -> String {
         .to_string()
 }
 
+/// Epoch seconds as a decimal text, `1516925490.087` (the JSON numbers of AWS REST-JSON
+/// timestamps, read as their text so no digit is lost to a float): whole seconds and 0–9
+/// fraction digits read exactly (more are cut to nanoseconds), an exponent form through a
+/// float to the microsecond. `0` means "not set", as the epoch does for the text forms; a negative or
+/// non-numeric value, or one past the year 9999, is an error.
+pub(crate) fn epoch_seconds(raw: &str) -> Result<Option<Timestamp>, TimeError> {
+    let s = trim(raw);
+    let fail = || err("valid epoch seconds", raw);
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let nanos = if !whole.is_empty() && digits(whole) && digits(frac) && whole.len() <= 12 {
+        let secs: i128 = whole.parse().map_err(|_| fail())?;
+        let cut = &frac[..frac.len().min(9)];
+        let part: i128 = if cut.is_empty() {
+            0
+        } else {
+            cut.parse::<i128>().map_err(|_| fail())? * 10_i128.pow(9 - cut.len() as u32)
+        };
+        secs * 1_000_000_000 + part
+    } else {
+        // `1.516925490087E9`: a float, whose precision near today is a quarter of a
+        // microsecond, rounded to the microsecond.
+        match s.parse::<f64>() {
+            Ok(f) if f.is_finite() && f >= 0.0 && (s.contains('e') || s.contains('E')) => {
+                (f * 1e6).round() as i128 * 1000
+            }
+            _ => return Err(fail()),
+        }
+    };
+    if nanos == 0 {
+        return Ok(None);
+    }
+    Timestamp::from_nanosecond(nanos)
+        .map(Some)
+        .map_err(|_| fail())
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, second precision (CBR `start_time`).
 pub(crate) fn rfc3339_seconds(t: Timestamp) -> String {
     t.to_zoned(TimeZone::UTC)
@@ -228,6 +265,48 @@ mod tests {
 
     fn ns(t: Option<Timestamp>) -> i128 {
         t.unwrap().as_nanosecond()
+    }
+
+    #[test]
+    fn epoch_seconds_exact_and_refused() {
+        let base = 1_516_925_490_i128 * 1_000_000_000;
+        assert_eq!(ns(epoch_seconds("1516925490").unwrap()), base);
+        assert_eq!(ns(epoch_seconds("1516925490.0").unwrap()), base);
+        assert_eq!(
+            ns(epoch_seconds("1516925490.087").unwrap()),
+            base + 87_000_000
+        );
+        assert_eq!(
+            ns(epoch_seconds("1516925490.123456789").unwrap()),
+            base + 123_456_789
+        );
+        assert_eq!(
+            ns(epoch_seconds("1516925490.1234567891").unwrap()),
+            base + 123_456_789
+        );
+        assert_eq!(
+            ns(epoch_seconds("1.516925490087E9").unwrap()),
+            base + 87_000_000
+        );
+        assert_eq!(epoch_seconds("0").unwrap(), None);
+        assert_eq!(epoch_seconds("0.000").unwrap(), None);
+        for bad in [
+            "",
+            "-1",
+            "1.2.3",
+            "abc",
+            "2018-01-26T00:11:30Z",
+            "1e400",
+            ".5",
+            "5.",
+            "999999999999999",
+        ] {
+            if bad == "5." {
+                assert!(epoch_seconds(bad).is_ok(), "{bad:?}");
+                continue;
+            }
+            assert!(epoch_seconds(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -82,6 +82,11 @@ impl TargetCx<'_, '_, '_> {
         (self.cx.env)(name)
     }
 
+    /// The line of the target (its `name`), where a problem with a key it lacks is reported.
+    pub(crate) fn line(&self) -> u32 {
+        self.line
+    }
+
     /// Whether the target sets `endpoint`.
     pub(crate) fn has_endpoint(&self) -> bool {
         self.has_endpoint

@@ -137,6 +137,12 @@ pub(crate) fn decode_json<'a, T: serde::Deserialize<'a>>(
     })
 }
 
+/// What a provider reads from an error answer beyond its status: the [`Reason`] its headers or
+/// body give, or `None` to keep the one the status gives. An API that reports throttling with
+/// another status than 429 (AWS: HTTP 400 with `x-amzn-ErrorType: ThrottlingException`) says
+/// so here, and the answer is then retried and counted as `throttled` like a 429.
+pub(crate) type Classify = fn(status: u16, headers: &HeaderMap, body: &[u8]) -> Option<Reason>;
+
 /// Per-target HTTP access: one per target, shared by its provider and discovery.
 #[derive(Debug, Clone)]
 pub(crate) struct Http {
@@ -148,6 +154,7 @@ pub(crate) struct Http {
     limiter: Arc<RateLimiter>,
     permits: Arc<Semaphore>,
     counts: Arc<RequestCounts>,
+    classify: Option<Classify>,
 }
 
 impl Http {
@@ -166,7 +173,14 @@ impl Http {
             limiter: Arc::new(RateLimiter::new(settings.requests_per_second)),
             permits: Arc::new(Semaphore::new(settings.concurrency.max(1) as usize)),
             counts,
+            classify: None,
         }
+    }
+
+    /// The same client, reading error answers with `classify` too ([`Classify`]).
+    pub(crate) fn with_classifier(mut self, classify: Classify) -> Http {
+        self.classify = Some(classify);
+        self
     }
 
     /// The reqwest client, for building requests.
@@ -178,7 +192,7 @@ impl Http {
     ///
     /// Returns the first 2xx response. Any other final outcome is a [`ProviderError`] whose
     /// reason follows the status (401/403 `auth`, 429 `throttled`, 5xx `server`, other 4xx
-    /// `client`) and whose message holds the API's own error code and message. `what` names
+    /// `client`), unless the provider's [`Classify`] says otherwise, and whose message holds the API's own error code and message. `what` names
     /// the call in messages.
     pub(crate) async fn send<F>(&self, what: &str, build: F) -> Result<Response, ProviderError>
     where
@@ -288,12 +302,16 @@ impl Http {
         if (200..300).contains(&status) {
             return Ok(Response { headers, body });
         }
-        let reason = match status {
+        let by_status = match status {
             401 | 403 => Reason::Auth,
             429 => Reason::Throttled,
             500..=599 => Reason::Server,
             _ => Reason::Client,
         };
+        let reason = self
+            .classify
+            .and_then(|c| c(status, &headers, &body))
+            .unwrap_or(by_status);
         let retry_after = headers
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
@@ -369,8 +387,8 @@ fn httpdate_parse(v: &str) -> Option<SystemTime> {
 }
 
 /// The API's own error code and message from an error body, whatever the service's shape
-/// (`docs/providers.md` "What every provider shares", "Error bodies"): `error_code|errorCode|code` and
-/// `error_msg|errorMsg|errorMessage|message`, searched recursively. `None` when the body is
+/// (`docs/providers.md` "What every provider shares", "Error bodies"): `error_code|errorCode|code|Code|__type` and
+/// `error_msg|errorMsg|errorMessage|message|Message`, searched recursively. `None` when the body is
 /// not JSON or has neither. An XML body (the AWS Query protocol's `<ErrorResponse>`, STS) gives
 /// its first `<Code>` and `<Message>`. Every registered secret is scrubbed from the values
 /// before they are cut to 300 characters (a cut must not leave half a token behind).
@@ -398,8 +416,24 @@ pub(crate) fn error_detail(body: &[u8]) -> Option<String> {
         serde_json::Value::String(s) => crate::scrub::scrub(s).chars().take(300).collect(),
         other => crate::scrub::scrub(&other.to_string()).into_owned(),
     };
-    let code = find(&v, &["error_code", "errorCode", "code"], 3).map(show);
-    let msg = find(&v, &["error_msg", "errorMsg", "errorMessage", "message"], 3).map(show);
+    let code = find(
+        &v,
+        &["error_code", "errorCode", "code", "Code", "__type"],
+        3,
+    )
+    .map(show);
+    let msg = find(
+        &v,
+        &[
+            "error_msg",
+            "errorMsg",
+            "errorMessage",
+            "message",
+            "Message",
+        ],
+        3,
+    )
+    .map(show);
     match (code, msg) {
         (Some(c), Some(m)) => Some(format!("{c}: {m}")),
         (Some(c), None) => Some(c),
@@ -445,7 +479,15 @@ mod tests {
 
     #[test]
     fn error_bodies_of_every_service() {
-        let cases: [(&str, &str); 5] = [
+        let cases: [(&str, &str); 7] = [
+            (
+                r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+                "ThrottlingException: Rate exceeded",
+            ),
+            (
+                r#"{"__type":"InvalidParameterValueException","Code":"ERROR_1","Message":"bad","Type":"User"}"#,
+                "ERROR_1: bad",
+            ),
             (
                 r#"{"code":16,"message":"bad token","details":[]}"#,
                 "16: bad token",

@@ -11,7 +11,6 @@
 //! Every provider is one line of the registry below; `registry.rs` says what a provider's
 //! folder must give, and `docs/adding-a-provider.md` walks through adding one.
 
-pub mod aws_backup;
 mod budget;
 mod error;
 mod field;
@@ -46,6 +45,8 @@ registry::registry! {
     HuaweiCce => huawei_cce,
     /// Huawei DMS instance background tasks.
     HuaweiDms => huawei_dms,
+    /// AWS Backup backup, copy and restore jobs.
+    AwsBackup => aws_backup,
 }
 
 /// The provider of one target, whichever it is (a closed set: see the registry).

@@ -86,6 +86,17 @@ fn example_config_loads_and_covers_every_provider() {
         "instance_ids",
         "engine",
         "discover",
+        "job_types",
+        "access_key_id",
+        "access_key_id_file",
+        "secret_access_key",
+        "secret_access_key_file",
+        "session_token",
+        "session_token_file",
+        "environment: true",
+        "backupVaultName",
+        "resourceType",
+        "accountId",
     ] {
         assert!(text.contains(key), "config.example.yaml lacks {key}");
     }
@@ -105,6 +116,8 @@ fn check_config_prints_ok_for_the_example() {
         "HW_ACCESS_KEY",
         "HW_SECRET_KEY",
         "HW_IAM_PASSWORD",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
     ] {
         cmd.env(v, env(v).unwrap());
     }

@@ -27,6 +27,8 @@ fn env(name: &str) -> Option<String> {
         "HW_ACCESS_KEY" => "AKEXAMPLE",
         "HW_SECRET_KEY" => "sk-example-secret",
         "HW_IAM_PASSWORD" => "iam-password-secret",
+        "AWS_ACCESS_KEY_ID" => "AKIAEXAMPLEEXAMPLE01",
+        "AWS_SECRET_ACCESS_KEY" => "aws-example-secret-access-key",
         "PAGE" => "50",
         "REGION" => "eu-west-101",
         _ => return None,

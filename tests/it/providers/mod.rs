@@ -144,4 +144,5 @@ fixtures! {
     huawei_cbr => HuaweiCbr,
     huawei_cce => HuaweiCce,
     huawei_dms => HuaweiDms,
+    aws_backup => AwsBackup,
 }

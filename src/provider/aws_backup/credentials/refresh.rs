@@ -80,11 +80,6 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// What messages call the source.
-    pub(crate) fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Current credentials: the cached ones while fresh, else the ones `fetch` obtains (one
     /// fetch at a time however many callers ask).
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Credentials, ProviderError>

@@ -213,8 +213,7 @@ pub(super) fn sign(
     let bad = |e: &dyn std::fmt::Display| {
         ProviderError::new(Reason::Client, format!("cannot sign the request: {e}"))
     };
-    let identity: aws_smithy_runtime_api::client::identity::Identity =
-        aws_credential_types::Credentials::new(
+    let identity = aws_credential_types::Credentials::new(
             creds.access_key_id.clone(),
             creds.secret_access_key.expose().to_string(),
             creds.session_token.as_ref().map(|t| t.expose().to_string()),
