@@ -26,7 +26,7 @@ const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.aws-auth-web-identity-token-0123";
 /// An `aws_backup` target whose `auth:` and other keys are `keys`, loaded with `env`.
 fn target(url: &str, keys: &str, env: &dyn Fn(&str) -> Option<String>) -> Target {
     let mut yaml = format!(
-        "targets:\n  - name: aws\n    endpoint: '{url}'\n    provider: aws_backup\n    region: eu-west-1\n"
+        "targets:\n  - name: aws\n    endpoint: '{url}'\n    provider: aws_backup\n    region: eu-west-1\n    job_types: [backup]\n"
     );
     for line in keys.lines() {
         yaml.push_str(&format!("    {line}\n"));
@@ -60,7 +60,11 @@ async fn list(p: &AnyProvider) -> Result<usize, ProviderError> {
     };
     let mut n = 0;
     for u in units {
-        n += p.list_tasks(&u, &support::full_pass(100)).await?.tasks.len();
+        n += p
+            .list_tasks(&u, &support::full_pass(100))
+            .await?
+            .tasks
+            .len();
     }
     Ok(n)
 }
@@ -116,7 +120,7 @@ fn every_problem_of_auth_is_named_at_its_line() {
         ),
         (
             "auth: { web_identity: true }",
-            "auth: missing role_arn (or AWS_ROLE_ARN) and token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)",
+            "auth.web_identity: missing role_arn (or AWS_ROLE_ARN) and token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)",
         ),
         (
             "auth: { web_identity: { role_arn: r, token_file: /t } }",
@@ -131,7 +135,7 @@ fn every_problem_of_auth_is_named_at_its_line() {
             "config.yaml:5: target 'aws': auth: environment: AWS_ACCESS_KEY_ID is not set",
         ),
         (
-            "auth: { instance_metadata: yes }",
+            "auth: { instance_metadata: maybe }",
             "auth.instance_metadata",
         ),
         (
@@ -220,7 +224,10 @@ async fn static_keys_environment_and_profiles_sign_the_requests() {
         ("AWS_SHARED_CREDENTIALS_FILE", creds.display().to_string()),
         ("AWS_CONFIG_FILE", conf.display().to_string()),
     ]);
-    let keys = format!("auth: {{ chain: default, sts_endpoint: '{}' }}", cloud.url());
+    let keys = format!(
+        "auth: {{ chain: default, sts_endpoint: '{}' }}",
+        cloud.url()
+    );
     let t = target(&cloud.url(), &keys, &env);
     list(&support::provider(&t)).await.unwrap();
     assert!(signed_by(&cloud).starts_with("ASIA"));
@@ -250,7 +257,10 @@ async fn instance_metadata_and_web_identity_sign_with_their_session_tokens() {
         ("AWS_ROLE_ARN", ROLE.into()),
         ("AWS_WEB_IDENTITY_TOKEN_FILE", file.display().to_string()),
     ]);
-    let keys = format!("auth: {{ chain: default, sts_endpoint: '{}' }}", cloud.url());
+    let keys = format!(
+        "auth: {{ chain: default, sts_endpoint: '{}' }}",
+        cloud.url()
+    );
     let t = target(&cloud.url(), &keys, &env);
     list(&support::provider(&t)).await.unwrap();
     let sts = cloud.sim().requests_to(AWS_STS);
@@ -347,7 +357,11 @@ async fn fifty_targets_of_one_source_refresh_once() {
     while let Some(r) = set.join_next().await {
         r.unwrap().unwrap();
     }
-    assert_eq!(cloud.sim().aws().sts_issued(), 2, "one refresh for 50 targets");
+    assert_eq!(
+        cloud.sim().aws().sts_issued(),
+        2,
+        "one refresh for 50 targets"
+    );
     assert!(
         cloud
             .sim()
@@ -383,11 +397,16 @@ async fn a_failed_refresh_keeps_the_keys_then_fails_with_auth_naming_the_source(
     let e = list(&p).await.unwrap_err();
     assert_eq!(e.reason, Reason::Auth);
     assert!(
-        e.message.contains(&format!("credential source assume role {READER} failed")),
+        e.message
+            .contains(&format!("credential source assume role {READER} failed")),
         "{}",
         e.message
     );
-    assert!(e.message.contains("ServiceUnavailable: try later"), "{}", e.message);
+    assert!(
+        e.message.contains("ServiceUnavailable: try later"),
+        "{}",
+        e.message
+    );
 }
 
 #[tokio::test]
@@ -430,6 +449,9 @@ async fn no_secret_in_a_log_line_or_an_error() {
     assert!(secrets.len() > 4);
     for s in &secrets {
         assert!(!logs.contains(s.as_str()), "a secret in the log");
-        assert!(!errors.contains(s.as_str()), "a secret in an error: {errors}");
+        assert!(
+            !errors.contains(s.as_str()),
+            "a secret in an error: {errors}"
+        );
     }
 }
