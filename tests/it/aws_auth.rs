@@ -455,3 +455,94 @@ async fn no_secret_in_a_log_line_or_an_error() {
         );
     }
 }
+
+/// The real binary polling three AWS targets (static keys; a role on top of web identity; web
+/// identity at an STS that refuses, quoting the token it was sent): the sources are logged,
+/// and no key, token or secret appears on `/`, in `/api/v1/targets`, in `/metrics` or in the
+/// debug log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_on_a_page_in_the_metrics_or_in_the_log_of_the_binary() {
+    use crate::binary::Exporter;
+    use crate::lifecycle::{assert_nowhere, stop, up, write_config};
+    let good = start().await;
+    good.sim().aws().add_credentials(AK, SK, None);
+    good.sim().aws().set_web_identity(TOKEN, ROLE);
+    good.sim().aws().add_role(READER, Some("ext-7"));
+    let bad = start().await;
+    bad.sim().aws().set_web_identity(TOKEN, ROLE);
+    bad.sim()
+        .inject(FaultRule::service(AWS_STS, Fault::EchoCredentials(400)));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, TOKEN).unwrap();
+    let target = |name: &str, url: &str, auth: String| {
+        format!(
+            "  - name: {name}\n    provider: aws_backup\n    endpoint: '{url}'\n    region: eu-west-1\n    job_types: [backup]\n    auth: {auth}\n"
+        )
+    };
+    let (g, b) = (good.url(), bad.url());
+    let web = |sts: &str| {
+        format!(
+            "web_identity: {{ role_arn: '{ROLE}', token_file: '{}' }}, sts_endpoint: '{sts}'",
+            file.display()
+        )
+    };
+    let cfg = dir.path().join("config.yaml");
+    write_config(
+        &cfg,
+        "",
+        &[
+            target(
+                "aws-keys",
+                &g,
+                format!("{{ access_key_id: {AK}, secret_access_key: '{SK}' }}"),
+            ),
+            target(
+                "aws-role",
+                &g,
+                format!(
+                    "{{ {}, assume_role: {{ role_arn: '{READER}', external_id: ext-7 }} }}",
+                    web(&g)
+                ),
+            ),
+            target("aws-refused", &b, format!("{{ {} }}", web(&b))),
+        ],
+    );
+    let exp = Exporter::with_config(&cfg, &["--log.level=debug"]);
+    let metrics = exp
+        .wait_metrics(Duration::from_secs(45), |m| {
+            up(m, "aws-keys", "aws_backup") == Some(1.0)
+                && up(m, "aws-role", "aws_backup") == Some(1.0)
+                && up(m, "aws-refused", "aws_backup") == Some(0.0)
+        })
+        .await;
+    let (_, page) = exp.get("/").await;
+    let (_, json) = exp.get("/api/v1/targets").await;
+    let (code, _, log) = stop(exp, "TERM").await;
+    assert_eq!(code, Some(0), "log:\n{log}");
+    // The refused target's error names the source; the echo reached it, scrubbed.
+    assert!(json.contains("credential source web identity"), "{json}");
+    assert!(
+        bad.sim()
+            .requests_to(AWS_STS)
+            .iter()
+            .all(|r| r.status == 400)
+    );
+    assert!(log.contains("AWS credential source."), "{log}");
+    assert!(
+        log.contains(&format!("assume role {READER} with web identity")),
+        "{log}"
+    );
+    let mut secrets = good.sim().aws().issued_secrets();
+    secrets.extend([TOKEN.to_string(), SK.to_string(), AK.to_string()]);
+    assert!(secrets.len() >= 7);
+    assert_nowhere(
+        secrets,
+        &[
+            ("the log", &log),
+            ("/", &page),
+            ("/api/v1/targets", &json),
+            ("/metrics", &metrics),
+        ],
+    );
+}
