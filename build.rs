@@ -11,8 +11,9 @@
 //! a source file does not move the build date or force a rebuild.
 //!
 //! It also tells the tests which real tools this machine lacks: outside CI, a test that needs
-//! Debian's `promtool`, `prometheus` or `chromium` and `chromedriver` is compiled as ignored,
-//! with the reason, when the tool is missing (`cfg(missing_promtool)` and so on), so that
+//! Debian's `promtool`, `prometheus` or `chromium` and `chromedriver`, or Python's `botocore`,
+//! is compiled as ignored, with the reason, when the tool is missing (`cfg(missing_promtool)`
+//! and so on), so that
 //! `cargo test` reports it as ignored rather than passed; with `CI=true` nothing is ignored
 //! and a missing tool fails its test. Installing a tool reruns the script (it watches the
 //! directories of `PATH`).
@@ -45,6 +46,33 @@ fn main() {
         format_date(epoch)
     );
     missing_tools();
+    missing_botocore();
+}
+
+/// `cfg(missing_botocore)` when `python3` cannot import botocore, outside CI only. Installing
+/// it into the interpreter's site-packages reruns the script.
+fn missing_botocore() {
+    println!("cargo::rustc-check-cfg=cfg(missing_botocore)");
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        return;
+    }
+    let python = |code: &str| {
+        Command::new("python3")
+            .args(["-c", code])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    if python("import botocore").is_some() {
+        return;
+    }
+    println!("cargo:rustc-cfg=missing_botocore");
+    if let Some(dirs) = python("import site; print('\\n'.join(site.getsitepackages()))") {
+        for d in dirs.lines().filter(|d| Path::new(d).is_dir()) {
+            println!("cargo:rerun-if-changed={d}");
+        }
+    }
 }
 
 /// `cfg(missing_<tool>)` for each test tool not on `PATH`, outside CI only.

@@ -173,15 +173,21 @@ impl PairHistory {
     }
 
     /// How far the kept gaps between successes stray from the learned interval: the largest
-    /// difference, once an interval is learned.
+    /// difference, once an interval is learned. A gap more than half an interval off is a
+    /// missed or failed run (about two intervals) or an extra one, not drift: it is left out,
+    /// as it is from the median, so that one missed night does not stretch the grace to a
+    /// whole interval (0 when every gap is such a gap).
     pub fn jitter(&self) -> Option<f64> {
         let interval = self.learned_interval()?;
-        self.successes
-            .windows(2)
-            .map(|w| w[1].end - w[0].end)
-            .filter(|g| *g > 0.0)
-            .map(|g| (g - interval).abs())
-            .reduce(f64::max)
+        Some(
+            self.successes
+                .windows(2)
+                .map(|w| w[1].end - w[0].end)
+                .filter(|g| *g > 0.0)
+                .map(|g| (g - interval).abs())
+                .filter(|d| *d <= interval / 2.0)
+                .fold(0.0, f64::max),
+        )
     }
 
     /// The median duration of the remembered successes, once [`MIN_DURATIONS`] have one.
@@ -427,6 +433,20 @@ mod tests {
         assert_eq!(p.successes.last().unwrap().end, NOW);
         assert_eq!(p.learned_interval(), Some(DAY));
         assert_eq!(p.usual_duration(), Some(60.0));
+    }
+
+    /// Gaps that drift count as jitter; the double gap of a missed night does not.
+    #[test]
+    fn jitter_is_the_drift_not_a_missed_run() {
+        let mut h = History::default();
+        // Daily, three hours late once, and no success on the night before last.
+        for (i, late) in [(0, 0.0), (2, 0.0), (3, 3.0), (4, 0.0), (5, 0.0), (6, 0.0)] {
+            let end = NOW - f64::from(i) * DAY + late * 3_600.0;
+            done(&mut h, &format!("d{i}"), TaskState::Succeeded, end, None);
+        }
+        let p = h.get("vm1", "backup").unwrap();
+        assert_eq!(p.learned_interval(), Some(DAY));
+        assert_eq!(p.jitter(), Some(3.0 * 3_600.0));
     }
 
     #[test]

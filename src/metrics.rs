@@ -21,10 +21,8 @@ pub mod names {
     pub(crate) const ACTIVE_TASKS: &str = "cloud_task_active_tasks";
     pub(crate) const COMPLETIONS: &str = "cloud_task_completions_total";
     pub(crate) const DURATION: &str = "cloud_task_duration_seconds";
-    pub(crate) const LAST_RESULT: &str = "cloud_task_last_result";
     pub(crate) const LAST_SUCCESS: &str = "cloud_task_last_success_timestamp_seconds";
     pub(crate) const LAST_FAILURE: &str = "cloud_task_last_failure_timestamp_seconds";
-    pub(crate) const LAST_DURATION: &str = "cloud_task_last_duration_seconds";
     pub(crate) const ACTIVE_PROGRESS: &str = "cloud_task_active_progress_ratio";
     pub(crate) const ACTIVE_START: &str = "cloud_task_active_start_timestamp_seconds";
     pub(crate) const RESOURCE_INFO: &str = "cloud_task_resource_info";
@@ -63,10 +61,8 @@ pub mod names {
         ACTIVE_TASKS,
         COMPLETIONS,
         DURATION,
-        LAST_RESULT,
         LAST_SUCCESS,
         LAST_FAILURE,
-        LAST_DURATION,
         ACTIVE_PROGRESS,
         ACTIVE_START,
         RESOURCE_INFO,
@@ -104,10 +100,11 @@ pub mod names {
 pub use crate::accounting::histogram::POLL_BUCKETS;
 pub use crate::version::{BUILD_DATE, REVISION, VERSION};
 
-/// The results whose zero-valued series exist from a pair's first occurrence (the shipped
-/// alerts need them); the other results appear on first use (`docs/metrics.md` "Series budget").
-pub(crate) const ZERO_RESULTS: [TaskState; 3] =
-    [TaskState::Succeeded, TaskState::Failed, TaskState::TimedOut];
+/// The results whose zero-valued counter exists from a pair's first occurrence, so that
+/// `increase()` sees their first completion (the dashboard's failure panels and
+/// `CloudTaskFailureRetried` count failures); the other results appear on first use
+/// (`docs/metrics.md` "Series budget").
+pub(crate) const ZERO_RESULTS: [TaskState; 1] = [TaskState::Failed];
 
 /// The (resource, type) pairs that occurred: a completion (counted or at the baseline), a
 /// counter, an active task, or a resource with a type the target's `types:` names.
@@ -278,11 +275,6 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         COUNTER,
     );
     let mut duration = Fam::new(DURATION, "Duration of each counted completion.", HISTOGRAM);
-    let mut last_result = Fam::new(
-        LAST_RESULT,
-        "1 for the result of the most recent completed task, 0 for the other results.",
-        GAUGE,
-    );
     let mut last_success = Fam::new(
         LAST_SUCCESS,
         "End time of the latest succeeded or warning task.",
@@ -291,11 +283,6 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
     let mut last_failure = Fam::new(
         LAST_FAILURE,
         "End time of the latest failed or timed-out task.",
-        GAUGE,
-    );
-    let mut last_duration = Fam::new(
-        LAST_DURATION,
-        "Duration of the latest completed task.",
         GAUGE,
     );
     let mut progress = Fam::new(
@@ -377,7 +364,7 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
     );
     let mut expected_duration = Fam::new(
         EXPECTED_DURATION,
-        "Usual (median) duration of recent successful completions.",
+        "Usual (median) duration of recent successful backups, where an enabled schedule covers the resource (the allowance of a scheduled run).",
         GAUGE,
     );
     let mut active_limit = Fam::new(
@@ -387,7 +374,7 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
     );
     let mut expected_grace = Fam::new(
         EXPECTED_GRACE,
-        "Grace after the expected interval before a missing backup pages: max(10 % of the interval, 1h, the jitter of recent gaps).",
+        "Grace after the expected interval before a missing backup pages, where no enabled schedule covers the resource and the jitter of recent gaps exceeds the default max(10 % of the interval, 1h).",
         GAUGE,
     );
     let mut schedule_next = Fam::new(
@@ -484,28 +471,15 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
                 h,
             );
         }
-        // The latest result: a state set over the alert results and the current one.
+        // The latest success and failure: whether the latest failure is newer than the
+        // latest success is what `CloudTaskFailed` asks (`docs/metrics.md` "Series budget").
         for ((r, t), last) in &a.last {
-            let current = std::iter::once(last.result).filter(|r| !ZERO_RESULTS.contains(r));
-            for res in ZERO_RESULTS.into_iter().chain(current) {
-                let v = if res == last.result { 1.0 } else { 0.0 };
-                last_result.gauge(
-                    with(
-                        s,
-                        &[("resource", r), ("type", t), ("result", res.as_label())],
-                    ),
-                    v,
-                );
-            }
-            let l = with(s, &[("resource", r), ("type", t)]);
+            let l = || with(s, &[("resource", r), ("type", t)]);
             if let Some(ts) = last.last_success {
-                last_success.gauge(l.clone(), ts);
+                last_success.gauge(l(), ts);
             }
             if let Some(ts) = last.last_failure {
-                last_failure.gauge(l.clone(), ts);
-            }
-            if let Some(d) = last.duration {
-                last_duration.gauge(l, d);
+                last_failure.gauge(l(), ts);
             }
         }
         for (r, (name, rtype)) in &a.resource_info {
@@ -561,22 +535,29 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         }
         resources.gauge(base(s), st.resources as f64);
         tracked.gauge(base(s), s.tracked as f64);
+        let rhythm = crate::rhythm::RHYTHM_TYPE;
         for e in s.expect.of(a) {
             let l = with(s, &[("resource", &e.resource), ("type", &e.task_type)]);
+            // Where an enabled schedule covers the pair, `CloudBackupScheduledRunMissed` watches
+            // it with the usual duration; elsewhere `CloudBackupMissing` with the grace. Each is
+            // served only where its rule reads it, the grace only beyond the default the rule
+            // computes itself (`docs/metrics.md` "Series budget").
+            let covered = e.task_type == rhythm
+                && s.schedules.get(&e.resource).is_some_and(|due| due.covered);
             if let Some(i) = e.interval {
                 expected_interval.gauge(l.clone(), i.secs);
+                let beyond_default = |g: &f64| *g > crate::rhythm::grace(i.secs, None);
+                if let Some(g) = e.grace.filter(beyond_default).filter(|_| !covered) {
+                    expected_grace.gauge(l.clone(), g);
+                }
             }
-            if let Some(d) = e.usual_duration {
+            if let Some(d) = e.usual_duration.filter(|_| covered) {
                 expected_duration.gauge(l.clone(), d);
-            }
-            if let Some(g) = e.grace {
-                expected_grace.gauge(l.clone(), g);
             }
             if let Some(m) = e.active_limit {
                 active_limit.gauge(l, m.secs);
             }
         }
-        let rhythm = crate::rhythm::RHYTHM_TYPE;
         for (r, due) in s.schedules.iter() {
             let l = with(s, &[("resource", r), ("type", rhythm)]);
             schedule_covered.gauge(l.clone(), if due.covered { 1.0 } else { 0.0 });
@@ -652,10 +633,8 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
         active,
         completions,
         duration,
-        last_result,
         last_success,
         last_failure,
-        last_duration,
         progress,
         start,
         info,

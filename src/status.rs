@@ -992,10 +992,15 @@ fn pair(
             last_listed: u.last_success,
         })
     });
-    let failed = last.is_some_and(|l| l.result.is_failure());
+    // Failing, as `CloudTaskFailed` says: the latest failure is newer than the latest success
+    // (a cancelled or skipped run after it does not end it).
+    let failed = last.is_some_and(|l| {
+        l.last_failure
+            .is_some_and(|f| l.last_success.is_none_or(|s| f > s))
+    });
     let (failures_in_row, failing_since) = match (failed, history) {
         (true, Some(h)) if h.failures_in_row > 0 => (Some(h.failures_in_row), h.failing_since),
-        (true, _) => (None, last.map(|l| l.at)),
+        (true, _) => (None, last.and_then(|l| l.last_failure)),
         (false, _) => (None, None),
     };
     let overdue_since = interval.zip(last_success).map(|(i, l)| l + i.secs);

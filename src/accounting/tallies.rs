@@ -13,7 +13,7 @@ use crate::timefmt::unix_seconds;
 /// The latest completion of one (resource, type).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastCompletion {
-    /// The result that completion ended with: `cloud_task_last_result`.
+    /// The result that completion ended with: the latest result of the status page.
     pub result: TaskState,
     /// Ordering key: end time, else latest timestamp (unix seconds).
     pub at: f64,

@@ -222,7 +222,24 @@ impl TargetRunner {
                 units.entry(r).or_default().insert(u.clone());
             }
         }
-        let mut resources: BTreeSet<&str> = p.resources().map(String::as_str).collect();
+        // The policies name every resource they cover, also those another replica polls: a
+        // sharded target shows only its own (a resource is a unit of this shard, or one this
+        // shard's listings reported).
+        let shard = self.shard;
+        let unit_is_resource = self.target.provider().unit_is_resource();
+        let mine = |r: &str| {
+            shard.total <= 1
+                || if unit_is_resource {
+                    in_shard(&self.target.name, r, shard)
+                } else {
+                    units.contains_key(r)
+                }
+        };
+        let mut resources: BTreeSet<&str> = p
+            .resources()
+            .map(String::as_str)
+            .filter(|r| mine(r))
+            .collect();
         resources.extend(
             units
                 .keys()
@@ -230,7 +247,12 @@ impl TargetRunner {
                 .filter(|r| units[r].iter().any(|u| p.by_unit.contains_key(u))),
         );
         match &self.expect.resources {
-            Some(configured) => resources.extend(configured.iter().map(String::as_str)),
+            Some(configured) => resources.extend(
+                configured
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|r| !unit_is_resource || mine(r)),
+            ),
             None => resources.extend(
                 a.history
                     .pairs

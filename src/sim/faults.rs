@@ -29,8 +29,9 @@ pub enum Fault {
     /// Close the connection without answering.
     Reset,
     /// Answer with this status and a JSON error body whose message quotes the credentials the
-    /// request carried (`Authorization`, `X-Auth-Token`, `X-Security-Token`) and its body (an
-    /// IAM request's password, JWT or OAuth token), as careless services and proxies do.
+    /// request carried (`Authorization`, `X-Auth-Token`, `X-Security-Token`,
+    /// `X-Amz-Security-Token`) and its body (an IAM request's password, JWT or OAuth token, an
+    /// STS form's web identity token), as careless services and proxies do.
     EchoCredentials(u16),
 }
 

@@ -1,9 +1,10 @@
-//! The simulator: a faithful fake of the five cloud APIs, their token services and the VM
-//! metadata service, on one loopback HTTP listener. `--demo` runs it in-process and every
+//! The simulator: a faithful fake of the cloud APIs (Yandex Cloud Backup; Huawei VBS, CBR,
+//! CCE, DMS; AWS Backup), their token services (IAM, STS) and the VM metadata services, on
+//! one loopback HTTP listener. `--demo` runs it in-process and every
 //! integration test talks to it.
 //!
 //! It is written from the providers' API references and `docs/providers.md`, not from the client code: it checks
-//! auth the way the real services do (IAM tokens, JWT signatures, AK/SK signatures), pages the
+//! auth the way the real services do (IAM tokens, JWT signatures, AK/SK and SigV4 signatures), pages the
 //! way each API pages, and can inject faults (status codes with `Retry-After`, latency,
 //! truncated, garbage or oversized bodies, connection resets, error bodies that echo the
 //! request's credentials) and odd records into a task list (`null` or absent fields, the
@@ -113,7 +114,8 @@ impl SimResponse {
 /// One logged request: which service answered, what was asked, what status went back.
 #[derive(Debug, Clone)]
 pub struct LoggedRequest {
-    /// Service name (`yandex_backup`, `yandex_iam`, `metadata`, `huawei_cbr`, …).
+    /// Service name (`yandex_backup`, `yandex_iam`, `metadata`, `huawei_cbr`, `aws_backup`,
+    /// `aws_sts`, `aws_imds`, …).
     pub service: &'static str,
     /// The request.
     pub request: SimRequest,

@@ -203,10 +203,15 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>,
 /// The answer of [`Fault::EchoCredentials`]: the credentials first, so that any cut of the
 /// message a client makes still holds them.
 fn echo_credentials(status: u16, req: &SimRequest) -> SimResponse {
-    let mut quoted: Vec<String> = ["authorization", "x-auth-token", "x-security-token"]
-        .iter()
-        .filter_map(|h| Some(format!("{h}: {}", req.header(h)?)))
-        .collect();
+    let mut quoted: Vec<String> = [
+        "authorization",
+        "x-auth-token",
+        "x-security-token",
+        "x-amz-security-token",
+    ]
+    .iter()
+    .filter_map(|h| Some(format!("{h}: {}", req.header(h)?)))
+    .collect();
     if !req.body.is_empty() {
         quoted.push(format!("body: {}", String::from_utf8_lossy(&req.body)));
     }

@@ -3,7 +3,7 @@
 //! (absent and `null` are both legal), the fields with a second JSON type, and every time
 //! format `docs/providers.md` "Time formats" lists. Written from the SDK models (Huawei Python SDK 3.1.219
 //! `openapi_types` and `__init__`: a field assigned only `if x is not None` is optional;
-//! `yandexcloud` 0.413.0 protobuf descriptors) and the seed pages, not from the exporter's
+//! `yandexcloud` 0.413.0 protobuf descriptors; botocore 1.44.18's AWS Backup model) and the seed pages, not from the exporter's
 //! decoders. Tests send these through [`super::RecordEdit`]s and the task structs' time
 //! strings.
 
@@ -106,6 +106,101 @@ pub const YANDEX_OPTIONAL: &[&str] = &[
     "computeInstanceId",
     "resultCode",
     "error",
+];
+
+/// AWS Backup `BackupJob` (`ListBackupJobs`) in `botocore/data/backup/2018-11-15/service-2.json`: the model
+/// requires none of its members, so every one may be absent (REST-JSON leaves unset members out).
+pub const AWS_BACKUP_JOB_OPTIONAL: &[&str] = &[
+    "AccountId",
+    "BackupJobId",
+    "BackupVaultName",
+    "BackupVaultArn",
+    "VaultType",
+    "VaultLockState",
+    "RecoveryPointArn",
+    "RecoveryPointLifecycle",
+    "EncryptionKeyArn",
+    "IsEncrypted",
+    "ResourceArn",
+    "CreationDate",
+    "CompletionDate",
+    "State",
+    "StatusMessage",
+    "PercentDone",
+    "BackupSizeInBytes",
+    "IamRoleArn",
+    "CreatedBy",
+    "ExpectedCompletionDate",
+    "StartBy",
+    "ResourceType",
+    "BytesTransferred",
+    "BackupOptions",
+    "BackupType",
+    "ParentJobId",
+    "IsParent",
+    "ResourceName",
+    "InitiationDate",
+    "MessageCategory",
+];
+
+/// AWS Backup `CopyJob` (`ListCopyJobs`) in `botocore/data/backup/2018-11-15/service-2.json`: the model
+/// requires none of its members, so every one may be absent (REST-JSON leaves unset members out).
+pub const AWS_COPY_JOB_OPTIONAL: &[&str] = &[
+    "AccountId",
+    "CopyJobId",
+    "SourceBackupVaultArn",
+    "SourceRecoveryPointArn",
+    "DestinationBackupVaultArn",
+    "DestinationVaultType",
+    "DestinationVaultLockState",
+    "DestinationRecoveryPointArn",
+    "DestinationEncryptionKeyArn",
+    "DestinationRecoveryPointLifecycle",
+    "ResourceArn",
+    "CreationDate",
+    "CompletionDate",
+    "State",
+    "StatusMessage",
+    "BackupSizeInBytes",
+    "IamRoleArn",
+    "CreatedBy",
+    "CreatedByBackupJobId",
+    "ResourceType",
+    "ParentJobId",
+    "IsParent",
+    "CompositeMemberIdentifier",
+    "NumberOfChildJobs",
+    "ChildJobsInState",
+    "ResourceName",
+    "MessageCategory",
+];
+
+/// AWS Backup `RestoreJobsListMember` (`ListRestoreJobs`) in `botocore/data/backup/2018-11-15/service-2.json`: the model
+/// requires none of its members, so every one may be absent (REST-JSON leaves unset members out).
+pub const AWS_RESTORE_JOB_OPTIONAL: &[&str] = &[
+    "AccountId",
+    "RestoreJobId",
+    "RecoveryPointArn",
+    "SourceResourceArn",
+    "BackupVaultArn",
+    "CreationDate",
+    "CompletionDate",
+    "Status",
+    "StatusMessage",
+    "PercentDone",
+    "BackupSizeInBytes",
+    "IamRoleArn",
+    "ExpectedCompletionTimeMinutes",
+    "CreatedResourceArn",
+    "ResourceType",
+    "RecoveryPointCreationDate",
+    "IsParent",
+    "ParentJobId",
+    "CreatedBy",
+    "ValidationStatus",
+    "ValidationStatusMessage",
+    "DeletionStatus",
+    "DeletionStatusMessage",
 ];
 
 /// Fields with a second JSON type, by service, for [`super::RecordEdit::Retype`]:

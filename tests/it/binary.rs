@@ -1,4 +1,4 @@
-//! The real binary, as a user runs it: `--demo` serves metrics of all five providers, passes
+//! The real binary, as a user runs it: `--demo` serves metrics of every provider, passes
 //! promtool, logs no secret, and exits 0 on SIGTERM within 5 seconds.
 
 use std::io::{BufRead, BufReader};

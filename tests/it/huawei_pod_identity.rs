@@ -265,8 +265,11 @@ async fn the_chain_ends_with_pod_identity_after_metadata_as_the_sdk() {
     );
     assert!(!e.message.contains(POD_TOKEN), "{}", e.message);
 
-    // With an agency, metadata wins, as in the SDK; without the variables, metadata alone.
+    // With an agency, metadata wins, as in the SDK, once the pause after its failure is over
+    // (a failing source is asked again after 30 s, not at every poll); without the variables,
+    // metadata alone.
     lock(&cloud.sim().huawei).agency = true;
+    advance(Duration::from_secs(31)).await;
     let t = cbr_with_env(&cloud.url(), &keys, &env);
     list(&t).await.unwrap();
     assert_eq!(lock(&cloud.sim().huawei).pod_identity_issued(), 1);

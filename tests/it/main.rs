@@ -22,6 +22,7 @@ mod http;
 mod huawei;
 // Huawei credential sources: environment, profile, ECS metadata, the default chain.
 mod huawei_auth;
+mod huawei_oidc;
 // CCE pod identity: signing, refresh, sharing, broken sources, the chain's last step.
 mod huawei_pod_identity;
 // AWS credential sources: auth: at its line, the chain, profiles, IMDS, web identity, roles.
@@ -60,6 +61,8 @@ mod scrub;
 mod signals;
 // The shipped alert rules in a real Prometheus against the binary and the simulator.
 mod alerts;
+// The AWS simulator signed, paged and parsed by botocore.
+mod aws_sim;
 // Transitions, history, state file and rhythm metrics fed by accounting.
 mod rhythm;
 // The status page in headless chromium (chromedriver).
@@ -68,6 +71,8 @@ mod browser;
 mod status;
 // Shared helpers: scenario builders, metric matchers, promtool.
 mod support;
+// The series budget per pair and the exposition size at 1,000 running instances.
+mod series_budget;
 // One test fixture per provider (providers/<kind>.rs): what the provider-generic tests know
 // of it; the fault matrix runs against each.
 mod providers;
@@ -75,5 +80,7 @@ mod providers;
 mod window;
 // Yandex Cloud Backup provider against the simulator.
 mod yandex;
+// AWS Backup provider against the simulator.
+mod aws_backup;
 // Task records as the SDK models allow them: nulls, other types, every time format, bad records.
 mod variants;

@@ -222,6 +222,14 @@ fn exposition_serves_rhythm_for_configured_resources_from_the_first_poll() {
         },
         ..Expectations::default()
     });
+    // An enabled schedule covers vm1: its usual duration is served, for the missed-run rule.
+    let due = cloud_task_exporter::schedule::Due {
+        covered: true,
+        next: None,
+        last_due: None,
+        policies: Vec::new(),
+    };
+    yc.schedules = Arc::new([("vm1".to_string(), due)].into());
     hub.publish(yc);
     let mut kafka = snapshot("kafka", ProviderKind::HuaweiDms, a, true);
     kafka.expect = Arc::new(Expectations {

@@ -619,6 +619,37 @@ fn a_missed_run_of_a_target_that_is_down_is_the_targets_problem() {
     assert_ne!(pair(&v, "hw", "srv-missed")["state"], "missed_run");
 }
 
+/// A pair whose backup failed and whose next run was cancelled is still failing, as
+/// `CloudTaskFailed` (failure newer than the latest success) says: only a success ends it.
+#[test]
+fn a_cancelled_run_after_a_failure_leaves_the_pair_failing() {
+    let mut a = Account::new(&["backup"], &["vm-x".to_string()]);
+    let tasks = [
+        task("s1", "vm-x", TaskState::Succeeded, 30.0, 60),
+        task("f1", "vm-x", TaskState::Failed, 6.0, 60),
+        task("c1", "vm-x", TaskState::Cancelled, 1.0, 60),
+    ];
+    let poll = PollResult {
+        listed: vec![("vm-x".to_string(), Listing::of(tasks.to_vec()))],
+        failed: vec![],
+    };
+    let rules = Rules {
+        lookback: Duration::from_secs(7 * 86_400),
+        buckets: &BUCKETS,
+        max_task_types: 32,
+    };
+    a.apply(&poll, Timestamp::now(), &rules);
+    let hub = Hub::new();
+    hub.set_targets(&["yc".to_string()]);
+    hub.set_reload(true, 1.0);
+    hub.publish(snapshot("yc", ProviderKind::YandexBackup, a, true));
+    let now = cloud_task_exporter::scheduler::wall_now();
+    let v = cloud_task_exporter::status::targets_json(&hub, now);
+    let p = pair(&v, "yc", "vm-x");
+    assert_eq!(p["last"]["result"], "cancelled", "{p:#}");
+    assert_eq!(p["state"], "failed", "{p:#}");
+}
+
 #[tokio::test]
 async fn status_page_shows_problems_first_and_the_failure_in_red_escaped() {
     let hub = known_state();

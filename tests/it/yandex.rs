@@ -2,12 +2,14 @@
 //! the status table, time precision, discovery, a scheduler poll rendered as metrics, and the
 //! backup policies read as schedules.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{Config, Target};
+use cloud_task_exporter::config::{Config, Shard, Target};
 use cloud_task_exporter::model::{Task, TaskState};
 use cloud_task_exporter::provider::{PollContext, Provider, Reason};
+use cloud_task_exporter::scheduler::TargetRunner;
 use cloud_task_exporter::sim::yandex::{
     SimBackupSet, SimBackupTime, SimPolicy, SimResource, SimTask, TEST_KEY_ID,
     TEST_SERVICE_ACCOUNT_ID, YC_APPLICATIONS, YC_POLICIES, test_authorized_key_json,
@@ -907,4 +909,50 @@ async fn yandex_policies_without_rights_are_a_counted_skip_never_a_failed_target
             "{denied}: no coverage claimed without the policies"
         );
     }
+}
+
+#[tokio::test]
+async fn a_sharded_target_shows_the_schedules_of_its_own_instances_only() {
+    // The policy applications name every instance of the folder; each replica shows the
+    // schedule series of the instances it polls, and together they show each once.
+    let c = nightly_policy_cloud().await;
+    let t = target(&c, &token(TOKEN), &ids(&[VM, VM_OFF]), 100);
+    let mut shown = Vec::new();
+    for index in 0..2 {
+        let before = c.sim().requests_to("yandex_backup").len();
+        let mut runner = TargetRunner::new(
+            t.clone(),
+            support::provider(&t),
+            Arc::default(),
+            BUCKETS.to_vec(),
+            Shard { index, total: 2 },
+        );
+        runner.poll_once().await.unwrap();
+        let polled: BTreeSet<String> = c.sim().requests_to("yandex_backup")[before..]
+            .iter()
+            .filter_map(|r| r.request.segments().get(3).cloned())
+            .collect();
+        let text = support::exposition_of(runner.snapshot(), &BUCKETS);
+        let scheduled: BTreeSet<String> = [VM, VM_OFF]
+            .into_iter()
+            .filter(|r| {
+                let labels = [
+                    ("provider", "yandex_backup"),
+                    ("resource", *r),
+                    ("target", "yc"),
+                    ("type", "backup"),
+                ];
+                sample(&text, "cloud_task_schedule_covered", &labels).is_some()
+            })
+            .map(String::from)
+            .collect();
+        assert_eq!(scheduled, polled, "shard {index}");
+        shown.extend(scheduled);
+    }
+    shown.sort();
+    assert_eq!(
+        shown,
+        [VM, VM_OFF],
+        "each instance shown by exactly one replica"
+    );
 }

@@ -82,8 +82,6 @@ pub(super) struct Job {
     pub(super) start_by: Field<Text>,
     /// A percentage as text (`"42.0"`).
     pub(super) percent_done: Field<Text>,
-    /// `RecoveryPointCreator` of a backup or copy job.
-    pub(super) created_by: Field<CreatedBy>,
 }
 
 /// A job of `ListBackupJobs`, named by `BackupJobId`.
@@ -117,12 +115,4 @@ impl Record for RestoreJob {
     fn id(&self) -> Result<String, Invalid> {
         self.0.restore_job_id.id("RestoreJobId")
     }
-}
-
-/// `RecoveryPointCreator`: the plan and rule that started a job.
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "PascalCase")]
-pub(super) struct CreatedBy {
-    /// The plan's id (`GetBackupPlan`).
-    pub(super) backup_plan_id: Field<String>,
 }

@@ -15,7 +15,7 @@ use crate::sim::aws::epoch;
 /// The demo account's access key id (a key the simulator is told to accept).
 const ACCESS_KEY_ID: &str = "AKIADEMOEXAMPLE00001";
 /// Its secret access key.
-const SECRET_ACCESS_KEY: &str = "demo/secret/access/key/0000000000000000";
+const SECRET_ACCESS_KEY: &str = "demo-secret-key-not-a-real-one/aws/0000000";
 /// The vault every demo job writes to.
 const VAULT: &str = "demo-vault";
 

@@ -148,11 +148,20 @@ pub(crate) struct Client {
     region: String,
     endpoint: String,
     lists: Vec<JobList>,
-    backup_vault_name: Option<String>,
-    resource_type: Option<String>,
-    account_id: Option<String>,
+    filters: Filters,
     http: Http,
     credentials: CredentialSource,
+}
+
+/// The `filters:` of a target, passed as query members.
+#[derive(Debug, Clone, Default)]
+struct Filters {
+    /// `backupVaultName` (backup jobs only).
+    backup_vault_name: Option<String>,
+    /// `resourceType`.
+    resource_type: Option<String>,
+    /// `accountId`.
+    account_id: Option<String>,
 }
 
 /// The endpoint of AWS Backup in `region`: `https://backup.{region}.amazonaws.com`, under
@@ -185,9 +194,11 @@ impl Registered for Client {
             ),
             region: config.region.clone(),
             lists: config.job_types.clone(),
-            backup_vault_name: config.backup_vault_name.clone(),
-            resource_type: config.resource_type.clone(),
-            account_id: config.account_id.clone(),
+            filters: Filters {
+                backup_vault_name: config.backup_vault_name.clone(),
+                resource_type: config.resource_type.clone(),
+                account_id: config.account_id.clone(),
+            },
             credentials,
             http: http.with_classifier(classify),
         }
@@ -277,35 +288,6 @@ impl Client {
             })
     }
 
-    /// The first page's URL of `list` in the poll `ctx`: the filters, the page size and the
-    /// window's start as `createdAfter` (ISO 8601, the model's default for a query string;
-    /// the bound is exclusive, so a second earlier).
-    fn list_url(&self, list: JobList, ctx: &PollContext) -> String {
-        let path = match list {
-            JobList::Backup => "backup-jobs",
-            JobList::Copy => "copy-jobs",
-            JobList::Restore => "restore-jobs",
-        };
-        let after = ctx.filter_since() - jiff::SignedDuration::from_secs(1);
-        let mut q: Vec<(&str, String)> = vec![
-            ("createdAfter", timefmt::rfc3339_seconds(after)),
-            ("maxResults", ctx.page_size.clamp(1, 1000).to_string()),
-        ];
-        if list == JobList::Backup
-            && let Some(v) = &self.backup_vault_name
-        {
-            q.push(("backupVaultName", v.clone()));
-        }
-        if let Some(v) = &self.resource_type {
-            q.push(("resourceType", v.clone()));
-        }
-        if let Some(v) = &self.account_id {
-            q.push(("accountId", v.clone()));
-        }
-        let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
-        format!("{}/{path}/?{}", self.endpoint, query.join("&"))
-    }
-
     /// Decodes one page of `list`: its records and its `NextToken`.
     fn page(
         list: JobList,
@@ -345,6 +327,36 @@ impl Client {
             ),
         }
     }
+}
+
+/// The first page's URL of `list` at `endpoint` in the poll `ctx`: the filters, the page
+/// size (clamped to the model's 1..1000) and the window's start as `createdAfter` (ISO 8601,
+/// the model's default for a query string; the bound is exclusive, so a second earlier).
+fn list_url(endpoint: &str, filters: &Filters, list: JobList, ctx: &PollContext) -> String {
+    let path = match list {
+        JobList::Backup => "backup-jobs",
+        JobList::Copy => "copy-jobs",
+        JobList::Restore => "restore-jobs",
+    };
+    let after = ctx.filter_since() - jiff::SignedDuration::from_secs(1);
+    let mut q: Vec<(&str, &str)> = Vec::new();
+    let created_after = timefmt::rfc3339_seconds(after);
+    let max_results = ctx.page_size.clamp(1, 1000).to_string();
+    q.push(("createdAfter", &created_after));
+    q.push(("maxResults", &max_results));
+    if list == JobList::Backup
+        && let Some(v) = &filters.backup_vault_name
+    {
+        q.push(("backupVaultName", v));
+    }
+    if let Some(v) = &filters.resource_type {
+        q.push(("resourceType", v));
+    }
+    if let Some(v) = &filters.account_id {
+        q.push(("accountId", v));
+    }
+    let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+    format!("{endpoint}/{path}/?{}", query.join("&"))
 }
 
 /// The API operation of a list, for messages.
@@ -449,7 +461,6 @@ fn to_task(list: JobList, id: String, j: Job) -> Result<Task, Invalid> {
         .and_then(|Text(p)| p.trim().trim_end_matches('%').parse::<f64>().ok())
         .and_then(|p| progress(p, 100.0));
     let message = text(j.status_message, "StatusMessage")?;
-    let _ = j.created_by.optional("CreatedBy")?;
     t.error = match t.state {
         _ if expired => Some(format!(
             "EXPIRED: {}",
@@ -483,7 +494,7 @@ impl Provider for Client {
             ));
         };
         let what = format!("{label}: {}", operation(list));
-        let first = self.list_url(list, ctx);
+        let first = list_url(&self.endpoint, &self.filters, list, ctx);
         let mut pager = Pager::for_poll(&what, ctx);
         let mut url = first.clone();
         loop {

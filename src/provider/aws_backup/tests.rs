@@ -198,3 +198,44 @@ fn the_signature_is_botocores() {
         assert!(req.headers()["authorization"].is_sensitive());
     }
 }
+
+/// The window's watermark, not `now − lookback`, starts a windowed pass; the filters go to
+/// the lists that have them.
+#[test]
+fn the_list_url_carries_the_window_and_the_filters() {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+    let now: jiff::Timestamp = "2026-12-07T10:00:00.750Z".parse().unwrap();
+    let mut ctx = PollContext {
+        now,
+        since: now - jiff::SignedDuration::from_hours(24),
+        page_size: 0,
+        max_pages: 5,
+        window: None,
+        recall: None,
+    };
+    let filters = Filters {
+        backup_vault_name: Some("prod vault".into()),
+        resource_type: Some("EBS".into()),
+        account_id: Some("*".into()),
+    };
+    let url = list_url("https://b", &filters, JobList::Backup, &ctx);
+    assert_eq!(
+        url,
+        "https://b/backup-jobs/?createdAfter=2026-12-06T09%3A59%3A59Z&maxResults=1&backupVaultName=prod%20vault&resourceType=EBS&accountId=%2A"
+    );
+    ctx.window = Some(crate::provider::plugin::Window {
+        watermark: now - jiff::SignedDuration::from_mins(10),
+        active: Arc::new(HashSet::new()),
+        known_terminal: Arc::new(|_| false),
+        newest_first: true,
+    });
+    ctx.page_size = 4000;
+    let url = list_url("https://b", &Filters::default(), JobList::Restore, &ctx);
+    assert_eq!(
+        url,
+        "https://b/restore-jobs/?createdAfter=2026-12-07T09%3A49%3A59Z&maxResults=1000"
+    );
+    let url = list_url("https://b", &filters, JobList::Copy, &ctx);
+    assert!(!url.contains("backupVaultName"), "{url}");
+}

@@ -1,6 +1,7 @@
 //! Huawei credentials at run time: AK/SK (signed per request; from the config, the
-//! environment or the profile file), temporary AK/SK from the ECS agency (`metadata.rs`) or
-//! CCE pod identity (`pod_identity.rs`), shared and refreshed by `temporary.rs`, or an
+//! environment or the profile file), temporary AK/SK from the ECS agency (`metadata.rs`), CCE
+//! pod identity (`pod_identity.rs`) or OIDC federation (`oidc.rs`), shared and refreshed by
+//! `temporary.rs`, or an
 //! IAM user token (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
 //! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
 //! in a row is locked for 5 minutes, `docs/providers.md` "After a rejection").
@@ -89,6 +90,14 @@ fn source_name(auth: &Configured) -> String {
         }
         Configured::Metadata { url } => format!("ECS metadata ({url})"),
         Configured::PodIdentity { url, .. } => format!("CCE pod identity ({url})"),
+        Configured::Oidc {
+            idp_id,
+            id_token_file,
+            given_by,
+        } => format!(
+            "{}, from {given_by}",
+            super::oidc::name(idp_id, id_token_file)
+        ),
         Configured::MetadataThenPodIdentity {
             metadata_url, url, ..
         } => format!("ECS metadata ({metadata_url}), else CCE pod identity ({url})"),
@@ -105,12 +114,14 @@ pub(crate) struct Authenticator {
 }
 
 impl Authenticator {
-    /// From the validated config; `iam_default` is the region's IAM endpoint.
+    /// From the validated config; `iam_default` is the region's IAM endpoint (an IAM user's
+    /// default), `iam` the target's (`iam_endpoint`, else the region's: the OIDC exchange).
     pub(crate) fn new(
         auth: &Configured,
         by_chain: bool,
         project_id: Option<&str>,
         iam_default: BaseUrl,
+        iam: &BaseUrl,
     ) -> Authenticator {
         tracing::info!(
             source = %source_name(auth),
@@ -122,6 +133,15 @@ impl Authenticator {
                 Kind::AkSk(keys.clone().into())
             }
             Configured::Metadata { url } => Kind::temporary([Origin::Metadata(url.clone())]),
+            Configured::Oidc {
+                idp_id,
+                id_token_file,
+                ..
+            } => Kind::temporary([Origin::Oidc {
+                iam: iam.clone(),
+                idp_id: idp_id.clone(),
+                id_token_file: id_token_file.clone(),
+            }]),
             Configured::PodIdentity { url, token_file } => Kind::temporary([Origin::PodIdentity {
                 url: url.clone(),
                 token_file: token_file.clone(),
@@ -353,5 +373,14 @@ mod tests {
         for n in names {
             assert!(!n.contains("secret") && !n.contains("AKVISIBLEID"), "{n}");
         }
+        let oidc = source_name(&Configured::Oidc {
+            idp_id: "my-idp".into(),
+            id_token_file: "/var/run/id-token".into(),
+            given_by: "auth.oidc".into(),
+        });
+        assert_eq!(
+            oidc,
+            "OIDC federation (identity provider my-idp, ID token file /var/run/id-token), from auth.oidc"
+        );
     }
 }

@@ -1,6 +1,6 @@
-//! The keys every Huawei target has: `region`, `project_id` and `auth` (AK/SK, an IAM user,
-//! or one of the SDK's credential sources: `sources.rs`), read beside each Huawei provider's
-//! own keys, and the regions this version knows.
+//! The keys every Huawei target has: `region`, `project_id`, `iam_endpoint` and `auth` (AK/SK,
+//! an IAM user, OIDC federation, or one of the SDK's credential sources: `sources.rs`), read
+//! beside each Huawei provider's own keys, and the regions this version knows.
 
 use std::path::PathBuf;
 
@@ -25,7 +25,8 @@ pub struct Common {
     /// config, else from the credential source (environment, profile); `None`: looked up
     /// from IAM by the region's name (`GET /v3/projects?name={region}`).
     pub project_id: Option<String>,
-    /// Where IAM is (the project lookup); default from the region.
+    /// Where IAM is (the project lookup, the OIDC exchange): `iam_endpoint:`, else the
+    /// profile's `iam_endpoint`, else `HUAWEICLOUD_SDK_IAM_ENDPOINT`; `None`: from the region.
     pub iam_endpoint: Option<BaseUrl>,
     /// AK/SK, IAM user token, or a credential source.
     pub auth: Auth,
@@ -72,6 +73,17 @@ pub enum Auth {
     Metadata {
         /// Base URL (default `http://169.254.169.254`).
         url: BaseUrl,
+    },
+    /// OIDC federation: the ID token in `id_token_file` exchanged with IAM, through the
+    /// identity provider `idp_id`, for temporary credentials (`oidc:`, or the environment or a
+    /// profile that names an identity provider).
+    Oidc {
+        /// The identity provider's id (`X-Idp-Id`).
+        idp_id: String,
+        /// The ID token's file, read at every exchange.
+        id_token_file: PathBuf,
+        /// Where the two came from, for the log: `oidc:`, the environment, a profile.
+        given_by: String,
     },
     /// `pod_identity: true`: the CCE pod's temporary credentials.
     PodIdentity {
@@ -167,6 +179,7 @@ struct AuthFile {
     iam: Val<IamFile>,
     environment: Val<Flag>,
     profile: Val<ProfileFile>,
+    oidc: Val<OidcFile>,
     metadata: Val<Flag>,
     metadata_url: Val<BaseUrl>,
     pod_identity: Val<Flag>,
@@ -181,6 +194,14 @@ struct AuthFile {
 pub(crate) struct ProfileFile {
     file: Val<FilePath>,
     name: Val<NonEmpty>,
+}
+
+/// `auth.oidc:` as written; each key defaults to the SDK's variable.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct OidcFile {
+    idp_id: Val<NonEmpty>,
+    id_token_file: Val<FilePath>,
 }
 
 /// `auth.iam:` as written.
@@ -204,6 +225,7 @@ impl Common {
             iam_endpoint,
             auth,
         } = cx.keys::<CommonFile>()?;
+        let target_line = region.at().map_or(0, |a| a.line);
         let iam_endpoint = match iam_endpoint {
             Val::Given(u, _) => Ok(Some(u)),
             Val::Bad(_) => Err(()),
@@ -279,6 +301,50 @@ impl Common {
             }
         };
         let resolved = resolved?;
+        if resolved.by_chain
+            && let Some(urn) = [sources::ENV_OIDC_PROVIDER_URN, sources::ENV_OIDC_AGENCY_URN]
+                .into_iter()
+                .find(|n| cx.env(n).is_some_and(|v| !v.trim().is_empty()))
+        {
+            let at = At {
+                line: target_line,
+                key: "auth".into(),
+            };
+            cx.warn(
+                &at,
+                format!("{urn} is set, but STS OIDC (the SDK chain's first step) is not in this version; the default chain skips it (use auth: {{ oidc: … }} for IAM OIDC federation)"),
+            );
+        }
+        // The key, else the profile's `iam_endpoint`, else the SDK's variable.
+        let iam_endpoint = match iam_endpoint {
+            Ok(None) => {
+                let env = cx.env(sources::ENV_IAM_ENDPOINT);
+                let from = match (&resolved.iam_endpoint, env) {
+                    (Some(p), _) => Some((p.clone(), "the profile's iam_endpoint")),
+                    (None, Some(e)) if !e.trim().is_empty() => Some((e, sources::ENV_IAM_ENDPOINT)),
+                    _ => None,
+                };
+                // A bad one is not used (the region's is), with a warning naming where it was.
+                match from {
+                    Some((url, origin)) => match BaseUrl::parse(&url) {
+                        Ok(u) => Ok(Some(u)),
+                        Err(e) => {
+                            let at = At {
+                                line: target_line,
+                                key: "iam_endpoint".into(),
+                            };
+                            cx.warn(
+                                &at,
+                                format!("from {origin}: {e}; using the region's IAM endpoint"),
+                            );
+                            Ok(None)
+                        }
+                    },
+                    None => Ok(None),
+                }
+            }
+            other => other,
+        };
         Some(Common {
             region: region?,
             project_id: project_id.ok()?,
@@ -289,10 +355,11 @@ impl Common {
     }
 }
 
-/// Credentials as read at load, with the project id their source gives.
+/// Credentials as read at load, with the project id (and IAM endpoint) their source gives.
 pub(super) struct Resolved {
     pub(super) auth: Auth,
     pub(super) project_id: Option<String>,
+    pub(super) iam_endpoint: Option<String>,
     pub(super) by_chain: bool,
 }
 
@@ -323,6 +390,7 @@ impl AuthFile {
             ("iam", !matches!(self.iam, Val::Absent)),
             ("environment", environment == Some(true)),
             ("profile", !matches!(self.profile, Val::Absent)),
+            ("oidc", !matches!(self.oidc, Val::Absent)),
             ("metadata", metadata == Some(true)),
             ("pod_identity", pod_identity == Some(true)),
             ("chain", !matches!(self.chain, Val::Absent)),
@@ -386,12 +454,13 @@ impl AuthFile {
             Some(Resolved {
                 auth,
                 project_id: None,
+                iam_endpoint: None,
                 by_chain: false,
             })
         };
         match given.as_slice() {
             [] => {
-                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, metadata: true, pod_identity: true, or chain: default)");
+                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, oidc, metadata: true, pod_identity: true, or chain: default)");
                 None
             }
             [a, b, ..] => {
@@ -417,6 +486,10 @@ impl AuthFile {
                     };
                     profile(cx, &p_at, file, &name)
                 }
+                _ => None,
+            },
+            ["oidc"] => match self.oidc {
+                Val::Given(o, o_at) => plain(o.check(cx, &o_at)?),
                 _ => None,
             },
             ["metadata"] => plain(Auth::Metadata {
@@ -552,11 +625,7 @@ fn pod_identity_of(
 fn from_environment(cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Resolved> {
     let env = |n: &str| cx.env(n);
     match sources::read_environment(&env) {
-        Ok(f) => Some(Resolved {
-            auth: Auth::Environment(f.keys),
-            project_id: f.project_id,
-            by_chain: false,
-        }),
+        Ok(f) => Some(environment_found(f)),
         Err(e) => {
             cx.bad(at, format!("environment: {e}"));
             None
@@ -591,31 +660,65 @@ fn profile(
     }
 }
 
-fn profile_found(file: PathBuf, name: &str, f: sources::Found) -> Resolved {
-    Resolved {
-        auth: Auth::Profile {
-            file,
-            name: name.to_string(),
-            keys: f.keys,
+/// What the environment gives: AK/SK, or OIDC federation when both of its variables are set.
+fn environment_found(f: sources::Found) -> Resolved {
+    let auth = match f.given {
+        sources::Given::Keys(keys) => Auth::Environment(keys),
+        sources::Given::Oidc {
+            idp_id,
+            id_token_file,
+        } => Auth::Oidc {
+            idp_id,
+            id_token_file,
+            given_by: format!("the environment ({})", sources::ENV_IDP_ID),
         },
+    };
+    Resolved {
+        auth,
         project_id: f.project_id,
+        iam_endpoint: None,
         by_chain: false,
     }
 }
 
-/// The default chain: the first source that is there, in the SDK's order (OIDC, environment,
-/// profile, metadata, pod identity: `CredentialProviderChain` in
-/// `huaweicloudsdkcore/auth/provider.py`), of those this version has: environment, profile,
-/// metadata, pod identity. A source that is incomplete is skipped, as the SDK skips one that
-/// raises. Metadata is always there: whether the service answers shows at the first poll,
-/// which, when the pod identity variables are set, falls to pod identity as the SDK does.
+fn profile_found(file: PathBuf, name: &str, f: sources::Found) -> Resolved {
+    let auth = match f.given {
+        sources::Given::Keys(keys) => Auth::Profile {
+            file,
+            name: name.to_string(),
+            keys,
+        },
+        sources::Given::Oidc {
+            idp_id,
+            id_token_file,
+        } => Auth::Oidc {
+            idp_id,
+            id_token_file,
+            given_by: format!("profile [{name}] of {}", file.display()),
+        },
+    };
+    Resolved {
+        auth,
+        project_id: f.project_id,
+        iam_endpoint: f.iam_endpoint,
+        by_chain: false,
+    }
+}
+
+/// The default chain: the first source that is there, in the SDK's order
+/// (`CredentialProviderChain.get_basic_credential_provider_chain` in
+/// `huaweicloudsdkcore/auth/provider.py`: `OidcStsCredentialProvider`, `EnvCredentialProvider`,
+/// `ProfileCredentialProvider`, `MetadataCredentialProvider`, `PodIdentityCredentialProvider`),
+/// of those this version has: the environment (its identity provider and ID token file before
+/// its AK/SK, as `EnvCredentialProvider`), the profile (the same within its section), metadata,
+/// pod identity. The first, STS `assume-with-oidc` from the `HUAWEICLOUD_OIDC_*` variables, is
+/// not in this version (IAM OIDC federation is, through the environment and the profile). A
+/// source that is incomplete is skipped, as the SDK skips one that raises. Metadata is always
+/// there: whether the service answers shows at the first poll, which, when the pod identity
+/// variables are set, falls to pod identity as the SDK does.
 fn chain_with(cx: &mut TargetCx<'_, '_, '_>, overrides: &Overrides) -> Option<Resolved> {
     let env = |n: &str| cx.env(n);
-    let from_env = sources::read_environment(&env).ok().map(|f| Resolved {
-        auth: Auth::Environment(f.keys),
-        project_id: f.project_id,
-        by_chain: true,
-    });
+    let from_env = sources::read_environment(&env).ok().map(environment_found);
     let chosen = from_env
         .or_else(|| {
             let file = sources::profile_path(&env).filter(|p| p.is_file())?;
@@ -638,6 +741,7 @@ fn chain_with(cx: &mut TargetCx<'_, '_, '_>, overrides: &Overrides) -> Option<Re
             Resolved {
                 auth,
                 project_id: None,
+                iam_endpoint: None,
                 by_chain: true,
             }
         });
@@ -645,6 +749,66 @@ fn chain_with(cx: &mut TargetCx<'_, '_, '_>, overrides: &Overrides) -> Option<Re
         by_chain: true,
         ..chosen
     })
+}
+
+/// Whether `id` can be sent as `X-Idp-Id`: visible ASCII.
+fn idp_id_ok(id: &str) -> bool {
+    id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+impl OidcFile {
+    /// The identity provider and the ID token's file: the keys, else the SDK's variables
+    /// (`HUAWEICLOUD_SDK_IDP_ID`, `HUAWEICLOUD_SDK_ID_TOKEN_FILE`); the error names what is
+    /// missing.
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Auth> {
+        let get = |n: &str| cx.env(n).filter(|v| !v.trim().is_empty());
+        let idp_from_env = matches!(self.idp_id, Val::Absent);
+        let (idp_id, idp_at) = match self.idp_id {
+            Val::Given(NonEmpty(i), i_at) => (Some(i), Some(i_at)),
+            Val::Bad(_) => return None,
+            Val::Absent => (get(sources::ENV_IDP_ID), None),
+        };
+        let file = match &self.id_token_file {
+            Val::Given(f, _) => Some(cx.path(f)),
+            Val::Bad(_) => return None,
+            Val::Absent => get(sources::ENV_ID_TOKEN_FILE).map(PathBuf::from),
+        };
+        let (Some(idp_id), Some(id_token_file)) = (idp_id.clone(), file.clone()) else {
+            let missing: Vec<String> = [
+                (
+                    idp_id.is_none(),
+                    format!("{} (or idp_id)", sources::ENV_IDP_ID),
+                ),
+                (
+                    file.is_none(),
+                    format!("{} (or id_token_file)", sources::ENV_ID_TOKEN_FILE),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(m, n)| m.then_some(n))
+            .collect();
+            cx.bad(at, format!("{} not set", missing.join(" and ")));
+            return None;
+        };
+        if !idp_id_ok(&idp_id) {
+            let at = idp_at.unwrap_or_else(|| at.clone());
+            cx.bad(
+                &at,
+                "the identity provider id must be visible ASCII (it is sent as X-Idp-Id)",
+            );
+            return None;
+        }
+        let given_by = if idp_from_env {
+            format!("auth.oidc with {}", sources::ENV_IDP_ID)
+        } else {
+            "auth.oidc".to_string()
+        };
+        Some(Auth::Oidc {
+            idp_id,
+            id_token_file,
+            given_by,
+        })
+    }
 }
 
 impl IamFile {

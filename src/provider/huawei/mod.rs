@@ -2,7 +2,8 @@
 //! the keys every Huawei target has (`config.rs`), endpoints from the region
 //! (`endpoint.rs`), AK/SK signing of every request (`sign.rs`, a fresh signature per
 //! attempt), IAM user tokens (`auth.rs`), temporary credentials from the ECS metadata
-//! service or CCE pod identity (`temporary.rs`), the one re-sign or token refresh after a 401 and
+//! service, CCE pod identity or OIDC federation (`temporary.rs`), the one re-sign or token
+//! refresh after a 401 and
 //! the back-off after credentials are rejected, status mapping, and the demo's account
 //! (`demo.rs`).
 
@@ -11,6 +12,7 @@ mod config;
 pub(crate) mod demo;
 mod endpoint;
 mod metadata;
+mod oidc;
 mod pod_identity;
 mod project;
 pub mod sign;
@@ -49,20 +51,18 @@ impl HuaweiClient {
         let base = endpoint
             .cloned()
             .unwrap_or_else(|| service.endpoint(&common.region));
-        let iam = endpoint::IAM.endpoint(&common.region);
+        let region_iam = endpoint::IAM.endpoint(&common.region);
+        let iam = common.iam_endpoint.clone().unwrap_or(region_iam.clone());
         let auth = Authenticator::new(
             &common.auth,
             common.by_chain,
             common.project_id.as_deref(),
-            iam.clone(),
+            region_iam,
+            &iam,
         );
         let project = match &common.project_id {
             Some(id) => project::Project::Known(id.clone()),
-            None => project::Project::lookup(
-                &auth,
-                &common.region,
-                common.iam_endpoint.clone().unwrap_or(iam),
-            ),
+            None => project::Project::lookup(&auth, &common.region, iam),
         };
         HuaweiClient {
             http,

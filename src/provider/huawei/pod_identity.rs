@@ -63,8 +63,9 @@ fn token(file: &Path) -> Result<Secret, ProviderError> {
     Ok(Secret::new(t))
 }
 
-/// Reads a response body; `what` names the call in messages.
-fn decode(body: &[u8], what: &str) -> Result<Issued, ProviderError> {
+/// Reads a response body as the SDK's `_process_credential` does (also the OIDC exchange's
+/// answer, `oidc.rs`); `what` names the call in messages.
+pub(super) fn decode(body: &[u8], what: &str) -> Result<Issued, ProviderError> {
     let b: Body = serde_json::from_slice(body)
         .map_err(|e| ProviderError::decode(format!("{what}: not a credentials object: {e}")))?;
     let f = b.credential.unwrap_or(b.top);

@@ -1,8 +1,10 @@
 //! The official SDK's credential sources, read when the config loads (`docs/providers.md`
 //! "Huawei credential sources"): the environment (`HUAWEICLOUD_SDK_*`), the profile file
-//! (`~/.huaweicloud/credentials`, INI), the ECS metadata service (fetched at run time:
-//! `metadata.rs`), and the default chain that picks the first of them that is there, in the
-//! SDK's order (`huaweicloudsdkcore/auth/provider.py`, `CredentialProviderChain`).
+//! (`~/.huaweicloud/credentials`, INI), each giving AK/SK or an identity provider and ID
+//! token file for OIDC federation (exchanged at run time: `oidc.rs`), the ECS metadata
+//! service (fetched at run time: `metadata.rs`), and the default chain that picks the first of
+//! them that is there, in the SDK's order (`huaweicloudsdkcore/auth/provider.py`,
+//! `CredentialProviderChain`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,11 +29,28 @@ pub(super) struct Issued {
     pub(super) expires_at: jiff::Timestamp,
 }
 
-/// What a static source holds: the keys, and the project id it gives (if any).
+/// What the environment or a profile gives: keys, or what OIDC federation needs.
+#[derive(Debug)]
+pub(super) enum Given {
+    /// AK/SK (with a security token when temporary).
+    Keys(AkSkPair),
+    /// An identity provider and the file holding the ID token to exchange with IAM.
+    Oidc {
+        /// The identity provider's id (`X-Idp-Id`).
+        idp_id: String,
+        /// The ID token's file, read at every exchange.
+        id_token_file: PathBuf,
+    },
+}
+
+/// What a static source holds: the credentials, the project id and the IAM endpoint it gives
+/// (if any).
 #[derive(Debug)]
 pub(super) struct Found {
-    pub(super) keys: AkSkPair,
+    pub(super) given: Given,
     pub(super) project_id: Option<String>,
+    /// The profile's `iam_endpoint` (the environment's is read beside `iam_endpoint:`).
+    pub(super) iam_endpoint: Option<String>,
 }
 
 /// The access key variable (`EnvCredentialProvider._AK_ENV_NAME`).
@@ -42,6 +61,18 @@ pub(crate) const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
 pub(crate) const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
 /// The project id variable, used when the target has no `project_id`.
 pub(crate) const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+/// The identity provider variable of OIDC federation (`EnvCredentialProvider._IDP_ID_ENV_NAME`).
+pub(crate) const ENV_IDP_ID: &str = "HUAWEICLOUD_SDK_IDP_ID";
+/// The variable naming the ID token's file (`_ID_TOKEN_FILE_ENV_NAME`).
+pub(crate) const ENV_ID_TOKEN_FILE: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
+/// The IAM endpoint variable (`IamHelper.IAM_ENDPOINT_ENV_NAME` in
+/// `huaweicloudsdkcore/auth/internal.py`): the project lookup and the OIDC exchange.
+pub(crate) const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+/// The first step of the SDK's chain, STS OIDC (`OidcStsCredentialProvider`), which this
+/// version does not have: its provider URN variable, and its agency URN variable.
+pub(crate) const ENV_OIDC_PROVIDER_URN: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
+/// See [`ENV_OIDC_PROVIDER_URN`].
+pub(crate) const ENV_OIDC_AGENCY_URN: &str = "HUAWEICLOUD_OIDC_AGENCY_URN";
 /// The variable naming the profile file.
 pub(crate) const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// The profile section a project-scoped client reads: the SDK reads the section named after
@@ -59,9 +90,21 @@ fn non_empty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.trim().is_empty())
 }
 
-/// The environment's keys and project id; the error names the missing variable.
+/// The environment's credentials and project id: the identity provider and ID token file when
+/// both are set (the SDK's `EnvCredentialProvider` takes them before AK/SK), else AK/SK; the
+/// error names the missing variable.
 pub(super) fn read_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<Found, String> {
     let get = |name: &str| non_empty(env(name));
+    if let (Some(idp_id), Some(file)) = (get(ENV_IDP_ID), get(ENV_ID_TOKEN_FILE)) {
+        return Ok(Found {
+            given: Given::Oidc {
+                idp_id,
+                id_token_file: PathBuf::from(file),
+            },
+            project_id: get(ENV_PROJECT_ID),
+            iam_endpoint: None,
+        });
+    }
     let missing: Vec<&str> = [ENV_AK, ENV_SK]
         .into_iter()
         .filter(|n| get(n).is_none())
@@ -73,12 +116,13 @@ pub(super) fn read_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<F
         ));
     }
     Ok(Found {
-        keys: AkSkPair {
+        given: Given::Keys(AkSkPair {
             access_key: Secret::new(get(ENV_AK).unwrap_or_default()),
             secret_key: Secret::new(get(ENV_SK).unwrap_or_default()),
             security_token: get(ENV_SECURITY_TOKEN).map(Secret::new),
-        },
+        }),
         project_id: get(ENV_PROJECT_ID),
+        iam_endpoint: None,
     })
 }
 
@@ -121,7 +165,9 @@ pub(crate) fn parse_ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>
     out
 }
 
-/// A section's keys and project id; the error names the file and what is missing, never a value.
+/// A section's credentials (`idp_id` and `id_token_file` before `ak` and `sk`, as the SDK's
+/// `ProfileCredentialProvider`), project id and `iam_endpoint`; the error names the file and
+/// what is missing, never a value.
 pub(super) fn read_profile(file: &Path, name: &str) -> Result<Found, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read credentials file {}: {e}", file.display()))?;
@@ -133,19 +179,27 @@ pub(super) fn read_profile(file: &Path, name: &str) -> Result<Found, String> {
         )
     })?;
     let get = |k: &str| non_empty(section.get(k).cloned());
-    let (Some(ak), Some(sk)) = (get("ak"), get("sk")) else {
-        return Err(format!(
-            "[{name}] of credentials file {} needs ak and sk",
-            file.display()
-        ));
-    };
-    Ok(Found {
-        keys: AkSkPair {
+    let given = match (get("idp_id"), get("id_token_file"), get("ak"), get("sk")) {
+        (Some(idp_id), Some(f), _, _) => Given::Oidc {
+            idp_id,
+            id_token_file: PathBuf::from(f),
+        },
+        (_, _, Some(ak), Some(sk)) => Given::Keys(AkSkPair {
             access_key: Secret::new(ak),
             secret_key: Secret::new(sk),
             security_token: get("security_token").map(Secret::new),
-        },
+        }),
+        _ => {
+            return Err(format!(
+                "[{name}] of credentials file {} needs ak and sk (or idp_id and id_token_file)",
+                file.display()
+            ));
+        }
+    };
+    Ok(Found {
+        given,
         project_id: get("project_id"),
+        iam_endpoint: get("iam_endpoint"),
     })
 }
 
@@ -178,5 +232,18 @@ mod tests {
         .ok()
         .unwrap();
         assert_eq!(r.project_id.as_deref(), Some("p"));
+        assert!(matches!(r.given, Given::Keys(_)));
+        // Both OIDC variables: federation, before AK/SK, as the SDK.
+        let r = read_environment(&|n: &str| match n {
+            ENV_AK | ENV_SK | ENV_IDP_ID => Some("x".into()),
+            ENV_ID_TOKEN_FILE => Some("/var/run/id-token".into()),
+            _ => None,
+        })
+        .ok()
+        .unwrap();
+        assert!(
+            matches!(&r.given, Given::Oidc { idp_id, id_token_file } if idp_id == "x" && id_token_file == Path::new("/var/run/id-token")),
+            "{r:?}"
+        );
     }
 }

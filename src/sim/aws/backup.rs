@@ -2,18 +2,29 @@
 //! `ListRestoreJobs` (`GET /restore-jobs/`) and `GetBackupPlan`
 //! (`GET /backup/plans/{backupPlanId}/`), with the query members of the botocore model.
 //!
-//! Lists: the jobs of the last 30 days ([`AwsState::horizon`]) of the caller's account
-//! (`accountId` another account or `*` for an Organizations management account), newest
-//! `CreationDate` first, filtered by `state` (`status` for restore jobs), `createdAfter`,
-//! `createdBefore`, `completeAfter`, `completeBefore` (ISO 8601 in the query, the model's
-//! default `timestampFormat` for REST-JSON query strings; bounds exclusive; a job without
-//! `CompletionDate` never passes a completion bound), `resourceType`, `resourceArn`,
-//! `backupVaultName`, `messageCategory` (`ANY`, `AGGREGATE_ALL` and `*` match all),
-//! `parentJobId`, `destinationVaultArn`, `sourceRecoveryPointArn`, `restoreTestingPlanArn`;
-//! unknown query members are ignored. Pages of `maxResults` (1..=1000, default 1000) with an
-//! opaque `NextToken` tied to the filters (another filter with it:
-//! `InvalidParameterValueException`); the token holds an offset, so a job created between
-//! two page requests shifts the later pages by one (a record repeats, none is skipped).
+//! Lists: the jobs of the last 30 days
+//! ([`AwsState::horizon`](super::AwsState::horizon)) of the caller's account (`accountId`:
+//! another account, or `*` for all, from an Organizations management account only; otherwise
+//! `AccessDeniedException`), newest `CreationDate` first, filtered by `state` (`status` for
+//! restore jobs), `createdAfter`, `createdBefore`, `completeAfter`, `completeBefore` (ISO 8601
+//! in the query, the model's default `timestampFormat` for REST-JSON query strings; bounds
+//! exclusive; a job without `CompletionDate` never passes a completion bound),
+//! `resourceType`, `resourceArn`, `backupVaultName`, `messageCategory` (`ANY`,
+//! `AGGREGATE_ALL` and `*` match all), `parentJobId`, `destinationVaultArn`,
+//! `sourceRecoveryPointArn`, `restoreTestingPlanArn`; unknown query members are ignored.
+//! Pages of `maxResults` (1..=1000, default 1000) with an opaque `NextToken` tied to the
+//! filters (another filter with it: `InvalidParameterValueException`); the token holds an
+//! offset, so a job created between two page requests shifts the later pages by one (a record
+//! repeats, none is skipped).
+//!
+//! Errors: a member outside the model's constraints (`maxResults`, the state enums, the
+//! `accountId`, `backupVaultName` and `resourceType` patterns,
+//! `MaxScheduledRunsPreview` 0..=10) is a `ValidationException` worded like AWS's front end; a
+//! value that does not parse as its type (a number of seconds for a timestamp, a word for
+//! `maxResults`) a `SerializationException`; an unknown plan or version a
+//! `ResourceNotFoundException`. The newest-first order and the wording of the
+//! `SerializationException`, `InvalidParameterValueException` and `AccessDeniedException`
+//! messages are the simulator's: the API reference documents neither.
 
 use base64::Engine;
 use jiff::Timestamp;

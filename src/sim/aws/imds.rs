@@ -3,12 +3,12 @@
 //! - `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds` (1..=21600; absent
 //!   or out of range: 400; a request with `X-Forwarded-For`: 403) issues a session token;
 //! - `GET /latest/meta-data/iam/security-credentials/` lists the instance profile's role
-//!   ([`AwsState::set_instance_role`]; none: 404) and `GET …/{role}` returns its temporary
+//!   ([`AwsState::set_instance_role`](super::AwsState::set_instance_role); none: 404) and `GET …/{role}` returns its temporary
 //!   credentials as JSON (`Code`, `LastUpdated`, `Type`, `AccessKeyId`, `SecretAccessKey`,
 //!   `Token`, `Expiration`), both only with a valid `X-aws-ec2-metadata-token` (401 without:
 //!   IMDSv1 is refused).
 //!
-//! The credentials last [`AwsState::imds_credentials_ttl`]; the same ones are handed out
+//! The credentials last [`AwsState::imds_credentials_ttl`](super::AwsState::imds_credentials_ttl); the same ones are handed out
 //! until five minutes before they expire (tokio clock), then new ones.
 
 use std::time::Duration;

@@ -9,13 +9,13 @@
 //! - SigV4: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>.
 //!
 //! # Layout
-//! - this file: [`AwsState`] and its seeding API, the SigV4 checks every signed request
-//!   passes, routing by path (and for STS by `Action`);
+//! - this file: [`AwsState`] and its seeding API, routing by path (and for STS by `Action`);
 //! - `backup.rs`: `GET /backup-jobs/`, `/copy-jobs/`, `/restore-jobs/`, `/backup/plans/{id}/`;
 //! - `cron.rs`: AWS cron expressions, for `GetBackupPlan`'s `ScheduledRunsPreview`;
 //! - `sts.rs`: `POST /` `Action=AssumeRole` (signed, service `sts`) and
 //!   `Action=AssumeRoleWithWebIdentity` (unsigned);
 //! - `imds.rs`: `PUT /latest/api/token`, `GET /latest/meta-data/iam/security-credentials/…`;
+//! - `auth.rs`: the checks every signed request passes, and their errors;
 //! - `sigv4.rs`: the service side of SigV4; `wire.rs`: the wire types.
 //!
 //! Service names (faults, the request log): [`AWS_BACKUP`], [`AWS_STS`], [`AWS_IMDS`].
@@ -36,6 +36,29 @@
 //! }));
 //! aws.set_job("job-1", json!({"State": "FAILED", "StatusMessage": "Access denied"}));
 //! ```
+//! The seeding API, all on [`AwsState`]:
+//! - keys: [`add_credentials`](AwsState::add_credentials) (permanent, or temporary with a
+//!   session token), [`remove_credentials`](AwsState::remove_credentials),
+//!   [`expire_temporary_credentials`](AwsState::expire_temporary_credentials),
+//!   [`issued_secrets`](AwsState::issued_secrets); [`region`](AwsState::region),
+//!   [`account_id`](AwsState::account_id),
+//!   [`organization_management`](AwsState::organization_management),
+//!   [`max_skew`](AwsState::max_skew), [`deny`](AwsState::deny);
+//! - jobs: [`add_backup_job`](AwsState::add_backup_job),
+//!   [`add_copy_job`](AwsState::add_copy_job), [`add_restore_job`](AwsState::add_restore_job),
+//!   [`set_job`](AwsState::set_job), [`clear_jobs`](AwsState::clear_jobs),
+//!   [`horizon`](AwsState::horizon), [`default_max_results`](AwsState::default_max_results);
+//!   plans: [`add_plan`](AwsState::add_plan), [`plan`](AwsState::plan);
+//! - STS: [`add_role`](AwsState::add_role),
+//!   [`set_role_max_session`](AwsState::set_role_max_session),
+//!   [`set_web_identity`](AwsState::set_web_identity),
+//!   [`expire_web_identity`](AwsState::expire_web_identity),
+//!   [`revoke_web_identities`](AwsState::revoke_web_identities),
+//!   [`sts_issued`](AwsState::sts_issued);
+//! - IMDS: [`set_instance_role`](AwsState::set_instance_role),
+//!   [`imds_credentials_ttl`](AwsState::imds_credentials_ttl),
+//!   [`imds_issued`](AwsState::imds_issued).
+//!
 //! Jobs are the API's JSON objects, kept as given (the simulator fills in only `AccountId`
 //! when absent, with [`AwsState::account_id`]); plans are `GetBackupPlan` answers
 //! ([`AwsState::add_plan`]). Record edits ([`Sim::edit_records`] with service [`AWS_BACKUP`])
@@ -62,6 +85,7 @@
 //! Not simulated: SigV4A, presigned URLs, chunked (streaming) payload signatures, the `Date`
 //! header in place of `x-amz-date`, any other Backup operation.
 
+mod auth;
 mod backup;
 mod cron;
 mod imds;
@@ -77,6 +101,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+pub(crate) use auth::authenticate;
 pub use cron::{CronError, CronSchedule};
 pub use wire::epoch;
 
@@ -143,7 +168,8 @@ pub struct AwsState {
     plans: BTreeMap<String, serde_json::Value>,
     denied: BTreeSet<String>,
     roles: BTreeMap<String, Role>,
-    web_identity: BTreeMap<String, String>,
+    /// Web identity token → (role ARN, expired).
+    web_identity: BTreeMap<String, (String, bool)>,
     instance_role: Option<String>,
     /// Lifetime of the credentials the instance metadata service hands out (6 hours).
     pub imds_credentials_ttl: Duration,
@@ -435,7 +461,15 @@ impl AwsState {
             self.add_role(role_arn, None);
         }
         self.web_identity
-            .insert(token.to_string(), role_arn.to_string());
+            .insert(token.to_string(), (role_arn.to_string(), false));
+    }
+
+    /// Makes a registered web identity token expired: STS answers `ExpiredTokenException`
+    /// (a projected token the kubelet has not rotated yet).
+    pub fn expire_web_identity(&mut self, token: &str) {
+        if let Some(t) = self.web_identity.get_mut(token) {
+            t.1 = true;
+        }
     }
 
     /// Stops accepting every web identity token (a rotated projected token).
@@ -557,184 +591,4 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
         AWS_IMDS => Some(imds::answer(sim, req)),
         _ => Some(sts::answer(sim, req)),
     }
-}
-
-/// How a request failed authentication; rendered per protocol.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum AuthFailure {
-    /// No `Authorization` header.
-    Missing,
-    /// An unparsable header or missing parts (`IncompleteSignature`).
-    Incomplete(String),
-    /// A signature that does not verify, a wrong scope, an expired date.
-    Signature(String),
-    /// An unknown key, or a temporary key without its right token.
-    UnknownKey,
-    /// A temporary key past its expiration.
-    Expired,
-}
-
-impl AuthFailure {
-    /// The REST-JSON error.
-    pub(crate) fn json(&self) -> SimResponse {
-        match self {
-            AuthFailure::Missing => wire::error(
-                403,
-                "MissingAuthenticationTokenException",
-                "Missing Authentication Token",
-            ),
-            AuthFailure::Incomplete(m) => wire::error(400, "IncompleteSignatureException", m),
-            AuthFailure::Signature(m) => wire::error(403, "InvalidSignatureException", m),
-            AuthFailure::UnknownKey => wire::error(
-                403,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            ),
-            AuthFailure::Expired => wire::error(
-                403,
-                "ExpiredTokenException",
-                "The security token included in the request is expired",
-            ),
-        }
-    }
-
-    /// The STS (query protocol) error.
-    pub(crate) fn xml(&self) -> SimResponse {
-        match self {
-            AuthFailure::Missing => wire::sts_error(
-                403,
-                "MissingAuthenticationToken",
-                "Request is missing Authentication Token",
-            ),
-            AuthFailure::Incomplete(m) => wire::sts_error(400, "IncompleteSignature", m),
-            AuthFailure::Signature(m) => wire::sts_error(403, "SignatureDoesNotMatch", m),
-            AuthFailure::UnknownKey => wire::sts_error(
-                403,
-                "InvalidClientTokenId",
-                "The security token included in the request is invalid.",
-            ),
-            AuthFailure::Expired => wire::sts_error(
-                400,
-                "ExpiredToken",
-                "The security token included in the request is expired",
-            ),
-        }
-    }
-}
-
-const MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
-
-/// Checks the SigV4 signature of `req` for `service` in one of `regions`.
-pub(crate) fn authenticate(
-    st: &AwsState,
-    req: &SimRequest,
-    service: &str,
-    regions: &[&str],
-) -> Result<Caller, AuthFailure> {
-    let Some(auth) = req.header("authorization") else {
-        return Err(AuthFailure::Missing);
-    };
-    let a = sigv4::parse_authorization(auth).map_err(|m| AuthFailure::Incomplete(m.0))?;
-    let Some(date) = req.header("x-amz-date") else {
-        return Err(AuthFailure::Incomplete(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-                .into(),
-        ));
-    };
-    let Some(when) = sigv4::parse_amz_date(date) else {
-        return Err(AuthFailure::Incomplete(format!(
-            "Date must be in ISO-8601 'basic format'. Got '{date}'. See http://en.wikipedia.org/wiki/ISO_8601"
-        )));
-    };
-    if !a.signed_headers.iter().any(|h| h == "host") {
-        return Err(AuthFailure::Signature(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
-        ));
-    }
-    if !a.signed_headers.iter().any(|h| h == "x-amz-date") {
-        return Err(AuthFailure::Signature(
-            "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.".into(),
-        ));
-    }
-    if a.terminator != "aws4_request" {
-        return Err(AuthFailure::Signature(format!(
-            "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
-            a.terminator
-        )));
-    }
-    if !date.starts_with(&a.date) || a.date.len() != 8 {
-        return Err(AuthFailure::Signature(format!(
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{date}'.",
-            a.date,
-            &date[..date.len().min(8)]
-        )));
-    }
-    if !regions.contains(&a.region.as_str()) {
-        return Err(AuthFailure::Signature(format!(
-            "Credential should be scoped to a valid region, not '{}'. ",
-            a.region
-        )));
-    }
-    if a.service != service {
-        return Err(AuthFailure::Signature(format!(
-            "Credential should be scoped to correct service: '{service}'. "
-        )));
-    }
-    let now = jiff::Timestamp::now();
-    let skew = i64::try_from(st.max_skew.as_secs()).unwrap_or(900);
-    let diff = now.as_second() - when.as_second();
-    if diff > skew {
-        let limit = jiff::Timestamp::from_second(now.as_second() - skew).unwrap_or(now);
-        return Err(AuthFailure::Signature(format!(
-            "Signature expired: {date} is now earlier than {} ({} - 15 min.)",
-            sigv4::amz_date(limit),
-            sigv4::amz_date(now)
-        )));
-    }
-    if -diff > skew {
-        let limit = jiff::Timestamp::from_second(now.as_second() + skew).unwrap_or(now);
-        return Err(AuthFailure::Signature(format!(
-            "Signature not yet current: {date} is still later than {} ({} + 15 min.)",
-            sigv4::amz_date(limit),
-            sigv4::amz_date(now)
-        )));
-    }
-    let key = st
-        .keys
-        .get(&a.access_key_id)
-        .ok_or(AuthFailure::UnknownKey)?;
-    let token = req.header("x-amz-security-token");
-    match (&key.session_token, token) {
-        (None, None) => {}
-        (Some(want), Some(got)) if sigv4::same(want, got) => {}
-        _ => return Err(AuthFailure::UnknownKey),
-    }
-    if key.expires.is_some_and(|t| Instant::now() >= t) {
-        return Err(AuthFailure::Expired);
-    }
-    if let Some(sent) = req.header("x-amz-content-sha256") {
-        let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&req.body));
-        if sent.trim() != actual && sent.trim() != "UNSIGNED-PAYLOAD" {
-            return Err(AuthFailure::Signature(
-                "The provided 'x-amz-content-sha256' header does not match what was computed."
-                    .into(),
-            ));
-        }
-    }
-    let canonical = sigv4::canonical_request(
-        &req.method,
-        &req.path,
-        &req.query,
-        &req.headers,
-        &a.signed_headers,
-        &req.body,
-    );
-    let sts = sigv4::string_to_sign(date, &a.scope(), &canonical);
-    let want = sigv4::signature(&key.secret, &a.date, &a.region, &a.service, &sts);
-    if !sigv4::same(&want, &a.signature) {
-        return Err(AuthFailure::Signature(MISMATCH.into()));
-    }
-    Ok(Caller {
-        arn: key.arn.clone(),
-    })
 }

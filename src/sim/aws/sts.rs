@@ -1,10 +1,10 @@
 //! STS (`https://sts.amazonaws.com/doc/2011-06-15/`, query protocol): `POST /` with a form
 //! body (the query string is read too) for
 //! - `Action=AssumeRoleWithWebIdentity`: unsigned; the `WebIdentityToken` must be one a test
-//!   registered for the `RoleArn` ([`AwsState::set_web_identity`]);
-//! - `Action=AssumeRole`: SigV4-signed for service `sts` in [`AwsState::region`] or
+//!   registered for the `RoleArn` (an expired one: `ExpiredTokenException`) ([`AwsState::set_web_identity`](super::AwsState::set_web_identity));
+//! - `Action=AssumeRole`: SigV4-signed for service `sts` in [`AwsState::region`](super::AwsState::region) or
 //!   `us-east-1` (the global endpoint's scope); the role must exist
-//!   ([`AwsState::add_role`]) and its `ExternalId`, when it has one, match.
+//!   ([`AwsState::add_role`](super::AwsState::add_role)) and its `ExternalId`, when it has one, match.
 //!
 //! Both check `RoleSessionName` (2..=64 of `[\w+=,.@-]`) and `DurationSeconds` (900..=43200,
 //! at most the role's `MaxSessionDuration`, 3600 by default), issue temporary credentials
@@ -190,7 +190,14 @@ fn web_identity(st: &mut AwsState, p: &BTreeMap<String, String>) -> SimResponse 
                 "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.",
             );
         }
-        Some(r) if *r != role => {
+        Some((_, true)) => {
+            return wire::sts_error(
+                400,
+                "ExpiredTokenException",
+                "Token expired: current date/time is after the expiration date/time of the token",
+            );
+        }
+        Some((r, _)) if *r != role => {
             return wire::sts_error(
                 403,
                 "AccessDenied",

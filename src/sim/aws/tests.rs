@@ -567,6 +567,8 @@ async fn web_identity_credentials_work_until_they_expire() {
             "InvalidAction",
         ),
     ] {
+        sim.aws().set_web_identity("eyJsim.expired.sig", ROLE);
+        sim.aws().expire_web_identity("eyJsim.expired.sig");
         let r = sim.dispatch(&sts_post(&form));
         let xml = String::from_utf8(r.body.to_vec()).unwrap();
         assert_eq!(r.status, status, "{form}: {xml}");
@@ -756,4 +758,37 @@ async fn imds_v2_hands_out_the_instance_role_credentials() {
         v["AccessKeyId"]
     );
     assert_eq!(sim.aws().imds_issued(), 2);
+}
+
+#[tokio::test]
+async fn throttling_comes_from_the_fault_matrix_by_service_name() {
+    use crate::sim::{FakeCloud, FaultRule};
+    let sim = seeded();
+    sim.inject(FaultRule::service(AWS_BACKUP, super::throttling()).times(1));
+    sim.inject(FaultRule::service(AWS_BACKUP, super::too_many_requests()).times(1));
+    let cloud = FakeCloud::start(Arc::clone(&sim)).await.unwrap();
+    // A plain client with a timeout: the simulator's layer is below `provider::http`.
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let req = get("/backup-jobs/", "maxResults=5");
+        let mut b = http.get(format!("{}/backup-jobs/?maxResults=5", cloud.url()));
+        for (k, v) in req.headers.iter().filter(|(k, _)| k != "host") {
+            b = b.header(k, v);
+        }
+        let r = b.send().await.unwrap();
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap();
+        seen.push((status, v["__type"].as_str().map(str::to_string)));
+    }
+    // The third is refused by the signature check: the Host the client sends is not the one
+    // signed above; the log names every request `aws_backup`.
+    assert_eq!(seen[0], (400, Some("ThrottlingException".into())));
+    assert_eq!(seen[1], (429, Some("TooManyRequestsException".into())));
+    assert_eq!(seen[2], (403, Some("InvalidSignatureException".into())));
+    assert_eq!(sim.statuses_to(AWS_BACKUP), [400, 429, 403]);
+    cloud.shutdown().await;
 }

@@ -231,8 +231,8 @@ pub(super) fn list_projects(st: &HuaweiState, req: &SimRequest) -> SimResponse {
         .filter(|(n, _)| name.is_none_or(|want| want == n))
         .map(|(n, id)| {
             serde_json::json!({
-                "id": id, "name": n, "domain_id": "sim0domain0000000000000000000000",
-                "enabled": true, "is_domain": false, "parent_id": "sim0domain0000000000000000000000",
+                "id": id, "name": n, "domain_id": super::DOMAIN_ID,
+                "enabled": true, "is_domain": false, "parent_id": super::DOMAIN_ID,
                 "description": "", "links": {"self": format!("/v3/projects/{id}")},
             })
         })

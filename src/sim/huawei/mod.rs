@@ -2,7 +2,8 @@
 //! APIs (`docs/providers.md`, Huawei sections), written from the providers' docs.
 //!
 //! Seed it through [`crate::sim::lock`]`(&sim.huawei)`: register credentials
-//! ([`HuaweiState::add_aksk`], [`HuaweiState::add_user`]), then tasks per service with the
+//! ([`HuaweiState::add_aksk`], [`HuaweiState::add_user`], ID tokens for OIDC federation:
+//! [`HuaweiState::accept_id_token`]), then tasks per service with the
 //! plain structs below (times are strings in each API's own format); backup policies and
 //! vaults through the `policies` module's types and seeding methods
 //! ([`HuaweiState::add_vbs_policy`], [`HuaweiState::add_cbr_policy`],
@@ -10,6 +11,7 @@
 
 mod apis;
 mod example;
+mod federation;
 mod gateway;
 mod metadata;
 mod pod_identity;
@@ -23,6 +25,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub use example::{EXAMPLE_CLUSTER, EXAMPLE_INSTANCE, EXAMPLE_POLICY};
+pub use federation::{DOMAIN_ID, DOMAIN_NAME};
 pub use pod_identity::PATH as POD_IDENTITY_PATH;
 pub use policies::{
     CBR_POLICIES, CBR_VAULTS, CbrAssociatedVault, CbrPolicy, CbrVault, CbrVaultResource,
@@ -205,6 +208,14 @@ pub struct HuaweiState {
     pod_identity_issued: u64,
     /// Lifetime of the credentials the pod identity endpoint issues.
     pub pod_identity_ttl: Duration,
+    /// Identity providers of the account (OIDC federation).
+    identity_providers: Vec<String>,
+    /// ID tokens the identity providers issued.
+    id_tokens: Vec<federation::IdToken>,
+    /// Federated tokens `POST /v3.0/OS-AUTH/id-token/tokens` issued, with their expiry.
+    federated_tokens: HashMap<String, Instant>,
+    id_token_exchanges: u64,
+    federated_issued: u64,
     /// The account's projects, for IAM `GET /v3/projects?name=`: (name, id).
     pub projects: Vec<(String, String)>,
     /// Lifetime of issued IAM tokens (24 h).
@@ -255,6 +266,11 @@ impl Default for HuaweiState {
             pod_identity_tokens: Vec::new(),
             pod_identity_issued: 0,
             pod_identity_ttl: metadata::DEFAULT_TTL,
+            identity_providers: Vec::new(),
+            id_tokens: Vec::new(),
+            federated_tokens: HashMap::new(),
+            id_token_exchanges: 0,
+            federated_issued: 0,
             projects: Vec::new(),
             token_ttl: Duration::from_secs(24 * 3600),
             max_skew: Duration::from_secs(15 * 60),
@@ -332,6 +348,45 @@ impl HuaweiState {
     /// How many credentials the pod identity endpoint has issued.
     pub fn pod_identity_issued(&self) -> u64 {
         self.pod_identity_issued
+    }
+
+    /// Registers an identity provider of the account (OIDC federation), by its id.
+    pub fn add_identity_provider(&mut self, idp_id: &str) {
+        if !self.identity_providers.iter().any(|i| i == idp_id) {
+            self.identity_providers.push(idp_id.to_string());
+        }
+    }
+
+    /// Accepts `token` as an ID token of the identity provider `idp_id` for `valid_for` (its
+    /// `exp`), registering the provider.
+    pub fn accept_id_token(&mut self, idp_id: &str, token: &str, valid_for: Duration) {
+        self.add_identity_provider(idp_id);
+        self.id_tokens.push(federation::IdToken {
+            token: token.to_string(),
+            idp_id: idp_id.to_string(),
+            expires: Instant::now() + valid_for,
+        });
+    }
+
+    /// Stops accepting every ID token.
+    pub fn revoke_id_tokens(&mut self) {
+        self.id_tokens.clear();
+    }
+
+    /// How many federated tokens the ID token exchange has issued.
+    pub fn id_token_exchanges(&self) -> u64 {
+        self.id_token_exchanges
+    }
+
+    /// How many temporary credentials `securitytokens` has issued for federated tokens.
+    pub fn federated_issued(&self) -> u64 {
+        self.federated_issued
+    }
+
+    /// The federated tokens issued so far (for tests that look for them where they must not
+    /// be).
+    pub fn federated_tokens(&self) -> Vec<String> {
+        self.federated_tokens.keys().cloned().collect()
     }
 
     /// The secret keys and security tokens of the temporary credentials issued so far (for
@@ -428,6 +483,10 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
         Some("huawei_metadata")
     } else if p == pod_identity::PATH {
         Some("huawei_pod_identity")
+    } else if p == federation::ID_TOKEN_PATH {
+        Some("huawei_iam_id_token")
+    } else if p == federation::SECURITY_TOKENS_PATH {
+        Some("huawei_iam_securitytokens")
     } else if p.starts_with("/api/v3/projects/") || p.starts_with("/api/v3.1/projects/") {
         Some("huawei_cce")
     } else if p.starts_with("/v3/") && p.contains("/operation-logs") {
@@ -456,6 +515,12 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     }
     if service == "huawei_pod_identity" {
         return Some(pod_identity::answer(sim, req));
+    }
+    if service == "huawei_iam_id_token" {
+        return Some(federation::id_token(sim, req));
+    }
+    if service == "huawei_iam_securitytokens" {
+        return Some(federation::security_tokens(sim, req));
     }
     if service == "huawei_iam_projects" {
         let mut st = lock(&sim.huawei);

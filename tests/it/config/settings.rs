@@ -257,7 +257,7 @@ targets:
             "config.yaml:12: target 'yc': expected_intervals.fhm3: 'fhm3' is not in compute_instance_ids (did you mean 'fhm1'?)",
             "config.yaml:13: target 'yc': expected_intervals.fhm1: invalid duration \"daily\": expected a number, e.g. 30s, 5m, 7d",
             "config.yaml:15: target 'yc': expected_intervals.fhm2: duplicate key",
-            "config.yaml:23: target 'kafka': expected_intervals: not a key of provider huawei_dms (it belongs to yandex_backup, huawei_vbs, huawei_cbr, huawei_cce)",
+            "config.yaml:23: target 'kafka': expected_intervals: not a key of provider huawei_dms (it belongs to yandex_backup, huawei_vbs, huawei_cbr, huawei_cce, aws_backup)",
         ]
     );
 }

@@ -68,8 +68,8 @@ targets:
         errs,
         [
             "config.yaml:4: target 'a': provider: unknown provider 'yandex-backup' (did you mean 'yandex_backup'?)",
-            "config.yaml:8: target 'b': provider: unknown provider 'aws_batch'; one of yandex_backup, huawei_vbs, huawei_cbr, huawei_cce, huawei_dms",
-            "config.yaml:9: target 'c': provider: missing; one of yandex_backup, huawei_vbs, huawei_cbr, huawei_cce, huawei_dms",
+            "config.yaml:8: target 'b': provider: unknown provider 'aws_batch'; one of yandex_backup, huawei_vbs, huawei_cbr, huawei_cce, huawei_dms, aws_backup",
+            "config.yaml:9: target 'c': provider: missing; one of yandex_backup, huawei_vbs, huawei_cbr, huawei_cce, huawei_dms, aws_backup",
         ]
     );
 }

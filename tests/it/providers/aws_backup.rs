@@ -13,9 +13,9 @@ use super::{ProviderFixture, Required, next_id};
 use crate::support;
 
 /// The access key id the simulator accepts.
-pub(crate) const ACCESS_KEY_ID: &str = "AKIAFIXTURE000000001";
+const ACCESS_KEY_ID: &str = "AKIAFIXTURE000000001";
 /// Its secret.
-pub(crate) const SECRET_ACCESS_KEY: &str = "fixture/secret/access/key/000000000000000";
+const SECRET_ACCESS_KEY: &str = "fixture/secret/access/key/000000000000000";
 /// The polled list.
 const UNIT: &str = "backup";
 
@@ -40,7 +40,7 @@ fn done(id: u64, ok: bool) -> Value {
 
 /// A time of the generic tests (RFC 3339) as the API sends it: epoch seconds, a JSON number
 /// with the form's fraction digits.
-pub(crate) fn as_epoch(t: &str) -> Value {
+fn as_epoch(t: &str) -> Value {
     let ts: Timestamp = t.parse().unwrap_or_else(|e| panic!("{t}: {e}"));
     let digits = t
         .split_once('.')
@@ -55,7 +55,7 @@ pub(crate) fn as_epoch(t: &str) -> Value {
 }
 
 /// The keys of a target polling `lists` with the fixture's keys.
-pub(crate) fn keys(lists: &[&str], extra: &str) -> String {
+fn keys(lists: &[&str], extra: &str) -> String {
     format!(
         "provider: aws_backup\nregion: eu-west-1\njob_types: [{}]\nauth: {{ access_key_id: {ACCESS_KEY_ID}, secret_access_key: '{SECRET_ACCESS_KEY}' }}\n{extra}",
         lists.join(", ")
