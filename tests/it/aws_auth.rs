@@ -88,15 +88,15 @@ fn every_problem_of_auth_is_named_at_its_line() {
     let cases: &[(&str, &str)] = &[
         (
             "auth: { environment: true, instance_metadata: true }",
-            "config.yaml:5: target 'aws': auth: two credential sources given (environment, instance_metadata); give exactly one",
+            "config.yaml:5: target 'aws': auth: two auth methods given (environment, instance_metadata); give exactly one",
         ),
         (
             "auth: {}",
-            "config.yaml:5: target 'aws': auth: no credential source given",
+            "config.yaml:5: target 'aws': auth: no auth method given",
         ),
         (
             "auth: { assume_role: { role_arn: 'arn:aws:iam::1:role/r' } }",
-            "config.yaml:5: target 'aws': auth: no credential source given",
+            "config.yaml:5: target 'aws': auth: no auth method given",
         ),
         (
             "auth: { chain: default, assume_role: { external_id: e1 } }",

@@ -204,14 +204,14 @@ impl AuthFile {
             [] => {
                 cx.bad(
                     at,
-                    "no credential source given (access_key_id + secret_access_key, environment: true, profile, instance_metadata: true, web_identity, or chain: default)",
+                    "no auth method given (access_key_id + secret_access_key, environment: true, profile, instance_metadata: true, web_identity, or chain: default)",
                 );
                 return None;
             }
             [a, b, ..] => {
                 cx.bad(
                     at,
-                    format!("two credential sources given ({a}, {b}); give exactly one"),
+                    format!("two auth methods given ({a}, {b}); give exactly one"),
                 );
                 return None;
             }
