@@ -1,11 +1,14 @@
-//! Temporary credentials (from the instance metadata service or STS) held for every target
-//! that uses the same source in this process, refreshed ahead of their expiry as botocore's
-//! `RefreshableCredentials` does (`botocore/credentials.py`): from 15 minutes before the
-//! expiry (the advisory window) one caller refreshes while the others go on with the current
-//! credentials; from 10 minutes before (the mandatory window) every caller waits for the one
-//! refresh. A failed refresh keeps the last good credentials until they expire (trying again
-//! at most every 30 seconds), then the source's error is an `auth` error naming it. The same
-//! approach as the Huawei sources' `provider/huawei/temporary.rs`, with botocore's two windows.
+//! Temporary credentials (from the instance metadata service, a container endpoint or STS)
+//! held for every target that uses the same source in this process, refreshed ahead of their
+//! expiry as botocore's `RefreshableCredentials` does (`botocore/credentials.py`): from 15
+//! minutes before the expiry (the advisory window) one caller refreshes while the others go on
+//! with the current credentials; from 10 minutes before (the mandatory window) every caller
+//! waits for the one refresh. A failed refresh keeps the last good credentials until they
+//! expire (trying again at most every 30 seconds), then the source's error is an `auth` error
+//! naming it; a source with no credentials left is asked at most every 30 seconds too, the
+//! others sharing it getting its last error. The same approach as the Huawei sources'
+//! `provider/huawei/temporary.rs`, with botocore's two windows. A fetch goes through the `Http`
+//! of the target that asked.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,6 +50,9 @@ struct State {
     cached: Option<Cached>,
     /// A failed refresh: not tried again before this (while the last credentials last).
     retry_at: Option<Instant>,
+    /// The error of that failure when no credentials were left, answered until `retry_at`
+    /// (so that the targets sharing a broken source do not each ask it in turn).
+    failed: Option<ProviderError>,
 }
 
 /// One source's temporary credentials, shared process-wide by its key.
@@ -102,11 +108,13 @@ impl Shared {
         let now = Instant::now();
         {
             let st = self.state();
-            if let Some(c) = &st.cached {
-                let waiting = st.retry_at.is_some_and(|t| now < t);
-                if now < c.advisory_at || (waiting && now < c.expires_at) {
+            let waiting = st.retry_at.is_some_and(|t| now < t);
+            match (&st.cached, &st.failed) {
+                (Some(c), _) if now < c.advisory_at || (waiting && now < c.expires_at) => {
                     return Ok(c.credentials.clone());
                 }
+                (_, Some(e)) if waiting => return Err(e.clone()),
+                _ => {}
             }
         }
         let got = fetch().await;
@@ -115,6 +123,7 @@ impl Shared {
         match got {
             Ok(issued) => {
                 st.retry_at = None;
+                st.failed = None;
                 let same = st.cached.as_ref().is_some_and(|c| {
                     c.credentials.access_key_id == issued.credentials.access_key_id
                 });
@@ -139,10 +148,14 @@ impl Shared {
                         tracing::warn!(source = %self.name, reason = e.reason(), error = %e, expires_in_s = (c.expires_at - now).as_secs(), "Refreshing the temporary credentials failed; using the current ones until they expire.");
                         Ok(c.credentials.clone())
                     }
-                    _ => Err(ProviderError::auth(format!(
-                        "credential source {} failed: {}",
-                        self.name, e.message
-                    ))),
+                    _ => {
+                        let e = ProviderError::auth(format!(
+                            "credential source {} failed: {}",
+                            self.name, e.message
+                        ));
+                        st.failed = Some(e.clone());
+                        Err(e)
+                    }
                 }
             }
         }
@@ -161,6 +174,7 @@ impl Shared {
             tracing::info!(source = %self.name, "The API refused the temporary credentials; fetching new ones.");
             st.cached = None;
             st.retry_at = None;
+            st.failed = None;
         }
     }
 
@@ -231,6 +245,24 @@ mod tests {
             e.message,
             "credential source test source failed: STS: HTTP 500"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broken_source_is_asked_once_per_30_seconds_however_many_callers() {
+        let s = shared("test broken", "test source");
+        let calls = AtomicU32::new(0);
+        let fail = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(ProviderError::new(Reason::Network, "refused"))
+        };
+        for _ in 0..5 {
+            let e = s.get(fail).await.unwrap_err();
+            assert_eq!(e.message, "credential source test source failed: refused");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        tokio::time::advance(RETRY_AFTER).await;
+        s.get(fail).await.unwrap_err();
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]
