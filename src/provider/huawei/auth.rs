@@ -1,6 +1,7 @@
 //! Huawei credentials at run time: AK/SK (signed per request; from the config, the
 //! environment or the profile file), temporary AK/SK from the ECS agency (`metadata.rs`), CCE
-//! pod identity (`pod_identity.rs`) or OIDC federation (`oidc.rs`), shared and refreshed by
+//! pod identity (`pod_identity.rs`), OIDC federation (`oidc.rs`) or STS OIDC (`oidc_sts.rs`),
+//! shared and refreshed by
 //! `temporary.rs`, or an
 //! IAM user token (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
 //! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
@@ -101,6 +102,9 @@ fn source_name(auth: &Configured) -> String {
         Configured::MetadataThenPodIdentity {
             metadata_url, url, ..
         } => format!("ECS metadata ({metadata_url}), else CCE pod identity ({url})"),
+        Configured::OidcSts { sts, given_by } => {
+            format!("{}, from {given_by}", super::oidc_sts::name(sts))
+        }
     }
 }
 
@@ -142,6 +146,7 @@ impl Authenticator {
                 idp_id: idp_id.clone(),
                 id_token_file: id_token_file.clone(),
             }]),
+            Configured::OidcSts { sts, .. } => Kind::temporary([Origin::OidcSts(sts.clone())]),
             Configured::PodIdentity { url, token_file } => Kind::temporary([Origin::PodIdentity {
                 url: url.clone(),
                 token_file: token_file.clone(),

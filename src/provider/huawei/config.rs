@@ -1,5 +1,6 @@
 //! The keys every Huawei target has: `region`, `project_id`, `iam_endpoint` and `auth` (AK/SK,
-//! an IAM user, OIDC federation, or one of the SDK's credential sources: `sources.rs`), read
+//! an IAM user, OIDC federation through IAM or STS, or one of the SDK's credential sources:
+//! `sources.rs`), read
 //! beside each Huawei provider's own keys, and the regions this version knows.
 
 use std::path::PathBuf;
@@ -7,13 +8,14 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::endpoint::Service;
+use super::oidc_sts::{self, IdTokenSource, OidcSts};
 use super::pod_identity;
 use super::sources::{self, AkSkPair};
 use crate::config::check::{nearest, path_id};
 use crate::config::de::{At, Val, fields_of};
 use crate::config::keys::{Resources, TargetCx};
 use crate::config::secret::Secret;
-use crate::config::value::{BaseUrl, FilePath, Flag, InlineSecret, NonEmpty};
+use crate::config::value::{BaseUrl, FilePath, Flag, InlineSecret, Int, NonEmpty};
 use crate::provider::plugin::Keys;
 
 /// Region, project and credentials of a Huawei target.
@@ -83,6 +85,15 @@ pub enum Auth {
         /// The ID token's file, read at every exchange.
         id_token_file: PathBuf,
         /// Where the two came from, for the log: `oidc:`, the environment, a profile.
+        given_by: String,
+    },
+    /// STS OIDC: an ID token exchanged with STS `assume-with-oidc` for the temporary
+    /// credentials of an agency that trusts its identity provider (`oidc_sts:`, or the default
+    /// chain's first step when the `HUAWEICLOUD_OIDC_*` variables are set).
+    OidcSts {
+        /// What the exchange sends, and where.
+        sts: OidcSts,
+        /// Where it came from, for the log: `oidc_sts:`, the default chain.
         given_by: String,
     },
     /// `pod_identity: true`: the CCE pod's temporary credentials.
@@ -180,6 +191,7 @@ struct AuthFile {
     environment: Val<Flag>,
     profile: Val<ProfileFile>,
     oidc: Val<OidcFile>,
+    oidc_sts: Val<OidcStsFile>,
     metadata: Val<Flag>,
     metadata_url: Val<BaseUrl>,
     pod_identity: Val<Flag>,
@@ -202,6 +214,18 @@ pub(crate) struct ProfileFile {
 pub(crate) struct OidcFile {
     idp_id: Val<NonEmpty>,
     id_token_file: Val<FilePath>,
+}
+
+/// `auth.oidc_sts:` as written; each key defaults to the SDK's variable.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct OidcStsFile {
+    provider_urn: Val<NonEmpty>,
+    agency_urn: Val<NonEmpty>,
+    id_token_file: Val<FilePath>,
+    session_name: Val<NonEmpty>,
+    duration_seconds: Val<Int<900, 43_200>>,
+    sts_endpoint: Val<BaseUrl>,
 }
 
 /// `auth.iam:` as written.
@@ -262,7 +286,13 @@ impl Common {
         let resolved = match auth {
             Val::Given(a, at) => a.check(cx, &at),
             Val::Bad(_) => None,
-            Val::Absent => chain_with(cx, &Overrides::default()),
+            Val::Absent => {
+                let at = At {
+                    line: target_line,
+                    key: "auth".into(),
+                };
+                chain_with(cx, &at, &Overrides::default())
+            }
         };
         // Ok(None): looked up from IAM at the first poll; Err: reported.
         let project_id: Result<Option<String>, ()> = match project_id {
@@ -301,20 +331,6 @@ impl Common {
             }
         };
         let resolved = resolved?;
-        if resolved.by_chain
-            && let Some(urn) = [sources::ENV_OIDC_PROVIDER_URN, sources::ENV_OIDC_AGENCY_URN]
-                .into_iter()
-                .find(|n| cx.env(n).is_some_and(|v| !v.trim().is_empty()))
-        {
-            let at = At {
-                line: target_line,
-                key: "auth".into(),
-            };
-            cx.warn(
-                &at,
-                format!("{urn} is set, but STS OIDC (the SDK chain's first step) is not in this version; the default chain skips it (use auth: {{ oidc: … }} for IAM OIDC federation)"),
-            );
-        }
         // The key, else the profile's `iam_endpoint`, else the SDK's variable.
         let iam_endpoint = match iam_endpoint {
             Ok(None) => {
@@ -391,6 +407,7 @@ impl AuthFile {
             ("environment", environment == Some(true)),
             ("profile", !matches!(self.profile, Val::Absent)),
             ("oidc", !matches!(self.oidc, Val::Absent)),
+            ("oidc_sts", !matches!(self.oidc_sts, Val::Absent)),
             ("metadata", metadata == Some(true)),
             ("pod_identity", pod_identity == Some(true)),
             ("chain", !matches!(self.chain, Val::Absent)),
@@ -460,7 +477,7 @@ impl AuthFile {
         };
         match given.as_slice() {
             [] => {
-                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, oidc, metadata: true, pod_identity: true, or chain: default)");
+                cx.bad(at, "no auth method given (access_key + secret_key, iam, environment: true, profile, oidc, oidc_sts, metadata: true, pod_identity: true, or chain: default)");
                 None
             }
             [a, b, ..] => {
@@ -492,6 +509,10 @@ impl AuthFile {
                 Val::Given(o, o_at) => plain(o.check(cx, &o_at)?),
                 _ => None,
             },
+            ["oidc_sts"] => match self.oidc_sts {
+                Val::Given(o, o_at) => o.check(cx, &o_at),
+                _ => None,
+            },
             ["metadata"] => plain(Auth::Metadata {
                 url: overrides
                     .metadata_url
@@ -508,7 +529,7 @@ impl AuthFile {
                 }
             }
             ["chain"] => match self.chain {
-                Val::Given(NonEmpty(c), _) if c == "default" => chain_with(cx, &overrides),
+                Val::Given(NonEmpty(c), _) if c == "default" => chain_with(cx, at, &overrides),
                 Val::Given(NonEmpty(c), c_at) => {
                     cx.bad(
                         &c_at,
@@ -708,18 +729,19 @@ fn profile_found(file: PathBuf, name: &str, f: sources::Found) -> Resolved {
 /// The default chain: the first source that is there, in the SDK's order
 /// (`CredentialProviderChain.get_basic_credential_provider_chain` in
 /// `huaweicloudsdkcore/auth/provider.py`: `OidcStsCredentialProvider`, `EnvCredentialProvider`,
-/// `ProfileCredentialProvider`, `MetadataCredentialProvider`, `PodIdentityCredentialProvider`),
-/// of those this version has: the environment (its identity provider and ID token file before
-/// its AK/SK, as `EnvCredentialProvider`), the profile (the same within its section), metadata,
-/// pod identity. The first, STS `assume-with-oidc` from the `HUAWEICLOUD_OIDC_*` variables, is
-/// not in this version (IAM OIDC federation is, through the environment and the profile). A
-/// source that is incomplete is skipped, as the SDK skips one that raises. Metadata is always
+/// `ProfileCredentialProvider`, `MetadataCredentialProvider`, `PodIdentityCredentialProvider`):
+/// STS OIDC when its provider and agency URNs and an ID token are given by the
+/// `HUAWEICLOUD_OIDC_*` variables, the environment (its identity provider and ID token file
+/// before its AK/SK, as `EnvCredentialProvider`), the profile (the same within its section),
+/// metadata, pod identity. A source that is incomplete is skipped, as the SDK skips one that
+/// raises (STS OIDC with both URNs set but no ID token, with a warning). Metadata is always
 /// there: whether the service answers shows at the first poll, which, when the pod identity
 /// variables are set, falls to pod identity as the SDK does.
-fn chain_with(cx: &mut TargetCx<'_, '_, '_>, overrides: &Overrides) -> Option<Resolved> {
+fn chain_with(cx: &mut TargetCx<'_, '_, '_>, at: &At, overrides: &Overrides) -> Option<Resolved> {
+    let from_sts = oidc_sts_of(cx, at, StsKeys::default(), true).ok()?;
     let env = |n: &str| cx.env(n);
-    let from_env = sources::read_environment(&env).ok().map(environment_found);
-    let chosen = from_env
+    let chosen = from_sts
+        .or_else(|| sources::read_environment(&env).ok().map(environment_found))
         .or_else(|| {
             let file = sources::profile_path(&env).filter(|p| p.is_file())?;
             let f = sources::read_profile(&file, sources::PROFILE_SECTION).ok()?;
@@ -749,6 +771,214 @@ fn chain_with(cx: &mut TargetCx<'_, '_, '_>, overrides: &Overrides) -> Option<Re
         by_chain: true,
         ..chosen
     })
+}
+
+/// The keys of `auth.oidc_sts:` that were given (none in the chain).
+#[derive(Default)]
+struct StsKeys {
+    provider_urn: Option<String>,
+    agency_urn: Option<String>,
+    id_token_file: Option<PathBuf>,
+    session_name: Option<String>,
+    duration_seconds: Option<u32>,
+    sts_endpoint: Option<BaseUrl>,
+}
+
+/// STS OIDC from `keys`, else the SDK's variables (`OidcStsCredentialProvider`), else its
+/// defaults. `Ok(None)`: the chain skips it (a URN not set; no ID token, with a warning);
+/// `Err`: reported at `at`. The project id is `HUAWEICLOUD_SDK_PROJECT_ID`, as the SDK's.
+fn oidc_sts_of(
+    cx: &mut TargetCx<'_, '_, '_>,
+    at: &At,
+    keys: StsKeys,
+    in_chain: bool,
+) -> Result<Option<Resolved>, ()> {
+    let get = |n: &str| cx.env(n).filter(|v| !v.trim().is_empty());
+    let provider_urn = keys
+        .provider_urn
+        .or_else(|| get(oidc_sts::ENV_PROVIDER_URN));
+    let agency_urn = keys.agency_urn.or_else(|| get(oidc_sts::ENV_AGENCY_URN));
+    // The SDK: its own id_token, else HUAWEICLOUD_OIDC_ID_TOKEN, else the file; a file given
+    // in the config comes first here.
+    let id_token = match keys.id_token_file {
+        Some(f) => Some(IdTokenSource::File(f)),
+        None => get(oidc_sts::ENV_ID_TOKEN)
+            .map(|t| IdTokenSource::Variable(Secret::new(t.trim())))
+            .or_else(|| get(oidc_sts::ENV_TOKEN_FILE).map(|f| IdTokenSource::File(f.into()))),
+    };
+    if in_chain && (provider_urn.is_none() || agency_urn.is_none()) {
+        return Ok(None);
+    }
+    let (Some(provider_urn), Some(agency_urn), Some(id_token)) =
+        (provider_urn.clone(), agency_urn.clone(), id_token.clone())
+    else {
+        let missing: Vec<String> = [
+            (
+                provider_urn.is_none(),
+                format!("{} (or provider_urn)", oidc_sts::ENV_PROVIDER_URN),
+            ),
+            (
+                agency_urn.is_none(),
+                format!("{} (or agency_urn)", oidc_sts::ENV_AGENCY_URN),
+            ),
+            (
+                id_token.is_none(),
+                format!(
+                    "{} or {} (or id_token_file)",
+                    oidc_sts::ENV_ID_TOKEN,
+                    oidc_sts::ENV_TOKEN_FILE
+                ),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(m, n)| m.then_some(n))
+        .collect();
+        if in_chain {
+            cx.warn(
+                at,
+                format!(
+                    "{} are set, but {} not: the default chain skips STS OIDC, as the SDK does",
+                    [oidc_sts::ENV_PROVIDER_URN, oidc_sts::ENV_AGENCY_URN].join(" and "),
+                    missing.join(" and ")
+                ),
+            );
+            return Ok(None);
+        }
+        cx.bad(at, format!("{} not set", missing.join(" and ")));
+        return Err(());
+    };
+    // The SDK reads the file when its chain picks the source, and skips the source if the
+    // file is missing or empty: so does the chain here (the file is read again at every
+    // exchange).
+    if in_chain
+        && let IdTokenSource::File(f) = &id_token
+        && std::fs::read_to_string(f).map_or(true, |t| t.trim().is_empty())
+    {
+        cx.warn(
+            at,
+            format!(
+                "{} and {} are set, but the ID token file {} is missing or empty: the default chain skips STS OIDC, as the SDK does",
+                oidc_sts::ENV_PROVIDER_URN,
+                oidc_sts::ENV_AGENCY_URN,
+                f.display()
+            ),
+        );
+        return Ok(None);
+    }
+    for (what, urn) in [("provider_urn", &provider_urn), ("agency_urn", &agency_urn)] {
+        if !oidc_sts::urn_ok(urn) {
+            cx.bad(
+                at,
+                format!("{what}: a URN is 1 to 1500 visible ASCII characters"),
+            );
+            return Err(());
+        }
+    }
+    let session_name = keys
+        .session_name
+        .or_else(|| get(oidc_sts::ENV_SESSION_NAME))
+        .unwrap_or_else(|| oidc_sts::DEFAULT_SESSION_NAME.to_string());
+    if !oidc_sts::session_name_ok(&session_name) {
+        cx.bad(
+            at,
+            "session_name: 2 to 128 letters, digits and _+=,.@- (the agency session's name)",
+        );
+        return Err(());
+    }
+    let duration_seconds = match keys.duration_seconds {
+        Some(d) => d,
+        None => match get(oidc_sts::ENV_DURATION_SECONDS) {
+            None => oidc_sts::DEFAULT_DURATION_SECONDS,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(d) if oidc_sts::DURATION_RANGE.contains(&d) => d,
+                _ => {
+                    cx.bad(
+                        at,
+                        format!(
+                            "{}: not a number of seconds from 900 to 43200",
+                            oidc_sts::ENV_DURATION_SECONDS
+                        ),
+                    );
+                    return Err(());
+                }
+            },
+        },
+    };
+    let sts_endpoint = match keys.sts_endpoint {
+        Some(u) => u,
+        None => match get(oidc_sts::ENV_STS_ENDPOINT) {
+            Some(v) => match BaseUrl::parse(&v) {
+                Ok(u) => u,
+                Err(e) => {
+                    cx.bad(at, format!("{}: {e}", oidc_sts::ENV_STS_ENDPOINT));
+                    return Err(());
+                }
+            },
+            None => BaseUrl::parse(oidc_sts::DEFAULT_STS_ENDPOINT)
+                .unwrap_or_else(|_| BaseUrl::https("sts.cn-north-4.myhuaweicloud.com".into())),
+        },
+    };
+    let policy_ids = get(oidc_sts::ENV_POLICY_IDS)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let given_by = if in_chain {
+        format!("the default chain ({})", oidc_sts::ENV_PROVIDER_URN)
+    } else {
+        "auth.oidc_sts".to_string()
+    };
+    Ok(Some(Resolved {
+        auth: Auth::OidcSts {
+            sts: OidcSts {
+                sts_endpoint,
+                provider_urn,
+                agency_urn,
+                id_token,
+                session_name,
+                duration_seconds,
+                policy: get(oidc_sts::ENV_POLICY),
+                policy_ids,
+            },
+            given_by,
+        },
+        project_id: get(sources::ENV_PROJECT_ID),
+        iam_endpoint: None,
+        by_chain: in_chain,
+    }))
+}
+
+impl OidcStsFile {
+    /// The keys given, each else its variable: see [`oidc_sts_of`].
+    fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Resolved> {
+        fn plain<T>(v: Val<T>) -> Result<Option<T>, ()> {
+            match v {
+                Val::Given(x, _) => Ok(Some(x)),
+                Val::Bad(_) => Err(()),
+                Val::Absent => Ok(None),
+            }
+        }
+        let id_token_file = match &self.id_token_file {
+            Val::Given(f, _) => Some(cx.path(f)),
+            Val::Bad(_) => return None,
+            Val::Absent => None,
+        };
+        let keys = StsKeys {
+            provider_urn: plain(self.provider_urn).ok()?.map(|NonEmpty(s)| s),
+            agency_urn: plain(self.agency_urn).ok()?.map(|NonEmpty(s)| s),
+            id_token_file,
+            session_name: plain(self.session_name).ok()?.map(|NonEmpty(s)| s),
+            duration_seconds: plain(self.duration_seconds)
+                .ok()?
+                .and_then(|Int(d)| u32::try_from(d).ok()),
+            sts_endpoint: plain(self.sts_endpoint).ok()?,
+        };
+        oidc_sts_of(cx, at, keys, false).ok().flatten()
+    }
 }
 
 /// Whether `id` can be sent as `X-Idp-Id`: visible ASCII.

@@ -2,7 +2,7 @@
 //! the keys every Huawei target has (`config.rs`), endpoints from the region
 //! (`endpoint.rs`), AK/SK signing of every request (`sign.rs`, a fresh signature per
 //! attempt), IAM user tokens (`auth.rs`), temporary credentials from the ECS metadata
-//! service, CCE pod identity or OIDC federation (`temporary.rs`), the one re-sign or token
+//! service, CCE pod identity, OIDC federation or STS OIDC (`temporary.rs`), the one re-sign or token
 //! refresh after a 401 and
 //! the back-off after credentials are rejected, status mapping, and the demo's account
 //! (`demo.rs`).
@@ -13,6 +13,7 @@ pub(crate) mod demo;
 mod endpoint;
 mod metadata;
 mod oidc;
+mod oidc_sts;
 mod pod_identity;
 mod project;
 pub mod sign;
@@ -29,6 +30,7 @@ use auth::{AUTH_BACKOFF, Authenticator, Credential};
 pub(crate) use config::HuaweiKeys;
 pub use config::{Auth, Common, Listed};
 pub(crate) use endpoint::Service;
+pub use oidc_sts::{IdTokenSource, OidcSts};
 pub use sources::AkSkPair;
 
 /// One Huawei service of one target: where to send requests and how to authenticate them.

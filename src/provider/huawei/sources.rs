@@ -1,5 +1,6 @@
 //! The official SDK's credential sources, read when the config loads (`docs/providers.md`
-//! "Huawei credential sources"): the environment (`HUAWEICLOUD_SDK_*`), the profile file
+//! "Huawei credential sources"; STS OIDC, the chain's first step, is read in `config.rs`
+//! and exchanged in `oidc_sts.rs`): the environment (`HUAWEICLOUD_SDK_*`), the profile file
 //! (`~/.huaweicloud/credentials`, INI), each giving AK/SK or an identity provider and ID
 //! token file for OIDC federation (exchanged at run time: `oidc.rs`), the ECS metadata
 //! service (fetched at run time: `metadata.rs`), and the default chain that picks the first of
@@ -68,11 +69,6 @@ pub(crate) const ENV_ID_TOKEN_FILE: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
 /// The IAM endpoint variable (`IamHelper.IAM_ENDPOINT_ENV_NAME` in
 /// `huaweicloudsdkcore/auth/internal.py`): the project lookup and the OIDC exchange.
 pub(crate) const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
-/// The first step of the SDK's chain, STS OIDC (`OidcStsCredentialProvider`), which this
-/// version does not have: its provider URN variable, and its agency URN variable.
-pub(crate) const ENV_OIDC_PROVIDER_URN: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
-/// See [`ENV_OIDC_PROVIDER_URN`].
-pub(crate) const ENV_OIDC_AGENCY_URN: &str = "HUAWEICLOUD_OIDC_AGENCY_URN";
 /// The variable naming the profile file.
 pub(crate) const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// The profile section a project-scoped client reads: the SDK reads the section named after

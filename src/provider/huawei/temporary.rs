@@ -1,6 +1,6 @@
 //! Temporary credentials (AK/SK, security token, expiry) from a source that issues them, the
-//! ECS metadata service (`metadata.rs`), CCE pod identity (`pod_identity.rs`) or OIDC
-//! federation (`oidc.rs`): refreshed ahead of expiry (the SDK: 40 minutes before,
+//! ECS metadata service (`metadata.rs`), CCE pod identity (`pod_identity.rs`), OIDC
+//! federation through IAM (`oidc.rs`) or STS OIDC (`oidc_sts.rs`): refreshed ahead of expiry (the SDK: 40 minutes before,
 //! `Credentials._DEFAULT_EXPIRATION_THRESHOLD_SECONDS` in
 //! `huaweicloudsdkcore/auth/credentials.py`), one refresh at a time, shared by every target
 //! that uses the same source in this process; a failed refresh keeps the last good
@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::oidc_sts::{IdTokenSource, OidcSts};
 use super::sources::{AkSkPair, Issued};
-use super::{metadata, oidc, pod_identity};
+use super::{metadata, oidc, oidc_sts, pod_identity};
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 use crate::provider::error::ProviderError;
@@ -53,6 +54,8 @@ pub(crate) enum Origin {
         /// The ID token's file, read at every exchange.
         id_token_file: PathBuf,
     },
+    /// STS OIDC: an ID token exchanged with STS for an agency's credentials.
+    OidcSts(OidcSts),
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +101,23 @@ pub(crate) fn shared(origin: Origin) -> Arc<TemporarySource> {
             idp_id,
             id_token_file,
         } => format!("oidc {iam} {idp_id} {}", id_token_file.display()),
+        // Every field but the token itself: a variable's token is the process's one.
+        Origin::OidcSts(s) => {
+            let token = match &s.id_token {
+                IdTokenSource::File(f) => format!("file {}", f.display()),
+                IdTokenSource::Variable(_) => "variable".to_string(),
+            };
+            format!(
+                "oidc-sts {} {} {} {token} {} {} {:?} {:?}",
+                s.sts_endpoint,
+                s.provider_urn,
+                s.agency_urn,
+                s.session_name,
+                s.duration_seconds,
+                s.policy,
+                s.policy_ids
+            )
+        }
     };
     let mut all = ALL
         .get_or_init(Default::default)
@@ -123,6 +143,7 @@ impl TemporarySource {
                 id_token_file,
                 ..
             } => oidc::name(idp_id, id_token_file),
+            Origin::OidcSts(s) => oidc_sts::name(s),
         }
     }
 
@@ -163,6 +184,7 @@ impl TemporarySource {
                 idp_id,
                 id_token_file,
             } => oidc::fetch(iam, idp_id, id_token_file, http).await,
+            Origin::OidcSts(s) => oidc_sts::fetch(s, http).await,
         };
         match fetched {
             Ok(issued) => {

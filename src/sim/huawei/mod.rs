@@ -3,7 +3,8 @@
 //!
 //! Seed it through [`crate::sim::lock`]`(&sim.huawei)`: register credentials
 //! ([`HuaweiState::add_aksk`], [`HuaweiState::add_user`], ID tokens for OIDC federation:
-//! [`HuaweiState::accept_id_token`]), then tasks per service with the
+//! [`HuaweiState::accept_id_token`]; for STS OIDC: [`HuaweiState::add_oidc_agency`],
+//! [`HuaweiState::accept_sts_id_token`]), then tasks per service with the
 //! plain structs below (times are strings in each API's own format); backup policies and
 //! vaults through the `policies` module's types and seeding methods
 //! ([`HuaweiState::add_vbs_policy`], [`HuaweiState::add_cbr_policy`],
@@ -16,6 +17,7 @@ mod gateway;
 mod metadata;
 mod pod_identity;
 mod policies;
+mod sts;
 pub mod verify;
 pub mod wire;
 
@@ -216,6 +218,11 @@ pub struct HuaweiState {
     federated_tokens: HashMap<String, Instant>,
     id_token_exchanges: u64,
     federated_issued: u64,
+    /// Agencies that trust an OIDC provider (STS OIDC): (provider URN, agency URN).
+    oidc_agencies: Vec<(String, String)>,
+    /// ID tokens STS accepts, by provider URN (in `idp_id`).
+    sts_id_tokens: Vec<federation::IdToken>,
+    sts_issued: u64,
     /// The account's projects, for IAM `GET /v3/projects?name=`: (name, id).
     pub projects: Vec<(String, String)>,
     /// Lifetime of issued IAM tokens (24 h).
@@ -271,6 +278,9 @@ impl Default for HuaweiState {
             federated_tokens: HashMap::new(),
             id_token_exchanges: 0,
             federated_issued: 0,
+            oidc_agencies: Vec::new(),
+            sts_id_tokens: Vec::new(),
+            sts_issued: 0,
             projects: Vec::new(),
             token_ttl: Duration::from_secs(24 * 3600),
             max_skew: Duration::from_secs(15 * 60),
@@ -371,6 +381,34 @@ impl HuaweiState {
     /// Stops accepting every ID token.
     pub fn revoke_id_tokens(&mut self) {
         self.id_tokens.clear();
+    }
+
+    /// Makes the agency `agency_urn` trust the OIDC provider `provider_urn` (STS OIDC).
+    pub fn add_oidc_agency(&mut self, provider_urn: &str, agency_urn: &str) {
+        let pair = (provider_urn.to_string(), agency_urn.to_string());
+        if !self.oidc_agencies.contains(&pair) {
+            self.oidc_agencies.push(pair);
+        }
+    }
+
+    /// Accepts `token` at STS `assume-with-oidc` as an ID token of the provider
+    /// `provider_urn` for `valid_for` (its `exp`).
+    pub fn accept_sts_id_token(&mut self, provider_urn: &str, token: &str, valid_for: Duration) {
+        self.sts_id_tokens.push(federation::IdToken {
+            token: token.to_string(),
+            idp_id: provider_urn.to_string(),
+            expires: Instant::now() + valid_for,
+        });
+    }
+
+    /// Stops accepting every ID token at STS.
+    pub fn revoke_sts_id_tokens(&mut self) {
+        self.sts_id_tokens.clear();
+    }
+
+    /// How many temporary credentials STS `assume-with-oidc` has issued.
+    pub fn oidc_sts_issued(&self) -> u64 {
+        self.sts_issued
     }
 
     /// How many federated tokens the ID token exchange has issued.
@@ -487,6 +525,8 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
         Some("huawei_iam_id_token")
     } else if p == federation::SECURITY_TOKENS_PATH {
         Some("huawei_iam_securitytokens")
+    } else if p == sts::PATH {
+        Some("huawei_sts_oidc")
     } else if p.starts_with("/api/v3/projects/") || p.starts_with("/api/v3.1/projects/") {
         Some("huawei_cce")
     } else if p.starts_with("/v3/") && p.contains("/operation-logs") {
@@ -521,6 +561,9 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     }
     if service == "huawei_iam_securitytokens" {
         return Some(federation::security_tokens(sim, req));
+    }
+    if service == "huawei_sts_oidc" {
+        return Some(sts::assume(sim, req));
     }
     if service == "huawei_iam_projects" {
         let mut st = lock(&sim.huawei);

@@ -83,7 +83,7 @@ targets:
     );
     assert_eq!(
         errs[1],
-        "config.yaml:12: target 'hw': auth: no auth method given (access_key + secret_key, iam, environment: true, profile, oidc, metadata: true, pod_identity: true, or chain: default)"
+        "config.yaml:12: target 'hw': auth: no auth method given (access_key + secret_key, iam, environment: true, profile, oidc, oidc_sts, metadata: true, pod_identity: true, or chain: default)"
     );
     assert_eq!(
         errs[2],
