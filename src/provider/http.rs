@@ -415,10 +415,13 @@ fn httpdate_parse(v: &str) -> Option<SystemTime> {
 /// The API's own error code and message from an error body, whatever the service's shape
 /// (`docs/providers.md` "What every provider shares", "Error bodies"): `error_code|errorCode|code|Code|__type` and
 /// `error_msg|errorMsg|errorMessage|message|Message`, searched recursively. `None` when the body is
-/// not JSON or has neither. Every registered secret is scrubbed from the values before they
-/// are cut to 300 characters (a cut must not leave half a token behind).
+/// not JSON or has neither. An XML body (the AWS Query protocol's `<ErrorResponse>`, STS) gives
+/// its first `<Code>` and `<Message>`. Every registered secret is scrubbed from the values
+/// before they are cut to 300 characters (a cut must not leave half a token behind).
 pub(crate) fn error_detail(body: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return xml_error_detail(body);
+    };
     fn find<'a>(
         v: &'a serde_json::Value,
         keys: &[&str],
@@ -462,6 +465,22 @@ pub(crate) fn error_detail(body: &[u8]) -> Option<String> {
         (Some(c), None) => Some(c),
         (None, Some(m)) => Some(m),
         (None, None) => None,
+    }
+}
+
+/// `Code: Message` of an XML error body (`<Error><Code>…</Code><Message>…</Message>`).
+fn xml_error_detail(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = start + text[start..].find(&format!("</{name}>"))?;
+        let v = text[start..end].trim();
+        (!v.is_empty()).then(|| crate::scrub::scrub(v).chars().take(300).collect::<String>())
+    };
+    match (element("Code"), element("Message")) {
+        (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+        (c, m) => c.or(m),
     }
 }
 
@@ -524,6 +543,10 @@ mod tests {
             );
         }
         assert_eq!(error_detail(b"<html>"), None);
+        assert_eq!(
+            error_detail(b"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error><RequestId>r</RequestId></ErrorResponse>").as_deref(),
+            Some("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity")
+        );
     }
 
     #[test]

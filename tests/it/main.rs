@@ -25,6 +25,8 @@ mod huawei_auth;
 mod huawei_oidc;
 // CCE pod identity: signing, refresh, sharing, broken sources, the chain's last step.
 mod huawei_pod_identity;
+// AWS credential sources: auth: at its line, the chain, profiles, IMDS, web identity, roles.
+mod aws_auth;
 // kill -9 during state-file writes.
 mod state_crash;
 // Golden state files of every format loaded by this build; save-load-render round trips.

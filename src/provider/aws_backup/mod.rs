@@ -280,6 +280,12 @@ impl Client {
                 Ok(req)
             })
             .await
+            .inspect_err(|e| {
+                if e.reason == Reason::Auth && e.status.is_some() {
+                    // Expired or unknown temporary keys are fetched anew at the next request.
+                    self.credentials.rejected(&creds);
+                }
+            })
     }
 
     /// Decodes one page of `list`: its records and its `NextToken`.

@@ -2,27 +2,54 @@
 //! validated ([`Auth`]), and at run time the source that hands out the [`Credentials`] each
 //! request is signed with ([`CredentialSource`]).
 //!
-//! Sources: static keys (`access_key_id`, `secret_access_key`, optional `session_token`, each
-//! also as `*_file`) and `environment: true` (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-//! `AWS_SESSION_TOKEN`, the variables of
-//! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-static-credentials.html>), read
-//! when the config loads. Without `auth:` the environment is used.
+//! Sources (exactly one; `docs/providers.md` "AWS credentials"):
+//!
+//! - static keys (`access_key_id`, `secret_access_key`, optional `session_token`, each also as
+//!   `*_file`) and `environment: true` (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//!   `AWS_SESSION_TOKEN`), read when the config loads;
+//! - `profile`: a profile of the shared credentials and config files (`ini.rs` reads them as
+//!   botocore does, `profile.rs` resolves the profile into keys, a role or web identity),
+//!   read when the config loads;
+//! - `instance_metadata`: the EC2 instance role through IMDSv2 (`imds.rs`);
+//! - `web_identity`: STS `AssumeRoleWithWebIdentity` with a token file, as EKS IAM roles for
+//!   service accounts provide (`sts.rs`);
+//! - `chain: default`, or no `auth:`: the first of these that is there, in botocore's order,
+//!   container credentials (ECS, EKS Pod Identity: `container.rs`) included (`chain.rs`).
+//!
+//! On top of any of them `assume_role` assumes a role with STS `AssumeRole`, signed by the
+//! source's credentials. Temporary credentials are refreshed ahead of their expiry, once for
+//! every target of the process that uses the same source (`refresh.rs`).
 
-use serde::Deserialize;
+mod chain;
+mod config;
+mod container;
+mod env;
+mod imds;
+mod ini;
+mod profile;
+mod refresh;
+mod source;
+mod sts;
 
-use crate::config::de::{At, Val};
-use crate::config::keys::TargetCx;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
 use crate::config::secret::Secret;
-use crate::config::value::{FilePath, Flag, InlineSecret};
+use crate::config::value::BaseUrl;
 use crate::provider::error::ProviderError;
 use crate::provider::http::Http;
-
-/// The access key id variable.
-pub(crate) const ENV_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
-/// The secret access key variable.
-pub(crate) const ENV_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
-/// The session token variable (temporary credentials).
-pub(crate) const ENV_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+pub(crate) use config::Auth;
+#[allow(
+    unused_imports,
+    reason = "the provider's config reads the auth block through it"
+)]
+pub(crate) use config::AuthFile;
+use refresh::Shared;
+pub(crate) use source::{ENV_ACCESS_KEY_ID, Role, Source, StaticKeys, WebIdentity};
+use sts::Sts;
 
 /// Credentials that sign one request.
 #[derive(Clone)]
@@ -43,30 +70,6 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// The `auth:` block of an `aws_backup` target as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct AuthFile {
-    access_key_id: Val<InlineSecret>,
-    access_key_id_file: Val<FilePath>,
-    secret_access_key: Val<InlineSecret>,
-    secret_access_key_file: Val<FilePath>,
-    session_token: Val<InlineSecret>,
-    session_token_file: Val<FilePath>,
-    environment: Val<Flag>,
-}
-
-/// Access keys as read at load, from the config or the environment.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct StaticKeys {
-    /// The access key id (registered for scrubbing like the secret).
-    access_key_id: Secret,
-    /// The secret access key.
-    secret_access_key: Secret,
-    /// The session token of temporary keys.
-    session_token: Option<Secret>,
-}
-
 impl StaticKeys {
     fn credentials(&self) -> Credentials {
         Credentials {
@@ -77,157 +80,211 @@ impl StaticKeys {
     }
 }
 
-/// Where a target's credentials come from: exactly one source.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Source {
-    /// `access_key_id` + `secret_access_key` (+ `session_token`), each also as `*_file`.
-    Static(StaticKeys),
-    /// `environment: true` (or no `auth:`): the `AWS_*` variables, read at load.
-    Environment(StaticKeys),
+/// How a source's temporary credentials are obtained.
+enum Fetch {
+    Imds(BaseUrl),
+    Container(source::Container),
+    WebIdentity {
+        sts: Sts,
+        w: WebIdentity,
+    },
+    AssumeRole {
+        sts: Sts,
+        role: Role,
+        base: Arc<Node>,
+    },
 }
 
-/// The validated `auth:` of a target.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Auth {
-    /// The one source.
-    pub(crate) source: Source,
-}
-
-impl Auth {
-    /// The credentials of a target without `auth:`: the environment.
-    pub(crate) fn default_chain(cx: &mut TargetCx<'_, '_, '_>, line: u32) -> Option<Auth> {
-        let at = At {
-            line,
-            key: "auth".into(),
-        };
-        environment(cx, &at)
-    }
-}
-
-impl AuthFile {
-    /// Exactly one source; `at` is where `auth:` is.
-    pub(crate) fn check(self, cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Auth> {
-        let environment_on = match &self.environment {
-            Val::Given(Flag(b), _) => *b,
-            Val::Bad(_) => return None,
-            Val::Absent => false,
-        };
-        let keys = [
-            ("access_key_id", self.access_key_id.given()),
-            ("access_key_id_file", self.access_key_id_file.given()),
-            ("secret_access_key", self.secret_access_key.given()),
-            (
-                "secret_access_key_file",
-                self.secret_access_key_file.given(),
-            ),
-            ("session_token", self.session_token.given()),
-            ("session_token_file", self.session_token_file.given()),
-        ];
-        let static_given = keys.iter().find(|(_, g)| *g).map(|(k, _)| *k);
-        match (static_given, environment_on) {
-            (None, false) => {
-                cx.bad(
-                    at,
-                    "no auth method given (access_key_id + secret_access_key, or environment: true)",
-                );
-                None
-            }
-            (Some(k), true) => {
-                cx.bad(at, format!("two auth methods given ({k}, environment)"));
-                None
-            }
-            (None, true) => environment(cx, at),
-            (Some(_), false) => {
-                let given = |k: &str| keys.iter().any(|(n, g)| *n == k && *g);
-                let id = cx.secret("access_key_id", self.access_key_id, self.access_key_id_file);
-                let secret = cx.secret(
-                    "secret_access_key",
-                    self.secret_access_key,
-                    self.secret_access_key_file,
-                );
-                let token_given = given("session_token") || given("session_token_file");
-                let token = cx.secret("session_token", self.session_token, self.session_token_file);
-                for (k, got) in [
-                    ("access_key_id", id.is_some()),
-                    ("secret_access_key", secret.is_some()),
-                ] {
-                    if !got && !given(k) && !given(&format!("{k}_file")) {
-                        cx.bad(
-                            &At {
-                                line: at.line,
-                                key: format!("auth.{k}"),
-                            },
-                            format!("missing ({k} or {k}_file is required with static keys)"),
-                        );
-                    }
-                }
-                if token.is_none() && token_given {
-                    return None;
-                }
-                Some(Auth {
-                    source: Source::Static(StaticKeys {
-                        access_key_id: id?,
-                        secret_access_key: secret?,
-                        session_token: token,
-                    }),
-                })
-            }
-        }
-    }
-}
-
-/// The `AWS_*` variables; a missing one is an error naming it.
-fn environment(cx: &mut TargetCx<'_, '_, '_>, at: &At) -> Option<Auth> {
-    let get = |cx: &TargetCx<'_, '_, '_>, n: &str| cx.env(n).filter(|v| !v.trim().is_empty());
-    let id = get(cx, ENV_ACCESS_KEY_ID);
-    let secret = get(cx, ENV_SECRET_ACCESS_KEY);
-    let token = get(cx, ENV_SESSION_TOKEN);
-    match (id, secret) {
-        (Some(id), Some(secret)) => Some(Auth {
-            source: Source::Environment(StaticKeys {
-                access_key_id: Secret::new(id),
-                secret_access_key: Secret::new(secret),
-                session_token: token.map(Secret::new),
-            }),
-        }),
-        (id, _) => {
-            let missing = if id.is_none() {
-                ENV_ACCESS_KEY_ID
-            } else {
-                ENV_SECRET_ACCESS_KEY
-            };
-            cx.bad(at, format!("environment: {missing} is not set"));
-            None
-        }
-    }
+/// A source at run time.
+enum Node {
+    /// Keys that do not expire.
+    Fixed(Credentials),
+    /// Temporary credentials, shared process-wide by every target of the same source.
+    Temporary { shared: Arc<Shared>, fetch: Fetch },
 }
 
 /// A target's credential source at run time.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct CredentialSource {
-    auth: Auth,
+    node: Arc<Node>,
+    described: String,
 }
 
-impl CredentialSource {
-    /// The source of `auth`, for a target in `region`.
-    pub(crate) fn new(auth: &Auth, region: &str) -> CredentialSource {
-        let _ = region;
-        CredentialSource { auth: auth.clone() }
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialSource")
+            .field("source", &self.described)
+            .finish()
     }
+}
 
-    /// Current credentials.
-    pub(crate) async fn credentials(&self, http: &Http) -> Result<Credentials, ProviderError> {
-        let _ = http;
-        Ok(match &self.auth.source {
-            Source::Static(k) | Source::Environment(k) => k.credentials(),
-        })
-    }
-
-    /// For the start log line: `static keys`, `environment`.
-    pub(crate) fn describe(&self) -> String {
-        match &self.auth.source {
-            Source::Static(_) => "static keys".to_string(),
-            Source::Environment(_) => "environment".to_string(),
+/// What the log and messages call a source (file names, ARNs, URLs; never a secret).
+fn describe(source: &Source) -> String {
+    match source {
+        Source::Static(_) => "static keys".into(),
+        Source::Environment(_) => format!("environment ({ENV_ACCESS_KEY_ID})"),
+        Source::Profile {
+            name,
+            resolved,
+            detail,
+        } => {
+            let detail = if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({detail})")
+            };
+            format!("profile {name}{detail}: {}", describe(resolved))
+        }
+        Source::InstanceMetadata { url } => imds::name(url),
+        Source::WebIdentity(w) => web_identity_name(w),
+        Source::Container(c) => container::name(c),
+        Source::AssumeRole { role, base } => {
+            format!("assume role {} with {}", role.role_arn, describe(base))
         }
     }
 }
+
+fn web_identity_name(w: &WebIdentity) -> String {
+    format!(
+        "web identity ({}, token file {})",
+        w.role_arn,
+        w.token_file.display()
+    )
+}
+
+fn hash(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// The run-time node of `source` and the key that identifies it process-wide (never shown:
+/// it holds a hash of a secret).
+fn build(source: &Source, sts: &Sts) -> (Arc<Node>, String) {
+    match source {
+        Source::Static(k) | Source::Environment(k) => {
+            let key = format!(
+                "keys {} {}",
+                hash(k.access_key_id.expose()),
+                hash(k.secret_access_key.expose())
+            );
+            (Arc::new(Node::Fixed(k.credentials())), key)
+        }
+        Source::Profile { resolved, .. } => build(resolved, sts),
+        Source::InstanceMetadata { url } => {
+            let key = format!("imds {url}");
+            let shared = refresh::shared(&key, &imds::name(url));
+            let fetch = Fetch::Imds(url.clone());
+            (Arc::new(Node::Temporary { shared, fetch }), key)
+        }
+        Source::Container(c) => {
+            let key = format!("container {}", hash(&c.url));
+            let shared = refresh::shared(&key, &container::name(c));
+            let fetch = Fetch::Container(c.clone());
+            (Arc::new(Node::Temporary { shared, fetch }), key)
+        }
+        Source::WebIdentity(w) => {
+            let key = format!(
+                "web identity {} {} {} {:?}",
+                sts.endpoint,
+                w.role_arn,
+                w.token_file.display(),
+                w.session_name
+            );
+            let shared = refresh::shared(&key, &web_identity_name(w));
+            let fetch = Fetch::WebIdentity {
+                sts: sts.clone(),
+                w: w.clone(),
+            };
+            (Arc::new(Node::Temporary { shared, fetch }), key)
+        }
+        Source::AssumeRole { role, base } => {
+            let (base, base_key) = build(base, sts);
+            let key = format!(
+                "assume role {} {} {:?} {:?} {:?} with {base_key}",
+                sts.endpoint,
+                role.role_arn,
+                role.external_id.as_deref().map(hash),
+                role.session_name,
+                role.duration_seconds
+            );
+            let shared = refresh::shared(&key, &format!("assume role {}", role.role_arn));
+            let fetch = Fetch::AssumeRole {
+                sts: sts.clone(),
+                role: role.clone(),
+                base,
+            };
+            (Arc::new(Node::Temporary { shared, fetch }), key)
+        }
+    }
+}
+
+type CredentialsFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Credentials, ProviderError>> + Send + 'a>>;
+
+/// The credentials of `node` (recursive: a role's base first).
+fn credentials_of<'a>(node: &'a Node, http: &'a Http) -> CredentialsFuture<'a> {
+    Box::pin(async move {
+        match node {
+            Node::Fixed(c) => Ok(c.clone()),
+            Node::Temporary { shared, fetch } => {
+                shared
+                    .get(|| async {
+                        match fetch {
+                            Fetch::Imds(url) => imds::fetch(url, http).await,
+                            Fetch::Container(c) => container::fetch(c, http).await,
+                            Fetch::WebIdentity { sts, w } => {
+                                sts::assume_role_with_web_identity(sts, w, http).await
+                            }
+                            Fetch::AssumeRole { sts, role, base } => {
+                                let base = credentials_of(base, http).await?;
+                                sts::assume_role(sts, role, &base, http).await
+                            }
+                        }
+                    })
+                    .await
+            }
+        }
+    })
+}
+
+impl CredentialSource {
+    /// The source of `auth`, for a target in `region` (where STS is, and the region its
+    /// signatures name). Logs the source chosen (never a secret).
+    pub(crate) fn new(auth: &Auth, region: &str) -> CredentialSource {
+        let sts = Sts::new(auth.sts_endpoint.as_ref(), region);
+        let (node, _) = build(&auth.source, &sts);
+        let described = describe(&auth.source);
+        tracing::info!(
+            source = %described,
+            chosen_by = if auth.by_chain { "default chain" } else { "config" },
+            "AWS credential source."
+        );
+        CredentialSource { node, described }
+    }
+
+    /// Current credentials, refreshing temporary ones ahead of expiry (single-flight).
+    pub(crate) async fn credentials(&self, http: &Http) -> Result<Credentials, ProviderError> {
+        credentials_of(&self.node, http).await
+    }
+
+    /// Tells the source that the API refused `used` as expired or unknown (`ExpiredTokenException`,
+    /// `UnrecognizedClientException`): temporary credentials are fetched anew at the next
+    /// [`Self::credentials`] (once, however many requests report them); keys that do not
+    /// expire are kept.
+    pub(crate) fn rejected(&self, used: &Credentials) {
+        if let Node::Temporary { shared, .. } = &*self.node {
+            shared.forget(&used.access_key_id);
+        }
+    }
+
+    /// For the start log line and messages: `static keys`, `environment (AWS_ACCESS_KEY_ID)`,
+    /// `profile prod (…): …`, `instance metadata (http://169.254.169.254)`, `web identity
+    /// (…)`, `assume role … with …`.
+    pub(crate) fn describe(&self) -> String {
+        self.described.clone()
+    }
+}
+
+#[cfg(test)]
+mod sim_tests;
+#[cfg(test)]
+mod tests;
