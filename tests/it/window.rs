@@ -2,7 +2,7 @@
 //! unit's first (full) poll, a poll reads only what can have changed, and a full pass every
 //! `reconcile_interval` catches what that cannot see.
 //!
-//! Each provider with paging is driven with a history of 20 pages (200 finished tasks, ten a
+//! Each provider with paging (AWS Backup on its backup-job list) is driven with a history of 20 pages (200 finished tasks, ten a
 //! page, spread over four days): steady-state polls cost about one request per list while
 //! new completions at the head count exactly once; a late change deep in the history counts
 //! once at the next full pass; a long-running task created long ago stays active and its
@@ -14,6 +14,7 @@ use std::time::Duration;
 use cloud_task_exporter::accounting::lock as lock_account;
 use cloud_task_exporter::config::{Settings, Target};
 use cloud_task_exporter::scheduler::TargetRunner;
+use cloud_task_exporter::sim::aws::epoch;
 use cloud_task_exporter::sim::huawei::wire::{cbr_time, dms_time, vbs_time};
 use cloud_task_exporter::sim::huawei::{CbrLog, DmsTask, VbsTask};
 use cloud_task_exporter::sim::yandex::SimTask;
@@ -71,9 +72,16 @@ enum World {
     Vbs,
     Cbr,
     Dms,
+    Aws,
 }
 
-const WORLDS: [World; 4] = [World::Yandex, World::Vbs, World::Cbr, World::Dms];
+const WORLDS: [World; 5] = [
+    World::Yandex,
+    World::Vbs,
+    World::Cbr,
+    World::Dms,
+    World::Aws,
+];
 
 impl World {
     fn name(self) -> &'static str {
@@ -82,6 +90,7 @@ impl World {
             World::Vbs => "huawei_vbs",
             World::Cbr => "huawei_cbr",
             World::Dms => "huawei_dms",
+            World::Aws => "aws_backup",
         }
     }
 
@@ -93,6 +102,7 @@ impl World {
             h.add_dms_instance(DMS_INSTANCE, "kafka-window", "kafka");
         }
         lock(&sim.yandex).add_instance(INSTANCE);
+        sim.aws().add_credentials(AK, SK, None);
         let aksk = support::aksk(AK, SK);
         let keys = match self {
             World::Yandex => support::yandex(
@@ -112,6 +122,9 @@ impl World {
                 PROJECT,
                 &aksk,
                 &format!("engine: kafka\ninstance_ids: [{DMS_INSTANCE}]"),
+            ),
+            World::Aws => format!(
+                "provider: aws_backup\nregion: eu-west-1\njob_types: [backup]\nauth: {{ access_key_id: {AK}, secret_access_key: {SK} }}\n"
             ),
         };
         support::target(&format!("window-{}", self.name()), url, &keys, settings)
@@ -192,6 +205,42 @@ impl World {
                     error: None,
                 });
             }
+            World::Aws => {
+                let state = match st {
+                    St::Running => "RUNNING",
+                    St::Succeeded => "COMPLETED",
+                    St::Failed => "FAILED",
+                    St::Odd => "SUSPENDED",
+                };
+                let mut job = serde_json::json!({
+                    "BackupJobId": format!("job-{id}"),
+                    "BackupVaultName": "vault-window",
+                    "ResourceArn": "arn:aws:ec2:eu-west-1:123456789012:volume/vol-window1",
+                    "ResourceType": "EBS",
+                    "State": state,
+                    "CreationDate": epoch(created),
+                });
+                if done {
+                    job["CompletionDate"] = epoch(ended);
+                    job["MessageCategory"] = serde_json::json!(if st == St::Succeeded {
+                        "SUCCESS"
+                    } else {
+                        "ERROR"
+                    });
+                }
+                // Replaced where it is: the list keeps its order.
+                let mut aws = sim.aws();
+                let key = format!("job-{id}");
+                let mut patch = job.clone();
+                for gone in ["CompletionDate", "MessageCategory"] {
+                    if patch.get(gone).is_none() {
+                        patch[gone] = serde_json::Value::Null;
+                    }
+                }
+                if !aws.set_job(&key, patch) {
+                    aws.add_backup_job(job);
+                }
+            }
             World::Dms => {
                 let status = match st {
                     St::Running => "EXECUTING",
@@ -214,11 +263,13 @@ impl World {
         }
     }
 
-    /// Requests for the task list so far (not tokens, not DMS task progress).
+    /// Requests for the task list so far (not tokens, not DMS task progress, not AWS
+    /// backup plans).
     fn list_requests(self, sim: &Sim) -> usize {
         sim.requests_to(self.name())
             .iter()
             .filter(|r| !r.request.path.ends_with("/progress"))
+            .filter(|r| !r.request.path.starts_with("/backup/plans/"))
             .count()
     }
 }
