@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_task_exporter::config::Target;
 use cloud_task_exporter::provider::{Provider, Reason};
 use cloud_task_exporter::sim::{FakeCloud, lock};
 
@@ -216,24 +217,7 @@ async fn a_broken_oidc_source_is_named_with_reason_auth() {
     lock(&cloud.sim().huawei).accept_id_token(IDP, ID_TOKEN, Duration::from_secs(60));
     advance(Duration::from_secs(120)).await;
     let t = cbr_with_env(&cloud.url(), &oidc_keys(&cloud, &file), &no_env);
-    let mut runner = support::runner(&t, &BUCKETS);
-    let e = runner.poll_once().await.unwrap_err();
-    assert_eq!(e.reason, Reason::Auth);
-    assert!(
-        e.message.contains("The ID token has expired"),
-        "{}",
-        e.message
-    );
-    let metrics = support::exposition_of(runner.snapshot(), &BUCKETS);
-    assert!(
-        metrics
-            .lines()
-            .any(|l| l.starts_with("cloud_task_target_poll_errors_total{")
-                && l.contains("reason=\"auth\"")
-                && l.ends_with(" 1")),
-        "{metrics}"
-    );
-    assert!(!metrics.contains(ID_TOKEN));
+    poll_fails_with_auth(&t, "The ID token has expired").await;
 
     // What is missing at load is named.
     let e = load_error("project_id: p\nauth: { oidc: {} }", &no_env);
@@ -698,24 +682,7 @@ async fn a_broken_sts_oidc_source_is_named_with_reason_auth() {
     }
     advance(Duration::from_secs(120)).await;
     let t = cbr_with_env(&cloud.url(), &sts_keys(&cloud, &file, ""), &no_env);
-    let mut runner = support::runner(&t, &BUCKETS);
-    let e = runner.poll_once().await.unwrap_err();
-    assert_eq!(e.reason, Reason::Auth);
-    assert!(
-        e.message.contains("The OIDC token has expired"),
-        "{}",
-        e.message
-    );
-    let metrics = support::exposition_of(runner.snapshot(), &BUCKETS);
-    assert!(
-        metrics
-            .lines()
-            .any(|l| l.starts_with("cloud_task_target_poll_errors_total{")
-                && l.contains("reason=\"auth\"")
-                && l.ends_with(" 1")),
-        "{metrics}"
-    );
-    assert!(!metrics.contains(ID_TOKEN));
+    poll_fails_with_auth(&t, "The OIDC token has expired").await;
 
     // What is missing or wrong at load is named.
     let e = load_error("project_id: p\nauth: { oidc_sts: {} }", &no_env);
@@ -887,4 +854,23 @@ async fn no_sts_id_token_key_or_security_token_in_logs_metrics_or_errors() {
         assert!(!errors.contains(s.as_str()), "secret in an error: {errors}");
         assert!(!metrics.contains(s.as_str()), "secret in a metric");
     }
+}
+
+/// Polls `t` once: the poll fails with reason `auth` and a message containing `message`,
+/// the target's metrics count one `auth` error, and the ID token is in none of them.
+async fn poll_fails_with_auth(t: &Target, message: &str) {
+    let mut runner = support::runner(t, &BUCKETS);
+    let e = runner.poll_once().await.unwrap_err();
+    assert_eq!(e.reason, Reason::Auth);
+    assert!(e.message.contains(message), "{}", e.message);
+    let metrics = support::exposition_of(runner.snapshot(), &BUCKETS);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("cloud_task_target_poll_errors_total{")
+                && l.contains("reason=\"auth\"")
+                && l.ends_with(" 1")),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(ID_TOKEN) && !e.message.contains(ID_TOKEN));
 }
