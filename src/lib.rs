@@ -55,7 +55,7 @@
 //!   budget, bearer tokens and Huawei signing.
 //! - [`model`]: the provider-agnostic task model and state set.
 //! - `timefmt`: every time format the APIs use, and the wall clock; `schedule`: the backup
-//!   policies' schedules (VBS, CBR, Yandex backup sets) and when each run is due.
+//!   policies' schedules (VBS, CBR, Yandex backup sets, AWS Backup rules) and when each run is due.
 //! - [`scheduler`]: one poll loop per target; full or windowed passes per unit; `pollers`:
 //!   the threads poll loops run on, apart from the HTTP server's.
 //! - [`accounting`]: exactly-once counting of completions per target (pure), with what it

@@ -471,4 +471,55 @@ mod tests {
             "the other volume answered the slot"
         );
     }
+
+    /// `--demo` shows an AWS schedule: the demo's backup jobs name its nightly plan, whose
+    /// rule (05:00 UTC) covers both AWS demo resources once the backup jobs were listed.
+    #[tokio::test]
+    async fn the_demo_aws_plan_schedules_both_resources() {
+        use crate::provider::{AnyProvider, PollContext, Provider as _};
+        let cloud = FakeCloud::start(Sim::new()).await.unwrap();
+        let now = Timestamp::now();
+        for kind in ProviderKind::ALL {
+            (kind.demo().seed)(cloud.sim(), now);
+        }
+        let config = config(&cloud.url()).unwrap();
+        let t = config
+            .targets
+            .iter()
+            .find(|t| t.name == "aws-demo")
+            .unwrap();
+        let p = AnyProvider::build(
+            &t.spec,
+            &t.settings,
+            t.endpoint.as_ref(),
+            crate::provider::http::client(),
+            Default::default(),
+        );
+        let ctx = PollContext {
+            now,
+            since: now - SignedDuration::from_hours(24),
+            page_size: 100,
+            max_pages: 10,
+            window: None,
+            recall: None,
+        };
+        p.list_tasks("backup", &ctx).await.unwrap();
+        let policies = p.schedules().await.unwrap().unwrap();
+        assert!(policies.skipped.is_empty(), "{:?}", policies.skipped);
+        let resources: Vec<&String> = policies.resources().collect();
+        assert_eq!(resources.len(), 2, "{resources:?}");
+        for r in resources {
+            let due = policies.due(r, &Default::default(), now).unwrap();
+            assert!(due.covered, "{r}");
+            assert_eq!(
+                due.policies,
+                [(
+                    "demo-rule-daily".to_string(),
+                    "demo-nightly/daily-0500-utc".to_string()
+                )]
+            );
+            let next = due.next.unwrap().to_zoned(jiff::tz::TimeZone::UTC);
+            assert_eq!((next.hour(), next.minute()), (5, 0));
+        }
+    }
 }

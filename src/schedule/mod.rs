@@ -3,14 +3,15 @@
 //!
 //! A `Schedule` holds one provider's form, read from the API's own strings and values:
 //! a VBS `scheduled_policy` (`vbs::Vbs`), the RRULE patterns of a CBR policy trigger
-//! (`cbr::Cbr`), or the `time` of a Yandex Cloud Backup backup set (`yandex::Yandex`). It answers two questions,
+//! (`cbr::Cbr`), the `time` of a Yandex Cloud Backup backup set (`yandex::Yandex`), or the
+//! cron `ScheduleExpression` of an AWS Backup rule (`aws::Aws`). It answers two questions,
 //! `Schedule::next_after` and `Schedule::latest_at_or_before`, within `HORIZON_DAYS`
 //! of the instant asked about, so no input makes them loop. Runs fall on whole minutes.
 //!
 //! Every form is a set of *days* (a date filter: weekdays, every N days or weeks from an
 //! anchor, days of the month) and, on each of those days, a set of *times*. The arithmetic is
 //! done on day numbers (days since 1970-01-01 in the schedule's day zone, `civil`) without
-//! building a calendar; a Yandex wall time goes through the zone's rules (jiff) to become an
+//! building a calendar; a Yandex or AWS wall time goes through the zone's rules (jiff) to become an
 //! instant. The unit tests check both queries against a minute-by-minute expansion of each
 //! rule's definition, written apart from this code.
 //!
@@ -18,6 +19,7 @@
 //! policies and hand the fields over. A policy that is switched off (VBS `status` `OFF`, CBR
 //! `enabled` false, Yandex `scheduling.enabled` false) has no schedule: the caller builds none.
 
+pub(crate) mod aws;
 pub(crate) mod cbr;
 mod civil;
 mod policies;
@@ -98,6 +100,8 @@ pub(crate) enum Schedule {
     Cbr(cbr::Cbr),
     /// A Yandex Cloud Backup backup set's `time`.
     Yandex(yandex::Yandex),
+    /// An AWS Backup rule's `ScheduleExpression` in its time zone.
+    Aws(aws::Aws),
     /// Several schedules of one policy (a Yandex policy's backup sets): a run of any of them
     /// is a run of the policy.
     Any(Vec<Schedule>),
@@ -155,6 +159,7 @@ impl Schedule {
             Self::Vbs(v) => v.day_of(s),
             Self::Cbr(_) => s.div_euclid(DAY),
             Self::Yandex(y) => y.day_of(s),
+            Self::Aws(a) => a.day_of(s),
             // Not asked: each part answers the queries in its own day zone.
             Self::Any(_) => s.div_euclid(DAY),
         }
@@ -166,6 +171,7 @@ impl Schedule {
             Self::Vbs(v) => v.runs_on(d),
             Self::Cbr(c) => c.runs_on(d),
             Self::Yandex(y) => y.runs_on(d),
+            Self::Aws(a) => a.runs_on(d),
             Self::Any(_) => Vec::new(),
         }
     }

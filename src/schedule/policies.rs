@@ -86,6 +86,10 @@ pub struct Policies {
     pub by_unit: BTreeMap<String, String>,
     /// Schedules passed over while reading.
     pub skipped: Vec<Skipped>,
+    /// The policies name only the resources the provider has seen them cover (AWS Backup:
+    /// the resources of scheduled jobs): a resource they do not name gets no answer rather
+    /// than "not covered".
+    pub partial: bool,
 }
 
 /// Each readable policy's next and latest due run at one instant, by policy id.
@@ -148,6 +152,9 @@ impl Policies {
             .flatten()
             .map(String::as_str)
             .collect();
+        if self.partial && ids.is_empty() && disabled.is_empty() {
+            return None;
+        }
         let mut due = Due {
             covered: false,
             next: None,
@@ -233,6 +240,7 @@ mod tests {
             .into(),
             by_unit: [("u1".into(), "vbs".into())].into(),
             skipped: vec![],
+            partial: false,
         };
         let none = BTreeSet::new();
         let on = p.due("r-on", &none, now).unwrap();

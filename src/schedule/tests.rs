@@ -13,6 +13,7 @@ use jiff::{
 use proptest::prelude::*;
 
 use super::Schedule;
+use super::aws::Aws;
 use super::cbr::Cbr;
 use super::vbs::{Vbs, VbsPolicy};
 use super::yandex::{Yandex, YandexTime};
@@ -59,6 +60,137 @@ enum Spec {
         months: Vec<i8>,
         zone: TimeZone,
     },
+    Aws {
+        minutes: Vec<Item>,
+        hours: Vec<Item>,
+        days: CronDays,
+        months: Vec<Item>,
+        years: Vec<Item>,
+        /// Months and days of the week written by name where a value is.
+        names: bool,
+        zone: TimeZone,
+    },
+}
+
+/// Whether `v` is one of the values `items` name, in a field of `lo..=hi`, by the cron
+/// reference's words.
+fn in_items(items: &[Item], lo: u16, hi: u16, v: u16) -> bool {
+    items.iter().any(|i| match *i {
+        Item::Star => true,
+        Item::StarStep(n) => (v - lo) % n == 0,
+        Item::One(a) => v == a,
+        Item::Range(a, b) => a <= v && v <= b,
+        Item::From(a, n) => v >= a && v <= hi && (v - a) % n == 0,
+        Item::RangeStep(a, b, n) => a <= v && v <= b && (v - a) % n == 0,
+    })
+}
+
+/// A cron field's text; `names` (1-based) replace plain values when given.
+fn render(items: &[Item], names: Option<&[&str]>) -> String {
+    let v = |x: u16| match names {
+        Some(n) => n[usize::from(x) - 1].to_string(),
+        None => x.to_string(),
+    };
+    items
+        .iter()
+        .map(|i| match *i {
+            Item::Star => "*".to_string(),
+            Item::StarStep(n) => format!("*/{n}"),
+            Item::One(a) => v(a),
+            Item::Range(a, b) => format!("{}-{}", v(a), v(b)),
+            Item::From(a, n) => format!("{}/{n}", v(a)),
+            Item::RangeStep(a, b, n) => format!("{}-{}/{n}", v(a), v(b)),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+const CRON_MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const CRON_DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+fn is_weekend(d: Date) -> bool {
+    matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+}
+
+/// Whether date `d` is one of the cron expression's days.
+fn cron_day(days: &CronDays, d: Date) -> bool {
+    let dom = d.day() as u16;
+    let dow = d.weekday().to_sunday_one_offset() as u16;
+    match days {
+        CronDays::Dom(items) => in_items(items, 1, 31, dom),
+        CronDays::Last => d == d.last_of_month(),
+        CronDays::LastWeekday => {
+            let mut x = d.last_of_month();
+            while is_weekend(x) {
+                x = x.yesterday().unwrap();
+            }
+            x == d
+        }
+        CronDays::Nearest(n) => {
+            let Ok(day) = Date::new(d.year(), d.month(), *n as i8) else {
+                return false;
+            };
+            let target = match day.weekday() {
+                Weekday::Saturday if *n == 1 => day.tomorrow().unwrap().tomorrow().unwrap(),
+                Weekday::Saturday => day.yesterday().unwrap(),
+                Weekday::Sunday if day == day.last_of_month() => {
+                    day.yesterday().unwrap().yesterday().unwrap()
+                }
+                Weekday::Sunday => day.tomorrow().unwrap(),
+                _ => day,
+            };
+            target == d
+        }
+        CronDays::Dow(items) => in_items(items, 1, 7, dow),
+        CronDays::DowL => d.weekday() == Weekday::Saturday,
+        CronDays::LastOf(w) => {
+            dow == *w && d.checked_add(Span::new().days(7)).unwrap().month() != d.month()
+        }
+        CronDays::Nth(w, k) => {
+            let wd = Weekday::from_sunday_one_offset(*w as i8).unwrap();
+            d.nth_weekday_of_month(*k as i8, wd).is_ok_and(|x| x == d)
+        }
+    }
+}
+
+/// One item of a cron field's list.
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    /// `*`
+    Star,
+    /// `*/n`
+    StarStep(u16),
+    /// `a`
+    One(u16),
+    /// `a-b`
+    Range(u16, u16),
+    /// `a/n`
+    From(u16, u16),
+    /// `a-b/n`
+    RangeStep(u16, u16, u16),
+}
+
+/// The day fields of a cron expression.
+#[derive(Debug, Clone)]
+enum CronDays {
+    /// Day-of-month items, Day-of-week `?`.
+    Dom(Vec<Item>),
+    /// `L ?`
+    Last,
+    /// `LW ?`
+    LastWeekday,
+    /// `nW ?`
+    Nearest(u16),
+    /// `? items`
+    Dow(Vec<Item>),
+    /// `? L`
+    DowL,
+    /// `? nL`, n = 1 (Sunday) … 7.
+    LastOf(u16),
+    /// `? n#k`
+    Nth(u16, u16),
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +305,26 @@ fn is_run(spec: &Spec, ts: Timestamp) -> bool {
                     || (*last && c.day() == c.date().days_in_month()))
                     && (months.is_empty() || months.contains(&c.month())));
             time_ok && weekday_ok && month_ok
+        }
+        Spec::Aws {
+            minutes,
+            hours,
+            days,
+            months,
+            years,
+            zone: tz,
+            ..
+        } => {
+            let c = ts.to_zoned(tz.clone()).datetime();
+            // The first time the wall clock shows this minute (the earlier of a repeated hour).
+            if c.to_zoned(tz.clone()).unwrap().timestamp() != ts {
+                return false;
+            }
+            in_items(minutes, 0, 59, c.minute() as u16)
+                && in_items(hours, 0, 23, c.hour() as u16)
+                && in_items(months, 1, 12, c.month() as u16)
+                && in_items(years, 1970, 2199, c.year() as u16)
+                && cron_day(days, c.date())
         }
     }
 }
@@ -293,6 +445,42 @@ fn build(spec: &Spec) -> Schedule {
             };
             Schedule::Yandex(Yandex::parse(&t, z.clone()).unwrap())
         }
+        Spec::Aws {
+            minutes,
+            hours,
+            days,
+            months,
+            years,
+            names,
+            zone: z,
+        } => {
+            let (month_names, day_names) = if *names {
+                (Some(&CRON_MONTHS[..]), Some(&CRON_DAYS[..]))
+            } else {
+                (None, None)
+            };
+            let (dom, dow) = match days {
+                CronDays::Dom(items) => (render(items, None), "?".to_string()),
+                CronDays::Last => ("L".into(), "?".into()),
+                CronDays::LastWeekday => ("LW".into(), "?".into()),
+                CronDays::Nearest(n) => (format!("{n}W"), "?".into()),
+                CronDays::Dow(items) => ("?".into(), render(items, day_names)),
+                CronDays::DowL => ("?".into(), "L".into()),
+                CronDays::LastOf(w) => (
+                    "?".into(),
+                    format!("{}L", render(&[Item::One(*w)], day_names)),
+                ),
+                CronDays::Nth(w, k) => ("?".into(), format!("{w}#{k}")),
+            };
+            let expr = format!(
+                "cron({} {} {dom} {} {dow} {})",
+                render(minutes, None),
+                render(hours, None),
+                render(months, month_names),
+                render(years, None)
+            );
+            Schedule::Aws(Aws::parse(Some(&expr), z.clone()).unwrap())
+        }
     }
 }
 
@@ -334,6 +522,32 @@ fn check(schedule: &Schedule, spec: &Spec, t: Timestamp) -> Result<(), TestCaseE
         ),
     }
     Ok(())
+}
+
+/// Checks that walking `next_after` from the window's start meets exactly the oracle's runs
+/// in the window around `t`, and that each is its own latest run: no run too many or missing
+/// anywhere in the window, not only next to `t`.
+fn check_every_run(spec: &Spec, t: Timestamp) -> Result<(), TestCaseError> {
+    let schedule = build(spec);
+    let w = WINDOW_DAYS * 86_400;
+    let (from, to) = (t.as_second() - w, t.as_second() + w);
+    let first = from.div_euclid(60) * 60;
+    let want: Vec<Timestamp> = (0..)
+        .map(|k| first + 60 * k)
+        .take_while(|s| *s <= to)
+        .filter(|s| *s > from)
+        .map(|s| Timestamp::from_second(s).unwrap())
+        .filter(|s| is_run(spec, *s))
+        .collect();
+    let mut got = Vec::new();
+    let mut at = Timestamp::from_second(from).unwrap();
+    while let Some(n) = schedule.next_after(at).filter(|n| n.as_second() <= to) {
+        prop_assert_eq!(schedule.latest_at_or_before(n), Some(n));
+        got.push(n);
+        at = n;
+    }
+    prop_assert_eq!(got, want);
+    check_around(spec, t)
 }
 
 /// Checks at a random instant, then exactly at the next run found (a run is at or before
@@ -471,8 +685,71 @@ fn yandex() -> impl Strategy<Value = Spec> {
         )
 }
 
+/// A cron field item within `lo..=hi`, increments up to `step`.
+fn item(lo: u16, hi: u16, step: u16) -> impl Strategy<Value = Item> {
+    prop_oneof![
+        1 => Just(Item::Star),
+        1 => (1..=step).prop_map(Item::StarStep),
+        3 => (lo..=hi).prop_map(Item::One),
+        1 => (lo..=hi, lo..=hi).prop_map(|(a, b)| Item::Range(a.min(b), a.max(b))),
+        1 => (lo..=hi, 1..=step).prop_map(|(a, n)| Item::From(a, n)),
+        1 => (lo..=hi, lo..=hi, 1..=step).prop_map(|(a, b, n)| Item::RangeStep(a.min(b), a.max(b), n)),
+    ]
+}
+
+fn aws() -> impl Strategy<Value = Spec> {
+    let days = prop_oneof![
+        2 => prop::collection::vec(item(1, 31, 10), 1..3).prop_map(CronDays::Dom),
+        1 => Just(CronDays::Last),
+        1 => Just(CronDays::LastWeekday),
+        1 => (1u16..=31).prop_map(CronDays::Nearest),
+        2 => prop::collection::vec(item(1, 7, 3), 1..3).prop_map(CronDays::Dow),
+        1 => Just(CronDays::DowL),
+        1 => (1u16..=7).prop_map(CronDays::LastOf),
+        1 => (1u16..=7, 1u16..=5).prop_map(|(w, k)| CronDays::Nth(w, k)),
+    ];
+    (
+        // Few minutes and hours, mostly: the oracle expands every minute.
+        prop::collection::vec(
+            prop_oneof![3 => (0u16..60).prop_map(Item::One), 1 => item(0, 59, 30)],
+            1..3,
+        ),
+        prop::collection::vec(
+            prop_oneof![3 => (0u16..24).prop_map(Item::One), 1 => item(0, 23, 12)],
+            1..3,
+        ),
+        days,
+        prop_oneof![
+            Just(vec![Item::Star]),
+            prop::collection::vec(item(1, 12, 4), 1..3)
+        ],
+        prop_oneof![
+            3 => Just(vec![Item::Star]),
+            1 => prop::collection::vec(item(2018, 2032, 3), 1..3),
+        ],
+        prop::bool::ANY,
+        prop::sample::select(ZONES.to_vec()).prop_map(zone),
+    )
+        .prop_map(
+            |(minutes, hours, days, months, years, names, zone)| Spec::Aws {
+                minutes,
+                hours,
+                days,
+                months,
+                years,
+                names,
+                zone,
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn aws_schedules_match_the_oracle(spec in aws(), t in instant()) {
+        check_every_run(&spec, t)?;
+    }
 
     #[test]
     fn vbs_schedules_match_the_oracle(spec in vbs(), t in instant()) {

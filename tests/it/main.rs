@@ -82,5 +82,7 @@ mod window;
 mod yandex;
 // AWS Backup provider against the simulator.
 mod aws_backup;
+// AWS Backup schedules: the plans of the jobs through the simulator.
+mod aws_schedule;
 // Task records as the SDK models allow them: nulls, other types, every time format, bad records.
 mod variants;

@@ -82,6 +82,65 @@ pub(super) struct Job {
     pub(super) start_by: Field<Text>,
     /// A percentage as text (`"42.0"`).
     pub(super) percent_done: Field<Text>,
+    /// `BackupJob.CreatedBy`: the plan and rule that scheduled the job (absent on a job
+    /// started on demand).
+    pub(super) created_by: Field<CreatedBy>,
+}
+
+/// `RecoveryPointCreator`, the members the schedules read.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+pub(super) struct CreatedBy {
+    /// The plan that scheduled the job.
+    pub(super) backup_plan_id: Option<String>,
+    /// The rule of the plan.
+    pub(super) backup_rule_id: Option<String>,
+}
+
+/// `GetBackupPlanOutput`, the members the schedules read.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+pub(super) struct Plan {
+    /// The plan's body: its name and rules.
+    pub(super) backup_plan: Option<PlanBody>,
+    /// Set once the plan is deleted.
+    pub(super) deletion_date: Option<Text>,
+    /// The next runs AWS computes, with `MaxScheduledRunsPreview` above 0.
+    pub(super) scheduled_runs_preview: Option<Vec<ScheduledRun>>,
+}
+
+/// `BackupPlan`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+pub(super) struct PlanBody {
+    /// The plan's display name.
+    pub(super) backup_plan_name: Option<String>,
+    /// Its `BackupRule`s, each still JSON (one of another shape is skipped alone).
+    pub(super) rules: Option<Vec<serde_json::Value>>,
+}
+
+/// `BackupRule`, the members the schedules read.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+pub(super) struct Rule {
+    /// The rule's display name.
+    pub(super) rule_name: Option<String>,
+    /// Its id, as jobs name it in `CreatedBy.BackupRuleId`.
+    pub(super) rule_id: Option<String>,
+    /// `cron(...)`; absent means AWS Backup's default.
+    pub(super) schedule_expression: Option<String>,
+    /// An IANA zone name; absent means UTC.
+    pub(super) schedule_expression_timezone: Option<String>,
+}
+
+/// `ScheduledPlanExecutionMember`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+pub(super) struct ScheduledRun {
+    /// Epoch seconds.
+    pub(super) execution_time: Option<Text>,
+    /// The rule that runs then.
+    pub(super) rule_id: Option<String>,
 }
 
 /// A job of `ListBackupJobs`, named by `BackupJobId`.

@@ -3,6 +3,8 @@
 //! tasks, the account holds a job of each kind of trouble AWS Backup reports: a failed one,
 //! an `EXPIRED` one (never started within its start window), one running and one completed
 //! with issues (`COMPLETED` with a `MessageCategory` other than `SUCCESS`), and a success.
+//! The backup jobs are created by a nightly backup plan (05:00 UTC), whose schedule the
+//! exporter reads: both resources show their next and latest scheduled run.
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
@@ -18,6 +20,10 @@ const ACCESS_KEY_ID: &str = "AKIADEMOEXAMPLE00001";
 const SECRET_ACCESS_KEY: &str = "demo-secret-key-not-a-real-one/aws/0000000";
 /// The vault every demo job writes to.
 const VAULT: &str = "demo-vault";
+/// The backup plan that creates the demo's backup jobs.
+const PLAN: &str = "demo-plan-nightly";
+/// Its rule.
+const RULE: &str = "demo-rule-daily";
 
 impl Demo for Client {
     const NAME: &'static str = "aws-demo";
@@ -36,6 +42,15 @@ impl Demo for Client {
     fn seed(sim: &Sim, start: Timestamp) {
         let mut aws = sim.aws();
         aws.add_credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None);
+        aws.add_plan(json!({
+            "BackupPlanId": PLAN,
+            "BackupPlan": {"BackupPlanName": "demo-nightly", "Rules": [{
+                "RuleName": "daily-0500-utc", "RuleId": RULE,
+                "TargetBackupVaultName": VAULT,
+                "ScheduleExpression": "cron(0 5 ? * * *)",
+                "ScheduleExpressionTimezone": "Etc/UTC",
+                "StartWindowMinutes": 60, "CompletionWindowMinutes": 480}]}
+        }));
         let ago = |m: i64| start - SignedDuration::from_mins(m);
         let [volume, db] = [Self::RESOURCES[0], Self::RESOURCES[1]];
         let job = |id: &str, resource: &str, state: &str, created: Timestamp| {
@@ -43,6 +58,7 @@ impl Demo for Client {
             j["BackupJobId"] = json!(id);
             j["State"] = json!(state);
             j["CreationDate"] = epoch(created);
+            j["CreatedBy"] = created_by();
             j
         };
         let mut failed = job("demo-backup-failed", db, "FAILED", ago(200));
@@ -125,6 +141,7 @@ impl Demo for Client {
             }
             _ => {
                 j["BackupJobId"] = json!(id(t));
+                j["CreatedBy"] = created_by();
                 aws.add_backup_job(j);
             }
         }
@@ -142,6 +159,12 @@ impl Demo for Client {
 /// The job id of a demo task.
 fn id(t: &DemoTask) -> String {
     format!("demo-{}", t.id)
+}
+
+/// The plan and rule a demo backup job names as its creator.
+fn created_by() -> Value {
+    json!({"BackupPlanId": PLAN, "BackupRuleId": RULE, "BackupPlanName": "demo-nightly",
+           "BackupRuleName": "daily-0500-utc", "BackupRuleCron": "cron(0 5 ? * * *)"})
 }
 
 /// What every demo job has: its resource, its name and type, the vault and the account.

@@ -3,6 +3,9 @@
 //! lists is a unit of the target (`backup`, `copy`, `restore`, also the task types): each is
 //! paged, ordered and windowed on its own. A task's resource is the job's `ResourceArn`.
 //!
+//! The schedules (`Provider::schedules`) are the backup plans that created the backup jobs
+//! listed (`GET /backup/plans/{id}/`, `GetBackupPlan`), read into `Policies` by `plans.rs`.
+//!
 //! Every request is signed with SigV4 (service `backup`, the target's region) inside the
 //! build closure of `Http::send`, so a retry is signed again with a fresh time.
 
@@ -10,7 +13,10 @@ mod api;
 mod config;
 pub(crate) mod credentials;
 mod demo;
+mod plans;
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -25,8 +31,9 @@ use crate::provider::http::{Http, Response};
 use crate::provider::pager::Pager;
 use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
 use crate::provider::records::{Fast, Raw, Records, decode_page};
+use crate::schedule::Policies;
 use crate::timefmt;
-use api::{BackupJob, BackupJobs, CopyJob, CopyJobs, Job, RestoreJob, RestoreJobs};
+use api::{BackupJob, BackupJobs, CopyJob, CopyJobs, Job, Plan, RestoreJob, RestoreJobs};
 pub use config::{Config, JobList};
 use credentials::{CredentialSource, Credentials};
 
@@ -151,7 +158,15 @@ pub(crate) struct Client {
     filters: Filters,
     http: Http,
     credentials: CredentialSource,
+    /// The plan of each resource, from the backup jobs listed so far (for the schedules).
+    origins: Mutex<plans::Origins>,
+    /// Whether a full pass of the backup jobs has decoded every record once: until then the
+    /// memo of finished records is not asked, so that each job's plan is seen.
+    learned: AtomicBool,
 }
+
+/// A scheduled job's resource, plan and creation time, as a listing saw it.
+type Seen = (String, String, jiff::Timestamp);
 
 /// The `filters:` of a target, passed as query members.
 #[derive(Debug, Clone, Default)]
@@ -201,6 +216,8 @@ impl Registered for Client {
             },
             credentials,
             http: http.with_classifier(classify),
+            origins: Mutex::new(plans::Origins::default()),
+            learned: AtomicBool::new(false),
         }
     }
 }
@@ -288,12 +305,14 @@ impl Client {
             })
     }
 
-    /// Decodes one page of `list`: its records and its `NextToken`.
+    /// Decodes one page of `list`: its records and its `NextToken`; the plan of each
+    /// scheduled backup job goes to `seen`.
     fn page(
         list: JobList,
         resp: &Response,
         what: &str,
         ctx: &PollContext,
+        seen: &mut Vec<Seen>,
     ) -> Result<(Records, Option<String>), ProviderError> {
         let unit = list.name();
         let convert = |id, job| to_task(list, id, job);
@@ -304,7 +323,22 @@ impl Client {
                 "BackupJobs",
                 |p: BackupJobs<Fast<BackupJob>>| (p.jobs, p.next_token),
                 |p: BackupJobs<Raw<'_>>| (p.jobs, p.next_token),
-                |id, j: BackupJob| convert(id, j.0),
+                |id, j: BackupJob| {
+                    let plan = match &j.0.created_by {
+                        Field::Value(c) => c
+                            .backup_plan_id
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|p| !p.is_empty())
+                            .map(str::to_string),
+                        _ => None,
+                    };
+                    let t = convert(id, j.0)?;
+                    if let (Some(plan), Some(created)) = (plan, t.created) {
+                        seen.push((t.resource.clone(), plan, created));
+                    }
+                    Ok(t)
+                },
                 ctx.recall(unit),
             ),
             JobList::Copy => decode_page(
@@ -494,18 +528,80 @@ impl Provider for Client {
             ));
         };
         let what = format!("{label}: {}", operation(list));
+        let learning = list == JobList::Backup && !self.learned.load(Ordering::Relaxed);
+        let unmemoed;
+        let ctx = if learning {
+            unmemoed = PollContext {
+                recall: None,
+                ..ctx.clone()
+            };
+            &unmemoed
+        } else {
+            ctx
+        };
         let first = list_url(&self.endpoint, &self.filters, list, ctx);
         let mut pager = Pager::for_poll(&what, ctx);
         let mut url = first.clone();
+        let mut seen = Vec::new();
         loop {
             let resp = self.get(&what, &url).await?;
-            let (records, next) = Self::page(list, &resp, &what, ctx)?;
+            let (records, next) = Self::page(list, &resp, &what, ctx, &mut seen)?;
             match pager.next_token(records, next) {
                 Some(token) => url = format!("{first}&nextToken={}", enc(&token)),
                 None => break,
             }
         }
+        {
+            let mut origins = self.origins.lock().unwrap_or_else(|e| e.into_inner());
+            for (resource, plan, created) in &seen {
+                origins.saw(resource, plan, *created);
+            }
+        }
+        if learning && ctx.window.is_none() {
+            self.learned.store(true, Ordering::Relaxed);
+        }
         Ok(pager.into_listing())
+    }
+
+    /// The plans of the backup jobs listed so far (`docs/providers.md` "AWS Backup
+    /// schedules"): one `GetBackupPlan` per plan; `None` for a target that does not list
+    /// backup jobs.
+    async fn schedules(&self) -> Option<Result<Policies, ProviderError>> {
+        if !self.lists.contains(&JobList::Backup) {
+            return None;
+        }
+        Some(self.read_plans().await)
+    }
+}
+
+impl Client {
+    /// Reads each plan the resources belong to, with AWS's preview of its next runs as a
+    /// cross-check. A plan that is gone (404) or forbidden (403) is skipped; any other
+    /// failure fails the read, so that the last plans read stay in use.
+    async fn read_plans(&self) -> Result<Policies, ProviderError> {
+        let origins = self
+            .origins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut read = Vec::new();
+        for id in origins.plans() {
+            let what = format!("{}: GetBackupPlan", unit_label("plan", &id));
+            let url = format!(
+                "{}/backup/plans/{}/?MaxScheduledRunsPreview=10",
+                self.endpoint,
+                enc(&id)
+            );
+            let answer = match self.get(&what, &url).await {
+                Ok(r) => r.json::<Plan>(&what),
+                Err(e) => Err(e),
+            };
+            match answer {
+                Err(e) if !matches!(e.status, Some(403 | 404)) => return Err(e),
+                a => read.push((id, a)),
+            }
+        }
+        Ok(plans::policies(&origins, read))
     }
 }
 
