@@ -551,8 +551,13 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
                     expected_grace.gauge(l.clone(), g);
                 }
             }
-            if let Some(d) = e.usual_duration.filter(|_| covered) {
-                expected_duration.gauge(l.clone(), d);
+            if covered {
+                // At least half the start window where the cloud gives one: the rule
+                // allows twice this.
+                let due = s.schedules.get(&e.resource);
+                if let Some(d) = due.and_then(|d| d.allowance_duration(e.usual_duration)) {
+                    expected_duration.gauge(l.clone(), d);
+                }
             }
             if let Some(m) = e.active_limit {
                 active_limit.gauge(l, m.secs);

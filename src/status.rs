@@ -964,9 +964,8 @@ fn pair(
     let covered = due.map(|d| d.covered);
     let scheduled = covered == Some(true);
     let last_due = due.and_then(|d| d.last_due).map(secs);
-    let allowance = e
-        .and_then(|e| e.usual_duration)
-        .map_or(3600.0, |d| (2.0 * d).max(3600.0));
+    let usual = e.and_then(|e| e.usual_duration);
+    let allowance = due.map_or(3600.0, |d| d.allowance(usual));
     let unanswered = last_due.filter(|d| last_success.is_none_or(|s| s < *d));
     let run_after_due = unanswered.is_some_and(|d| {
         active

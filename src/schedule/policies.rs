@@ -8,6 +8,7 @@
 //! the policy).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use jiff::Timestamp;
 
@@ -24,6 +25,9 @@ pub struct Policy {
     pub enabled: bool,
     /// Its schedule, when it could be read (`None` for a skipped one: see [`Skipped`]).
     pub(crate) schedule: Option<Schedule>,
+    /// How long after its slot a run may still start, where the cloud says so (AWS Backup's
+    /// `StartWindowMinutes`): a run waiting that long to start is not yet missed.
+    pub start_window: Option<Duration>,
 }
 
 /// Why a schedule was passed over; the learned rhythm stays the resource's expectation.
@@ -107,6 +111,27 @@ pub struct Due {
     pub last_due: Option<Timestamp>,
     /// The policies naming it, enabled or not: (id, name).
     pub policies: Vec<(String, String)>,
+    /// The longest start window of the enabled policies covering it, where they give one.
+    pub start_window: Option<Duration>,
+}
+
+impl Due {
+    /// The duration `CloudBackupScheduledRunMissed` allows twice over a run (at least an
+    /// hour in all): the usual duration, and at least half the start window, so that a run
+    /// still waiting within its start window is not missed (`docs/metrics.md`, "Schedules").
+    pub fn allowance_duration(&self, usual: Option<f64>) -> Option<f64> {
+        let half_window = self.start_window.map(|w| w.as_secs_f64() / 2.0);
+        match (usual, half_window) {
+            (Some(u), Some(w)) => Some(u.max(w)),
+            (u, w) => u.or(w),
+        }
+    }
+
+    /// The run's allowance in seconds: max(2 × [`Due::allowance_duration`], 1 h).
+    pub fn allowance(&self, usual: Option<f64>) -> f64 {
+        self.allowance_duration(usual)
+            .map_or(3600.0, |d| (2.0 * d).max(3600.0))
+    }
 }
 
 impl Policies {
@@ -160,6 +185,7 @@ impl Policies {
             next: None,
             last_due: None,
             policies: Vec::new(),
+            start_window: None,
         };
         // An enabled policy whose schedule could not be read: no guess either way.
         let mut unreadable = false;
@@ -177,6 +203,9 @@ impl Policies {
                 continue;
             };
             due.covered = true;
+            if let Some(w) = p.start_window {
+                due.start_window = Some(due.start_window.map_or(w, |m| m.max(w)));
+            }
             if let Some(n) = *next {
                 due.next = Some(due.next.map_or(n, |m| m.min(n)));
             }
@@ -211,6 +240,7 @@ mod tests {
             name: format!("{id}-name"),
             enabled,
             schedule,
+            start_window: None,
         }
     }
 
@@ -258,5 +288,27 @@ mod tests {
         let vol = p.due("vol-1", &["u1".to_string()].into(), now).unwrap();
         assert!(vol.covered);
         assert_eq!(vol.policies, [("vbs".to_string(), "vbs-name".to_string())]);
+    }
+
+    #[test]
+    fn the_allowance_covers_the_start_window() {
+        let due = |w: Option<u64>| Due {
+            covered: true,
+            next: None,
+            last_due: None,
+            policies: Vec::new(),
+            start_window: w.map(Duration::from_secs),
+        };
+        // Without a window: max(2 × the usual duration, 1 h).
+        assert_eq!(due(None).allowance(None), 3600.0);
+        assert_eq!(due(None).allowance(Some(600.0)), 3600.0);
+        assert_eq!(due(None).allowance(Some(7200.0)), 14_400.0);
+        assert_eq!(due(None).allowance_duration(Some(600.0)), Some(600.0));
+        // AWS Backup's default 8-hour start window: a job may wait that long to start.
+        let eight = Some(8 * 3600);
+        assert_eq!(due(eight).allowance(None), 28_800.0);
+        assert_eq!(due(eight).allowance(Some(600.0)), 28_800.0);
+        assert_eq!(due(eight).allowance(Some(20_000.0)), 40_000.0);
+        assert_eq!(due(eight).allowance_duration(None), Some(14_400.0));
     }
 }

@@ -155,6 +155,10 @@ async fn a_nightly_plan_schedules_its_resources_and_a_deleted_plan_is_a_skip() {
             ],
         );
         assert_eq!(info, Some(1.0), "{r}");
+        // A job may wait its rule's start window (60 minutes) to start: the missed-run
+        // allowance, twice the served duration, covers it.
+        let d = of(&text, "cloud_task_expected_duration_seconds", r);
+        assert!(d.is_some_and(|d| d >= 1800.0), "{r}: {d:?}");
     }
     // The missed run: DB's last success is before its last due run, WEB's after.
     let success = |r| of(&text, "cloud_task_last_success_timestamp_seconds", r).unwrap();

@@ -228,6 +228,7 @@ fn exposition_serves_rhythm_for_configured_resources_from_the_first_poll() {
         next: None,
         last_due: None,
         policies: Vec::new(),
+        start_window: None,
     };
     yc.schedules = Arc::new([("vm1".to_string(), due)].into());
     hub.publish(yc);

@@ -176,6 +176,7 @@ fn busy_pair(running: bool, covered: bool) -> String {
             next: Some(day(5, 0)),
             last_due: Some(day(4, 0)),
             policies: vec![("p1".to_string(), "nightly".to_string())],
+            start_window: None,
         };
         snap.schedules = Arc::new(BTreeMap::from([(vm.to_string(), due)]));
     }

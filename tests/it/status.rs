@@ -202,6 +202,7 @@ fn scheduled_target() -> TargetSnapshot {
         next: Some(hours_ago(due_hours_ago - 24.0)),
         last_due: Some(hours_ago(due_hours_ago)),
         policies: vec![(NIGHTLY.1.to_string(), NIGHTLY.0.to_string())],
+        start_window: None,
     };
     let mut hw = snapshot("hw", ProviderKind::HuaweiCbr, a, true);
     hw.schedules = Arc::new(BTreeMap::from([
@@ -215,6 +216,7 @@ fn scheduled_target() -> TargetSnapshot {
                 next: None,
                 last_due: None,
                 policies: vec![(OFF.1.to_string(), OFF.0.to_string())],
+                start_window: None,
             },
         ),
     ]));

@@ -131,6 +131,9 @@ pub(super) struct Rule {
     pub(super) schedule_expression: Option<String>,
     /// An IANA zone name; absent means UTC.
     pub(super) schedule_expression_timezone: Option<String>,
+    /// Minutes after its slot a job may still start (a number; anything else is read as
+    /// absent, which means AWS Backup's default).
+    pub(super) start_window_minutes: Option<serde_json::Value>,
 }
 
 /// `ScheduledPlanExecutionMember`.

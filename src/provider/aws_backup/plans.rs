@@ -140,6 +140,7 @@ pub(super) fn policies(
                 name,
                 enabled: true,
                 schedule,
+                start_window: Some(start_window(&rule)),
             });
         }
         for run in plan.scheduled_runs_preview.unwrap_or_default() {
@@ -186,6 +187,22 @@ fn schedule(rule: &Rule) -> Result<Schedule, ScheduleError> {
         rule.schedule_expression.as_deref(),
         tz,
     )?))
+}
+
+/// AWS Backup's start window when a rule gives none: 8 hours
+/// (<https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html>).
+const DEFAULT_START_WINDOW_MINUTES: f64 = 480.0;
+
+/// How long after its slot a job of `rule` may still start: `StartWindowMinutes`, or the
+/// default when it is absent or not a positive number.
+fn start_window(rule: &Rule) -> std::time::Duration {
+    let minutes = rule
+        .start_window_minutes
+        .as_ref()
+        .and_then(serde_json::Value::as_f64)
+        .filter(|m| m.is_finite() && *m > 0.0)
+        .map_or(DEFAULT_START_WINDOW_MINUTES, |m| m.min(1e7));
+    std::time::Duration::from_secs_f64(minutes * 60.0)
 }
 
 #[cfg(test)]
@@ -303,5 +320,16 @@ mod tests {
         assert_eq!(p.skipped.len(), 1);
         assert_eq!(p.skipped[0].reason, SkipReason::Error);
         assert!(p.by_resource.is_empty());
+    }
+
+    #[test]
+    fn the_start_window_is_the_rules_or_the_default() {
+        let rule = |v: serde_json::Value| serde_json::from_value::<Rule>(v).unwrap();
+        let minutes = |r: &Rule| start_window(r).as_secs() / 60;
+        assert_eq!(minutes(&rule(serde_json::json!({"StartWindowMinutes": 60}))), 60);
+        assert_eq!(minutes(&rule(serde_json::json!({}))), 480);
+        for odd in [serde_json::json!("60"), serde_json::json!(0), serde_json::json!(-5)] {
+            assert_eq!(minutes(&rule(serde_json::json!({"StartWindowMinutes": odd}))), 480);
+        }
     }
 }

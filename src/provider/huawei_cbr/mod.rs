@@ -201,6 +201,7 @@ fn policy(value: serde_json::Value) -> Result<(Policy, Vec<String>, Option<Skipp
             name,
             enabled,
             schedule,
+            start_window: None,
         },
         vaults,
         skip,

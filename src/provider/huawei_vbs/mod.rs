@@ -95,6 +95,7 @@ fn policies(listed: Vec<api::Policy>) -> Policies {
             name,
             enabled,
             schedule,
+            start_window: None,
         });
     }
     out

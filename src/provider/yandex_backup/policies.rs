@@ -221,6 +221,7 @@ impl Reading {
                     id,
                     enabled: v.get("enabled") == Some(&Value::Bool(true)),
                     schedule: None,
+                    start_window: None,
                 });
             }
         };
@@ -250,6 +251,7 @@ impl Reading {
             name: p.name.unwrap_or_default(),
             enabled,
             schedule,
+            start_window: None,
         })
     }
 }
