@@ -9,7 +9,6 @@
 
 use std::path::PathBuf;
 
-use super::Credentials;
 use super::refresh::Issued;
 use super::source::{Authorization, Container, Env, var};
 use crate::config::secret::Secret;
@@ -93,15 +92,6 @@ fn token(a: &Authorization) -> Result<Option<Secret>, ProviderError> {
     Ok(Some(t))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Document {
-    access_key_id: Option<String>,
-    secret_access_key: Option<String>,
-    token: Option<String>,
-    expiration: Option<String>,
-}
-
 /// The credentials from the endpoint.
 pub(crate) async fn fetch(c: &Container, http: &Http) -> Result<Issued, ProviderError> {
     let what = "container credentials GET";
@@ -119,28 +109,8 @@ pub(crate) async fn fetch(c: &Container, http: &Http) -> Result<Issued, Provider
                 .map_err(|e| ProviderError::new(Reason::Client, format!("{what}: {e}")))
         })
         .await?;
-    decode(&resp.body, what)
-}
-
-fn decode(body: &[u8], what: &str) -> Result<Issued, ProviderError> {
-    let d: Document = crate::provider::http::decode_json(body, what)?;
-    let missing = |k: &str| ProviderError::decode(format!("{what}: no {k} in the answer"));
-    let expiration = d.expiration.ok_or_else(|| missing("Expiration"))?;
-    let expires_at = crate::timefmt::rfc3339(&expiration)
-        .ok()
-        .flatten()
-        .ok_or_else(|| ProviderError::decode(format!("{what}: Expiration is not a time")))?;
-    Ok(Issued {
-        credentials: Credentials {
-            access_key_id: d.access_key_id.ok_or_else(|| missing("AccessKeyId"))?,
-            secret_access_key: Secret::new(
-                d.secret_access_key
-                    .ok_or_else(|| missing("SecretAccessKey"))?,
-            ),
-            session_token: Some(Secret::new(d.token.ok_or_else(|| missing("Token"))?)),
-        },
-        expires_at,
-    })
+    // The same document as the instance metadata's (botocore's `ContainerProvider`).
+    super::imds::decode(&resp.body, what)
 }
 
 #[cfg(test)]
@@ -200,6 +170,7 @@ mod tests {
 
     #[test]
     fn answers_and_tokens() {
+        let decode = super::super::imds::decode;
         let i = decode(br#"{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"container-secret-0123","Token":"container-token-0123","Expiration":"2026-12-07T16:00:00Z","AccountId":"111122223333"}"#, "x").unwrap();
         assert_eq!(i.credentials.access_key_id, "ASIACONTAINER");
         let e = decode(br#"{"AccessKeyId":"A"}"#, "x").err().unwrap();

@@ -128,8 +128,9 @@ pub(super) async fn fetch(url: &BaseUrl, http: &Http) -> Result<Issued, Provider
     decode(&resp.body, what)
 }
 
-/// Reads the credentials document; `what` names the call in messages.
-fn decode(body: &[u8], what: &str) -> Result<Issued, ProviderError> {
+/// Reads the credentials document (the container endpoint sends the same); `what` names the
+/// call in messages.
+pub(super) fn decode(body: &[u8], what: &str) -> Result<Issued, ProviderError> {
     let d: Document = crate::provider::http::decode_json(body, what)?;
     if let Some(code) = d.code.as_deref().filter(|c| *c != "Success") {
         // A 200 with an error document (e.g. EC2 is not a trusted entity of the role).
