@@ -161,7 +161,8 @@ pub(crate) struct Client {
     /// The plan of each resource, from the backup jobs listed so far (for the schedules).
     origins: Mutex<plans::Origins>,
     /// Whether a full pass of the backup jobs has decoded every record once: until then the
-    /// memo of finished records is not asked, so that each job's plan is seen.
+    /// memo of finished records is asked nothing (every record is decoded, and keyed for it),
+    /// so that each job's plan is seen.
     learned: AtomicBool,
 }
 
@@ -531,8 +532,14 @@ impl Provider for Client {
         let learning = list == JobList::Backup && !self.learned.load(Ordering::Relaxed);
         let unmemoed;
         let ctx = if learning {
+            // Every record decoded (none is known), each still keyed, so that the memo holds
+            // them after this pass as after any other.
             unmemoed = PollContext {
-                recall: None,
+                recall: ctx.recall.as_ref().map(|_| {
+                    crate::memo::Recall::new(|keys: &[crate::memo::RecordKey]| {
+                        vec![None; keys.len()]
+                    })
+                }),
                 ..ctx.clone()
             };
             &unmemoed
