@@ -104,4 +104,8 @@ impl Provider for AnyProvider {
     async fn schedules(&self) -> Option<Result<crate::schedule::Policies, ProviderError>> {
         self.inner.schedules().await
     }
+
+    fn schedules_pending(&self) -> bool {
+        self.inner.schedules_pending()
+    }
 }

@@ -102,6 +102,12 @@ pub trait Provider: Send + Sync {
     fn schedules(&self) -> impl Future<Output = Option<Result<Policies, ProviderError>>> + Send {
         std::future::ready(None)
     }
+    /// Whether the provider has policy reads left before the reconcile interval is up: it
+    /// spreads its reads over polls (Yandex's per-instance calls beyond a few hundred
+    /// instances), and the scheduler asks for [`Provider::schedules`] again at the next poll.
+    fn schedules_pending(&self) -> bool {
+        false
+    }
 }
 
 /// What a provider's folder gives the registry; `provider/<kind>/mod.rs` implements it for

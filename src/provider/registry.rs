@@ -196,6 +196,12 @@ macro_rules! registry {
                     $( Any::$variant(p) => p.schedules().await, )+
                 }
             }
+
+            fn schedules_pending(&self) -> bool {
+                match self {
+                    $( Any::$variant(p) => p.schedules_pending(), )+
+                }
+            }
         }
     };
 }

@@ -272,14 +272,19 @@ impl TargetRunner {
             .collect()
     }
 
-    /// Reads the backup policies at the first poll and then once per `reconcile_interval`; a
-    /// failed read keeps the last good ones and is counted and logged, never a failed poll.
+    /// Reads the backup policies at the first poll and then once per `reconcile_interval`,
+    /// and at each poll between while the provider spreads its reads over polls
+    /// ([`Provider::schedules_pending`]); a failed read keeps the last good ones and is
+    /// counted and logged, never a failed poll.
     async fn refresh_policies(&mut self) {
         let every = self.target.settings.reconcile_every();
         if self.policies_asked.is_some_and(|t| t.elapsed() < every) {
-            return;
+            if !self.provider.schedules_pending() {
+                return;
+            }
+        } else {
+            self.policies_asked = Some(Instant::now());
         }
-        self.policies_asked = Some(Instant::now());
         let Some(read) = self.provider.schedules().await else {
             return;
         };

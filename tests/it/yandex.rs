@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_task_exporter::config::{Config, Shard, Target};
+use cloud_task_exporter::config::{Config, Settings, Shard, Target};
 use cloud_task_exporter::model::{Task, TaskState};
 use cloud_task_exporter::provider::{PollContext, Provider, Reason};
 use cloud_task_exporter::scheduler::TargetRunner;
@@ -875,6 +875,98 @@ async fn yandex_policies_schedule_each_instance_and_are_not_reread_before_reconc
     runner.poll_once().await.unwrap();
     assert_eq!(c.sim().requests_to(YC_POLICIES).len(), 3);
     assert_eq!(c.sim().requests_to("yandex_backup").len(), 4);
+}
+
+#[tokio::test]
+async fn yandex_policy_reads_of_many_instances_are_spread_over_the_polls() {
+    // 1,200 listed instances: a refresh reads the policies of at most
+    // max(500, instances × interval / reconcile interval) of them, the ones read longest ago
+    // first, and the polls after it read the rest; the schedules cover each instance once
+    // it has been read, and none before (no answer, never "not covered").
+    let vms: Vec<String> = (0..1200).map(|i| format!("fhm0vm{i:014}")).collect();
+    let listed: Vec<&str> = vms.iter().map(String::as_str).collect();
+    // (interval, reconcile interval, the bound, the reads of 4 polls): 1,200 × 300 / 3,600
+    // = 100 reads to 500; 1,200 × 300 / 600 = 600.
+    let cases = [
+        (300, 3600, 500, [500, 500, 200, 0]),
+        (300, 600, 600, [600, 600, 0, 0]),
+    ];
+    for (interval, reconcile, bound, expected) in cases {
+        let c = nightly_policy_cloud().await;
+        {
+            let mut y = lock(&c.sim().yandex);
+            for vm in &vms {
+                y.add_instance(vm);
+                y.apply_policy("pol-nightly", vm, true);
+            }
+        }
+        let settings = Settings {
+            interval: Duration::from_secs(interval),
+            reconcile_interval: Some(Duration::from_secs(reconcile)),
+            ..support::settings(100)
+        };
+        let keys = support::yandex(&token(TOKEN), &c.url(), &ids(&listed));
+        let t = support::target("yc", &c.url(), &keys, settings);
+        let mut runner = support::runner(&t, &BUCKETS);
+        let read_instances = || -> Vec<String> {
+            c.sim()
+                .requests_to(YC_POLICIES)
+                .iter()
+                .filter_map(|r| r.request.query_map().get("computeInstanceId").cloned())
+                .collect()
+        };
+        let mut seen = BTreeSet::new();
+        let mut reads = Vec::new();
+        for poll in 1..=4 {
+            let before = read_instances().len();
+            runner.poll_once().await.unwrap();
+            let now = read_instances();
+            let this: BTreeSet<String> = now[before..].iter().cloned().collect();
+            assert_eq!(
+                this.len(),
+                now.len() - before,
+                "poll {poll}: each read once"
+            );
+            assert!(
+                this.is_disjoint(&seen),
+                "poll {poll}: none read again within the reconcile interval"
+            );
+            seen.extend(this.iter().cloned());
+            reads.push(this.len());
+            let text = support::exposition_of(runner.snapshot(), &BUCKETS);
+            // The resources of the schedule series, and those covered (`covered` 1).
+            let resource_of = |l: &str| {
+                let from = l.find("resource=\"")? + "resource=\"".len();
+                Some(l[from..].split('"').next()?.to_string())
+            };
+            let schedule_lines = || {
+                text.lines()
+                    .filter(|l| l.starts_with("cloud_task_schedule_") && !l.starts_with('#'))
+            };
+            let with_series: BTreeSet<String> = schedule_lines().filter_map(resource_of).collect();
+            let covered: BTreeSet<String> = schedule_lines()
+                .filter(|l| l.starts_with("cloud_task_schedule_covered{") && l.ends_with(" 1"))
+                .filter_map(resource_of)
+                .collect();
+            assert_eq!(covered, seen, "poll {poll}: the instances read are covered");
+            assert_eq!(
+                with_series, seen,
+                "poll {poll}: an instance not read yet has no schedule series"
+            );
+        }
+        assert_eq!(reads, expected, "reads per poll, at most {bound} each");
+        assert!(reads.iter().all(|&n| n <= bound));
+        assert_eq!(seen.len(), 1200, "every instance read");
+        // Each instance's policy is read with it: the one shared policy's applications
+        // once per poll that read instances.
+        let apps = c
+            .sim()
+            .requests_to(YC_POLICIES)
+            .iter()
+            .filter(|r| r.request.path.ends_with("/applications"))
+            .count();
+        assert_eq!(apps, expected.iter().filter(|&&n| n > 0).count());
+    }
 }
 
 #[tokio::test]

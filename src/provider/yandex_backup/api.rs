@@ -170,7 +170,7 @@ pub(crate) struct ListApplicationsResponse {
 /// `PolicyApplication`: `policyId`, `computeInstanceId`, `enabled`, `status`
 /// (`STATUS_UNSPECIFIED`, `OK`, `RUNNING`, `DISABLED`); `createdAt` and `isProcessing` are
 /// not read.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct ApiApplication {
     pub(crate) compute_instance_id: Option<String>,

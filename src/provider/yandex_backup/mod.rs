@@ -9,6 +9,8 @@
 //! policies of the folder (`GET /backup/v1/policies?folderId=`) or of each configured instance
 //! (`?computeInstanceId=`), and each policy's applications
 //! (`GET /backup/v1/policies/{policyId}/applications`), read into `Policies` by `policies.rs`.
+//! Beyond 500 configured instances, the per-instance reads are spread over the polls of a
+//! reconcile interval (`policies::Spread`).
 
 mod api;
 mod auth;
@@ -38,7 +40,7 @@ use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_lab
 use crate::schedule::Policies;
 use crate::timefmt;
 use api::{
-    ApiTask, ListApplicationsResponse, ListPoliciesResponse, ListResourcesResponse,
+    ApiApplication, ApiTask, ListApplicationsResponse, ListPoliciesResponse, ListResourcesResponse,
     ListTasksResponse,
 };
 use auth::TokenCache;
@@ -77,6 +79,9 @@ pub(crate) struct Client {
     /// The instances the latest discovery found, for the schedules: the folder's instances
     /// that no policy applies to.
     discovered: Mutex<Option<Vec<String>>>,
+    /// The listed instances' policy reads, spread over the polls of a reconcile interval
+    /// (`None` in folder mode and for discovered instances: no per-instance calls).
+    spread: Option<Mutex<policies::Spread>>,
 }
 
 impl Registered for Client {
@@ -97,11 +102,20 @@ impl Registered for Client {
 
     fn new(config: &Config, settings: &Settings, endpoint: Option<&BaseUrl>, http: Http) -> Client {
         let folder_id = config.folder_id.clone();
+        let units = Units::from_resources(&config.resources);
+        let spread = match (&folder_id, &units) {
+            (None, Units::Fixed(ids)) => Some(Mutex::new(policies::Spread::new(
+                ids,
+                settings.interval,
+                settings.reconcile_every(),
+            ))),
+            _ => None,
+        };
         let endpoint = endpoint
             .map_or(DEFAULT_ENDPOINT, |e| e.as_str())
             .to_string();
         Client {
-            units: Units::from_resources(&config.resources),
+            units,
             folder_id,
             base: Url::parse(&endpoint).ok(),
             in_flight: settings.concurrency.max(1) as usize,
@@ -111,6 +125,7 @@ impl Registered for Client {
             auth: TokenCache::new(&config.auth, config.iam_endpoint.as_ref(), http.clone()),
             http,
             discovered: Mutex::new(None),
+            spread,
         }
     }
 }
@@ -283,12 +298,19 @@ impl Provider for Client {
     async fn schedules(&self) -> Option<Result<Policies, ProviderError>> {
         Some(self.read_policies().await)
     }
+
+    fn schedules_pending(&self) -> bool {
+        self.spread
+            .as_ref()
+            .is_some_and(|s| s.lock().unwrap_or_else(|e| e.into_inner()).pending())
+    }
 }
 
 impl Client {
-    /// The policies of the folder (1 request) or of each configured instance (1 each), then
-    /// the applications of each policy (1 each). A policies call that fails fails the read;
-    /// an applications call that fails skips that policy.
+    /// The policies of the folder (1 request) or of the configured instances due in this
+    /// refresh ([`Client::read_spread`]), then the applications of each policy (1 each). A
+    /// policies call that fails fails the read; an applications call that fails skips that
+    /// policy.
     async fn read_policies(&self) -> Result<Policies, ProviderError> {
         let mut read = match (&self.folder_id, &self.units) {
             (Some(folder), _) => {
@@ -306,33 +328,73 @@ impl Client {
                 read.listed(None, self.list_policies("ListPolicies", &url).await?);
                 read
             }
-            (None, Units::Fixed(ids)) => {
-                let mut read = policies::Reading::new(Some(ids.iter().cloned().collect()));
-                // One call per instance, in flight together (the HTTP client applies the
-                // target's rate and concurrency limits): one after another, 1,000 instances
-                // took 1,000 round trips before the first poll could end.
-                // Owned ids: a future borrowing the list's items is not `Send` for every
-                // lifetime the trait asks of it.
-                let mut calls = stream::iter(ids.iter().cloned().map(|id| async move {
-                    let what = format!("{}: ListPolicies", unit_label(Self::UNIT, &id));
-                    let url = format!(
-                        "{}/backup/v1/policies?computeInstanceId={}",
-                        self.endpoint,
-                        enc(&id)
-                    );
-                    let listed = self.list_policies(&what, &url).await;
-                    (id, listed)
-                }))
-                .buffered(self.in_flight);
-                while let Some((id, listed)) = calls.next().await {
-                    read.listed(Some(&id), listed?);
-                }
-                read
-            }
+            (None, Units::Fixed(_)) => return self.read_spread().await,
             // Discovery without a folder finds nothing, so no policy applies.
             (None, Units::Discover(_)) => return Ok(Policies::default()),
         };
-        let mut calls = stream::iter(read.policy_ids().into_iter().map(|policy| async move {
+        let mut calls = self.read_applications(read.policy_ids());
+        while let Some((policy, apps)) = calls.next().await {
+            read.applications(&policy, apps);
+        }
+        Ok(read.finish())
+    }
+
+    /// The policies of the listed instances: one call for each instance due in this
+    /// refresh (all of them up to [`policies::SPREAD_AT_LEAST`] instances; beyond, a share
+    /// of them, the ones read longest ago first), in flight together (the HTTP client
+    /// applies the target's rate and concurrency limits), then the applications of the
+    /// policies they list and of those whose applications are not known; the policies are
+    /// built from each instance's latest answer. A policies call that fails fails the read
+    /// and keeps every answer read before.
+    async fn read_spread(&self) -> Result<Policies, ProviderError> {
+        let Some(spread) = &self.spread else {
+            return Ok(Policies::default());
+        };
+        let lock = || spread.lock().unwrap_or_else(|e| e.into_inner());
+        let batch = lock().batch();
+        // Owned ids: a future borrowing the list's items is not `Send` for every lifetime
+        // the trait asks of it.
+        let mut calls = stream::iter(batch.into_iter().map(|id| async move {
+            let what = format!("{}: ListPolicies", unit_label(Self::UNIT, &id));
+            let url = format!(
+                "{}/backup/v1/policies?computeInstanceId={}",
+                self.endpoint,
+                enc(&id)
+            );
+            let listed = self.list_policies(&what, &url).await;
+            (id, listed)
+        }))
+        .buffered(self.in_flight);
+        let mut answers = Vec::new();
+        while let Some((id, listed)) = calls.next().await {
+            match listed {
+                Ok(policies) => answers.push((id, policies)),
+                Err(e) => {
+                    lock().failed();
+                    return Err(e);
+                }
+            }
+        }
+        let policy_ids = lock().listed(answers);
+        let mut calls = self.read_applications(policy_ids);
+        let mut apps = Vec::new();
+        while let Some(read) = calls.next().await {
+            apps.push(read);
+        }
+        let mut spread = lock();
+        for (policy, read) in apps {
+            spread.applications(&policy, read);
+        }
+        Ok(spread.policies())
+    }
+
+    /// The `ListApplications` calls of `policies`, in flight together, answered in order.
+    fn read_applications(
+        &self,
+        policies: Vec<String>,
+    ) -> impl futures_util::Stream<Item = (String, Result<Vec<ApiApplication>, ProviderError>)> + '_
+    {
+        stream::iter(policies.into_iter().map(move |policy| async move {
             let what = format!("{}: ListApplications", unit_label("policy", &policy));
             let url = format!(
                 "{}/backup/v1/policies/{}/applications",
@@ -347,11 +409,7 @@ impl Client {
             };
             (policy, apps)
         }))
-        .buffered(self.in_flight);
-        while let Some((policy, apps)) = calls.next().await {
-            read.applications(&policy, apps);
-        }
-        Ok(read.finish())
+        .buffered(self.in_flight)
     }
 
     /// One `ListPolicies` answer's policies, each still JSON.

@@ -9,7 +9,8 @@
 //! instance gets no answer (the policy stays named for it, without a schedule), so that no
 //! resource is called unscheduled on a guess.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use serde_json::Value;
@@ -370,6 +371,148 @@ fn int64(field: &'static str, v: Option<&Text>) -> Result<i64, ScheduleError> {
     })
 }
 
+/// Below this many listed instances, each refresh reads them all (one `ListPolicies` each);
+/// above it, a refresh reads at most max(this, instances × interval / reconcile interval).
+pub(crate) const SPREAD_AT_LEAST: usize = 500;
+
+/// The policy reads of a target with listed instances (one `ListPolicies` call each),
+/// spread over the polls of a reconcile interval (`docs/providers.md` "Backup policies"):
+/// each refresh reads at most max(500, instances × interval / reconcile interval) instances, the ones read longest ago
+/// first, and the policies are built from every instance's latest answer. A round begins
+/// at each reconcile and lasts until every instance has been read once; while it lasts, the
+/// scheduler asks for a refresh every poll.
+#[derive(Debug)]
+pub(crate) struct Spread {
+    /// The configured instances, in their order.
+    ids: Vec<String>,
+    /// The instances, the one read longest ago (or never) first.
+    queue: VecDeque<String>,
+    /// How many instances of the front of `queue` the round has still to read.
+    remaining: usize,
+    /// At most this many instances are read per refresh.
+    per_read: usize,
+    /// Instance → the policies of its latest `ListPolicies` answer, still JSON.
+    listed: BTreeMap<String, Vec<Value>>,
+    /// Policy → its latest `ListApplications` answer, or how it failed.
+    applications: BTreeMap<String, Result<Vec<ApiApplication>, ProviderError>>,
+    /// The policies whose listing or applications were read in the current refresh: only
+    /// their skipped schedules are reported, once per read as before.
+    touched: BTreeSet<String>,
+}
+
+impl Spread {
+    /// The reads of `ids`, polled every `interval`, each read once per `reconcile`.
+    pub(crate) fn new(ids: &[String], interval: Duration, reconcile: Duration) -> Spread {
+        let n = ids.len();
+        let share = if reconcile.is_zero() {
+            n
+        } else {
+            let exact = n as f64 * interval.as_secs_f64() / reconcile.as_secs_f64();
+            exact.ceil().min(n as f64) as usize
+        };
+        Spread {
+            ids: ids.to_vec(),
+            queue: ids.iter().cloned().collect(),
+            remaining: 0,
+            per_read: share.max(SPREAD_AT_LEAST).max(1),
+            listed: BTreeMap::new(),
+            applications: BTreeMap::new(),
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// Whether the round has instances left to read: the next poll should refresh.
+    pub(crate) fn pending(&self) -> bool {
+        self.remaining > 0
+    }
+
+    /// The instances to read now, the ones read longest ago first; a refresh outside a round
+    /// begins one.
+    pub(crate) fn batch(&mut self) -> Vec<String> {
+        if self.remaining == 0 {
+            self.remaining = self.queue.len();
+        }
+        let k = self.per_read.min(self.remaining);
+        self.queue.iter().take(k).cloned().collect()
+    }
+
+    /// A `ListPolicies` call of the batch failed: the round ends (the next begins at the
+    /// next reconcile, as a failed read is retried today), the kept answers stay, and the
+    /// unread instances stay first in line.
+    pub(crate) fn failed(&mut self) {
+        self.remaining = 0;
+    }
+
+    /// Keeps the batch's answers; the instances read go to the back of the line. Returns
+    /// the policies whose applications to read: those the batch listed, and those any kept
+    /// answer names whose applications are not known (never read, or the call failed).
+    pub(crate) fn listed(&mut self, answers: Vec<(String, Vec<Value>)>) -> Vec<String> {
+        let k = answers.len();
+        self.remaining = self.remaining.saturating_sub(k);
+        let mut fresh = Reading::new(None);
+        for (id, policies) in answers {
+            fresh.listed(None, policies.clone());
+            self.listed.insert(id, policies);
+        }
+        for _ in 0..k {
+            if let Some(id) = self.queue.pop_front() {
+                self.queue.push_back(id);
+            }
+        }
+        let mut ids = fresh.policy_ids();
+        self.touched = ids.iter().cloned().collect();
+        if !fresh.out.skipped.is_empty() || !self.touched.is_empty() {
+            // A policy without an id is reported under no id.
+            self.touched.insert(String::new());
+        }
+        for p in self.all().policy_ids() {
+            let known = matches!(self.applications.get(&p), Some(Ok(_)));
+            if !known && self.touched.insert(p.clone()) {
+                ids.push(p);
+            }
+        }
+        ids
+    }
+
+    /// Keeps `policy`'s applications answer, or its failure.
+    pub(crate) fn applications(
+        &mut self,
+        policy: &str,
+        read: Result<Vec<ApiApplication>, ProviderError>,
+    ) {
+        self.applications.insert(policy.to_string(), read);
+    }
+
+    /// The policies from every instance's latest answer. An instance not read yet gets no
+    /// answer ([`Policies::partial`]) rather than "not covered".
+    pub(crate) fn policies(&mut self) -> Policies {
+        let mut read = self.all();
+        let ids = read.policy_ids();
+        self.applications.retain(|p, _| ids.contains(p));
+        for p in &ids {
+            if let Some(apps) = self.applications.get(p) {
+                read.applications(p, apps.clone());
+            }
+        }
+        let mut out = read.finish();
+        out.partial = self.listed.len() < self.ids.len();
+        out.skipped.retain(|s| self.touched.contains(&s.policy));
+        out
+    }
+
+    /// A reading of every kept answer, in the configured order of the instances.
+    fn all(&self) -> Reading {
+        let read_ones = self.listed.keys().cloned().collect();
+        let mut read = Reading::new(Some(read_ones));
+        for id in &self.ids {
+            if let Some(policies) = self.listed.get(id) {
+                read.listed(Some(id), policies.clone());
+            }
+        }
+        read
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +521,47 @@ mod tests {
     use jiff::Timestamp;
 
     use super::super::api::{ListApplicationsResponse, ListPoliciesResponse};
+
+    #[test]
+    fn spread_reads_a_bounded_share_oldest_first_and_a_failure_ends_the_round() {
+        let ids: Vec<String> = (0..1200).map(|i| format!("vm{i:04}")).collect();
+        let hour = Duration::from_secs(3600);
+        let mut s = Spread::new(&ids, Duration::from_secs(300), hour);
+        let first = s.batch();
+        assert_eq!(first, ids[..500]);
+        s.listed(first.into_iter().map(|i| (i, Vec::new())).collect());
+        assert!(s.pending());
+        let p = s.policies();
+        assert!(p.partial, "700 not read yet");
+        assert_eq!(p.disabled_for.len(), 500, "only the read ones are known");
+        // The second batch fails: the round ends, the first answers stay, and the unread
+        // ones come first at the next round.
+        assert_eq!(s.batch(), ids[500..1000]);
+        s.failed();
+        assert!(!s.pending());
+        assert_eq!(s.policies().disabled_for.len(), 500);
+        let next = s.batch();
+        assert_eq!(next, ids[500..1000]);
+        s.listed(next.into_iter().map(|i| (i, Vec::new())).collect());
+        let last = s.batch();
+        assert_eq!(last, ids[1000..].iter().chain(&ids[..300]).cloned().collect::<Vec<_>>());
+        s.listed(last.into_iter().map(|i| (i, Vec::new())).collect());
+        // A new round reads each instance once: 200 left.
+        assert!(s.pending());
+        let rest = s.batch();
+        assert_eq!(rest, ids[300..500]);
+        s.listed(rest.into_iter().map(|i| (i, Vec::new())).collect());
+        assert!(!s.pending());
+        let p = s.policies();
+        assert!(!p.partial);
+        assert_eq!(p.disabled_for.len(), 1200);
+        // Up to 500 instances, a refresh reads them all.
+        let mut few = Spread::new(&ids[..500], Duration::from_secs(300), hour);
+        assert_eq!(few.batch().len(), 500);
+        // A share above 500: 1,200 × 300 s / 600 s.
+        let mut many = Spread::new(&ids, Duration::from_secs(300), hour / 6);
+        assert_eq!(many.batch().len(), 600);
+    }
 
     /// A `ListPolicies` body in the reference's shape (`policy.proto`): int64 as strings,
     /// defaults left out (the second policy has no `enabled`; `repeatAt` `{}` is 00:00),
