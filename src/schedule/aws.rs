@@ -22,11 +22,7 @@
 //! changes as EventBridge Scheduler documents: a wall time the clocks skip has no run; one
 //! they pass twice runs once, the first time.
 
-use jiff::{
-    Timestamp,
-    civil::DateTime,
-    tz::{AmbiguousOffset, TimeZone},
-};
+use jiff::{Timestamp, tz::TimeZone};
 
 use super::{DAY, ScheduleError, civil};
 
@@ -207,25 +203,7 @@ impl Aws {
             return Vec::new();
         }
         let (y, m, dd) = civil::civil_from_days(d);
-        let (Ok(y), Ok(m), Ok(dd)) = (i16::try_from(y), i8::try_from(m), i8::try_from(dd)) else {
-            return Vec::new();
-        };
-        let mut out = Vec::with_capacity(self.times.len());
-        for &t in &self.times {
-            // Both below 60 and 24 by construction.
-            let (h, mi) = ((t / 60) as i8, (t % 60) as i8);
-            let Ok(dt) = DateTime::new(y, m, dd, h, mi, 0, 0) else {
-                continue;
-            };
-            let at = self.zone.to_ambiguous_timestamp(dt);
-            if matches!(at.offset(), AmbiguousOffset::Gap { .. }) {
-                continue;
-            }
-            if let Ok(ts) = at.earlier() {
-                out.push(ts.as_second());
-            }
-        }
-        out
+        civil::wall_times(&self.zone, (y, m, dd), &self.times)
     }
 }
 

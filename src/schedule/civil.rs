@@ -1,6 +1,35 @@
 //! Day numbers (days since 1970-01-01) and the proleptic Gregorian calendar, in integers:
 //! the schedules' date filters without building a date per day.
 
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, TimeZone};
+
+/// The instants (Unix seconds) of the wall times `times` (minutes after midnight, below
+/// 24 × 60) on the civil date `(y, m, d)` in `zone`: a wall time the clocks skip has none,
+/// one they pass twice its first (the rule the Yandex and AWS schedules follow).
+pub(super) fn wall_times(zone: &TimeZone, (y, m, d): (i64, u8, u8), times: &[u32]) -> Vec<i64> {
+    let (Ok(y), Ok(m), Ok(d)) = (i16::try_from(y), i8::try_from(m), i8::try_from(d)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(times.len());
+    for &t in times {
+        let (Ok(h), Ok(mi)) = (i8::try_from(t / 60), i8::try_from(t % 60)) else {
+            continue;
+        };
+        let Ok(dt) = DateTime::new(y, m, d, h, mi, 0, 0) else {
+            continue;
+        };
+        let at = zone.to_ambiguous_timestamp(dt);
+        if matches!(at.offset(), AmbiguousOffset::Gap { .. }) {
+            continue;
+        }
+        if let Ok(ts) = at.earlier() {
+            out.push(ts.as_second());
+        }
+    }
+    out
+}
+
 /// The day number of 1970-01-01's Monday-based week start is −3 (1970-01-01 was a Thursday).
 const THURSDAY: i64 = 3;
 

@@ -15,11 +15,7 @@
 //! A backup set of `sinceLastExecTime` runs a delay after the previous run ended, which no
 //! calendar holds: it is not a schedule here.
 
-use jiff::{
-    Timestamp,
-    civil::DateTime,
-    tz::{AmbiguousOffset, TimeZone},
-};
+use jiff::{Timestamp, tz::TimeZone};
 
 use super::{DAY, ScheduleError, civil, weekday};
 
@@ -180,25 +176,7 @@ impl Yandex {
                 return Vec::new();
             }
         }
-        let (Ok(y), Ok(m), Ok(dd)) = (i16::try_from(y), i8::try_from(m), i8::try_from(dd)) else {
-            return Vec::new();
-        };
-        let mut out = Vec::with_capacity(self.times.len());
-        for &t in &self.times {
-            // Both below 60 and 24 by construction.
-            let (h, mi) = ((t / 60) as i8, (t % 60) as i8);
-            let Ok(dt) = DateTime::new(y, m, dd, h, mi, 0, 0) else {
-                continue;
-            };
-            let at = self.zone.to_ambiguous_timestamp(dt);
-            if matches!(at.offset(), AmbiguousOffset::Gap { .. }) {
-                continue;
-            }
-            if let Ok(ts) = at.earlier() {
-                out.push(ts.as_second());
-            }
-        }
-        out
+        civil::wall_times(&self.zone, (y, m, dd), &self.times)
     }
 }
 
