@@ -542,8 +542,8 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             // it with the usual duration; elsewhere `CloudBackupMissing` with the grace. Each is
             // served only where its rule reads it, the grace only beyond the default the rule
             // computes itself (`docs/metrics.md` "Series budget").
-            let covered = e.task_type == rhythm
-                && s.schedules.get(&e.resource).is_some_and(|due| due.covered);
+            let due = s.schedules.get(&e.resource);
+            let covered = e.task_type == rhythm && due.is_some_and(|due| due.covered);
             if let Some(i) = e.interval {
                 expected_interval.gauge(l.clone(), i.secs);
                 let beyond_default = |g: &f64| *g > crate::rhythm::grace(i.secs, None);
@@ -554,7 +554,6 @@ pub fn families(hub: &Hub, buckets: &[f64]) -> Vec<MetricFamily> {
             if covered {
                 // At least half the start window where the cloud gives one: the rule
                 // allows twice this.
-                let due = s.schedules.get(&e.resource);
                 if let Some(d) = due.and_then(|d| d.allowance_duration(e.usual_duration)) {
                     expected_duration.gauge(l.clone(), d);
                 }

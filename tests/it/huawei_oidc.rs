@@ -190,26 +190,16 @@ async fn a_broken_oidc_source_is_named_with_reason_auth() {
     let file = token_file(dir.path(), ID_TOKEN);
     lock(&cloud.sim().huawei).add_identity_provider(IDP);
     let t = cbr_with_env(&cloud.url(), &oidc_keys(&cloud, &file), &no_env);
-    let mut errors = String::new();
-    let logs = logs_of(async {
-        let e = list(&t).await.unwrap_err();
-        assert_eq!(e.reason, Reason::Auth);
-        assert!(
-            e.message.contains("credential source OIDC federation"),
-            "{}",
-            e.message
-        );
-        assert!(e.message.contains("401"), "{}", e.message);
-        assert!(
-            e.message.contains("The ID token is invalid"),
-            "{}",
-            e.message
-        );
-        errors.push_str(&e.to_string());
-    })
+    list_fails_with_auth(
+        &cloud,
+        &t,
+        &[
+            "credential source OIDC federation",
+            "401",
+            "The ID token is invalid",
+        ],
+    )
     .await;
-    assert!(!errors.contains(ID_TOKEN) && !logs.contains(ID_TOKEN));
-    assert!(cloud.sim().requests_to("huawei_cbr").is_empty());
 
     // An expired ID token, through a poll: the metric counts an `auth` error.
     let cloud = start().await;
@@ -652,26 +642,16 @@ async fn a_broken_sts_oidc_source_is_named_with_reason_auth() {
         st.accept_sts_id_token(PROVIDER_URN, ID_TOKEN, DAY);
     }
     let t = cbr_with_env(&cloud.url(), &sts_keys(&cloud, &file, ""), &no_env);
-    let mut errors = String::new();
-    let logs = logs_of(async {
-        let e = list(&t).await.unwrap_err();
-        assert_eq!(e.reason, Reason::Auth);
-        assert!(
-            e.message.contains("credential source STS OIDC"),
-            "{}",
-            e.message
-        );
-        assert!(e.message.contains("403"), "{}", e.message);
-        assert!(
-            e.message.contains("does not trust this identity provider"),
-            "{}",
-            e.message
-        );
-        errors.push_str(&e.to_string());
-    })
+    list_fails_with_auth(
+        &cloud,
+        &t,
+        &[
+            "credential source STS OIDC",
+            "403",
+            "does not trust this identity provider",
+        ],
+    )
     .await;
-    assert!(!errors.contains(ID_TOKEN) && !logs.contains(ID_TOKEN));
-    assert!(cloud.sim().requests_to("huawei_cbr").is_empty());
 
     // An expired ID token, through a poll: the metric counts an `auth` error.
     let cloud = start().await;
@@ -873,4 +853,21 @@ async fn poll_fails_with_auth(t: &Target, message: &str) {
         "{metrics}"
     );
     assert!(!metrics.contains(ID_TOKEN) && !e.message.contains(ID_TOKEN));
+}
+
+/// Lists `t` once: it fails with reason `auth`, its message holds each of `parts`, the ID
+/// token is in neither the error nor the logs, and no CBR request was sent.
+async fn list_fails_with_auth(cloud: &FakeCloud, t: &Target, parts: &[&str]) {
+    let mut errors = String::new();
+    let logs = logs_of(async {
+        let e = list(t).await.unwrap_err();
+        assert_eq!(e.reason, Reason::Auth);
+        for part in parts {
+            assert!(e.message.contains(part), "{part}: {}", e.message);
+        }
+        errors.push_str(&e.to_string());
+    })
+    .await;
+    assert!(!errors.contains(ID_TOKEN) && !logs.contains(ID_TOKEN));
+    assert!(cloud.sim().requests_to("huawei_cbr").is_empty());
 }
