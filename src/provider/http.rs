@@ -115,9 +115,21 @@ pub(crate) struct Response {
     pub(crate) headers: HeaderMap,
     /// The body.
     pub(crate) body: Bytes,
+    /// The body with its task list taken out, kept for as long as the response so that what
+    /// is decoded from it may borrow from it (`records::decode_page`).
+    pub(crate) envelope: std::sync::OnceLock<String>,
 }
 
 impl Response {
+    /// A response of `body` with `headers`.
+    pub(crate) fn new(headers: HeaderMap, body: Bytes) -> Response {
+        Response {
+            headers,
+            body,
+            envelope: std::sync::OnceLock::new(),
+        }
+    }
+
     /// Decodes the body as JSON of type `T`; `what` names the call in the error.
     pub(crate) fn json<'a, T: serde::Deserialize<'a>>(
         &'a self,
@@ -311,7 +323,7 @@ impl Http {
             return Err((e, None));
         }
         if (200..300).contains(&status) {
-            return Ok(Response { headers, body });
+            return Ok(Response::new(headers, body));
         }
         let by_status = match status {
             401 | 403 => Reason::Auth,

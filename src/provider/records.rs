@@ -20,6 +20,8 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::value::RawValue;
 
 use super::field::{Field, Invalid, Number, shorten};
+
+mod scan;
 use crate::memo::{Known, Recall, RecordKey};
 use crate::model::{InvalidTask, Task};
 
@@ -62,6 +64,10 @@ impl<'de, W: Deserialize<'de>> Deserialize<'de> for Fast<W> {
 /// (`recall`: the polled unit and the target's [`Recall`]), the list is read as [`Raw`]
 /// records and the memo is asked for their keys at once: a record it knows is passed over as
 /// [`Known`], every other one decoded as [`decode_records`] does, its task carrying its key.
+/// The records' bounds are then found by [`scan`], not by `serde_json` (a tenth of the work),
+/// and the rest of the envelope read from the body without its list (kept in the response);
+/// a body the scan cannot follow, or with a record that is not JSON, is read by `serde_json`
+/// alone, with the same outcome. `list` is the list's member name in the body.
 /// Without one, the page is read once with the list as [`Fast`] (one pass over the body: the
 /// common case of a page whose every record is an object of the wire shape with an id), and,
 /// when that does not hold, again as [`Raw`], record by record, with exactly
@@ -73,7 +79,7 @@ pub(crate) fn decode_page<'a, W, EF, ER, Rest>(
     what: &str,
     list: &'static str,
     fast: impl FnOnce(EF) -> (Fast<W>, Rest),
-    raw: impl FnOnce(ER) -> (Raw<'a>, Rest),
+    raw: impl Fn(ER) -> (Raw<'a>, Rest),
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
     recall: Option<(&str, &Recall)>,
 ) -> Result<(Records, Rest), crate::provider::error::ProviderError>
@@ -106,21 +112,57 @@ where
             return Ok((out, rest));
         }
     }
+    if let Some((unit, recall)) = recall
+        && let Some(split) = std::str::from_utf8(&resp.body)
+            .ok()
+            .and_then(|text| scan::split(text, list))
+        && resp.envelope.set(split.envelope).is_ok()
+        && let Some(envelope) = resp.envelope.get()
+        && let Ok(page) = serde_json::from_str::<ER>(envelope)
+    {
+        let (Raw(none), rest) = raw(page);
+        // Records left in the envelope: `list` is not the member the envelope reads as its
+        // list, a provider's mistake (found by any test that polls it twice); read by serde.
+        debug_assert!(none.is_empty(), "{what}: `{list}` is not the list's member");
+        if none.is_empty() {
+            match remembered(what, list, split.records, unit, recall, &mut convert, true) {
+                Some(records) => return Ok((records, rest)),
+                // A record is not JSON: the body is not, and serde says where.
+                None => drop(resp.json::<ER>(what)?),
+            }
+        }
+    }
     let page: ER = resp.json(what)?;
     let (Raw(records), rest) = raw(page);
     let Some((unit, recall)) = recall else {
         return Ok((decode_records(what, list, records, convert), rest));
     };
-    let keys: Vec<RecordKey> = records
-        .iter()
-        .map(|r| RecordKey::of(unit, r.get()))
-        .collect();
+    let records = records.into_iter().map(RawValue::get).collect();
+    let records = remembered(what, list, records, unit, recall, convert, false);
+    // Unchecked, every record is kept, understood or not: there is always an outcome.
+    Ok((records.unwrap_or_default(), rest))
+}
+
+/// The records of a page, the memo asked for their keys at once (`unit`'s, at `recall`):
+/// a record it knows is passed over as [`Known`], every other one decoded as
+/// [`decode_records`] does, its task carrying its key. With `check`, `None` when a record
+/// is not JSON at all.
+fn remembered<W: Record>(
+    what: &str,
+    list: &'static str,
+    records: Vec<&str>,
+    unit: &str,
+    recall: &Recall,
+    convert: impl FnMut(String, W) -> Result<Task, Invalid>,
+    check: bool,
+) -> Option<Records> {
+    let keys: Vec<RecordKey> = records.iter().map(|r| RecordKey::of(unit, r)).collect();
     let known = recall.ask(&keys);
     let memo = Memo {
         keys: &keys,
         known: &known,
     };
-    Ok((decode_each(what, list, records, Some(memo), convert), rest))
+    decode_each(what, list, records, Some(memo), convert, check)
 }
 
 /// A total count of an envelope (`count`, `task_count`): a number or a numeric string. A
@@ -182,7 +224,8 @@ pub(crate) fn decode_records<W: Record>(
     raw: Vec<&RawValue>,
     convert: impl FnMut(String, W) -> Result<Task, Invalid>,
 ) -> Records {
-    decode_each(call, list, raw, None, convert)
+    let raw = raw.into_iter().map(RawValue::get).collect();
+    decode_each(call, list, raw, None, convert, false).unwrap_or_default()
 }
 
 /// What the memo said of a page's records, in their order: each one's key, and for a known
@@ -194,14 +237,17 @@ struct Memo<'k> {
 }
 
 /// [`decode_records`], passing over the records `memo` knows (each one a [`Known`]) and
-/// giving every task the key of its record.
+/// giving every task the key of its record. With `check`, a record that is not of the wire
+/// shape is also read as JSON of any shape, and `None` returned when it is not JSON at all
+/// (the records came from `scan`, which does not know).
 fn decode_each<W: Record>(
     call: &str,
     list: &'static str,
-    raw: Vec<&RawValue>,
+    raw: Vec<&str>,
     memo: Option<Memo<'_>>,
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
-) -> Records {
+    check: bool,
+) -> Option<Records> {
     let mut out = Records {
         raw: raw.len(),
         ..Records::default()
@@ -218,10 +264,12 @@ fn decode_each<W: Record>(
             });
             continue;
         }
-        let result = match serde_json::from_str::<W>(r.get()) {
+        let result = match serde_json::from_str::<W>(r) {
+            Err(_) if check && serde_json::from_str::<serde::de::IgnoredAny>(r).is_err() => {
+                return None;
+            }
             Err(_) => Err(
-                Invalid::new(list, format!("not a task record: {}", shorten(r.get())))
-                    .into_task(None),
+                Invalid::new(list, format!("not a task record: {}", shorten(r))).into_task(None),
             ),
             Ok(w) => match w.id() {
                 Err(e) => Err(e.into_task(None)),
@@ -233,10 +281,10 @@ fn decode_each<W: Record>(
                 t.record = key;
                 out.tasks.push(t);
             }
-            Err(bad) => out.skip(call, bad, Some(r.get())),
+            Err(bad) => out.skip(call, bad, Some(r)),
         }
     }
-    out
+    Some(out)
 }
 
 impl Records {
@@ -371,10 +419,8 @@ mod tests {
             r#"{}"#,
         ];
         let one_pass = |body: &'static str| {
-            let resp = crate::provider::http::Response {
-                headers: Default::default(),
-                body: bytes::Bytes::from(body),
-            };
+            let resp =
+                crate::provider::http::Response::new(Default::default(), bytes::Bytes::from(body));
             decode_page(
                 &resp,
                 "test",
@@ -412,10 +458,8 @@ mod tests {
             tasks: L,
         }
         let body = r#"{"tasks":[{"id":"a","status":"ok","at":"2024-05-01 12:00:00"},{"id":"b","status":"ok"},{"id":"c","status":null},{"status":"ok"},{"id":"d","status":"ok"}]}"#;
-        let resp = crate::provider::http::Response {
-            headers: Default::default(),
-            body: bytes::Bytes::from(body),
-        };
+        let resp =
+            crate::provider::http::Response::new(Default::default(), bytes::Bytes::from(body));
         let env: Env<Raw<'_>> = serde_json::from_str(body).unwrap();
         let key = |i: usize| RecordKey::of("u", env.tasks.0[i].get());
         let at: jiff::Timestamp = "2024-05-01T12:00:00Z".parse().unwrap();
@@ -487,6 +531,113 @@ mod tests {
         let ids: Vec<&str> = r.tasks.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "d"]);
         assert!(r.known.is_empty() && r.tasks.iter().all(|t| t.record.is_none()));
+    }
+
+    /// With a memo, a page is split by `scan` and read by serde in the same outcome, odd
+    /// bodies and bodies that are not JSON included (the error is serde's either way).
+    #[test]
+    fn the_scan_and_serde_read_a_page_alike() {
+        use crate::memo::RecordMemo;
+        use std::sync::{Arc, Mutex};
+        #[derive(Deserialize)]
+        struct Env<L> {
+            #[serde(default)]
+            tasks: L,
+            #[serde(default, deserialize_with = "count")]
+            count: Option<u64>,
+        }
+        let known = r#"{"id":"k","status":"ok"}"#;
+        let mut memo = RecordMemo::default();
+        memo.remember(RecordKey::of("u", known), None, 0.0);
+        let memo = Arc::new(Mutex::new(memo));
+        let recall = Recall::new(move |keys| memo.lock().unwrap().recall(keys, 0.0));
+        let read = |body: &str, by_scan: bool| {
+            let resp = crate::provider::http::Response::new(
+                Default::default(),
+                bytes::Bytes::from(body.to_string()),
+            );
+            if !by_scan {
+                resp.envelope.set(String::new()).unwrap();
+            }
+            let out = decode_page(
+                &resp,
+                "test",
+                "tasks",
+                |p: Env<Fast<Wire>>| (p.tasks, p.count),
+                |p: Env<Raw<'_>>| (p.tasks, p.count),
+                |id: String, w: Wire| {
+                    let status = w.status.required("status")?;
+                    Ok(Task::new(
+                        id,
+                        "r",
+                        "t",
+                        status,
+                        Mapped::known(TaskState::Failed),
+                    ))
+                },
+                Some(("u", &recall)),
+            )
+            .map(|(r, count)| {
+                let tasks: Vec<String> = r.tasks.iter().map(|t| format!("{t:?}")).collect();
+                let bad: Vec<String> = r.invalid.iter().map(|i| format!("{i:?}")).collect();
+                let known: Vec<String> = r.known.iter().map(|k| format!("{k:?}")).collect();
+                (r.raw, tasks, bad, known, r.unnamed, count)
+            })
+            .map_err(|e| e.to_string());
+            (out, resp.envelope.get().is_some_and(|e| !e.is_empty()))
+        };
+        let bodies = [
+            (
+                true,
+                format!(r#"{{"tasks":[{known},{{"id":"a","status":"ok"}}],"count":2}}"#),
+            ),
+            (
+                true,
+                format!(
+                    r#" {{ "count" : "7", "tasks" : [ {known} , "garbage", {{"status":"ok"}}, {{"id":"b","status":{{"x":"]"}}}} ] }}"#
+                ),
+            ),
+            (
+                true,
+                format!(r#"{{"t\u0061sks":[{known},{{"id":"c\"}}","status":null}}]}}"#),
+            ),
+            (true, r#"{"tasks":null,"count":0}"#.to_string()),
+            (true, r#"{"count":0}"#.to_string()),
+            // An array reads as the envelope's members in order (serde's way with a struct).
+            (false, r#"[]"#.to_string()),
+            (false, r#"{"tasks":"x"}"#.to_string()),
+            (true, format!(r#"{{"tasks":[{known}],"tasks":[]}}"#)),
+            // Not JSON, where only serde sees it: in a record, between members, at the end.
+            (
+                true,
+                format!(r#"{{"tasks":[{known},{{"id":"a","status":"ok",}}]}}"#),
+            ),
+            (
+                true,
+                format!("{{\"tasks\":[{known},{{\"id\":\"a\u{1}\",\"status\":\"ok\"}}]}}"),
+            ),
+            (true, format!(r#"{{"tasks":[{known}],"count":01}}"#)),
+            (true, format!(r#"{{"tasks":[{known}],"count":1,"x":{{]}}"#)),
+            (
+                false,
+                format!(r#"{{"tasks":[{known}],"count":1,"x":[}}]}}"#),
+            ),
+        ];
+        for (scans, body) in &bodies {
+            let (by_scan, scanned) = read(body, true);
+            let (by_serde, _) = read(body, false);
+            assert_eq!(by_scan, by_serde, "{body}");
+            assert_eq!(scanned, *scans, "{body}");
+        }
+        let outcome = |body: &str| read(body, true).0;
+        assert_eq!(
+            outcome(&bodies[0].1).unwrap().3.len(),
+            1,
+            "the known record passed over"
+        );
+        for (_, body) in &bodies[6..] {
+            assert!(outcome(body).is_err(), "{body}");
+        }
     }
 
     #[test]

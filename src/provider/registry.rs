@@ -185,7 +185,9 @@ macro_rules! registry {
                 ctx: &$crate::provider::plugin::PollContext,
             ) -> Result<$crate::model::Listing, $crate::provider::error::ProviderError> {
                 match self {
-                    $( Any::$variant(p) => p.list_tasks(unit, ctx).await, )+
+                    // Boxed: a listing's future is moved into its task, and unboxed the
+                    // enum's future is the largest provider's, copied whole at every move.
+                    $( Any::$variant(p) => Box::pin(p.list_tasks(unit, ctx)).await, )+
                 }
             }
 
