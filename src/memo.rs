@@ -45,9 +45,11 @@ pub struct RecordKey {
 static STATES: LazyLock<[foldhash::fast::RandomState; 2]> = LazyLock::new(Default::default);
 
 impl RecordKey {
-    /// The key of `record` (its JSON text) as listed for `unit`.
-    pub fn of(unit: &str, record: &str) -> RecordKey {
+    /// The key of `record` (its JSON text, as text or as bytes: the same key) as listed for
+    /// `unit`.
+    pub fn of(unit: &str, record: impl AsRef<[u8]>) -> RecordKey {
         let [a, b] = &*STATES;
+        let record = record.as_ref();
         RecordKey {
             key: a.hash_one((unit, record)),
             check: b.hash_one(record) as u32,
@@ -74,9 +76,10 @@ pub struct Known {
 }
 
 /// Asks which of a page's records are known: for each key, the record's order time when it
-/// is. Backed by the target's account, locked once a page.
+/// is. Backed by the target's account, locked once a page (and once for each record whose
+/// bounds a [`Layouts`] guessed).
 #[derive(Clone)]
-pub struct Recall(Arc<RecallFn>);
+pub struct Recall(Arc<RecallFn>, Option<(Arc<Layouts>, u64)>);
 
 type RecallFn = dyn Fn(&[RecordKey]) -> Vec<Option<Option<Timestamp>>> + Send + Sync;
 
@@ -85,12 +88,80 @@ impl Recall {
     pub fn new(
         f: impl Fn(&[RecordKey]) -> Vec<Option<Option<Timestamp>>> + Send + Sync + 'static,
     ) -> Recall {
-        Recall(Arc::new(f))
+        Recall(Arc::new(f), None)
+    }
+
+    /// The same memo, with where each unit's records stood at its last listing, for the
+    /// poll numbered `poll`.
+    pub fn with_layouts(self, layouts: Arc<Layouts>, poll: u64) -> Recall {
+        Recall(self.0, Some((layouts, poll)))
     }
 
     /// For each key, the record's order time when it is known, `None` when not.
     pub(crate) fn ask(&self, keys: &[RecordKey]) -> Vec<Option<Option<Timestamp>>> {
         (self.0)(keys)
+    }
+
+    /// The lengths of `unit`'s records on its first page at its last listing, when this is
+    /// its first page of the poll.
+    pub(crate) fn layout(&self, unit: &str) -> Option<Vec<u32>> {
+        let (layouts, poll) = self.1.as_ref()?;
+        layouts.get(unit, *poll)
+    }
+
+    /// Notes the lengths of `unit`'s records on a page: kept when it is the unit's first
+    /// page of the poll.
+    pub(crate) fn place(&self, unit: &str, lens: impl FnOnce() -> Vec<u32>) {
+        if let Some((layouts, poll)) = &self.1 {
+            layouts.put(unit, *poll, lens);
+        }
+    }
+}
+
+/// Where the records stood on each unit's first page at its last listing: their lengths in
+/// bytes. A finished record is listed again byte for byte, usually where it stood, shifted
+/// by the records that arrived since; so a listing can try a known record's bounds from
+/// here before reading it (`provider::records`). A guess stands only when the memo knows the
+/// text it bounds, and a known text is a whole JSON value: a wrong guess costs a look-up,
+/// never a wrong record. Four bytes a record on a unit's first page; a unit not polled any
+/// more goes at the next poll ([`Layouts::retain`]).
+#[derive(Debug, Default)]
+pub struct Layouts(std::sync::Mutex<HashMap<String, (u64, Vec<u32>)>>);
+
+impl Layouts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Vec<u32>)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `unit`'s lengths from a poll before `poll`; `None` once it was placed in `poll` (a
+    /// later page of it is being read).
+    fn get(&self, unit: &str, poll: u64) -> Option<Vec<u32>> {
+        self.lock()
+            .get(unit)
+            .filter(|(at, _)| *at != poll)
+            .map(|(_, lens)| lens.clone())
+    }
+
+    /// Keeps `unit`'s lengths unless it was placed in `poll` already.
+    fn put(&self, unit: &str, poll: u64, lens: impl FnOnce() -> Vec<u32>) {
+        let mut units = self.lock();
+        match units.get_mut(unit) {
+            Some((at, _)) if *at == poll => {}
+            Some(entry) => *entry = (poll, lens()),
+            None => {
+                units.insert(unit.to_string(), (poll, lens()));
+            }
+        }
+    }
+
+    /// Forgets the units that are not in `units` (the units of a poll: once they were placed,
+    /// any other unit makes the map larger than the list).
+    pub fn retain(&self, units: &[String]) {
+        let mut placed = self.lock();
+        if placed.len() > units.len() {
+            let keep: std::collections::HashSet<&String> = units.iter().collect();
+            placed.retain(|u, _| keep.contains(u));
+        }
     }
 }
 

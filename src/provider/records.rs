@@ -113,10 +113,9 @@ where
         }
     }
     if let Some((unit, recall)) = recall
-        && let Some(split) = std::str::from_utf8(&resp.body)
-            .ok()
-            .and_then(|text| scan::split(text, list))
-        && resp.envelope.set(split.envelope).is_ok()
+        && let Some((split, asked)) = guided_split(&resp.body, list, unit, recall)
+        && let Some(envelope) = split.envelope
+        && resp.envelope.set(envelope).is_ok()
         && let Some(envelope) = resp.envelope.get()
         && let Ok(page) = serde_json::from_str::<ER>(envelope)
     {
@@ -125,7 +124,10 @@ where
         // list, a provider's mistake (found by any test that polls it twice); read by serde.
         debug_assert!(none.is_empty(), "{what}: `{list}` is not the list's member");
         if none.is_empty() {
-            match remembered(what, list, split.records, unit, recall, &mut convert, true) {
+            recall.place(unit, || {
+                split.records.iter().map(|r| r.len() as u32).collect()
+            });
+            match remembered(what, list, split.records, asked, &mut convert, true) {
                 Some(records) => return Ok((records, rest)),
                 // A record is not JSON: the body is not, and serde says where.
                 None => drop(resp.json::<ER>(what)?),
@@ -137,27 +139,87 @@ where
     let Some((unit, recall)) = recall else {
         return Ok((decode_records(what, list, records, convert), rest));
     };
-    let records = records.into_iter().map(RawValue::get).collect();
-    let records = remembered(what, list, records, unit, recall, convert, false);
+    let records: Vec<&[u8]> = records.into_iter().map(|r| r.get().as_bytes()).collect();
+    let asked = ask(&records, unit, recall);
+    let records = remembered(what, list, records, asked, convert, false);
     // Unchecked, every record is kept, understood or not: there is always an outcome.
     Ok((records.unwrap_or_default(), rest))
 }
 
-/// The records of a page, the memo asked for their keys at once (`unit`'s, at `recall`):
-/// a record it knows is passed over as [`Known`], every other one decoded as
-/// [`decode_records`] does, its task carrying its key. With `check`, `None` when a record
-/// is not JSON at all.
+/// Splits `body` around its list (`scan::split`), each record's bounds first guessed from
+/// where `unit`'s records stood at its last listing ([`crate::memo::Layouts`]): the next
+/// length of that listing, or the one after it (a record that changed since, a running task
+/// that finished, leaves one behind; a new record in front shifts the rest, which the next
+/// record then finds). A record with guessed bounds is asked for with the others; one the
+/// memo does not know has its bounds read after all (`scan::end`), and when they differ the
+/// body is split again without guesses.
+fn guided_split<'a>(
+    body: &'a [u8],
+    list: &str,
+    unit: &str,
+    recall: &Recall,
+) -> Option<(scan::Split<'a>, Asked)> {
+    let unguided = || {
+        let split = scan::split(body, list, |_| None)?;
+        let asked = ask(&split.records, unit, recall);
+        Some((split, asked))
+    };
+    let lens = recall.layout(unit).unwrap_or_default();
+    if lens.is_empty() {
+        return unguided();
+    }
+    let (mut next, mut guessed) = (0, Vec::new());
+    let guessing = scan::split(body, list, |rest| {
+        for j in [next, next + 1] {
+            let Some(&len) = lens.get(j) else { break };
+            if scan::fits(rest, len as usize) {
+                next = j + 1;
+                guessed.push(Some(rest));
+                return Some(len as usize);
+            }
+        }
+        guessed.push(None);
+        None
+    });
+    // A guess that fit where no record ends leaves the rest unreadable.
+    let Some(split) = guessing else {
+        return unguided();
+    };
+    let asked = ask(&split.records, unit, recall);
+    let confirmed = split
+        .records
+        .iter()
+        .zip(&guessed)
+        .zip(&asked.1)
+        .all(|((r, g), k)| k.is_some() || g.is_none_or(|rest| scan::end(rest) == Some(r.len())));
+    if confirmed {
+        Some((split, asked))
+    } else {
+        unguided()
+    }
+}
+
+/// The keys of a page's records and what the memo knows of each (see [`Recall::ask`]).
+type Asked = (Vec<RecordKey>, Vec<Option<Option<jiff::Timestamp>>>);
+
+/// Asks the memo for `records` of `unit`, all at once.
+fn ask(records: &[&[u8]], unit: &str, recall: &Recall) -> Asked {
+    let keys: Vec<RecordKey> = records.iter().map(|r| RecordKey::of(unit, r)).collect();
+    let known = recall.ask(&keys);
+    (keys, known)
+}
+
+/// The records of a page with what the memo said of them ([`ask`]): a record it knows is
+/// passed over as [`Known`], every other one decoded as [`decode_records`] does, its task
+/// carrying its key. With `check`, `None` when a record is not JSON at all (or not UTF-8).
 fn remembered<W: Record>(
     what: &str,
     list: &'static str,
-    records: Vec<&str>,
-    unit: &str,
-    recall: &Recall,
+    records: Vec<&[u8]>,
+    (keys, known): Asked,
     convert: impl FnMut(String, W) -> Result<Task, Invalid>,
     check: bool,
 ) -> Option<Records> {
-    let keys: Vec<RecordKey> = records.iter().map(|r| RecordKey::of(unit, r)).collect();
-    let known = recall.ask(&keys);
     let memo = Memo {
         keys: &keys,
         known: &known,
@@ -224,7 +286,7 @@ pub(crate) fn decode_records<W: Record>(
     raw: Vec<&RawValue>,
     convert: impl FnMut(String, W) -> Result<Task, Invalid>,
 ) -> Records {
-    let raw = raw.into_iter().map(RawValue::get).collect();
+    let raw = raw.into_iter().map(|r| r.get().as_bytes()).collect();
     decode_each(call, list, raw, None, convert, false).unwrap_or_default()
 }
 
@@ -243,7 +305,7 @@ struct Memo<'k> {
 fn decode_each<W: Record>(
     call: &str,
     list: &'static str,
-    raw: Vec<&str>,
+    raw: Vec<&[u8]>,
     memo: Option<Memo<'_>>,
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
     check: bool,
@@ -264,6 +326,10 @@ fn decode_each<W: Record>(
             });
             continue;
         }
+        // Text from serde is UTF-8; bytes from `scan` are checked here, record by record.
+        let Ok(r) = std::str::from_utf8(r) else {
+            return None;
+        };
         let result = match serde_json::from_str::<W>(r) {
             Err(_) if check && serde_json::from_str::<serde::de::IgnoredAny>(r).is_err() => {
                 return None;
@@ -638,6 +704,124 @@ mod tests {
         for (_, body) in &bodies[6..] {
             assert!(outcome(body).is_err(), "{body}");
         }
+    }
+
+    /// A unit's known records are found where they stood at its last listing, shifted by a
+    /// new record and past one that changed, and read as a scan reads them; a later page of
+    /// the same poll guesses nothing.
+    #[test]
+    fn known_records_are_found_where_they_stood() {
+        use crate::memo::{Layouts, RecordMemo};
+        use std::sync::{Arc, Mutex};
+        #[derive(Deserialize)]
+        struct Env<L> {
+            #[serde(default)]
+            tasks: L,
+        }
+        let rec = |id: &str, status: &str| format!(r#"{{"id":"{id}","status":"{status}"}}"#);
+        let page = |records: &[String]| format!(r#"{{"tasks":[{}]}}"#, records.join(","));
+        let (a, b, c, d) = (
+            rec("a", "run"),
+            rec("bbbb", "ok"),
+            rec("cccccc", "ok"),
+            rec("dddddddd", "ok"),
+        );
+        let mut memo = RecordMemo::default();
+        for r in [&b, &c, &d] {
+            memo.remember(RecordKey::of("u", r), None, 0.0);
+        }
+        let memo = Arc::new(Mutex::new(memo));
+        let asks = Arc::new(Mutex::new(Vec::new()));
+        let layouts = Arc::new(Layouts::default());
+        let recall = |poll: u64| {
+            let (memo, asks) = (Arc::clone(&memo), Arc::clone(&asks));
+            Recall::new(move |keys| {
+                asks.lock().unwrap().push(keys.len());
+                memo.lock().unwrap().recall(keys, 0.0)
+            })
+            .with_layouts(Arc::clone(&layouts), poll)
+        };
+        let read = |body: &str, recall: &Recall, by_scan: bool| {
+            let resp = crate::provider::http::Response::new(
+                Default::default(),
+                bytes::Bytes::from(body.to_string()),
+            );
+            if !by_scan {
+                resp.envelope.set(String::new()).unwrap();
+            }
+            let (r, ()) = decode_page(
+                &resp,
+                "test",
+                "tasks",
+                |p: Env<Fast<Wire>>| (p.tasks, ()),
+                |p: Env<Raw<'_>>| (p.tasks, ()),
+                |id: String, w: Wire| {
+                    let status = w.status.required("status")?;
+                    Ok(Task::new(
+                        id,
+                        "r",
+                        "t",
+                        status,
+                        Mapped::known(TaskState::Succeeded),
+                    ))
+                },
+                Some(("u", recall)),
+            )
+            .unwrap();
+            let tasks: Vec<String> = r.tasks.iter().map(|t| format!("{t:?}")).collect();
+            let known: Vec<String> = r.known.iter().map(|k| format!("{k:?}")).collect();
+            (r.raw, tasks, known)
+        };
+        let reads = || scan::READ.with(|n| n.replace(0));
+        // The first listing: nothing to go by, every record read.
+        let first = recall(1);
+        read(
+            &page(&[a.clone(), b.clone(), c.clone(), d.clone()]),
+            &first,
+            true,
+        );
+        assert_eq!(
+            (std::mem::take(&mut *asks.lock().unwrap()), reads()),
+            (vec![4], 4)
+        );
+        asks.lock().unwrap().clear();
+        // The next poll: a new record in front, the running one finished (longer now).
+        let body = page(&[
+            rec("nn", "new"),
+            rec("a", "okay"),
+            b.clone(),
+            c.clone(),
+            d.clone(),
+        ]);
+        let second = recall(2);
+        let guessed = read(&body, &second, true);
+        assert_eq!(
+            (std::mem::take(&mut *asks.lock().unwrap()), reads()),
+            (vec![5], 2),
+            "one look-up for the page; b, c and d found where they stood (one further: past \
+             the a that changed), unread; the new n and the finished a read"
+        );
+        assert_eq!(guessed, read(&body, &second, false), "as serde reads it");
+        assert_eq!(guessed.2.len(), 3);
+        // A later page of the same poll: no guess.
+        asks.lock().unwrap().clear();
+        reads();
+        read(&body, &second, true);
+        assert_eq!(
+            (std::mem::take(&mut *asks.lock().unwrap()), reads()),
+            (vec![5], 5)
+        );
+        // A guess that fits where a new record's inner object ends: not taken.
+        let inner = format!(r#"{{"p":{{"q":"{}"}}"#, "z".repeat(b.len() - 13));
+        assert_eq!(inner.len(), b.len());
+        let body = page(&[format!(r#"{inner},"id":"y","status":"ok"}}"#), b.clone()]);
+        let third = recall(3);
+        read(&page(std::slice::from_ref(&b)), &third, true);
+        let fourth = recall(4);
+        let tricked = read(&body, &fourth, true);
+        assert_eq!(tricked, read(&body, &fourth, false), "as serde reads it");
+        assert_eq!(tricked.1.len(), 1);
+        assert_eq!(tricked.2.len(), 1);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::accounting::histogram::POLL_BUCKETS;
 use crate::accounting::{Account, ApplyReport, HistogramData, Rules, SharedAccount, Tallies, lock};
 use crate::config::{Shard, Target};
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
-use crate::memo::Recall;
+use crate::memo::{Layouts, Recall};
 use crate::model::Listing;
 use crate::provider::http::RequestCounts;
 use crate::provider::{AnyProvider, KnownTerminal, PollContext, Provider, ProviderError, Units};
@@ -85,6 +85,8 @@ pub struct TargetRunner {
     policies_asked: Option<Instant>,
     /// Schedules passed over, by reason; `None` for a provider without schedules.
     schedule_skips: Option<BTreeMap<SkipReason, u64>>,
+    /// Where each unit's records stood at its last listing, and the polls made so far.
+    layouts: (Arc<Layouts>, u64),
 }
 
 impl TargetRunner {
@@ -121,6 +123,7 @@ impl TargetRunner {
             policies: None,
             policies_asked: None,
             schedule_skips: None,
+            layouts: Default::default(),
         }
     }
 
@@ -535,7 +538,11 @@ impl TargetRunner {
         let recall = {
             let account = Arc::clone(&self.account);
             let now_s = unix_seconds(now);
+            let (layouts, polls) = &mut self.layouts;
+            *polls += 1;
+            layouts.retain(&units);
             Recall::new(move |keys| lock(&account).memo.recall(keys, now_s))
+                .with_layouts(Arc::clone(layouts), *polls)
         };
         let base = PollContext {
             now,

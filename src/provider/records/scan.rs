@@ -13,19 +13,27 @@
 /// A body split around its task list.
 #[derive(Debug, PartialEq)]
 pub(super) struct Split<'a> {
-    /// The body with the list's value replaced by `[]`: the envelope, for `serde_json`.
-    pub(super) envelope: String,
-    /// Each record's text, without the whitespace around it (as `RawValue::get` gives it).
-    pub(super) records: Vec<&'a str>,
+    /// The body with the list's value replaced by `[]`: the envelope, for `serde_json`;
+    /// `None` when it is not UTF-8.
+    pub(super) envelope: Option<String>,
+    /// Each record's bytes, without the whitespace around them (as `RawValue::get` gives
+    /// them); not checked to be UTF-8.
+    pub(super) records: Vec<&'a [u8]>,
 }
 
 /// Splits `body`, a JSON object, around the value of its member `list` (the first one of
 /// that name; an absent list is empty). `None` when the body cannot be followed.
-pub(super) fn split<'a>(body: &'a str, list: &str) -> Option<Split<'a>> {
-    let mut c = Cursor {
-        text: body.as_bytes(),
-        at: 0,
-    };
+///
+/// `guess` is offered the body from each record's start, in page order, and may answer a
+/// length for the record: taken when it [`fits`] there, without reading the record. Such a
+/// guess is only a guess: the caller keeps a record whose bounds it guessed only when the
+/// memo knows its text, or when [`end`] confirms them.
+pub(super) fn split<'a>(
+    body: &'a [u8],
+    list: &str,
+    mut guess: impl FnMut(&'a [u8]) -> Option<usize>,
+) -> Option<Split<'a>> {
+    let mut c = Cursor { text: body, at: 0 };
     c.expect(b'{')?;
     let mut found = None;
     if c.peek()? == b'}' {
@@ -40,7 +48,7 @@ pub(super) fn split<'a>(body: &'a str, list: &str) -> Option<Split<'a>> {
             c.peek()?;
             let start = c.at;
             if found.is_none() && named(&body[key.0 + 1..key.1 - 1], list) {
-                let records = c.list(body)?;
+                let records = c.list(body, &mut guess)?;
                 found = Some((start, c.at, records));
             } else {
                 c.value()?;
@@ -60,26 +68,70 @@ pub(super) fn split<'a>(body: &'a str, list: &str) -> Option<Split<'a>> {
     }
     Some(match found {
         None => Split {
-            envelope: body.to_string(),
+            envelope: String::from_utf8(body.to_vec()).ok(),
             records: Vec::new(),
         },
         Some((start, end, records)) => {
-            let mut envelope = String::with_capacity(body.len() - (end - start) + 2);
-            envelope.push_str(&body[..start]);
-            envelope.push_str("[]");
-            envelope.push_str(&body[end..]);
-            Split { envelope, records }
+            let mut envelope = Vec::with_capacity(body.len() - (end - start) + 2);
+            envelope.extend_from_slice(&body[..start]);
+            envelope.extend_from_slice(b"[]");
+            envelope.extend_from_slice(&body[end..]);
+            Split {
+                envelope: String::from_utf8(envelope).ok(),
+                records,
+            }
         }
     })
 }
 
+/// The length of the value that starts `rest`, as the scan reads it.
+pub(super) fn end(rest: &[u8]) -> Option<usize> {
+    read_one();
+    let mut c = Cursor { text: rest, at: 0 };
+    c.value()?;
+    Some(c.at)
+}
+
+/// Whether a record of `len` bytes could start `rest` (the body from a record's start): an
+/// object or array closed by its last byte and followed by the list's `,` or `]`. The
+/// bytes within are not looked at: a text the memo knows is a complete JSON value, which
+/// ends where a scan would end it; any other is checked with [`end`].
+pub(super) fn fits(rest: &[u8], len: usize) -> bool {
+    let closes = match rest.first() {
+        Some(b'{') => b'}',
+        Some(b'[') => b']',
+        _ => return false,
+    };
+    len >= 2
+        && rest.get(len - 1) == Some(&closes)
+        && rest[len..]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .is_some_and(|b| matches!(b, b',' | b']'))
+}
+
 /// Whether a member's raw name (between its quotes) is `name`; one with escapes is
 /// unescaped first, as `serde_json` would to match a field.
-fn named(raw: &str, name: &str) -> bool {
-    if !raw.contains('\\') {
-        return raw == name;
+fn named(raw: &[u8], name: &str) -> bool {
+    if !raw.contains(&b'\\') {
+        return raw == name.as_bytes();
     }
-    serde_json::from_str::<String>(&format!("\"{raw}\"")).is_ok_and(|n| n == name)
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|raw| serde_json::from_str::<String>(&format!("\"{raw}\"")).ok())
+        .is_some_and(|n| n == name)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Records read byte by byte on this thread (a guessed one is not), for the tests.
+    pub(super) static READ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts a record read byte by byte, in the tests.
+fn read_one() {
+    #[cfg(test)]
+    READ.with(|n| n.set(n.get() + 1));
 }
 
 /// The first `"` or `\\` at or after `from`. Eight bytes at a time: the strings of a task
@@ -187,7 +239,11 @@ impl Cursor<'_> {
     }
 
     /// The records of the list that starts at the next byte: an array, or `null` (empty).
-    fn list<'b>(&mut self, body: &'b str) -> Option<Vec<&'b str>> {
+    fn list<'b>(
+        &mut self,
+        body: &'b [u8],
+        guess: &mut impl FnMut(&'b [u8]) -> Option<usize>,
+    ) -> Option<Vec<&'b [u8]>> {
         match self.peek()? {
             b'n' if self.text[self.at..].starts_with(b"null") => {
                 self.at += 4;
@@ -203,7 +259,14 @@ impl Cursor<'_> {
                 loop {
                     self.peek()?;
                     let start = self.at;
-                    self.value()?;
+                    let rest = body.get(start..)?;
+                    match guess(rest) {
+                        Some(len) if fits(rest, len) => self.at += len,
+                        _ => {
+                            read_one();
+                            self.value()?;
+                        }
+                    }
                     out.push(body.get(start..self.at)?);
                     match self.peek()? {
                         b',' => self.at += 1,
@@ -257,9 +320,11 @@ mod tests {
             r#"{"a":"\\","tasks":["\\\\",{"b":"\\\""}]}"#,
         ];
         for body in bodies {
-            let split = split(body, "tasks").unwrap_or_else(|| panic!("{body}"));
-            assert_eq!(split.records, by_serde(body), "{body}");
-            let env: serde_json::Value = serde_json::from_str(&split.envelope).unwrap();
+            let split =
+                split(body.as_bytes(), "tasks", |_| None).unwrap_or_else(|| panic!("{body}"));
+            let want: Vec<&[u8]> = by_serde(body).into_iter().map(str::as_bytes).collect();
+            assert_eq!(split.records, want, "{body}");
+            let env: serde_json::Value = serde_json::from_str(&split.envelope.unwrap()).unwrap();
             let mut whole: serde_json::Value = serde_json::from_str(body).unwrap();
             if let Some(list) = whole.as_object_mut().unwrap().get_mut("tasks") {
                 *list = serde_json::json!([]);
@@ -306,14 +371,13 @@ mod tests {
             r#"{"tasks":nul}"#,
             "{\"tasks\":[\"\\",
         ] {
-            assert_eq!(split(body, "tasks"), None, "{body:?}");
+            assert_eq!(split(body.as_bytes(), "tasks", |_| None), None, "{body:?}");
         }
         // Every prefix of a page, cut anywhere, even inside a character.
         let body = r#"{"tasks":[{"id":"a\"b","n":[1,{"x":"é"}]},"s"],"next":"t"}"#;
         for end in 0..body.len() {
-            if let Some(cut) = body.get(..end) {
-                assert_eq!(split(cut, "tasks"), None, "{cut}");
-            }
+            let cut = &body.as_bytes()[..end];
+            assert_eq!(split(cut, "tasks", |_| None), None, "{end}");
         }
     }
 }
