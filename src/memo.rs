@@ -126,10 +126,10 @@ impl Recall {
 /// never a wrong record. Four bytes a record on a unit's first page; a unit not polled any
 /// more goes at the next poll ([`Layouts::retain`]).
 #[derive(Debug, Default)]
-pub struct Layouts(std::sync::Mutex<HashMap<String, (u64, Vec<u32>)>>);
+pub struct Layouts(std::sync::Mutex<foldhash::HashMap<String, (u64, Vec<u32>)>>);
 
 impl Layouts {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Vec<u32>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, (u64, Vec<u32>)>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -159,7 +159,7 @@ impl Layouts {
     pub fn retain(&self, units: &[String]) {
         let mut placed = self.lock();
         if placed.len() > units.len() {
-            let keep: std::collections::HashSet<&String> = units.iter().collect();
+            let keep: foldhash::HashSet<&String> = units.iter().collect();
             placed.retain(|u, _| keep.contains(u));
         }
     }

@@ -204,6 +204,7 @@ impl Pager {
         });
         let mut new = 0;
         self.index.reserve(page.tasks.len());
+        self.known.reserve(page.known.len());
         let mut known = page.known.into_iter().peekable();
         for (i, t) in page.tasks.into_iter().enumerate() {
             while let Some(k) = known.next_if(|k| k.at <= i) {

@@ -3,7 +3,6 @@
 //! asks of it ([`PollContext`]). The registry (`provider/mod.rs`) builds on it; no provider
 //! folder names the registry.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,7 +177,7 @@ pub struct Window {
     pub watermark: Timestamp,
     /// Ids of the unit's tasks that were active at its last listing: the listing reads on
     /// until it has seen each of them again, so that the unit's active set stays complete.
-    pub active: Arc<HashSet<String>>,
+    pub active: Arc<foldhash::HashSet<String>>,
     /// Whether an id is already known as finished.
     pub(crate) known_terminal: KnownTerminal,
     /// The unit's list came newest first on its latest full pass (and every listing since):

@@ -9,7 +9,7 @@
 
 mod window;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ struct Fetched {
     /// Windowed listings that stopped early.
     caught_up: usize,
     /// Units read with a full pass (the others had a window).
-    full: HashSet<String>,
+    full: foldhash::HashSet<String>,
     /// When the poll began.
     start: PollStart,
     /// Its `now − lookback`.
@@ -555,8 +555,8 @@ impl TargetRunner {
         self.windows.retain(&units);
         let account = Arc::clone(&self.account);
         let known: KnownTerminal = Arc::new(move |id: &str| lock(&account).known_terminal(id));
-        let mut full = HashSet::new();
-        let mut plans = HashMap::new();
+        let mut full = foldhash::HashSet::default();
+        let mut plans = foldhash::HashMap::default();
         for unit in &units {
             let window = self.windows.plan(unit, start, settings, since, &known);
             if window.is_none() {
@@ -669,7 +669,7 @@ async fn list_all<F, Fut>(
     Fut: std::future::Future<Output = Result<Listing, ProviderError>> + Send + 'static,
 {
     let mut set = JoinSet::new();
-    let mut index = HashMap::new();
+    let mut index = foldhash::HashMap::default();
     for (i, unit) in units.iter().enumerate() {
         let handle = set.spawn(list(unit.clone()));
         index.insert(handle.id(), i);

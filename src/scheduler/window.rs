@@ -6,7 +6,6 @@
 //! window (`provider/pager.rs`), the providers with a server-side time filter start it at
 //! the watermark ([`crate::provider::PollContext::filter_since`]).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,7 +47,7 @@ struct UnitFetch {
     /// Wall-clock start of the poll of the unit's latest successful listing.
     listed_at: Timestamp,
     /// Ids of the tasks that listing showed active.
-    active: Arc<HashSet<String>>,
+    active: Arc<foldhash::HashSet<String>>,
     /// The earliest time any of them carries.
     oldest_active: Option<Timestamp>,
     /// One of them carries no time at all: a time filter cannot be narrowed around it.
@@ -59,7 +58,7 @@ struct UnitFetch {
 /// starts over with full passes.
 #[derive(Debug, Default)]
 pub(crate) struct Windows {
-    units: HashMap<String, UnitFetch>,
+    units: foldhash::HashMap<String, UnitFetch>,
 }
 
 impl Windows {

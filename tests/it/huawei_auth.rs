@@ -372,6 +372,9 @@ pub(crate) async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String
         .with_writer(move || buf.clone())
         .finish();
     let guard = tracing::subscriber::set_default(sub);
+    // A callsite another test registered while this subscriber was being made may have
+    // cached "no one listens" (tracing's interest cache is global): ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
     f.await;
     drop(guard);
     String::from_utf8(out.0.lock().unwrap().clone()).unwrap()

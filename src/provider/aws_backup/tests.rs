@@ -203,7 +203,6 @@ fn the_signature_is_botocores() {
 /// the lists that have them.
 #[test]
 fn the_list_url_carries_the_window_and_the_filters() {
-    use std::collections::HashSet;
     use std::sync::Arc;
     let now: jiff::Timestamp = "2026-12-07T10:00:00.750Z".parse().unwrap();
     let mut ctx = PollContext {
@@ -226,7 +225,7 @@ fn the_list_url_carries_the_window_and_the_filters() {
     );
     ctx.window = Some(crate::provider::plugin::Window {
         watermark: now - jiff::SignedDuration::from_mins(10),
-        active: Arc::new(HashSet::new()),
+        active: Arc::default(),
         known_terminal: Arc::new(|_| false),
         newest_first: true,
     });
