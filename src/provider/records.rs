@@ -599,59 +599,79 @@ mod tests {
         assert!(r.known.is_empty() && r.tasks.iter().all(|t| t.record.is_none()));
     }
 
+    /// An envelope with the task list `tasks` and a `count`, for the memo's tests.
+    #[derive(Deserialize)]
+    struct CountedEnv<L> {
+        #[serde(default)]
+        tasks: L,
+        #[serde(default, deserialize_with = "count")]
+        count: Option<u64>,
+    }
+
+    /// What a page of `body` reads as with `recall` (unit `u`), its records split by `scan`
+    /// or, `by_scan` false, by serde alone: the records, tasks, skips and known records as
+    /// text, and whether the scan split the body.
+    #[allow(clippy::type_complexity, reason = "a test's summary of a page")]
+    fn read_with(
+        body: &str,
+        recall: &Recall,
+        by_scan: bool,
+        state: TaskState,
+    ) -> (
+        Result<
+            (
+                usize,
+                Vec<String>,
+                Vec<String>,
+                Vec<String>,
+                Vec<u64>,
+                Option<u64>,
+            ),
+            String,
+        >,
+        bool,
+    ) {
+        let resp = crate::provider::http::Response::new(
+            Default::default(),
+            bytes::Bytes::from(body.to_string()),
+        );
+        if !by_scan {
+            resp.envelope.set(String::new()).unwrap();
+        }
+        let out = decode_page(
+            &resp,
+            "test",
+            "tasks",
+            |p: CountedEnv<Fast<Wire>>| (p.tasks, p.count),
+            |p: CountedEnv<Raw<'_>>| (p.tasks, p.count),
+            |id: String, w: Wire| {
+                let status = w.status.required("status")?;
+                Ok(Task::new(id, "r", "t", status, Mapped::known(state)))
+            },
+            Some(("u", recall)),
+        )
+        .map(|(r, count)| {
+            let tasks = r.tasks.iter().map(|t| format!("{t:?}")).collect();
+            let bad = r.invalid.iter().map(|i| format!("{i:?}")).collect();
+            let known = r.known.iter().map(|k| format!("{k:?}")).collect();
+            (r.raw, tasks, bad, known, r.unnamed, count)
+        })
+        .map_err(|e| e.to_string());
+        (out, resp.envelope.get().is_some_and(|e| !e.is_empty()))
+    }
+
     /// With a memo, a page is split by `scan` and read by serde in the same outcome, odd
     /// bodies and bodies that are not JSON included (the error is serde's either way).
     #[test]
     fn the_scan_and_serde_read_a_page_alike() {
         use crate::memo::RecordMemo;
         use std::sync::{Arc, Mutex};
-        #[derive(Deserialize)]
-        struct Env<L> {
-            #[serde(default)]
-            tasks: L,
-            #[serde(default, deserialize_with = "count")]
-            count: Option<u64>,
-        }
         let known = r#"{"id":"k","status":"ok"}"#;
         let mut memo = RecordMemo::default();
         memo.remember(RecordKey::of("u", known), None, 0.0);
         let memo = Arc::new(Mutex::new(memo));
         let recall = Recall::new(move |keys| memo.lock().unwrap().recall(keys, 0.0));
-        let read = |body: &str, by_scan: bool| {
-            let resp = crate::provider::http::Response::new(
-                Default::default(),
-                bytes::Bytes::from(body.to_string()),
-            );
-            if !by_scan {
-                resp.envelope.set(String::new()).unwrap();
-            }
-            let out = decode_page(
-                &resp,
-                "test",
-                "tasks",
-                |p: Env<Fast<Wire>>| (p.tasks, p.count),
-                |p: Env<Raw<'_>>| (p.tasks, p.count),
-                |id: String, w: Wire| {
-                    let status = w.status.required("status")?;
-                    Ok(Task::new(
-                        id,
-                        "r",
-                        "t",
-                        status,
-                        Mapped::known(TaskState::Failed),
-                    ))
-                },
-                Some(("u", &recall)),
-            )
-            .map(|(r, count)| {
-                let tasks: Vec<String> = r.tasks.iter().map(|t| format!("{t:?}")).collect();
-                let bad: Vec<String> = r.invalid.iter().map(|i| format!("{i:?}")).collect();
-                let known: Vec<String> = r.known.iter().map(|k| format!("{k:?}")).collect();
-                (r.raw, tasks, bad, known, r.unnamed, count)
-            })
-            .map_err(|e| e.to_string());
-            (out, resp.envelope.get().is_some_and(|e| !e.is_empty()))
-        };
+        let read = |body: &str, by_scan: bool| read_with(body, &recall, by_scan, TaskState::Failed);
         let bodies = [
             (
                 true,
@@ -713,11 +733,6 @@ mod tests {
     fn known_records_are_found_where_they_stood() {
         use crate::memo::{Layouts, RecordMemo};
         use std::sync::{Arc, Mutex};
-        #[derive(Deserialize)]
-        struct Env<L> {
-            #[serde(default)]
-            tasks: L,
-        }
         let rec = |id: &str, status: &str| format!(r#"{{"id":"{id}","status":"{status}"}}"#);
         let page = |records: &[String]| format!(r#"{{"tasks":[{}]}}"#, records.join(","));
         let (a, b, c, d) = (
@@ -742,35 +757,9 @@ mod tests {
             .with_layouts(Arc::clone(&layouts), poll)
         };
         let read = |body: &str, recall: &Recall, by_scan: bool| {
-            let resp = crate::provider::http::Response::new(
-                Default::default(),
-                bytes::Bytes::from(body.to_string()),
-            );
-            if !by_scan {
-                resp.envelope.set(String::new()).unwrap();
-            }
-            let (r, ()) = decode_page(
-                &resp,
-                "test",
-                "tasks",
-                |p: Env<Fast<Wire>>| (p.tasks, ()),
-                |p: Env<Raw<'_>>| (p.tasks, ()),
-                |id: String, w: Wire| {
-                    let status = w.status.required("status")?;
-                    Ok(Task::new(
-                        id,
-                        "r",
-                        "t",
-                        status,
-                        Mapped::known(TaskState::Succeeded),
-                    ))
-                },
-                Some(("u", recall)),
-            )
-            .unwrap();
-            let tasks: Vec<String> = r.tasks.iter().map(|t| format!("{t:?}")).collect();
-            let known: Vec<String> = r.known.iter().map(|k| format!("{k:?}")).collect();
-            (r.raw, tasks, known)
+            let (page, _) = read_with(body, recall, by_scan, TaskState::Succeeded);
+            let (raw, tasks, _, known, _, _) = page.unwrap();
+            (raw, tasks, known)
         };
         let reads = || scan::READ.with(|n| n.replace(0));
         // The first listing: nothing to go by, every record read.
