@@ -87,17 +87,7 @@ pub(super) async fn fetch(
     let what = "IAM POST /v3.0/OS-AUTH/id-token/tokens";
     let url = format!("{iam}{ID_TOKEN_PATH}");
     let body = id_token_body(&token);
-    let resp = http
-        .send(what, || {
-            http.client()
-                .post(&url)
-                .header("X-Idp-Id", idp_id)
-                .header("content-type", CONTENT_TYPE)
-                .body(body.clone())
-                .build()
-                .map_err(|e| ProviderError::new(Reason::Client, format!("{what}: {e}")))
-        })
-        .await?;
+    let resp = post(http, what, &url, Some(("X-Idp-Id", idp_id)), &body).await?;
     let federated = resp
         .headers
         .get("x-subject-token")
@@ -110,17 +100,29 @@ pub(super) async fn fetch(
     let what = "IAM POST /v3.0/OS-CREDENTIAL/securitytokens";
     let url = format!("{iam}{SECURITY_TOKENS_PATH}");
     let body = security_tokens_body(&federated);
-    let resp = http
-        .send(what, || {
-            http.client()
-                .post(&url)
-                .header("content-type", CONTENT_TYPE)
-                .body(body.clone())
-                .build()
-                .map_err(|e| ProviderError::new(Reason::Client, format!("{what}: {e}")))
-        })
-        .await?;
+    let resp = post(http, what, &url, None, &body).await?;
     pod_identity::decode(&resp.body, what)
+}
+
+/// POSTs the JSON `body` to `url` (with one more header, when given): the federation's
+/// calls and STS's `AssumeAgencyWithOIDC`.
+pub(super) async fn post(
+    http: &Http,
+    what: &str,
+    url: &str,
+    header: Option<(&str, &str)>,
+    body: &str,
+) -> Result<crate::provider::http::Response, ProviderError> {
+    http.send(what, || {
+        let mut req = http.client().post(url).header("content-type", CONTENT_TYPE);
+        if let Some((name, value)) = header {
+            req = req.header(name, value);
+        }
+        req.body(body.to_string())
+            .build()
+            .map_err(|e| ProviderError::new(Reason::Client, format!("{what}: {e}")))
+    })
+    .await
 }
 
 #[cfg(test)]

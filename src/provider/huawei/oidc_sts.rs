@@ -23,7 +23,7 @@ use super::pod_identity;
 use super::sources::Issued;
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
-use crate::provider::error::{ProviderError, Reason};
+use crate::provider::error::ProviderError;
 use crate::provider::http::Http;
 
 /// Where the ID token of STS OIDC comes from.
@@ -86,8 +86,6 @@ pub(crate) const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43_200;
 /// The SDK's STS endpoint when `HUAWEICLOUD_SDK_STS_ENDPOINT` is not set
 /// (`StsHelper.DEFAULT_STS_ENDPOINT`): the SDK's exchange does not derive it from the region.
 pub(crate) const DEFAULT_STS_ENDPOINT: &str = "https://sts.cn-north-4.myhuaweicloud.com";
-/// The body's content type, as the SDK sends it.
-const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
 /// What messages call the source (URNs and the file are not secrets; a token never shows).
 pub(super) fn name(sts: &OidcSts) -> String {
@@ -139,16 +137,7 @@ pub(super) async fn fetch(sts: &OidcSts, http: &Http) -> Result<Issued, Provider
     let what = "STS POST /v5/agencies/assume-with-oidc";
     let url = format!("{}{PATH}", sts.sts_endpoint);
     let body = body(sts, &token);
-    let resp = http
-        .send(what, || {
-            http.client()
-                .post(&url)
-                .header("content-type", CONTENT_TYPE)
-                .body(body.clone())
-                .build()
-                .map_err(|e| ProviderError::new(Reason::Client, format!("{what}: {e}")))
-        })
-        .await?;
+    let resp = super::oidc::post(http, what, &url, None, &body).await?;
     pod_identity::decode(&resp.body, what)
 }
 
