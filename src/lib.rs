@@ -22,7 +22,7 @@
 //! 2. `config::secret`, `config::duration`, `config::value`, `config::file`, `config::de`,
 //!    `config::check`, `config::cx`, `config::keys`, `config::settings`, `config::web`: the
 //!    config toolkit, which names no provider.
-//! 3. `model`, `memo`: the provider-neutral task and the memo of finished records.
+//! 3. `model`, `memo`: the provider-neutral task and the memo of known records.
 //! 4. `history`, `transition`, `accounting`, `rhythm`: exactly-once counting and what is
 //!    expected of each pair.
 //! 5. `sim`, `demo::service`: the simulator, and how a provider shows the demo's tasks.

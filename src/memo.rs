@@ -23,6 +23,17 @@
 //! accounted as if the first had not), and a listing that shows one id twice with different
 //! texts keeps the decoded one. Both need an API that lists one task twice in one poll.
 //!
+//! Records of active tasks are known too, for as long as their task stays in its unit's
+//! active set (`docs/design.md` "Running records unchanged"): a backup that runs through a
+//! nightly window is listed every poll with the same bytes until its progress moves. The
+//! memo keeps such a record's key with the task's id and the earliest and latest times it
+//! carries ([`ActiveRecord`]); a listing passes it over as a [`Known`] with those, and
+//! accounting keeps the unit's active task that record made, as it was. Accounting keeps
+//! this exact: it remembers an active record when its task enters the unit's active set
+//! with a time, and forgets it when the task leaves the set (a listing without it, another
+//! record of it); a reload that may read the same bytes otherwise forgets them all
+//! (`RecordMemo::forget_all_active`). A record without any time is never remembered.
+//!
 //! Entries go when their record has not been listed for `lookback` (every record inside it
 //! is listed at least every `reconcile_interval`, which is at most `lookback`); the memo
 //! lives in the account, so a new or restored account starts without one. An entry is 24
@@ -62,9 +73,42 @@ impl RecordKey {
     }
 }
 
-/// What a listing learns of a record it skipped: where it stood on its page and the one time
-/// paging needs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What the memo knows of a record: the one time paging needs, and for an active task's
+/// record what its listing and accounting need of the task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recalled {
+    /// Where a newest-first list places it (`Task::order_time`: its creation time, else its
+    /// start, else its latest time).
+    pub order: Option<Timestamp>,
+    /// `None` for a finished task's record; the task for an active one's (boxed: most
+    /// records known are finished ones, and a page's answers are moved about).
+    pub active: Option<Box<ActiveRecord>>,
+}
+
+impl Recalled {
+    /// A finished task's record placed at `order`.
+    pub fn finished(order: Option<Timestamp>) -> Recalled {
+        Recalled {
+            order,
+            active: None,
+        }
+    }
+}
+
+/// What the memo keeps of an active task's record besides its key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveRecord {
+    /// The task's id.
+    pub id: String,
+    /// The earliest time the record carries (`Task::earliest_timestamp`).
+    pub earliest: Timestamp,
+    /// The latest time it carries (`Task::latest_timestamp`).
+    pub latest: Timestamp,
+}
+
+/// What a listing learns of a record it skipped: where it stood on its page and what the
+/// memo knows of it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Known {
     /// Understood tasks before it on its page.
     pub at: usize,
@@ -73,46 +117,77 @@ pub struct Known {
     /// Where a newest-first list places it (`Task::order_time`: its creation time, else its
     /// start, else its latest time).
     pub order: Option<Timestamp>,
+    /// The task, when the record is an active task's.
+    pub active: Option<Box<ActiveRecord>>,
 }
 
-/// Asks which of a page's records are known: for each key, the record's order time when it
-/// is. Backed by the target's account, locked once a page (and once for each record whose
-/// bounds a [`Layouts`] guessed).
+/// Asks which of a page's records are known: for each key, what the memo knows of the
+/// record when it is. Backed by the target's account, locked once a page (and once for each
+/// record whose bounds a [`Layouts`] guessed).
 #[derive(Clone)]
-pub struct Recall(Arc<RecallFn>, Option<(Arc<Layouts>, u64)>);
+pub struct Recall {
+    f: Arc<RecallFn>,
+    layouts: Option<(Arc<Layouts>, u64)>,
+    /// Active tasks' records are known too (see [`Recall::finished_only`]).
+    active: bool,
+}
 
-type RecallFn = dyn Fn(&[RecordKey]) -> Vec<Option<Option<Timestamp>>> + Send + Sync;
+type RecallFn = dyn Fn(&[RecordKey]) -> Vec<Option<Recalled>> + Send + Sync;
 
 impl Recall {
     /// A memo answering with `f`.
     pub fn new(
-        f: impl Fn(&[RecordKey]) -> Vec<Option<Option<Timestamp>>> + Send + Sync + 'static,
+        f: impl Fn(&[RecordKey]) -> Vec<Option<Recalled>> + Send + Sync + 'static,
     ) -> Recall {
-        Recall(Arc::new(f), None)
+        Recall {
+            f: Arc::new(f),
+            layouts: None,
+            active: true,
+        }
     }
 
     /// The same memo, with where each unit's records stood at its last listing, for the
     /// poll numbered `poll`.
     pub fn with_layouts(self, layouts: Arc<Layouts>, poll: u64) -> Recall {
-        Recall(self.0, Some((layouts, poll)))
+        Recall {
+            layouts: Some((layouts, poll)),
+            ..self
+        }
     }
 
-    /// For each key, the record's order time when it is known, `None` when not.
-    pub(crate) fn ask(&self, keys: &[RecordKey]) -> Vec<Option<Option<Timestamp>>> {
-        (self.0)(keys)
+    /// The same memo knowing finished tasks' records only: for a listing whose active
+    /// tasks take more than their records (a progress read from another call).
+    pub(crate) fn finished_only(&self) -> Recall {
+        Recall {
+            active: false,
+            ..self.clone()
+        }
+    }
+
+    /// For each key, what the memo knows of the record, `None` when it does not know it.
+    pub(crate) fn ask(&self, keys: &[RecordKey]) -> Vec<Option<Recalled>> {
+        let mut known = (self.f)(keys);
+        if !self.active {
+            for k in &mut known {
+                if k.as_ref().is_some_and(|k| k.active.is_some()) {
+                    *k = None;
+                }
+            }
+        }
+        known
     }
 
     /// The lengths of `unit`'s records on its first page at its last listing, when this is
     /// its first page of the poll.
     pub(crate) fn layout(&self, unit: &str) -> Option<Vec<u32>> {
-        let (layouts, poll) = self.1.as_ref()?;
+        let (layouts, poll) = self.layouts.as_ref()?;
         layouts.get(unit, *poll)
     }
 
     /// Notes the lengths of `unit`'s records on a page: kept when it is the unit's first
     /// page of the poll.
     pub(crate) fn place(&self, unit: &str, lens: impl FnOnce() -> Vec<u32>) {
-        if let Some((layouts, poll)) = &self.1 {
+        if let Some((layouts, poll)) = &self.layouts {
             layouts.put(unit, *poll, lens);
         }
     }
@@ -183,50 +258,78 @@ struct Entry {
     order: i64,
 }
 
-/// The keys of the records accounted as finished (see the module documentation).
+/// An active task's record: its entry and the task.
+#[derive(Debug, Clone, PartialEq)]
+struct ActiveEntry {
+    entry: Entry,
+    task: Box<ActiveRecord>,
+}
+
+/// The keys of the records accounted as finished, and of active tasks' records unchanged
+/// since their task entered its unit's active set (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordMemo {
     entries: HashMap<u64, Entry, foldhash::fast::RandomState>,
+    active: HashMap<u64, ActiveEntry, foldhash::fast::RandomState>,
 }
 
 impl RecordMemo {
     /// Remembers the record of a task recorded as finished, with its order time, listed at
     /// `now_s`.
     pub(crate) fn remember(&mut self, key: RecordKey, order: Option<Timestamp>, now_s: f64) {
-        let order = order.map_or(NO_ORDER, |t| {
-            t.as_nanosecond()
-                .clamp(i128::from(NO_ORDER) + 1, i128::from(i64::MAX)) as i64
-        });
-        self.entries.insert(
-            key.key,
-            Entry {
-                check: key.check,
-                listed: secs(now_s),
-                order,
-            },
-        );
+        self.entries.insert(key.key, Entry::new(key, order, now_s));
     }
 
-    /// For each key, the order time of the record when it is known (and notes it listed at
-    /// `now_s`); `None` when it is not.
-    pub(crate) fn recall(
+    /// Remembers the record of a task that entered its unit's active set, with its order
+    /// time, listed at `now_s`: until [`RecordMemo::forget_active`], a listing passes it
+    /// over and accounting keeps the task as it was.
+    pub(crate) fn remember_active(
         &mut self,
-        keys: &[RecordKey],
+        key: RecordKey,
+        order: Option<Timestamp>,
+        task: ActiveRecord,
         now_s: f64,
-    ) -> Vec<Option<Option<Timestamp>>> {
+    ) {
+        let entry = Entry::new(key, order, now_s);
+        let task = Box::new(task);
+        self.active.insert(key.key, ActiveEntry { entry, task });
+    }
+
+    /// Forgets an active task's record: its task left its unit's active set.
+    pub(crate) fn forget_active(&mut self, key: RecordKey) {
+        if self
+            .active
+            .get(&key.key)
+            .is_some_and(|a| a.entry.check == key.check)
+        {
+            self.active.remove(&key.key);
+        }
+    }
+
+    /// Forgets every active task's record (a reload may read the same bytes otherwise).
+    pub(crate) fn forget_all_active(&mut self) {
+        self.active.clear();
+    }
+
+    /// For each key, what the memo knows of the record (and notes it listed at `now_s`);
+    /// `None` when it knows nothing.
+    pub(crate) fn recall(&mut self, keys: &[RecordKey], now_s: f64) -> Vec<Option<Recalled>> {
         let listed = secs(now_s);
         keys.iter()
             .map(|k| {
-                let e = self
-                    .entries
+                if let Some(e) = self.entries.get_mut(&k.key).filter(|e| e.check == k.check) {
+                    e.listed = listed;
+                    return Some(Recalled::finished(e.order()));
+                }
+                let a = self
+                    .active
                     .get_mut(&k.key)
-                    .filter(|e| e.check == k.check)?;
-                e.listed = listed;
-                Some(
-                    (e.order != NO_ORDER)
-                        .then(|| Timestamp::from_nanosecond(i128::from(e.order)).ok())
-                        .flatten(),
-                )
+                    .filter(|a| a.entry.check == k.check)?;
+                a.entry.listed = listed;
+                Some(Recalled {
+                    order: a.entry.order(),
+                    active: Some(a.task.clone()),
+                })
             })
             .collect()
     }
@@ -235,16 +338,42 @@ impl RecordMemo {
     pub(crate) fn forget_before(&mut self, horizon: f64) {
         let horizon = secs(horizon);
         self.entries.retain(|_, e| e.listed >= horizon);
+        self.active.retain(|_, a| a.entry.listed >= horizon);
     }
 
-    /// Records remembered.
+    /// Finished tasks' records remembered.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// No record remembered.
+    /// No finished task's record remembered.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Active tasks' records remembered.
+    pub fn active_len(&self) -> usize {
+        self.active.len()
+    }
+}
+
+impl Entry {
+    fn new(key: RecordKey, order: Option<Timestamp>, now_s: f64) -> Entry {
+        let order = order.map_or(NO_ORDER, |t| {
+            t.as_nanosecond()
+                .clamp(i128::from(NO_ORDER) + 1, i128::from(i64::MAX)) as i64
+        });
+        Entry {
+            check: key.check,
+            listed: secs(now_s),
+            order,
+        }
+    }
+
+    fn order(&self) -> Option<Timestamp> {
+        (self.order != NO_ORDER)
+            .then(|| Timestamp::from_nanosecond(i128::from(self.order)).ok())
+            .flatten()
     }
 }
 
@@ -289,7 +418,12 @@ mod tests {
         };
         assert_eq!(
             m.recall(&[a, b, c, forged], 1000.0),
-            [Some(Some(at)), Some(None), None, None]
+            [
+                Some(Recalled::finished(Some(at))),
+                Some(Recalled::finished(None)),
+                None,
+                None
+            ]
         );
     }
 
@@ -300,9 +434,12 @@ mod tests {
         m.remember(a, None, 100.0);
         m.remember(b, None, 100.0);
         // Listing `a` again keeps it.
-        assert_eq!(m.recall(&[a], 500.0), [Some(None)]);
+        assert_eq!(m.recall(&[a], 500.0), [Some(Recalled::finished(None))]);
         m.forget_before(200.0);
         assert_eq!(m.len(), 1);
-        assert_eq!(m.recall(&[a, b], 600.0), [Some(None), None]);
+        assert_eq!(
+            m.recall(&[a, b], 600.0),
+            [Some(Recalled::finished(None)), None]
+        );
     }
 }

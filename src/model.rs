@@ -5,6 +5,8 @@
 
 use jiff::Timestamp;
 
+use crate::memo::{ActiveRecord, RecordKey};
+
 /// A map keyed by task id. Hashed with foldhash (seeded per process, so ids a cloud sends
 /// cannot be chosen to collide) rather than SipHash: a poll looks up every id five times,
 /// and SipHash was 6 % of a poll's instructions.
@@ -173,7 +175,7 @@ pub struct Task {
     pub error: Option<String>,
     /// The key of the record it was decoded from, when the listing had a memo to ask
     /// ([`crate::memo`]): accounting remembers it once the task is recorded as finished.
-    pub record: Option<crate::memo::RecordKey>,
+    pub record: Option<RecordKey>,
 }
 
 impl Task {
@@ -227,6 +229,15 @@ impl Task {
             .max()
     }
 
+    /// The earliest timestamp the task carries; a windowed listing's watermark stays before
+    /// an active task's.
+    pub(crate) fn earliest_timestamp(&self) -> Option<Timestamp> {
+        [self.created, self.started, self.updated, self.finished]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Where a newest-first list places the task: its creation time, else its start, else its
     /// latest time. The pager's windowed stop rule compares it with the watermark, for tasks
     /// and for the records the memo keeps (which store it), so both use this one rule.
@@ -268,8 +279,11 @@ pub struct Listing {
     pub tasks: Vec<Task>,
     /// Records that could not be understood.
     pub invalid: Vec<InvalidTask>,
-    /// Distinct records passed over as already accounted as finished ([`crate::memo`]).
+    /// Distinct records passed over as known ([`crate::memo`]).
     pub known: usize,
+    /// The known records of active tasks among them (their tasks stay active as they were),
+    /// each with its key; none with the id of a task in `tasks`.
+    pub(crate) still_active: Vec<(RecordKey, ActiveRecord)>,
     /// How the list was read.
     pub paging: Paging,
 }

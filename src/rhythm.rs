@@ -347,6 +347,7 @@ mod tests {
     fn first_running_backup_and_other_shards_resources_are_not_expected() {
         let mut a = Tallies::default();
         a.active.push(ActiveTask {
+            record: None,
             unit: "u".to_string(),
             id: "t".into(),
             resource: "new-volume".into(),
@@ -374,6 +375,7 @@ mod tests {
         successes(&mut a, "slow", "backup", H, 5, 4.0 * H);
         for r in ["fast", "slow", "new"] {
             a.active.push(ActiveTask {
+                record: None,
                 unit: "u".to_string(),
                 id: format!("{r}-t"),
                 resource: r.into(),

@@ -5,13 +5,18 @@
 
 use std::collections::BTreeMap;
 
+use crate::memo::RecordKey;
 use crate::model::TaskState;
 
-/// An active task, as of the latest poll of its unit.
-#[derive(Debug, Clone, PartialEq)]
+/// An active task, as of the latest poll of its unit. Equal when every field but `record`
+/// is: how it was read is not what it is.
+#[derive(Debug, Clone)]
 pub struct ActiveTask {
     /// Task id (a label on active-task series only).
     pub id: String,
+    /// The key of the record it was decoded from, when the memo may know it
+    /// ([`crate::memo`]).
+    pub(crate) record: Option<RecordKey>,
     /// The polled unit that listed it (kept while that unit cannot be polled).
     pub unit: String,
     /// What it works on (the `resource` label).
@@ -24,6 +29,31 @@ pub struct ActiveTask {
     pub start: Option<f64>,
     /// Progress 0–1.
     pub progress: Option<f64>,
+}
+
+impl PartialEq for ActiveTask {
+    fn eq(&self, o: &ActiveTask) -> bool {
+        let ActiveTask {
+            id,
+            record: _,
+            unit,
+            resource,
+            task_type,
+            state,
+            start,
+            progress,
+        } = self;
+        (id, unit, resource, task_type, state, start, progress)
+            == (
+                &o.id,
+                &o.unit,
+                &o.resource,
+                &o.task_type,
+                &o.state,
+                &o.start,
+                &o.progress,
+            )
+    }
 }
 
 /// The active tasks of a target, by the unit that listed them; each unit's in (resource, type,

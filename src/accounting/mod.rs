@@ -27,7 +27,7 @@ use labels::bounded;
 pub(crate) use labels::{MAX_LABEL_BYTES, OTHER_TYPE, bound_label};
 pub use tallies::{LastCompletion, Tallies};
 
-use crate::memo::RecordMemo;
+use crate::memo::{ActiveRecord, RecordKey, RecordMemo};
 use crate::model::{IdMap, InvalidTask, Listing, Task, TaskState};
 use crate::timefmt::unix_seconds;
 use crate::transition::Transition;
@@ -155,7 +155,7 @@ impl Rebuild {
 
 /// Per-task context of [`Account::note_task`].
 struct Noted<'a> {
-    before: &'a IdMap<TaskState>,
+    before: &'a foldhash::HashMap<&'a str, TaskState>,
     counting: bool,
     truncated: bool,
     folded: bool,
@@ -241,28 +241,56 @@ impl Account {
         let horizon = now_s - rules.lookback.as_secs_f64();
         let previous = self.tallies.active.take_unit(unit);
         let mut active: Vec<ActiveTask> = Vec::new();
-        // The unit's previous active states, to report transitions.
-        let before: IdMap<TaskState> = previous.into_iter().map(|a| (a.id, a.state)).collect();
+        // Active tasks decoded with a time: their records are remembered below.
+        let mut entered = Vec::new();
         let counting = self.baselined.contains(unit);
-        for task in &listing.tasks {
-            let cut = bounded(task);
-            let mut task = cut.as_ref().unwrap_or(task);
-            let folded = self.fold_type(task, rules.max_task_types);
-            if let Some(f) = &folded {
-                task = f;
+        {
+            // The unit's previous active states, to report transitions.
+            let before: foldhash::HashMap<&str, TaskState> =
+                previous.iter().map(|a| (a.id.as_str(), a.state)).collect();
+            for task in &listing.tasks {
+                let cut = bounded(task);
+                let mut task = cut.as_ref().unwrap_or(task);
+                let folded = self.fold_type(task, rules.max_task_types);
+                if let Some(f) = &folded {
+                    task = f;
+                }
+                let ctx = Noted {
+                    before: &before,
+                    counting,
+                    truncated: cut.is_some(),
+                    folded: folded.is_some(),
+                    now_s,
+                    horizon,
+                    buckets: rules.buckets,
+                };
+                if let Some(a) = self.note_task(unit, task, &ctx, report) {
+                    if let (Some(key), Some(earliest), Some(latest)) =
+                        (a.record, task.earliest_timestamp(), task.latest_timestamp())
+                    {
+                        let id = a.id.clone();
+                        let record = ActiveRecord {
+                            id,
+                            earliest,
+                            latest,
+                        };
+                        entered.push((key, task.order_time(), record));
+                    }
+                    active.push(a);
+                }
             }
-            let ctx = Noted {
-                before: &before,
-                counting,
-                truncated: cut.is_some(),
-                folded: folded.is_some(),
-                now_s,
-                horizon,
-                buckets: rules.buckets,
-            };
-            if let Some(a) = self.note_task(unit, task, &ctx, report) {
+        }
+        let kept = self.keep_still_active(&previous, listing, horizon, report);
+        // The memo knows an active record while its task is in the unit's active set.
+        for (i, a) in previous.into_iter().enumerate() {
+            if kept.get(i).is_some_and(|k| *k) {
                 active.push(a);
+            } else if let Some(key) = a.record {
+                self.memo.forget_active(key);
             }
+        }
+        for (key, order, record) in entered {
+            self.memo.remember_active(key, order, record, now_s);
         }
         for inv in &listing.invalid {
             let identity = invalid_identity(unit, inv);
@@ -282,6 +310,59 @@ impl Account {
         if !self.baselined.contains(unit) {
             self.baselined.insert(unit.to_string());
         }
+    }
+
+    /// Which of the unit's `previous` active tasks stay as they were: those whose records a
+    /// listing passed over as unchanged (`Listing::still_active`). Each is what decoding
+    /// its record again would give: the same task in the same state (no transition),
+    /// already counted where it counts, unless its latest time left `lookback` (too old) or
+    /// another unit, or a decoded copy, claimed its id earlier in the poll.
+    fn keep_still_active(
+        &mut self,
+        previous: &[ActiveTask],
+        listing: &Listing,
+        horizon: f64,
+        report: &mut ApplyReport,
+    ) -> Vec<bool> {
+        if listing.still_active.is_empty() {
+            return Vec::new();
+        }
+        let mut kept = vec![false; previous.len()];
+        let by_record: foldhash::HashMap<RecordKey, usize> = (previous.iter().enumerate())
+            .filter_map(|(i, a)| Some((a.record?, i)))
+            .collect();
+        for (key, record) in &listing.still_active {
+            let Some(&i) = by_record.get(key) else {
+                // The memo knows an active record only while its task is in the set.
+                debug_assert!(false, "an active record without its task: {}", record.id);
+                continue;
+            };
+            let latest = unix_seconds(record.latest);
+            if latest < horizon {
+                report.too_old += 1;
+                continue;
+            }
+            match self.seen.get_mut(&record.id) {
+                Some(s) if s.poll == self.poll => continue,
+                Some(s) => {
+                    s.poll = self.poll;
+                    s.last_ts = s.last_ts.max(latest);
+                }
+                None => {
+                    self.seen.insert(
+                        record.id.clone(),
+                        Seen {
+                            terminal: false,
+                            last_ts: latest,
+                            unknown_counted: None,
+                            poll: self.poll,
+                        },
+                    );
+                }
+            }
+            kept[i] = true;
+        }
+        kept
     }
 
     /// Ends a poll: forgets ids older than `lookback` and pairs that went quiet.
@@ -433,7 +514,7 @@ impl Account {
                     report.baselined += 1;
                 }
                 if counting {
-                    let from = match ctx.before.get(&task.id) {
+                    let from = match ctx.before.get(task.id.as_str()) {
                         Some(st) => st.as_label(),
                         None if !new => "active",
                         None => "new",
@@ -446,13 +527,14 @@ impl Account {
             }
             None
         } else if task.state.is_active() {
-            let prev = ctx.before.get(&task.id).copied();
+            let prev = ctx.before.get(task.id.as_str()).copied();
             if new || prev.is_some_and(|p| p != task.state) {
                 let from = prev.map_or("new", TaskState::as_label);
                 report.transitions.push(Transition::of(task, from));
             }
             Some(ActiveTask {
                 id: task.id.clone(),
+                record: task.record,
                 unit: unit.to_string(),
                 resource: task.resource.clone(),
                 task_type: task.task_type.clone(),
@@ -531,8 +613,8 @@ mod tests {
     }
 
     /// The memo holds the record of each task recorded as finished that carries a time
-    /// (baselined or counted), with its order time, and nothing else; a record not listed for
-    /// `lookback` goes.
+    /// (baselined or counted), with its order time, and of each active one with a time, and
+    /// nothing else; a record not listed for `lookback` goes.
     #[test]
     fn finished_tasks_with_a_time_leave_their_record_in_the_memo() {
         use crate::memo::RecordKey;
@@ -557,8 +639,19 @@ mod tests {
             .collect();
         let started = Some(ts("2024-05-01T10:00:00Z"));
         let listed = unix_seconds(ts("2024-05-01T11:00:00Z"));
-        assert_eq!(a.memo.recall(&keys, listed), [Some(started), None, None]);
-        assert_eq!(a.memo.len(), 1);
+        let known: Vec<_> = (a.memo.recall(&keys, listed).into_iter())
+            .map(|r| r.map(|r| (r.order, r.active.map(|a| a.id))))
+            .collect();
+        // The running task's record is known as an active one's.
+        assert_eq!(
+            known,
+            [
+                Some((started, None)),
+                Some((started, Some("2".into()))),
+                None
+            ]
+        );
+        assert_eq!((a.memo.len(), a.memo.active_len()), (1, 1));
         // Not listed for less than `lookback`: kept; for longer: forgotten.
         apply(&mut a, &[], "2024-05-08T10:59:00Z");
         assert_eq!(a.memo.len(), 1);
@@ -981,6 +1074,98 @@ mod tests {
         assert_eq!(small.0, 4, "out and back in: two tasks, twice");
         assert!(small.1 <= 2, "two tasks ordered: {small:?}");
         assert_eq!(work(5_000), small, "the same work with 5,000 units running");
+    }
+
+    /// An active task whose record a listing passed over as unchanged (the memo knew it as
+    /// an active task's) ends up as decoding its record again would leave it: the same
+    /// active task, no transition, its id claimed for the poll (so a second unit listing it
+    /// does not take it), too old once its latest time leaves `lookback`. The memo forgets
+    /// the record when its task leaves the unit's active set.
+    #[test]
+    fn an_unchanged_active_record_keeps_its_task_as_decoding_it_would() {
+        use crate::memo::RecordKey;
+        let key = RecordKey::of("u", "2");
+        let mut running = task("2", TaskState::Running, None);
+        running.record = Some(key);
+        running.progress = Some(0.4);
+        let decoded = Listing::of(vec![running.clone()]);
+        // The listing of the same record passed over: what the memo knows of it.
+        let passed_over = |a: &mut Account, now: &str| {
+            let now = unix_seconds(ts(now));
+            let known = a.memo.recall(&[key], now).remove(0).expect("known");
+            Listing {
+                still_active: vec![(key, *known.active.expect("an active record"))],
+                known: 1,
+                ..Listing::default()
+            }
+        };
+        let poll = |a: &mut Account, units: &[(&str, &Listing)], now: &str| {
+            let listed = units.iter().map(|(u, l)| (u.to_string(), (*l).clone()));
+            let poll = PollResult {
+                listed: listed.collect(),
+                failed: vec![],
+            };
+            a.apply(&poll, ts(now), &rules())
+        };
+        let (mut full, mut skipped) = (
+            Account::new(&["backup"], &[]),
+            Account::new(&["backup"], &[]),
+        );
+        for a in [&mut full, &mut skipped] {
+            poll(a, &[("u", &decoded)], "2024-05-01T10:01:00Z");
+        }
+        let same = |full: &Account, skipped: &Account, what: &str| {
+            assert_eq!(full.tallies, skipped.tallies, "{what}");
+            assert_eq!(full.seen, skipped.seen, "{what}");
+        };
+        let again = passed_over(&mut skipped, "2024-05-01T10:02:00Z");
+        let reports = (
+            poll(&mut full, &[("u", &decoded)], "2024-05-01T10:02:00Z"),
+            poll(&mut skipped, &[("u", &again)], "2024-05-01T10:02:00Z"),
+        );
+        assert_eq!(reports.0, reports.1);
+        same(&full, &skipped, "passed over");
+        assert_eq!(skipped.tallies.active[0].progress, Some(0.4));
+        assert_eq!(skipped.memo.active_len(), 1);
+        // Another unit lists the task first in the poll: it is that unit's.
+        let (mut f, mut s) = (full.clone(), skipped.clone());
+        let again = passed_over(&mut s, "2024-05-01T10:03:00Z");
+        let mut there = running.clone();
+        there.record = Some(RecordKey::of("v", "2"));
+        let there = Listing::of(vec![there]);
+        let reports = (
+            poll(
+                &mut f,
+                &[("v", &there), ("u", &decoded)],
+                "2024-05-01T10:03:00Z",
+            ),
+            poll(
+                &mut s,
+                &[("v", &there), ("u", &again)],
+                "2024-05-01T10:03:00Z",
+            ),
+        );
+        assert_eq!(reports.0, reports.1);
+        same(&f, &s, "claimed by another unit");
+        assert_eq!(s.tallies.active[0].unit, "v");
+        // Its latest time (its start) out of `lookback`: too old.
+        let (mut f, mut s) = (full.clone(), skipped.clone());
+        let again = passed_over(&mut s, "2024-05-08T10:00:01Z");
+        let reports = (
+            poll(&mut f, &[("u", &decoded)], "2024-05-08T10:00:01Z"),
+            poll(&mut s, &[("u", &again)], "2024-05-08T10:00:01Z"),
+        );
+        assert_eq!((reports.0.too_old, reports.1.too_old), (1, 1));
+        same(&f, &s, "too old");
+        assert!(s.tallies.active.is_empty());
+        // A listing without it: the task leaves the set, its record the memo.
+        poll(
+            &mut skipped,
+            &[("u", &Listing::default())],
+            "2024-05-01T10:04:00Z",
+        );
+        assert!(skipped.tallies.active.is_empty());
+        assert_eq!(skipped.memo.active_len(), 0);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::plugin::{PollContext, Window};
 
 use super::records::Records;
-use crate::memo::Known;
+use crate::memo::{ActiveRecord, Known, RecordKey};
 use crate::model::{IdMap, IdSet, InvalidTask, Listing, Paging, Task};
 
 /// The stop rules every paged listing shares (`docs/providers.md` "What every provider shares"), whatever
@@ -89,6 +89,8 @@ pub struct Pager {
     unnamed: HashSet<u64>,
     /// The keys of the known records passed over (`records::decode_page`).
     known: HashSet<u64, foldhash::fast::RandomState>,
+    /// The known records of active tasks among them (`Listing::still_active`).
+    still_active: Vec<(RecordKey, ActiveRecord)>,
     invalid: Vec<InvalidTask>,
     window: Option<Window>,
     since: Timestamp,
@@ -123,6 +125,7 @@ impl Pager {
             invalid_ids: IdSet::default(),
             unnamed: HashSet::new(),
             known: HashSet::default(),
+            still_active: Vec::new(),
             invalid: Vec::new(),
             window: None,
             since: Timestamp::MIN,
@@ -184,13 +187,14 @@ impl Pager {
             self.over_budget = true;
         }
         // Newest first, the page's last task is its oldest: once that one is known ground
-        // from before the watermark, so is everything after it. A known record (one the memo
-        // passed over) is finished and already recorded as such, or older than `lookback`.
+        // from before the watermark, so is everything after it. A known finished record (one
+        // the memo passed over) is recorded as such, or older than `lookback`; a known active
+        // one is no ground (`None`: not settled).
         let last_known = page
             .known
             .last()
             .filter(|k| k.at == page.tasks.len())
-            .map(|k| k.order);
+            .map(|k| k.order.filter(|_| k.active.is_none()));
         let settled = self.window.as_ref().is_some_and(|w| {
             w.newest_first
                 && page.invalid.is_empty()
@@ -263,6 +267,12 @@ impl Pager {
             return 0;
         }
         self.check_order(k.order);
+        if let Some(task) = k.active {
+            if !self.unseen_active.is_empty() {
+                self.unseen_active.remove(&task.id);
+            }
+            self.still_active.push((k.key, *task));
+        }
         1
     }
 
@@ -297,11 +307,17 @@ impl Pager {
 
     /// The de-duplicated tasks in first-seen order, and the invalid records whose id did not
     /// turn up as a readable task on another page.
-    pub(crate) fn into_listing(self) -> Listing {
+    pub(crate) fn into_listing(mut self) -> Listing {
+        // Of two copies of one task, a decoded one and a known active record, the decoded
+        // one stands.
+        let index = &self.index;
+        self.still_active
+            .retain(|(_, task)| !index.contains_key(&task.id));
         Listing {
             tasks: self.tasks,
             invalid: self.invalid,
             known: self.known.len(),
+            still_active: self.still_active,
             paging: Paging {
                 newest_first: self.newest_first,
                 caught_up: self.caught_up,
@@ -461,6 +477,7 @@ mod tests {
             at,
             key: RecordKey::of("u", text),
             order: Some(order.parse().unwrap()),
+            active: None,
         };
         let records = |tasks: Vec<Task>, known: Vec<Known>| Records {
             raw: tasks.len() + known.len(),
@@ -522,6 +539,55 @@ mod tests {
                 vec![k("f", 0, "2024-05-07T12:00:00Z")],
             )
         ));
+    }
+
+    /// A known active task's record (the memo passed it over, unchanged since the unit's
+    /// last listing) is that task seen again, for the windowed stop rule, but no known
+    /// ground to stop on; of a decoded copy of the same task and it, the decoded one stands.
+    #[test]
+    fn a_known_active_record_is_its_task_seen_again_not_ground() {
+        use crate::memo::{ActiveRecord, Known, RecordKey};
+        use TaskState::Succeeded;
+        let old = "2024-05-07T11:00:00Z";
+        let running = |id: &str, at: usize| Known {
+            at,
+            key: RecordKey::of("u", id),
+            order: Some(old.parse().unwrap()),
+            active: Some(Box::new(ActiveRecord {
+                id: id.to_string(),
+                earliest: old.parse().unwrap(),
+                latest: old.parse().unwrap(),
+            })),
+        };
+        let records = |tasks: Vec<Task>, known: Vec<Known>| Records {
+            raw: tasks.len() + known.len(),
+            tasks,
+            known,
+            ..Records::default()
+        };
+        // The page ends on a known finished task from before the watermark; the task active
+        // at the last listing is seen again as its passed-over record: caught up.
+        let mut p = windowed(&["k1"], &["r1"], true);
+        let tasks = page(&[
+            ("n1", Succeeded, "2024-05-07T12:00:00Z"),
+            ("k1", Succeeded, old),
+        ]);
+        assert!(ends(&mut p, records(tasks, vec![running("r1", 1)])));
+        let l = p.into_listing();
+        assert!(l.paging.caught_up);
+        assert_eq!(l.still_active.len(), 1);
+        assert_eq!(l.still_active[0].1.id, "r1");
+        // A page ending on a known active record, created before the watermark, is no
+        // ground: the listing goes on.
+        let mut p = windowed(&[], &["r1"], true);
+        let tasks = page(&[("n1", Succeeded, "2024-05-07T12:00:00Z")]);
+        assert!(!ends(&mut p, records(tasks, vec![running("r1", 1)])));
+        // The same task decoded on a later page (it finished meanwhile): that copy stands.
+        let done = page(&[("r1", Succeeded, old)]);
+        p.next_token(records(done, vec![]), None);
+        let l = p.into_listing();
+        assert!(l.still_active.is_empty());
+        assert_eq!(l.tasks.len(), 2);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 use super::field::{Field, Invalid, Number, shorten};
 
 mod scan;
-use crate::memo::{Known, Recall, RecordKey};
+use crate::memo::{Known, Recall, Recalled, RecordKey};
 use crate::model::{InvalidTask, Task};
 
 /// A task list of an envelope: `null` or absent is empty, anything but an array fails the
@@ -200,7 +200,7 @@ fn guided_split<'a>(
 }
 
 /// The keys of a page's records and what the memo knows of each (see [`Recall::ask`]).
-type Asked = (Vec<RecordKey>, Vec<Option<Option<jiff::Timestamp>>>);
+type Asked = (Vec<RecordKey>, Vec<Option<Recalled>>);
 
 /// Asks the memo for `records` of `unit`, all at once.
 fn ask(records: &[&[u8]], unit: &str, recall: &Recall) -> Asked {
@@ -220,10 +220,7 @@ fn remembered<W: Record>(
     convert: impl FnMut(String, W) -> Result<Task, Invalid>,
     check: bool,
 ) -> Option<Records> {
-    let memo = Memo {
-        keys: &keys,
-        known: &known,
-    };
+    let memo = Memo { keys: &keys, known };
     decode_each(what, list, records, Some(memo), convert, check)
 }
 
@@ -291,11 +288,10 @@ pub(crate) fn decode_records<W: Record>(
 }
 
 /// What the memo said of a page's records, in their order: each one's key, and for a known
-/// one its order time.
-#[derive(Clone, Copy)]
+/// one what it knows (taken as the record is passed over).
 struct Memo<'k> {
     keys: &'k [RecordKey],
-    known: &'k [Option<Option<jiff::Timestamp>>],
+    known: Vec<Option<Recalled>>,
 }
 
 /// [`decode_records`], passing over the records `memo` knows (each one a [`Known`]) and
@@ -306,7 +302,7 @@ fn decode_each<W: Record>(
     call: &str,
     list: &'static str,
     raw: Vec<&[u8]>,
-    memo: Option<Memo<'_>>,
+    mut memo: Option<Memo<'_>>,
     mut convert: impl FnMut(String, W) -> Result<Task, Invalid>,
     check: bool,
 ) -> Option<Records> {
@@ -315,14 +311,15 @@ fn decode_each<W: Record>(
         ..Records::default()
     };
     for (i, r) in raw.into_iter().enumerate() {
-        let key = memo.and_then(|m| m.keys.get(i).copied());
+        let key = memo.as_ref().and_then(|m| m.keys.get(i).copied());
         if let Some(key) = key
-            && let Some(order) = memo.and_then(|m| m.known.get(i).copied().flatten())
+            && let Some(known) = (memo.as_mut()).and_then(|m| m.known.get_mut(i)?.take())
         {
             out.known.push(Known {
                 at: out.tasks.len(),
                 key,
-                order,
+                order: known.order,
+                active: known.active,
             });
             continue;
         }
@@ -567,12 +564,14 @@ mod tests {
                 Known {
                     at: 0,
                     key: key(0),
-                    order: Some(at)
+                    order: Some(at),
+                    active: None,
                 },
                 Known {
                     at: 1,
                     key: key(4),
-                    order: None
+                    order: None,
+                    active: None,
                 }
             ]
         );

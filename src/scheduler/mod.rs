@@ -163,6 +163,9 @@ impl TargetRunner {
             if old_buckets != self.buckets.as_slice() {
                 a.tallies.durations.clear();
             }
+            // The new configuration may read the same bytes as another task (a status
+            // mapping, a type cap): active records are decoded again.
+            a.memo.forget_all_active();
             let fresh = lock(&self.account);
             let tallies = &mut a.tallies;
             tallies

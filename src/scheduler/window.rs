@@ -13,6 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 
 use crate::config::settings::Settings;
+use crate::memo::ActiveRecord;
 use crate::model::{Listing, Task};
 use crate::provider::{KnownTerminal, Window};
 
@@ -103,15 +104,20 @@ impl Windows {
             .iter()
             .filter(|t| t.state.is_active() && t.latest_timestamp().is_none_or(|ts| ts >= since))
             .collect();
-        let earliest = |t: &Task| {
-            [t.created, t.started, t.updated, t.finished]
-                .into_iter()
-                .flatten()
-                .min()
-        };
-        let oldest_active = active.iter().filter_map(|t| earliest(t)).min();
-        let untimed_active = active.iter().any(|t| earliest(t).is_none());
-        let active = Arc::new(active.iter().map(|t| t.id.clone()).collect());
+        // Active tasks whose records the memo passed over carry times (it keeps no other).
+        let still: Vec<&ActiveRecord> = (listing.still_active.iter())
+            .map(|(_, a)| a)
+            .filter(|a| a.latest >= since)
+            .collect();
+        let oldest_active = (active.iter().filter_map(|t| t.earliest_timestamp()))
+            .chain(still.iter().map(|a| a.earliest))
+            .min();
+        let untimed_active = active.iter().any(|t| t.earliest_timestamp().is_none());
+        let active = Arc::new(
+            (active.iter().map(|t| t.id.clone()))
+                .chain(still.iter().map(|a| a.id.clone()))
+                .collect(),
+        );
         let newest_first = listing.paging.newest_first;
         match self.units.get_mut(unit) {
             Some(f) if !full => {
@@ -185,6 +191,7 @@ mod tests {
             tasks,
             invalid: vec![],
             known: 0,
+            still_active: vec![],
             paging: Paging {
                 newest_first,
                 caught_up: false,

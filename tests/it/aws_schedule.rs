@@ -222,7 +222,7 @@ async fn a_forbidden_plan_is_a_counted_skip_not_a_failed_poll() {
 /// pass of the backup jobs asks no memo; later passes do, and the plans stay known.
 #[tokio::test]
 async fn the_first_pass_reads_every_job_even_when_the_memo_knows_them() {
-    use cloud_task_exporter::memo::Recall;
+    use cloud_task_exporter::memo::{Recall, Recalled};
     use cloud_task_exporter::provider::{PollContext, Provider};
     let c = cloud().await;
     let created = Timestamp::now() - SignedDuration::from_hours(2);
@@ -241,7 +241,9 @@ async fn the_first_pass_reads_every_job_even_when_the_memo_knows_them() {
         max_pages: 10,
         window: None,
         recall: Some(Recall::new(move |keys| {
-            keys.iter().map(|_| Some(Some(created))).collect()
+            (keys.iter())
+                .map(|_| Some(Recalled::finished(Some(created))))
+                .collect()
         })),
     };
     let first = p.list_tasks("backup", &ctx).await.unwrap();

@@ -735,6 +735,21 @@ async fn scheduler_polls_a_discovered_dms_target() {
         "discovery, 2 lists, 1 progress"
     );
     assert_eq!(snap.tallies.active[0].progress, Some(0.0));
+    // The running task's record is listed unchanged, its progress moves: read every poll
+    // (the memo may know the record, the progress is another call's).
+    for (pct, want) in [(60, 0.6), (75, 0.75)] {
+        {
+            let mut st = lock(&cloud.sim().huawei);
+            let t = (st.dms_tasks.values_mut().flatten())
+                .find(|t| t.id == "t1")
+                .unwrap();
+            t.progress = Some(pct);
+        }
+        runner.poll_once().await.unwrap();
+        let snap = runner.snapshot();
+        assert_eq!(snap.tallies.active.len(), 1);
+        assert_eq!(snap.tallies.active[0].progress, Some(want), "{pct} %");
+    }
 
     // Bad credentials: the poll fails with reason auth and keeps the last data.
     let bad = target(&cloud.url(), &hw("huawei_cbr", &aksk("nope"), ""));

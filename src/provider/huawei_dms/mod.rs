@@ -128,6 +128,15 @@ impl Provider for Client {
         let what = format!("{label}: DMS GET tasks");
         let limit = ctx.page_size.max(1);
         let mut pager = Pager::for_poll(&what, ctx);
+        // A running task's progress is read from another call: its record, even unchanged,
+        // is decoded every poll.
+        let finished_only = (ctx.recall.as_ref())
+            .filter(|_| self.has_progress_api())
+            .map(|r| r.finished_only());
+        let recall = match &finished_only {
+            Some(r) => Some((unit, r)),
+            None => ctx.recall(unit),
+        };
         let mut start: u64 = 0;
         loop {
             let query = vec![
@@ -150,7 +159,7 @@ impl Provider for Client {
                 |p: Page<Fast<DmsTask>>| (p.tasks, p.task_count),
                 |p: Page<Raw<'_>>| (p.tasks, p.task_count),
                 |id, v| to_task(unit, id, v),
-                ctx.recall(unit),
+                recall,
             )?;
             match pager.next_offset(records, limit, count) {
                 Some(next) => start = next,
