@@ -943,8 +943,13 @@ mod tests {
         // needs the last success).
         apply(&mut a, &[], "2024-05-20T10:00:00Z");
         assert_eq!(a.tallies.last.len(), 1);
-        // Quiet for longer than the history keeps it: forgotten.
-        apply(&mut a, &[], "2024-07-01T10:00:00Z");
+        // Quiet for longer than the history keeps it, but running a task: kept.
+        let mut running = task("2", TaskState::Running, None);
+        running.started = Some(ts("2024-07-01T09:00:00Z"));
+        apply(&mut a, &[running], "2024-07-01T10:00:00Z");
+        assert_eq!(a.tallies.last.len(), 1);
+        // Quiet and nothing running: forgotten.
+        apply(&mut a, &[], "2024-07-01T10:01:00Z");
         assert!(a.tallies.last.is_empty() && a.tallies.completions.is_empty());
     }
 

@@ -66,19 +66,20 @@ impl Tallies {
     /// task. A deleted resource's series thus end, and churn cannot grow the exposition
     /// without bound.
     pub(super) fn forget_quiet_pairs(&mut self, horizon: f64) {
-        let quiet: Vec<(String, String)> = self
-            .last
-            .iter()
-            .filter(|(k, l)| {
-                l.at < horizon
-                    && !self.history.pairs.contains_key(*k)
-                    && !self
-                        .active
-                        .iter()
-                        .any(|a| a.resource == k.0 && a.task_type == k.1)
-            })
-            .map(|(k, _)| k.clone())
+        let mut quiet: Vec<&(String, String)> = (self.last.iter())
+            .filter(|(k, l)| l.at < horizon && !self.history.pairs.contains_key(*k))
+            .map(|(k, _)| k)
             .collect();
+        if quiet.is_empty() {
+            return;
+        }
+        // A pair with an active task is not quiet (a set: not every active task per pair).
+        let active: std::collections::HashSet<(&str, &str), foldhash::fast::RandomState> =
+            (self.active.iter())
+                .map(|a| (a.resource.as_str(), a.task_type.as_str()))
+                .collect();
+        quiet.retain(|(r, t)| !active.contains(&(r.as_str(), t.as_str())));
+        let quiet: Vec<(String, String)> = quiet.into_iter().cloned().collect();
         for (r, t) in quiet {
             self.completions
                 .retain(|(cr, ct, _), _| !(cr == &r && ct == &t));
