@@ -394,19 +394,30 @@ impl TargetRunner {
             };
         }
         self.log_report(&fetched);
-        let mut units = BTreeMap::new();
+        // The units of this poll, updated in place (a unit not polled any more goes).
+        let polled: foldhash::HashSet<&str> = (fetched.listed.iter())
+            .map(String::as_str)
+            .chain(fetched.failed.iter().map(|(u, _)| u.as_str()))
+            .collect();
+        let units = &mut self.status.units;
+        units.retain(|u, _| polled.contains(u.as_str()));
         for unit in &fetched.listed {
-            let mut h = self.status.units.remove(unit).unwrap_or_default();
+            let h = match units.get_mut(unit) {
+                Some(h) => h,
+                None => units.entry(unit.clone()).or_default(),
+            };
             if !h.up && h.last_error.is_some() {
                 tracing::info!(target = %self.target.name, resource = %unit, "Resource polled again after failures.");
             }
             h.up = true;
             h.last_success = Some(now_s);
             h.last_error = None;
-            units.insert(unit.clone(), h);
         }
         for (unit, e) in &fetched.failed {
-            let mut h = self.status.units.remove(unit).unwrap_or_default();
+            let h = match units.get_mut(unit) {
+                Some(h) => h,
+                None => units.entry(unit.clone()).or_default(),
+            };
             let changed = h.up || h.last_error.as_ref() != Some(e) || h.errors.is_empty();
             // A unit never listed (since start, nor restored from the state file) has no values to keep.
             let never = h.last_success.is_none() && !lock(&self.account).baselined.contains(unit);
@@ -420,9 +431,7 @@ impl TargetRunner {
             h.up = false;
             *h.errors.entry(e.reason).or_insert(0) += 1;
             h.last_error = Some(e.clone());
-            units.insert(unit.clone(), h);
         }
-        self.status.units = units;
         let failed = fetched.failed.len();
         match fetched.failed.into_iter().next() {
             Some((_, first)) if fetched.listed.is_empty() => Err(if failed == 1 {
