@@ -333,8 +333,10 @@ impl Account {
             .collect();
         for (key, record) in &listing.still_active {
             let Some(&i) = by_record.get(key) else {
-                // The memo knows an active record only while its task is in the set.
+                // The memo knows an active record only while its task is in the set. Should
+                // that ever not hold, the record is forgotten: the next poll decodes it.
                 debug_assert!(false, "an active record without its task: {}", record.id);
+                self.memo.forget_active(*key);
                 continue;
             };
             let latest = unix_seconds(record.latest);
