@@ -148,7 +148,7 @@ impl Windows {
     /// Forgets units no longer polled: one that comes back starts with a full pass.
     pub(crate) fn retain(&mut self, units: &[String]) {
         // Through a set: looking each unit up in the list took units² comparisons a poll
-        // (a tenth of all the work at 1,000 units, a third at 10,000).
+        // (a tenth of all the instructions at 1,000 units).
         let polled: foldhash::HashSet<&str> = units.iter().map(String::as_str).collect();
         self.units.retain(|u, _| polled.contains(u.as_str()));
     }
