@@ -8,14 +8,17 @@ Starts nothing: it talks to a running simulator at BASE_URL, seeded by its calle
      "page_size",                                          # maxResults for the paginators
      "plan_id",                                            # a plan with scheduled rules
      "role_arn", "external_id", "web_identity_token",      # STS
-     "instance_role"}                                      # IMDS
+     "instance_role",                                      # IMDS
+     "pod_identity_token"}                                 # EKS Pod Identity Agent
 
 It checks that
 (a) botocore's own SigV4 signer is accepted: ListBackupJobs, ListCopyJobs and ListRestoreJobs
     paged through with botocore's paginators (`botocore/data/backup/2018-11-15/paginators-1.json`),
     GetBackupPlan with MaxScheduledRunsPreview=10, STS AssumeRole (signed) and
-    AssumeRoleWithWebIdentity (unsigned), and the credentials STS and IMDSv2 hand out
-    (`botocore.utils.InstanceMetadataFetcher`) used again on AWS Backup with their token;
+    AssumeRoleWithWebIdentity (unsigned), and the credentials STS, IMDSv2
+    (`botocore.utils.InstanceMetadataFetcher`) and the EKS Pod Identity Agent
+    (`botocore.utils.ContainerMetadataFetcher`, the service account token as `Authorization`)
+    hand out used again on AWS Backup with their token;
 (b) every response parses with botocore's parser, and is also walked strictly against the
     output shape of the service model (`botocore/data/backup/2018-11-15/service-2.json`):
     every member must be declared by the model and have the JSON type of its shape
@@ -36,7 +39,7 @@ import botocore
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from botocore.utils import InstanceMetadataFetcher
+from botocore.utils import ContainerMetadataFetcher, InstanceMetadataFetcher
 
 BASE, CONFIG = sys.argv[1], json.loads(sys.argv[2])
 errors = []
@@ -214,6 +217,24 @@ def main():
         )
         temp.list_restore_jobs(MaxResults=1)
         summary.setdefault("temporary", []).append("InstanceMetadata")
+
+    # The EKS Pod Identity Agent through botocore's container fetcher (as its ContainerProvider
+    # calls it for AWS_CONTAINER_CREDENTIALS_FULL_URI with the token file's content).
+    pod = ContainerMetadataFetcher().retrieve_full_uri(
+        BASE + "/v1/credentials", headers={"Authorization": CONFIG["pod_identity_token"]}
+    )
+    missing = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"} - set(pod)
+    if missing:
+        fail(f"Pod Identity Agent: no {sorted(missing)} in {sorted(pod)}")
+    else:
+        temp = client(
+            "backup",
+            aws_access_key_id=pod["AccessKeyId"],
+            aws_secret_access_key=pod["SecretAccessKey"],
+            aws_session_token=pod["Token"],
+        )
+        temp.list_backup_jobs(MaxResults=1)
+        summary.setdefault("temporary", []).append("PodIdentity")
 
     if errors:
         print("\n".join(errors), file=sys.stderr)

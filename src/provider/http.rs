@@ -365,7 +365,7 @@ impl Http {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let detail = error_detail(&body);
+        let detail = error_detail(&body).or_else(|| plain_detail(&headers, &body));
         let err = ProviderError {
             reason,
             status: Some(status),
@@ -506,6 +506,28 @@ pub(crate) fn error_detail(body: &[u8]) -> Option<String> {
     }
 }
 
+/// The first line of a `text/plain` error body (the EKS Pod Identity Agent's and the instance
+/// metadata service's errors are plain text), scrubbed and cut to 300 characters; `None` for
+/// any other type, a body that is not UTF-8, or one with control characters in that line.
+fn plain_detail(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let plain = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if !plain {
+        return None;
+    }
+    let line = std::str::from_utf8(body).ok()?.lines().next()?.trim();
+    if line.is_empty() || line.chars().any(char::is_control) {
+        return None;
+    }
+    Some(crate::scrub::scrub(line).chars().take(300).collect())
+}
+
 /// `Code: Message` of an XML error body (`<Error><Code>…</Code><Message>…</Message>`).
 fn xml_error_detail(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
@@ -585,6 +607,37 @@ mod tests {
             error_detail(b"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error><RequestId>r</RequestId></ErrorResponse>").as_deref(),
             Some("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity")
         );
+    }
+
+    #[test]
+    fn a_plain_text_error_gives_its_first_line() {
+        let typed = |t: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_str(t).unwrap(),
+            );
+            h
+        };
+        let plain = typed("text/plain; charset=utf-8");
+        assert_eq!(
+            plain_detail(
+                &plain,
+                b"Service account token cannot be empty\nsecond line\n"
+            )
+            .as_deref(),
+            Some("Service account token cannot be empty")
+        );
+        assert_eq!(
+            plain_detail(&plain, "x".repeat(400).as_bytes()).map(|d| d.len()),
+            Some(300)
+        );
+        // Not plain text, not UTF-8, empty, or with a control character: nothing.
+        assert_eq!(plain_detail(&typed("text/html"), b"<html>"), None);
+        assert_eq!(plain_detail(&HeaderMap::new(), b"Not Found"), None);
+        assert_eq!(plain_detail(&plain, b"\xff\xfe"), None);
+        assert_eq!(plain_detail(&plain, b"\n"), None);
+        assert_eq!(plain_detail(&plain, b"a\x1b[31mb"), None);
     }
 
     #[test]

@@ -28,6 +28,7 @@ async fn botocore_signs_pages_and_parses_every_answer() {
         aws.add_role(ROLE, Some("aws-sim-check-external"));
         aws.set_web_identity("eyJhbGciOiJSUzI1NiJ9.aws-sim-check.sig", ROLE);
         aws.set_instance_role(Some("aws-sim-check-instance"));
+        aws.associate_pod_identity("monitoring", "aws-sim-check", "aws-sim-check-pod");
         for i in 0..23i64 {
             aws.add_backup_job(json!({
                 "AccountId": "123456789012",
@@ -92,6 +93,9 @@ async fn botocore_signs_pages_and_parses_every_answer() {
             ]},
         }));
     }
+    let pod_token = sim
+        .aws()
+        .pod_identity_token("monitoring", "aws-sim-check", 3600);
     let cloud = FakeCloud::start(std::sync::Arc::clone(&sim)).await.unwrap();
     let config = json!({
         "access_key_id": "AKIDAWSSIMCHECK00001",
@@ -100,6 +104,7 @@ async fn botocore_signs_pages_and_parses_every_answer() {
         "role_arn": ROLE, "external_id": "aws-sim-check-external",
         "web_identity_token": "eyJhbGciOiJSUzI1NiJ9.aws-sim-check.sig",
         "instance_role": "aws-sim-check-instance",
+        "pod_identity_token": pod_token,
     });
     let out = tokio::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/aws_sim_check.py"))
@@ -130,13 +135,15 @@ async fn botocore_signs_pages_and_parses_every_answer() {
         json!([
             "AssumeRole",
             "AssumeRoleWithWebIdentity",
-            "InstanceMetadata"
+            "InstanceMetadata",
+            "PodIdentity"
         ])
     );
     // Every request was signed by botocore and answered by the simulator's services.
     assert!(sim.request_count("aws_backup") >= 12);
     assert_eq!(sim.request_count("aws_sts"), 2);
     assert!(sim.request_count("aws_imds") >= 3);
+    assert_eq!(sim.request_count("aws_pod_identity"), 1);
     assert_eq!(sim.request_count("unknown"), 0);
     cloud.shutdown().await;
 }

@@ -15,10 +15,13 @@
 //! - `sts.rs`: `POST /` `Action=AssumeRole` (signed, service `sts`) and
 //!   `Action=AssumeRoleWithWebIdentity` (unsigned);
 //! - `imds.rs`: `PUT /latest/api/token`, `GET /latest/meta-data/iam/security-credentials/…`;
+//! - `pod_identity.rs`: the EKS Pod Identity Agent, `GET /v1/credentials`, with EKS Auth's
+//!   checks of the service account token;
 //! - `auth.rs`: the checks every signed request passes, and their errors;
 //! - `sigv4.rs`: the service side of SigV4; `wire.rs`: the wire types.
 //!
-//! Service names (faults, the request log): [`AWS_BACKUP`], [`AWS_STS`], [`AWS_IMDS`].
+//! Service names (faults, the request log): [`AWS_BACKUP`], [`AWS_STS`], [`AWS_IMDS`],
+//! [`AWS_POD_IDENTITY`].
 //!
 //! # Seeding
 //! Through [`Sim::aws`] (a lock on [`AwsState`]):
@@ -57,7 +60,11 @@
 //!   [`sts_issued`](AwsState::sts_issued);
 //! - IMDS: [`set_instance_role`](AwsState::set_instance_role),
 //!   [`imds_credentials_ttl`](AwsState::imds_credentials_ttl),
-//!   [`imds_issued`](AwsState::imds_issued).
+//!   [`imds_issued`](AwsState::imds_issued);
+//! - EKS Pod Identity: [`associate_pod_identity`](AwsState::associate_pod_identity),
+//!   [`pod_identity_token`](AwsState::pod_identity_token),
+//!   [`pod_identity_credentials_ttl`](AwsState::pod_identity_credentials_ttl),
+//!   [`pod_identity_issued`](AwsState::pod_identity_issued).
 //!
 //! Jobs are the API's JSON objects, kept as given (the simulator fills in only `AccountId`
 //! when absent, with [`AwsState::account_id`]); plans are `GetBackupPlan` answers
@@ -89,6 +96,7 @@ mod auth;
 mod backup;
 mod cron;
 mod imds;
+mod pod_identity;
 pub mod sigv4;
 mod sts;
 #[cfg(test)]
@@ -113,6 +121,8 @@ pub const AWS_BACKUP: &str = "aws_backup";
 pub const AWS_STS: &str = "aws_sts";
 /// Service name of the instance metadata service.
 pub const AWS_IMDS: &str = "aws_imds";
+/// Service name of the EKS Pod Identity Agent.
+pub const AWS_POD_IDENTITY: &str = "aws_pod_identity";
 
 /// The account the simulator's callers belong to unless changed.
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
@@ -177,6 +187,13 @@ pub struct AwsState {
     imds_current: Option<(String, wire::IssuedCredentials, jiff::Timestamp, Instant)>,
     sts_issued: u64,
     imds_issued: u64,
+    /// Service account (`system:serviceaccount:{namespace}:{name}`) → role name.
+    pod_identities: BTreeMap<String, String>,
+    /// The key the simulated cluster signs its service account tokens with.
+    pod_identity_key: String,
+    /// Lifetime of the credentials the Pod Identity Agent hands out (6 hours).
+    pub pod_identity_credentials_ttl: Duration,
+    pod_identity_issued: u64,
 }
 
 impl Default for AwsState {
@@ -202,6 +219,10 @@ impl Default for AwsState {
             imds_current: None,
             sts_issued: 0,
             imds_issued: 0,
+            pod_identities: BTreeMap::new(),
+            pod_identity_key: format!("sim-cluster-key-{:032x}", rand::random::<u128>()),
+            pod_identity_credentials_ttl: Duration::from_secs(6 * 3600),
+            pod_identity_issued: 0,
         }
     }
 }
@@ -484,7 +505,21 @@ impl AwsState {
         self.imds_current = None;
     }
 
-    /// Registers temporary credentials issued by STS or IMDS for `ttl`.
+    /// Associates the service account `namespace`/`service_account` with the role `role`
+    /// (a name in this account), as `CreatePodIdentityAssociation` does.
+    pub fn associate_pod_identity(&mut self, namespace: &str, service_account: &str, role: &str) {
+        self.pod_identities.insert(
+            format!("system:serviceaccount:{namespace}:{service_account}"),
+            role.to_string(),
+        );
+    }
+
+    /// How many credentials the Pod Identity Agent has handed out.
+    pub fn pod_identity_issued(&self) -> u64 {
+        self.pod_identity_issued
+    }
+
+    /// Registers temporary credentials issued by STS, IMDS or EKS Auth for `ttl`.
     fn issue(&mut self, arn: &str, ttl: Duration) -> wire::IssuedCredentials {
         let access_key_id = format!(
             "ASIASIM{}",
@@ -577,6 +612,8 @@ pub fn service_of(req: &SimRequest) -> Option<&'static str> {
         Some(AWS_BACKUP)
     } else if p.starts_with("/latest/api/token") || p.starts_with("/latest/meta-data/") {
         Some(AWS_IMDS)
+    } else if p == pod_identity::PATH {
+        Some(AWS_POD_IDENTITY)
     } else if is_sts(req) {
         Some(AWS_STS)
     } else {
@@ -589,6 +626,7 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<SimResponse> {
     match service_of(req)? {
         AWS_BACKUP => Some(backup::answer(sim, req)),
         AWS_IMDS => Some(imds::answer(sim, req)),
+        AWS_POD_IDENTITY => Some(pod_identity::answer(sim, req)),
         _ => Some(sts::answer(sim, req)),
     }
 }

@@ -267,6 +267,22 @@ pub struct ImdsCredentials {
     pub expiration: String,
 }
 
+/// The EKS Pod Identity Agent's answer (`GET /v1/credentials`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodIdentityCredentials {
+    /// `AccessKeyId`.
+    pub access_key_id: String,
+    /// `SecretAccessKey`.
+    pub secret_access_key: String,
+    /// `Token`.
+    pub token: String,
+    /// `AccountId`.
+    pub account_id: String,
+    /// RFC 3339.
+    pub expiration: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

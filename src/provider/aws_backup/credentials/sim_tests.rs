@@ -1,8 +1,8 @@
-//! The run-time sources against the simulator's STS and instance metadata service
-//! (`crate::sim::aws`), on paused tokio time where expiry matters: what each request carries,
-//! that the credentials obtained are accepted by AWS Backup, refresh ahead of expiry, one
-//! refresh for 50 targets, a failed refresh, a rotated token file, a role on top of web
-//! identity, and no secret in any log line or error.
+//! The run-time sources against the simulator's STS, instance metadata service and EKS Pod
+//! Identity Agent (`crate::sim::aws`), on paused tokio time where expiry matters: what each
+//! request carries, that the credentials obtained are accepted by AWS Backup, refresh ahead of
+//! expiry, one refresh for 50 targets, a failed refresh, a rotated token file, a role on top
+//! of web identity, and no secret in any log line or error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use super::*;
 use crate::config::settings::Settings;
 use crate::provider::error::Reason;
 use crate::provider::http::RequestCounts;
-use crate::sim::aws::{AWS_BACKUP, AWS_IMDS, AWS_STS};
+use crate::sim::aws::{AWS_BACKUP, AWS_IMDS, AWS_POD_IDENTITY, AWS_STS};
 use crate::sim::{FakeCloud, Fault, FaultRule, Sim};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/exporter-web";
@@ -72,6 +72,19 @@ fn web_identity(cloud: &FakeCloud, file: &std::path::Path, role: Option<Role>) -
         source,
         sts_endpoint: Some(url(cloud)),
         by_chain: false,
+    }
+}
+
+/// EKS Pod Identity as the default chain finds it: the agent's URL (here the simulator's) and
+/// the projected token's file.
+fn pod_identity(cloud: &FakeCloud, file: &std::path::Path) -> Auth {
+    Auth {
+        source: Source::Container(source::Container {
+            url: format!("{}/v1/credentials", cloud.url()),
+            authorization: source::Authorization::File(file.to_path_buf()),
+        }),
+        sts_endpoint: None,
+        by_chain: true,
     }
 }
 
@@ -471,4 +484,115 @@ async fn no_secret_in_a_log_line_or_an_error() {
         errors.contains("InvalidIdentityToken: bad token <redacted>"),
         "{errors}"
     );
+}
+
+#[tokio::test]
+async fn eks_pod_identity_sends_the_token_file_and_reads_it_again_at_each_refresh() {
+    let cloud = start().await;
+    let (token, rotated) = {
+        let mut aws = cloud.sim().aws();
+        aws.associate_pod_identity("monitoring", "cloud-task-exporter", "backup-reader");
+        (
+            aws.pod_identity_token("monitoring", "cloud-task-exporter", 86_400),
+            aws.pod_identity_token("monitoring", "cloud-task-exporter", 2 * 86_400),
+        )
+    };
+    assert_ne!(token, rotated);
+    let dir = tempfile::tempdir().unwrap();
+    let file = token_file(&dir, &token);
+    let http = http();
+    let source = CredentialSource::new(&pod_identity(&cloud, &file), REGION);
+    let first = source.credentials(&http).await.unwrap();
+    let reqs = cloud.sim().requests_to(AWS_POD_IDENTITY);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        (reqs[0].request.method.as_str(), reqs[0].request.path.as_str()),
+        ("GET", "/v1/credentials")
+    );
+    // The file's content as it is, without a scheme and without its line end.
+    assert_eq!(reqs[0].request.header("authorization"), Some(token.as_str()));
+    assert_eq!(backup_status(&cloud, &http, &first).await, 200);
+    assert_eq!(
+        source.describe(),
+        format!(
+            "container credentials ({}/v1/credentials)",
+            cloud.url()
+        )
+    );
+    // The agent's six hours: kept until 15 minutes before they end...
+    advance(Duration::from_secs(5 * 3600 + 44 * 60)).await;
+    let same = source.credentials(&http).await.unwrap();
+    assert_eq!(same.access_key_id, first.access_key_id);
+    assert_eq!(cloud.sim().aws().pod_identity_issued(), 1);
+    // ...then replaced, with the token the kubelet rotated into the file meanwhile.
+    token_file(&dir, &rotated);
+    advance(Duration::from_secs(2 * 60)).await;
+    let next = source.credentials(&http).await.unwrap();
+    assert_ne!(next.access_key_id, first.access_key_id);
+    assert_eq!(cloud.sim().aws().pod_identity_issued(), 2);
+    let reqs = cloud.sim().requests_to(AWS_POD_IDENTITY);
+    assert_eq!(reqs[1].request.header("authorization"), Some(rotated.as_str()));
+    assert_eq!(backup_status(&cloud, &http, &next).await, 200);
+}
+
+#[tokio::test]
+async fn eks_pod_identity_refusals_name_the_agent_and_its_reason_never_the_token() {
+    // Which token the file holds: expired, of a service account without an association,
+    // signed by another cluster, not a JWT.
+    let expired = |aws: &crate::sim::aws::AwsState| {
+        aws.pod_identity_token("monitoring", "cloud-task-exporter", -120)
+    };
+    let unassociated =
+        |aws: &crate::sim::aws::AwsState| aws.pod_identity_token("monitoring", "other-app", 3600);
+    let foreign = |_: &crate::sim::aws::AwsState| {
+        Sim::new()
+            .aws()
+            .pod_identity_token("monitoring", "cloud-task-exporter", 3600)
+    };
+    let garbage = |_: &crate::sim::aws::AwsState| "not-a-jwt".to_string();
+    type Make<'a> = &'a dyn Fn(&crate::sim::aws::AwsState) -> String;
+    let cases: [(Make<'_>, u16, &str); 4] = [
+        (&expired, 400, "failed basic claim validations"),
+        (&unassociated, 404, "(ResourceNotFoundException)"),
+        (&foreign, 400, "(InvalidTokenException)"),
+        (&garbage, 400, "Service account token cannot be parsed"),
+    ];
+    let http = http();
+    for (make, status, reason) in cases {
+        // A simulator of its own per case: one source (and its failure, for a while) is
+        // shared by everything that names the same endpoint.
+        let cloud = start().await;
+        let token = {
+            let mut aws = cloud.sim().aws();
+            aws.associate_pod_identity("monitoring", "cloud-task-exporter", "backup-reader");
+            make(&aws)
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let file = token_file(&dir, &token);
+        let e = CredentialSource::new(&pod_identity(&cloud, &file), REGION)
+            .credentials(&http)
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason, Reason::Auth, "{}", e.message);
+        assert!(
+            e.message.starts_with(&format!(
+                "credential source container credentials ({}/v1/credentials) failed: container credentials GET: HTTP {status}: ",
+                cloud.url()
+            )) && e.message.contains(reason),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains(&token), "{}", e.message);
+        assert_eq!(cloud.sim().aws().pod_identity_issued(), 0);
+    }
+    // An empty file is refused before any request.
+    let cloud = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = token_file(&dir, "");
+    let e = CredentialSource::new(&pod_identity(&cloud, &file), REGION)
+        .credentials(&http)
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("token is empty"), "{}", e.message);
+    assert!(cloud.sim().requests_to(AWS_POD_IDENTITY).is_empty());
 }
