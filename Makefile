@@ -1,5 +1,5 @@
 # Thin aliases for humans; .ci/run is the source of truth.
-.PHONY: check test fmt golden demo bench bench-scale prometheusrule
+.PHONY: check test fmt golden demo bench bench-scale bench-client prometheusrule
 
 check:        ## what CI runs: tools, fmt, clippy, tests, rustdoc, promtool
 	.ci/run
@@ -24,3 +24,6 @@ prometheusrule: ## regenerate deploy/kubernetes/prometheusrule.yaml from deploy/
 
 bench-scale:  ## the real binary at 1,000 and 10,000 instances against the simulator (a few minutes; not in CI)
 	cargo bench --locked --bench scale
+
+bench-client: ## one GET with the exporter's reqwest client and with hyper-util's under it (a minute; not in CI)
+	cargo bench --locked --bench client
