@@ -142,6 +142,15 @@ def page_through(c, operation, key, id_field, summary):
     return ids
 
 
+def used_again(summary, name, key_id, secret, token, call):
+    """Temporary credentials from `name` signing one page of an AWS Backup list (`call`)."""
+    temp = client(
+        "backup", aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token
+    )
+    getattr(temp, call)(MaxResults=1)
+    summary.setdefault("temporary", []).append(name)
+
+
 def main():
     summary = {"botocore": botocore.__version__}
     backup = client("backup", **static())
@@ -195,28 +204,28 @@ def main():
         creds = answer["Credentials"]
         if not isinstance(creds["Expiration"], datetime.datetime):
             fail(f"{name}: Expiration parsed as {creds['Expiration']!r}")
-        temp = client(
-            "backup",
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
+        used_again(
+            summary,
+            name,
+            creds["AccessKeyId"],
+            creds["SecretAccessKey"],
+            creds["SessionToken"],
+            "list_copy_jobs",
         )
-        temp.list_copy_jobs(MaxResults=1)
-        summary.setdefault("temporary", []).append(name)
 
     # IMDSv2 through botocore's own fetcher.
     fetched = InstanceMetadataFetcher(base_url=BASE, timeout=5, num_attempts=1).retrieve_iam_role_credentials()
     if fetched.get("role_name") != CONFIG["instance_role"]:
         fail(f"IMDS: {fetched.get('role_name')!r}")
     else:
-        temp = client(
-            "backup",
-            aws_access_key_id=fetched["access_key"],
-            aws_secret_access_key=fetched["secret_key"],
-            aws_session_token=fetched["token"],
+        used_again(
+            summary,
+            "InstanceMetadata",
+            fetched["access_key"],
+            fetched["secret_key"],
+            fetched["token"],
+            "list_restore_jobs",
         )
-        temp.list_restore_jobs(MaxResults=1)
-        summary.setdefault("temporary", []).append("InstanceMetadata")
 
     # The EKS Pod Identity Agent through botocore's container fetcher (as its ContainerProvider
     # calls it for AWS_CONTAINER_CREDENTIALS_FULL_URI with the token file's content).
@@ -227,14 +236,14 @@ def main():
     if missing:
         fail(f"Pod Identity Agent: no {sorted(missing)} in {sorted(pod)}")
     else:
-        temp = client(
-            "backup",
-            aws_access_key_id=pod["AccessKeyId"],
-            aws_secret_access_key=pod["SecretAccessKey"],
-            aws_session_token=pod["Token"],
+        used_again(
+            summary,
+            "PodIdentity",
+            pod["AccessKeyId"],
+            pod["SecretAccessKey"],
+            pod["Token"],
+            "list_backup_jobs",
         )
-        temp.list_backup_jobs(MaxResults=1)
-        summary.setdefault("temporary", []).append("PodIdentity")
 
     if errors:
         print("\n".join(errors), file=sys.stderr)
