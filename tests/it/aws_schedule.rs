@@ -256,3 +256,60 @@ async fn the_first_pass_reads_every_job_even_when_the_memo_knows_them() {
         .unwrap();
     assert!(due.covered);
 }
+
+/// No API says that a resource was deleted or taken out of its plan; its scheduled jobs
+/// stop. A resource whose latest scheduled job is older than the history keeps a pair (35
+/// days, or `lookback` when longer) leaves its plan, and a plan no resource belongs to any
+/// more is not read again: a deleted volume is not expected for ever.
+#[tokio::test]
+async fn a_resource_leaves_its_plan_when_its_latest_scheduled_job_ages_out() {
+    use cloud_task_exporter::provider::{PollContext, Provider};
+    let c = cloud().await;
+    let now = Timestamp::now();
+    let days = |n: i64| SignedDuration::from_hours(24 * n);
+    {
+        let mut aws = c.sim().aws();
+        let rules = |id: &str| {
+            json!({"BackupPlanId": id, "BackupPlan": {"BackupPlanName": id, "Rules": [
+                {"RuleName": "r", "RuleId": format!("{id}-r"), "ScheduleExpression": "cron(0 5 ? * * *)"}]}})
+        };
+        let web = aws.add_plan(rules("plan-web"));
+        let db = aws.add_plan(rules("plan-db"));
+        aws.add_backup_job(job("j-web", WEB, Some((&web, "plan-web-r")), now - days(2)));
+        aws.add_backup_job(job("j-db", DB, Some((&db, "plan-db-r")), now - days(10)));
+    }
+    let p = support::provider(&target(&c));
+    let pass = |now: Timestamp| PollContext {
+        now,
+        since: now - days(14),
+        page_size: 100,
+        max_pages: 10,
+        window: None,
+        recall: None,
+    };
+    let reads = || {
+        c.sim()
+            .requests_to("aws_backup")
+            .iter()
+            .filter(|r| r.request.path.starts_with("/backup/plans/"))
+            .map(|r| r.request.path.clone())
+            .collect::<Vec<_>>()
+    };
+    p.list_tasks("backup", &pass(now)).await.unwrap();
+    let policies = p.schedules().await.unwrap().unwrap();
+    assert_eq!(
+        policies.by_resource.keys().collect::<Vec<_>>(),
+        [WEB, DB],
+        "both volumes are in their plans"
+    );
+    assert_eq!(reads().len(), 2);
+    // 30 days on: DB's job is 40 days old, WEB's 32. DB leaves its plan, which is not read.
+    p.list_tasks("backup", &pass(now + days(30))).await.unwrap();
+    let policies = p.schedules().await.unwrap().unwrap();
+    assert_eq!(policies.by_resource.keys().collect::<Vec<_>>(), [WEB]);
+    assert_eq!(
+        &reads()[2..],
+        ["/backup/plans/plan-web/".to_string()],
+        "only the plan a resource still belongs to"
+    );
+}

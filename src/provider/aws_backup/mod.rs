@@ -563,6 +563,12 @@ impl Provider for Client {
             for (resource, plan, created) in &seen {
                 origins.saw(resource, plan, *created);
             }
+            // As long as the history keeps a quiet pair (`lookback` when longer).
+            let keep = jiff::SignedDuration::from_secs_f64(crate::history::FORGET_AFTER_SECS)
+                .max(ctx.now.duration_since(ctx.since));
+            if let Ok(horizon) = ctx.now.checked_sub(keep) {
+                origins.forget_before(horizon);
+            }
         }
         if learning && ctx.window.is_none() {
             self.learned.store(true, Ordering::Relaxed);

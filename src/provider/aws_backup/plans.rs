@@ -9,7 +9,8 @@
 //! plan (a plan's resource assignments belong to the plan, and each of its rules backs up
 //! all of them). Each rule is a [`Policy`]: its id is the `RuleId` the jobs name in
 //! `CreatedBy.BackupRuleId`. A resource whose jobs were all started on demand, or that no
-//! listing has shown yet, gets no answer ([`Policies::partial`]).
+//! listing has shown yet, gets no answer ([`Policies::partial`]); one whose latest scheduled
+//! job is older than the history keeps a pair ([`Origins::forget_before`]) leaves its plan.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +52,14 @@ impl Origins {
                 );
             }
         }
+    }
+
+    /// Forgets the resources whose latest scheduled job was created before `horizon`. No API
+    /// says that a resource was deleted or taken out of its plan (only the jobs that stop
+    /// say it), so a resource leaves its plan when its pair's history lets the pair go, and
+    /// a plan no resource belongs to any more is no longer read.
+    pub(super) fn forget_before(&mut self, horizon: Timestamp) {
+        self.0.retain(|_, o| o.latest >= horizon);
     }
 
     /// The plans the resources belong to.
@@ -230,6 +239,21 @@ mod tests {
         o.saw("vol-2", "p1", at("2026-12-06T05:00:00Z"));
         assert_eq!(o.0["vol-1"].plan, "p2");
         assert_eq!(o.plans(), ["p1".to_string(), "p2".to_string()].into());
+    }
+
+    /// A resource leaves its plan when its latest scheduled job is older than the horizon;
+    /// a later job of the plan keeps it.
+    #[test]
+    fn a_resource_leaves_its_plan_when_its_latest_job_is_past_the_horizon() {
+        let mut o = Origins::default();
+        o.saw("vol-1", "p1", at("2026-10-01T05:00:00Z"));
+        o.saw("vol-1", "p1", at("2026-11-10T05:00:00Z"));
+        o.saw("vol-2", "p2", at("2026-11-01T05:00:00Z"));
+        o.forget_before(at("2026-11-01T05:00:00Z"));
+        assert_eq!(o.plans(), ["p1".to_string(), "p2".to_string()].into());
+        o.forget_before(at("2026-11-01T05:00:01Z"));
+        assert_eq!(o.plans(), ["p1".to_string()].into());
+        assert!(!o.0.contains_key("vol-2"));
     }
 
     #[test]
