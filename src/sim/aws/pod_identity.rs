@@ -21,8 +21,6 @@
 //! (`169.254.170.23` or `fd00:ec2::23`, else 403) is not made: the simulator listens on
 //! loopback.
 
-use std::time::Duration;
-
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -155,7 +153,7 @@ pub(super) fn answer(sim: &Sim, req: &SimRequest) -> SimResponse {
         "arn:aws:sts::{}:assumed-role/{role}/eks-simcluster-{session}",
         st.account_id
     );
-    let creds = st.issue(&arn, ttl.max(Duration::from_secs(1)));
+    let creds = st.issue(&arn, ttl);
     st.pod_identity_issued += 1;
     let doc = PodIdentityCredentials {
         access_key_id: creds.access_key_id,
