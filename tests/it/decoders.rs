@@ -1,5 +1,6 @@
 //! Random bodies into every provider's decoder, over real HTTP: random bytes (invalid UTF-8
-//! included) and random JSON built from the field names the APIs use, in wrong shapes. A
+//! included) and random JSON built from the field names the APIs use (each fixture's own
+//! among them), in wrong shapes. A
 //! poll may succeed (a body can happen to be a valid list, its records read or skipped as
 //! invalid) or fail with `reason="decode"`; it never panics and never reports another
 //! reason. And random records among good ones, in a real list, never fail the poll at all:
@@ -18,7 +19,10 @@ use cloud_task_exporter::sim::{Fault, FaultRule, RecordEdit};
 use crate::faults::Rig;
 use crate::providers::fixtures;
 
-/// Field names of the five task-list responses and their tasks.
+/// Field names of the task-list responses and their tasks that the fixtures do not name
+/// (paging, progress, nested objects); [`keys`] adds each fixture's list, status, creation
+/// time and required fields, so that a provider added to the fixtures is fuzzed with its own
+/// names.
 const KEYS: &[&str] = &[
     "tasks",
     "nextPageToken",
@@ -55,7 +59,27 @@ const KEYS: &[&str] = &[
     "phase",
     "task_count",
     "name",
+    "NextToken",
+    "PercentDone",
+    "MessageCategory",
+    "StatusMessage",
+    "CreatedBy",
+    "BackupPlanId",
+    "CompletionDate",
+    "StartBy",
 ];
+
+/// [`KEYS`] and every fixture's own field names.
+fn keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = KEYS.to_vec();
+    for f in fixtures() {
+        keys.extend([f.list_key(), f.status_field(), f.created_field()]);
+        keys.extend(f.required().iter().map(|r| r.field));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
 
 fn json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -80,7 +104,7 @@ fn json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(|kv| {
+            prop::collection::vec((prop::sample::select(keys()), inner), 0..8).prop_map(|kv| {
                 Value::Object(
                     kv.into_iter()
                         .map(|(k, v)| (k.to_string(), v))
@@ -92,14 +116,12 @@ fn json() -> impl Strategy<Value = Value> {
 }
 
 fn body() -> impl Strategy<Value = Vec<u8>> {
+    let lists: Vec<&'static str> = fixtures().iter().map(|f| f.list_key()).collect();
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..400),
         json().prop_map(|v| v.to_string().into_bytes()),
-        // A valid-looking envelope around random items.
-        (
-            prop::sample::select(&["tasks", "operation_logs", "jobs", "items"][..]),
-            json()
-        )
+        // A valid-looking envelope (any provider's list name) around random items.
+        (prop::sample::select(lists), json())
             .prop_map(|(k, v)| serde_json::json!({ k: [v] }).to_string().into_bytes()),
     ]
 }
