@@ -154,6 +154,14 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 impl PairHistory {
+    /// When the latest success kept started (its end less its duration; those without a
+    /// duration are passed over), unix seconds.
+    pub fn latest_success_start(&self) -> Option<f64> {
+        (self.successes.iter())
+            .filter_map(|s| Some(s.end - f64::from(s.secs?)))
+            .max_by(f64::total_cmp)
+    }
+
     /// The median gap between the remembered successes, once there are [`MIN_SUCCESSES`].
     /// Gaps of zero (two reports of one instant) are left out.
     pub fn learned_interval(&self) -> Option<f64> {

@@ -153,6 +153,26 @@ impl Schedule {
         best.and_then(|s| Timestamp::from_second(s).ok())
     }
 
+    /// Whether it counts its days from a run still to be seen (a VBS `frequency` above 1
+    /// without an anchor): it has no runs until [`Schedule::anchored`].
+    pub(crate) fn needs_anchor(&self) -> bool {
+        match self {
+            Self::Vbs(v) => v.needs_anchor(),
+            Self::Any(all) => all.iter().any(Self::needs_anchor),
+            Self::Cbr(_) | Self::Yandex(_) | Self::Aws(_) => false,
+        }
+    }
+
+    /// The schedule with its days counted from the run that started at `run`, where they
+    /// count from a run ([`Schedule::needs_anchor`]); otherwise itself.
+    pub(crate) fn anchored(&self, run: Timestamp) -> Schedule {
+        match self {
+            Self::Vbs(v) => Self::Vbs(v.anchored(run.as_second())),
+            Self::Any(all) => Self::Any(all.iter().map(|s| s.anchored(run)).collect()),
+            other => other.clone(),
+        }
+    }
+
     /// The day number, in the schedule's day zone, of the Unix second `s`.
     fn day_of(&self, s: i64) -> i64 {
         match self {

@@ -139,17 +139,27 @@ impl Policies {
     /// not covered when no enabled policy names it; `None` when the only enabled ones could
     /// not be read (no guess: the learned rhythm is then its expectation).
     pub fn due(&self, resource: &str, units: &BTreeSet<String>, now: Timestamp) -> Option<Due> {
-        self.due_with(resource, units, &self.runs(now))
+        self.due_with(resource, units, &self.runs(now, |_| None))
     }
 
     /// Each readable policy's next run after `now` and latest run at or before it, computed
-    /// once for all the resources a policy covers ([`Policies::due_with`]).
-    pub fn runs(&self, now: Timestamp) -> Runs {
+    /// once for all the resources a policy covers ([`Policies::due_with`]). A schedule that
+    /// counts its days from a run (a VBS `frequency` above 1: the API publishes no first
+    /// day) counts them from `latest_run(policy id)`, the start of the latest run of the
+    /// policy seen; before one is seen it has no runs, and its resources no answer.
+    pub fn runs(&self, now: Timestamp, latest_run: impl Fn(&str) -> Option<Timestamp>) -> Runs {
         Runs(
             self.policies
                 .iter()
                 .filter_map(|p| {
                     let s = p.schedule.as_ref()?;
+                    let anchored;
+                    let s = if s.needs_anchor() {
+                        anchored = s.anchored(latest_run(&p.id)?);
+                        &anchored
+                    } else {
+                        s
+                    };
                     Some((
                         p.id.clone(),
                         (s.next_after(now), s.latest_at_or_before(now)),
@@ -288,6 +298,35 @@ mod tests {
         let vol = p.due("vol-1", &["u1".to_string()].into(), now).unwrap();
         assert!(vol.covered);
         assert_eq!(vol.policies, [("vbs".to_string(), "vbs-name".to_string())]);
+    }
+
+    /// A VBS policy every 3 days has no runs before one of its runs is seen (its volume gets
+    /// no answer, never a guess); once seen, its days count from that run's day.
+    #[test]
+    fn every_n_days_counts_from_the_latest_run_seen() {
+        use crate::schedule::vbs::{Vbs, VbsPolicy};
+        let every_3 = Vbs::parse(&VbsPolicy {
+            start_time: "02:00",
+            frequency: Some(3),
+            week_frequency: &[],
+            time_zone: None,
+            anchor: None,
+        })
+        .unwrap();
+        let p = Policies {
+            policies: vec![policy("vp", true, Some(Schedule::Vbs(every_3)))],
+            by_unit: [("vp".into(), "vp".into())].into(),
+            ..Policies::default()
+        };
+        let at = |s: &str| -> Timestamp { s.parse().unwrap() };
+        let now = at("2026-12-07T03:00:00Z");
+        let units: BTreeSet<String> = ["vp".to_string()].into();
+        assert_eq!(p.due("vol-1", &units, now), None, "no run seen: no answer");
+        let seen = |id: &str| (id == "vp").then(|| at("2026-12-02T02:00:41Z"));
+        let due = p.due_with("vol-1", &units, &p.runs(now, seen)).unwrap();
+        assert!(due.covered);
+        assert_eq!(due.last_due, Some(at("2026-12-05T02:00:00Z")));
+        assert_eq!(due.next, Some(at("2026-12-08T02:00:00Z")));
     }
 
     #[test]

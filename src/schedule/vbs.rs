@@ -1,8 +1,9 @@
 //! Huawei VBS: a backup policy's `scheduled_policy` (`docs/providers.md` "Backup schedules").
 //!
 //! `start_time` lists UTC times (`"02:00,14:00"`); the days are either every `frequency` days
-//! (1–14, counted from an anchor date the API does not publish, so the caller supplies it) or
-//! the `week_frequency` days (`SUN` … `SAT`). When the policy has a `time_zone`
+//! (1–14, counted from an anchor date the API does not publish: a run's day, which the caller
+//! supplies, [`Vbs::anchored`]) or the `week_frequency` days (`SUN` … `SAT`). When the policy
+//! has a `time_zone`
 //! (`UTC+08:00`), its days are the local days of that fixed offset, while the times stay in
 //! UTC: a run is a UTC time of `start_time` whose local date is one of the policy's days.
 
@@ -21,8 +22,8 @@ pub(crate) struct VbsPolicy<'a> {
     pub week_frequency: &'a [&'a str],
     /// The policy's `time_zone`, `UTC±HH:mm`; absent means UTC.
     pub time_zone: Option<&'a str>,
-    /// The local date that `frequency` counts from (a run day). The API publishes none:
-    /// the caller takes one (the day of a run it saw). Needed only when `frequency` > 1.
+    /// The local date that `frequency` counts from (a run day). The API publishes none: without
+    /// it, a `frequency` above 1 gives no runs until [`Vbs::anchored`] to a run seen.
     pub anchor: Option<Date>,
 }
 
@@ -40,9 +41,15 @@ pub(crate) struct Vbs {
 enum Days {
     /// Every `n` days from day number `anchor`.
     Every { n: i64, anchor: i64 },
+    /// Every `n` (above 1) days from a day not known yet: no runs until anchored.
+    Unanchored { n: i64 },
     /// A bit per weekday, Monday bit 0.
     Week(u8),
 }
+
+/// How early before its slot a run may be created and still be that slot's run (clocks
+/// differ); a run created later than its slot belongs to the latest slot before it.
+pub(crate) const ANCHOR_SLACK: i64 = 30 * 60;
 
 const WEEK_NAMES: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
 
@@ -64,18 +71,17 @@ impl Vbs {
                 ));
             }
             Some(1) => Days::Every { n: 1, anchor: 0 },
-            Some(n) => {
-                let a = p.anchor.ok_or(ScheduleError::Missing {
-                    field: "anchor",
-                    why: "a frequency above 1 counts its days from a date the API does not publish",
-                })?;
-                let anchor = civil::days_from_civil(
-                    i64::from(a.year()),
-                    a.month().unsigned_abs(),
-                    a.day().unsigned_abs(),
-                );
-                Days::Every { n, anchor }
-            }
+            Some(n) => match p.anchor {
+                Some(a) => Days::Every {
+                    n,
+                    anchor: civil::days_from_civil(
+                        i64::from(a.year()),
+                        a.month().unsigned_abs(),
+                        a.day().unsigned_abs(),
+                    ),
+                },
+                None => Days::Unanchored { n },
+            },
             None => {
                 if p.week_frequency.is_empty() {
                     return Err(ScheduleError::Empty {
@@ -103,6 +109,40 @@ impl Vbs {
         })
     }
 
+    /// Whether its days count from a run still to be seen (`frequency` above 1, no anchor).
+    pub(crate) fn needs_anchor(&self) -> bool {
+        matches!(self.days, Days::Unanchored { .. })
+    }
+
+    /// This schedule with its `frequency` counted from the day of the run that started at
+    /// Unix second `run`: the local day of the latest `start_time` slot at or before
+    /// `run` + [`ANCHOR_SLACK`] (a run is created at its slot or soon after; the slack takes
+    /// one created a little early). A schedule that needs no anchor stays as it is.
+    pub(crate) fn anchored(&self, run: i64) -> Vbs {
+        let Days::Unanchored { n } = self.days else {
+            return self.clone();
+        };
+        let daily = Vbs {
+            days: Days::Every { n: 1, anchor: 0 },
+            ..self.clone()
+        };
+        let t = run.saturating_add(ANCHOR_SLACK);
+        let d = daily.day_of(t);
+        // Every slot falls on its local day; the latest at or before t is on day d or d − 1.
+        let slot = (d - 1..=d)
+            .flat_map(|x| daily.runs_on(x))
+            .filter(|&s| s <= t)
+            .max()
+            .unwrap_or(t);
+        Vbs {
+            days: Days::Every {
+                n,
+                anchor: self.day_of(slot),
+            },
+            ..daily
+        }
+    }
+
     /// The local day number of the Unix second `s`.
     pub(super) fn day_of(&self, s: i64) -> i64 {
         (s + self.offset).div_euclid(DAY)
@@ -112,6 +152,7 @@ impl Vbs {
     pub(super) fn runs_on(&self, d: i64) -> Vec<i64> {
         let on = match self.days {
             Days::Every { n, anchor } => (d - anchor).rem_euclid(n) == 0,
+            Days::Unanchored { .. } => false,
             Days::Week(mask) => mask & (1 << civil::weekday(d)) != 0,
         };
         if !on {
@@ -220,7 +261,10 @@ mod tests {
             frequency: Some(3),
             ..policy("02:00")
         };
-        assert!(err(&p).starts_with("anchor is missing: a frequency above 1"));
+        assert!(
+            Vbs::parse(&p).unwrap().needs_anchor(),
+            "not an error: no runs yet"
+        );
         let p = VbsPolicy {
             frequency: None,
             week_frequency: &["MON", "FUNDAY"],
@@ -245,6 +289,36 @@ mod tests {
             };
             assert!(err(&p).starts_with("time_zone: "), "{z}: {}", err(&p));
         }
+    }
+
+    /// A `frequency` above 1 has no runs until anchored; then its days count from the local
+    /// day of the slot the run seen belongs to, whether it was created on time, a little
+    /// early or hours late.
+    #[test]
+    fn every_n_days_counts_from_the_day_of_a_run_seen() {
+        let p = VbsPolicy {
+            frequency: Some(3),
+            time_zone: Some("UTC+08:00"),
+            ..policy("22:00")
+        };
+        let v = Vbs::parse(&p).unwrap();
+        let d = civil::days_from_civil(2024, 5, 10);
+        assert!(v.needs_anchor());
+        assert!((d - 5..d + 5).all(|x| v.runs_on(x).is_empty()));
+        // Created 2024-05-09 22:03 UTC: the 22:00 UTC slot of local 2024-05-10 (UTC+8).
+        let run = (d - 1) * DAY + 22 * 3600 + 180;
+        let a = v.anchored(run);
+        assert!(!a.needs_anchor());
+        let slot = |day: i64| vec![(day - 1) * DAY + 22 * 3600];
+        assert_eq!(a.runs_on(d), slot(d));
+        assert!(a.runs_on(d + 1).is_empty() && a.runs_on(d + 2).is_empty());
+        assert_eq!(a.runs_on(d + 3), slot(d + 3));
+        assert_eq!(a.runs_on(d - 3), slot(d - 3));
+        assert_eq!(v.anchored(run - 13 * 60), a, "13 minutes early");
+        assert_eq!(v.anchored(run + 5 * 3600), a, "5 hours late");
+        assert_eq!(a.anchored(run + 86_400), a, "anchored already");
+        let next = v.anchored(run + 86_400);
+        assert_eq!(next.runs_on(d + 1), slot(d + 1), "a day later");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::accounting::histogram::POLL_BUCKETS;
 use crate::accounting::{Account, ApplyReport, HistogramData, Rules, SharedAccount, Tallies, lock};
 use crate::config::{Shard, Target};
+use crate::history::PairHistory;
 use crate::hub::{Hub, PollStatus, TargetSnapshot};
 use crate::memo::{Layouts, Recall};
 use crate::model::Listing;
@@ -267,8 +268,20 @@ impl TargetRunner {
                     .map(|(r, _)| r.as_str()),
             ),
         }
+        // A VBS policy every N days counts them from the day of its latest run seen: the
+        // latest start of a success of the volumes its tasks name (`docs/providers.md`).
+        let latest_run = |policy: &str| {
+            (p.by_unit.iter())
+                .filter(|(_, id)| id.as_str() == policy)
+                .filter_map(|(u, _)| a.unit_resources.get(u))
+                .flatten()
+                .filter_map(|r| a.history.pairs.get(&(r.clone(), rhythm.to_string())))
+                .filter_map(PairHistory::latest_success_start)
+                .max_by(f64::total_cmp)
+                .and_then(|s| Timestamp::from_second(s.floor() as i64).ok())
+        };
         let none = BTreeSet::new();
-        let runs = p.runs(now);
+        let runs = p.runs(now, latest_run);
         resources
             .into_iter()
             .filter_map(|r| {

@@ -1114,6 +1114,73 @@ async fn cbr_and_vbs_schedules_are_served_per_resource() {
     assert_eq!(listings, 1);
 }
 
+/// A VBS policy every 3 days counts them from the day of its latest backup seen (the API
+/// publishes no first day). Before a success, its volume gets no schedule series, and nothing
+/// is counted as skipped; after one created yesterday at 02:00, that is its latest due run
+/// and the next is three days after it.
+#[tokio::test]
+async fn a_vbs_policy_every_n_days_counts_from_its_latest_backup_seen() {
+    use cloud_task_exporter::sim::huawei::VbsScheduledPolicy;
+    let cloud = start().await;
+    let (last, _) = support::two_am_around(Timestamp::now());
+    let run = Timestamp::from_second(last as i64 - 86_400).unwrap();
+    let task = |id: &str, status: &str, created: Timestamp| VbsTask {
+        job_id: id.into(),
+        status: status.into(),
+        created_at: fmt(plus(created, 0, 706), 0, "%Y-%m-%dT%H:%M:%S.%3f"),
+        finished_at: Some(fmt(plus(created, 600, 121), 0, "%Y-%m-%dT%H:%M:%S.%3f")),
+        backup_name: "autobk".into(),
+        resource_id: "vol-1".into(),
+        resource_type: "volume".into(),
+        error: None,
+    };
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        let every_3 = VbsScheduledPolicy::every_days("02:00", 3);
+        st.add_vbs_policy("vp-3", "every third day", every_3, 1);
+        let failed = plus(run, -3 * 86_400, 0);
+        st.add_vbs_task("vp-3", task("job-1", "EXECUTE_FAIL", failed));
+    }
+    let buckets = [60.0, 3600.0];
+    let vbs = target(
+        &cloud.url(),
+        &hw("huawei_vbs", &aksk(SK), "policy_ids: [vp-3]"),
+    );
+    let mut runner = support::runner(&vbs, &buckets);
+    runner.poll_once().await.unwrap();
+    let vol = [
+        ("provider", "huawei_vbs"),
+        ("target", "hw"),
+        ("resource", "vol-1"),
+        ("type", "backup"),
+    ];
+    let text = support::exposition_of(runner.snapshot(), &buckets);
+    assert_eq!(
+        support::sample(&text, "cloud_task_schedule_covered", &vol),
+        None,
+        "no success seen: no answer, never a guess\n{text}"
+    );
+    for reason in ["unsupported", "unreadable"] {
+        let labels = [
+            ("provider", "huawei_vbs"),
+            ("target", "hw"),
+            ("reason", reason),
+        ];
+        let n = support::sample(&text, "cloud_task_schedule_skipped_total", &labels);
+        assert_eq!(n, Some(0.0), "{reason}");
+    }
+
+    lock(&cloud.sim().huawei).add_vbs_task("vp-3", task("job-2", "EXECUTE_SUCCESS", run));
+    runner.poll_once().await.unwrap();
+    let text = support::exposition_of(runner.snapshot(), &buckets);
+    let of = |name: &str| support::sample(&text, name, &vol);
+    assert_eq!(of("cloud_task_schedule_covered"), Some(1.0), "{text}");
+    let last_due = of("cloud_task_schedule_last_due_timestamp_seconds");
+    assert_eq!(last_due, Some(last - 86_400.0));
+    let next = of("cloud_task_schedule_next_run_timestamp_seconds");
+    assert_eq!(next, Some(last + 2.0 * 86_400.0));
+}
+
 /// Without rights on the policy API the target still polls, the read is counted as a
 /// forbidden skip and no schedule series is served (the learned rhythm stays); a pattern that
 /// cannot be read is an unreadable skip, and its resources get no guess either way.

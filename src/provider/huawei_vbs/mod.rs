@@ -15,7 +15,7 @@ use crate::provider::error::ProviderError;
 use crate::provider::pager::Pager;
 use crate::provider::plugin::{PollContext, Provider, Registered, Units, unit_label};
 use crate::schedule::vbs::{Vbs, VbsPolicy};
-use crate::schedule::{Policies, Policy, Schedule, ScheduleError, SkipReason, Skipped};
+use crate::schedule::{Policies, Policy, Schedule, SkipReason, Skipped};
 use crate::timefmt::lenient;
 use api::{Page, VbsTask};
 pub use config::Config;
@@ -147,7 +147,6 @@ fn read_schedule(
     });
     match parsed {
         Ok(s) => Ok((on, Schedule::Vbs(s))),
-        Err(e @ ScheduleError::Missing { .. }) => Err((on, SkipReason::Unsupported, e.to_string())),
         Err(e) => Err(unreadable(on, e.to_string())),
     }
 }
