@@ -307,6 +307,7 @@ impl AuthFile {
                     access_key_id: id?,
                     secret_access_key: secret?,
                     session_token: token,
+                    expires: None,
                 })
             }
         };

@@ -3,8 +3,8 @@
 
 use super::ini::Section;
 use super::source::{
-    ENV_ACCESS_KEY_ID, ENV_SECRET_ACCESS_KEY, ENV_SECURITY_TOKEN, ENV_SESSION_TOKEN, Env,
-    StaticKeys, var,
+    ENV_ACCESS_KEY_ID, ENV_CREDENTIAL_EXPIRATION, ENV_SECRET_ACCESS_KEY, ENV_SECURITY_TOKEN,
+    ENV_SESSION_TOKEN, Env, StaticKeys, var,
 };
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
@@ -21,7 +21,8 @@ pub(crate) const ENV_METADATA_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOIN
 pub(crate) const ENV_METADATA_ENDPOINT_MODE: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE";
 
 /// The environment's keys; `None` without `AWS_ACCESS_KEY_ID`, an error when its secret is
-/// missing (`PartialCredentialsError`).
+/// missing (`PartialCredentialsError`). `AWS_CREDENTIAL_EXPIRATION` (RFC 3339, as
+/// `aws configure export-credentials --format env` writes it) says when they stop working.
 pub(crate) fn environment(env: &Env<'_>) -> Result<Option<StaticKeys>, String> {
     let Some(id) = var(env, ENV_ACCESS_KEY_ID) else {
         return Ok(None);
@@ -31,10 +32,20 @@ pub(crate) fn environment(env: &Env<'_>) -> Result<Option<StaticKeys>, String> {
     let token = [ENV_SECURITY_TOKEN, ENV_SESSION_TOKEN]
         .iter()
         .find_map(|n| var(env, n));
+    let expires = var(env, ENV_CREDENTIAL_EXPIRATION)
+        .map(|v| {
+            v.trim().parse::<jiff::Timestamp>().map_err(|_| {
+                format!(
+                    "{ENV_CREDENTIAL_EXPIRATION}: '{v}' is not a time such as 2026-12-08T10:00:00Z"
+                )
+            })
+        })
+        .transpose()?;
     Ok(Some(StaticKeys {
         access_key_id: Secret::new(id),
         secret_access_key: Secret::new(secret),
         session_token: token.map(Secret::new),
+        expires,
     }))
 }
 

@@ -35,6 +35,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::config::secret::Secret;
@@ -49,6 +50,7 @@ pub(crate) use config::Auth;
 pub(crate) use config::AuthFile;
 use refresh::Shared;
 pub(crate) use source::{ENV_ACCESS_KEY_ID, Role, Source, StaticKeys, WebIdentity};
+use source::ENV_CREDENTIAL_EXPIRATION;
 use sts::Sts;
 
 /// Credentials that sign one request.
@@ -97,8 +99,12 @@ enum Fetch {
 
 /// A source at run time.
 enum Node {
-    /// Keys that do not expire.
-    Fixed(Credentials),
+    /// Keys that are not fetched: they work until `expires`, where the environment gives one
+    /// (`AWS_CREDENTIAL_EXPIRATION`), else for as long as the account keeps them.
+    Fixed {
+        credentials: Credentials,
+        expires: Option<Timestamp>,
+    },
     /// Temporary credentials, shared process-wide by every target of the same source.
     Temporary { shared: Arc<Shared>, fetch: Fetch },
 }
@@ -122,7 +128,10 @@ impl std::fmt::Debug for CredentialSource {
 fn describe(source: &Source) -> String {
     match source {
         Source::Static(_) => "static keys".into(),
-        Source::Environment(_) => format!("environment ({ENV_ACCESS_KEY_ID})"),
+        Source::Environment(k) => match k.expires {
+            Some(t) => format!("environment ({ENV_ACCESS_KEY_ID}, expiring at {t})"),
+            None => format!("environment ({ENV_ACCESS_KEY_ID})"),
+        },
         Source::Profile {
             name,
             resolved,
@@ -166,7 +175,11 @@ fn build(source: &Source, sts: &Sts) -> (Arc<Node>, String) {
                 hash(k.access_key_id.expose()),
                 hash(k.secret_access_key.expose())
             );
-            (Arc::new(Node::Fixed(k.credentials())), key)
+            let node = Node::Fixed {
+                credentials: k.credentials(),
+                expires: k.expires,
+            };
+            (Arc::new(node), key)
         }
         Source::Profile { resolved, .. } => build(resolved, sts),
         Source::InstanceMetadata { url } => {
@@ -224,7 +237,14 @@ type CredentialsFuture<'a> =
 fn credentials_of<'a>(node: &'a Node, http: &'a Http) -> CredentialsFuture<'a> {
     Box::pin(async move {
         match node {
-            Node::Fixed(c) => Ok(c.clone()),
+            Node::Fixed {
+                expires: Some(t),
+                ..
+            } if Timestamp::now() >= *t => Err(ProviderError::auth(format!(
+                "the keys from the environment expired at {t} ({ENV_CREDENTIAL_EXPIRATION}); \
+                 start the exporter with fresh ones"
+            ))),
+            Node::Fixed { credentials, .. } => Ok(credentials.clone()),
             Node::Temporary { shared, fetch } => {
                 shared
                     .get(|| async {

@@ -290,6 +290,7 @@ fn keys_of(name: &str, s: &Section, file: &str) -> Result<Option<StaticKeys>, St
         access_key_id: Secret::new(id.clone()),
         secret_access_key: Secret::new(secret.clone()),
         session_token: token.map(|t| Secret::new(t.clone())),
+        expires: None,
     }))
 }
 

@@ -596,3 +596,56 @@ async fn eks_pod_identity_refusals_name_the_agent_and_its_reason_never_the_token
     assert!(e.message.contains("token is empty"), "{}", e.message);
     assert!(cloud.sim().requests_to(AWS_POD_IDENTITY).is_empty());
 }
+
+/// `AWS_CREDENTIAL_EXPIRATION` (botocore's `EnvProvider.EXPIRY_TIME`) says when the
+/// environment's keys stop working. The start line names the time, a value that is not one is
+/// an error naming the variable, and once it has passed the keys are refused before any
+/// request is signed, with a message that names the variable and never the keys. Botocore
+/// likewise refuses them only once they are expired (`refresh_needed(refresh_in=0)`).
+#[tokio::test]
+async fn the_environments_keys_are_refused_once_their_expiration_passed() {
+    let env = |expiration: &'static str| {
+        move |n: &str| {
+            let v = match n {
+                "AWS_ACCESS_KEY_ID" => "ASIAEXPIRINGKEY0",
+                "AWS_SECRET_ACCESS_KEY" => "expiring-secret-0123456789abcdefghij",
+                "AWS_SESSION_TOKEN" => "expiring-session-token",
+                "AWS_CREDENTIAL_EXPIRATION" => expiration,
+                _ => return None,
+            };
+            Some(v.to_string())
+        }
+    };
+    let e = super::chain::resolve(&env("tomorrow"), None).unwrap_err();
+    assert_eq!(
+        e,
+        "environment: AWS_CREDENTIAL_EXPIRATION: 'tomorrow' is not a time such as 2026-12-08T10:00:00Z"
+    );
+    let source = |expiration: &'static str| {
+        let auth = Auth {
+            source: super::chain::resolve(&env(expiration), None).unwrap(),
+            sts_endpoint: None,
+            by_chain: true,
+        };
+        CredentialSource::new(&auth, REGION)
+    };
+    let http = http();
+    // As `aws configure export-credentials --format env` writes it.
+    let later = source("2099-01-01T00:00:00+00:00");
+    assert_eq!(
+        later.describe(),
+        "environment (AWS_ACCESS_KEY_ID, expiring at 2099-01-01T00:00:00Z)"
+    );
+    let c = later.credentials(&http).await.unwrap();
+    assert_eq!(c.access_key_id, "ASIAEXPIRINGKEY0");
+    let e = source("2020-01-01T00:00:00Z")
+        .credentials(&http)
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason, Reason::Auth);
+    assert_eq!(
+        e.message,
+        "the keys from the environment expired at 2020-01-01T00:00:00Z \
+         (AWS_CREDENTIAL_EXPIRATION); start the exporter with fresh ones"
+    );
+}

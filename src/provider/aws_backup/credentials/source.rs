@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use jiff::Timestamp;
+
 use crate::config::secret::Secret;
 use crate::config::value::BaseUrl;
 
@@ -16,6 +18,8 @@ pub(crate) fn var(env: &Env<'_>, name: &str) -> Option<String> {
     env(name).filter(|v| !v.trim().is_empty())
 }
 
+/// When the environment's keys stop working (botocore's `EnvProvider.EXPIRY_TIME`).
+pub(crate) const ENV_CREDENTIAL_EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
 /// The access key id variable.
 pub(crate) const ENV_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// The secret access key variable.
@@ -41,6 +45,8 @@ pub(crate) struct StaticKeys {
     pub(crate) secret_access_key: Secret,
     /// The session token of temporary keys.
     pub(crate) session_token: Option<Secret>,
+    /// When they stop working, where the environment says (`AWS_CREDENTIAL_EXPIRATION`).
+    pub(crate) expires: Option<Timestamp>,
 }
 
 /// A role to assume with STS `AssumeRole`.

@@ -397,6 +397,7 @@ fn describing_never_shows_a_secret() {
         access_key_id: Secret::new("AKIADESCRIBE0000"),
         secret_access_key: Secret::new(SECRET),
         session_token: Some(Secret::new("describe-session-token")),
+        expires: None,
     };
     let s = Source::AssumeRole {
         role: Role {
