@@ -16,7 +16,8 @@ pub(crate) struct Fetched {
     pub(crate) refresh_at: Option<Instant>,
 }
 
-/// The cached token of one target.
+/// A cached token and when to refresh it: one target's (Yandex), or shared by the targets of
+/// one Huawei IAM user and project.
 #[derive(Debug, Default)]
 pub(crate) struct TokenSlot(tokio::sync::Mutex<Option<Fetched>>);
 

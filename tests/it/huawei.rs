@@ -635,6 +635,47 @@ async fn iam_token_is_obtained_reused_and_refreshed() {
     assert_eq!(statuses, vec![200]);
 }
 
+/// The targets of one IAM user and project share its token: a CBR and a VBS target of the
+/// same project ask IAM once between them; another project, or another password, is
+/// another token.
+#[tokio::test]
+async fn iam_targets_of_one_user_and_project_share_one_token() {
+    use cloud_task_exporter::sim::huawei::VbsScheduledPolicy;
+    let cloud = start().await;
+    {
+        let mut st = lock(&cloud.sim().huawei);
+        st.add_user("acme", "exporter", "pa55");
+        let daily = VbsScheduledPolicy::every_days("02:00", 1);
+        st.add_vbs_policy("vp-1", "volumes", daily, 1);
+    }
+    let iam = support::iam(&cloud.url(), "acme", "exporter", "pa55");
+    let cbr_target = build(&cbr(&cloud.url(), &iam, ""));
+    let vbs_target = build(&target(
+        &cloud.url(),
+        &hw("huawei_vbs", &iam, "policy_ids: [vp-1]"),
+    ));
+    cbr_target.list_tasks(PROJECT, &ctx()).await.unwrap();
+    vbs_target.list_tasks("vp-1", &ctx()).await.unwrap();
+    assert_eq!(lock(&cloud.sim().huawei).tokens_issued(), 1, "shared");
+    let tokens: Vec<String> = cloud
+        .sim()
+        .requests()
+        .iter()
+        .filter_map(|r| r.request.header("x-auth-token").map(str::to_string))
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[0], tokens[1]);
+
+    // The same user with another password is another slot (a new token once it is valid).
+    lock(&cloud.sim().huawei).add_user("acme", "exporter", "n3w-pa55");
+    let renewed = support::iam(&cloud.url(), "acme", "exporter", "n3w-pa55");
+    build(&cbr(&cloud.url(), &renewed, ""))
+        .list_tasks(PROJECT, &ctx())
+        .await
+        .unwrap();
+    assert_eq!(lock(&cloud.sim().huawei).tokens_issued(), 2);
+}
+
 #[tokio::test]
 async fn iam_wrong_password_is_auth_and_backs_off() {
     let cloud = start().await;

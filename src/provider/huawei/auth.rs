@@ -3,12 +3,16 @@
 //! pod identity (`pod_identity.rs`), OIDC federation (`oidc.rs`) or STS OIDC (`oidc_sts.rs`),
 //! shared and refreshed by
 //! `temporary.rs`, or an
-//! IAM user token (`POST /v3/auth/tokens`, cached, refreshed ahead of its 24 h expiry and once on 401),
+//! IAM user token (`POST /v3/auth/tokens`, cached process-wide per user and project, refreshed
+//! ahead of its 24 h expiry and once on 401),
 //! plus the ≥ 5 minute pause after credentials are rejected (an AK/SK that fails five times
 //! in a row is locked for 5 minutes, `docs/providers.md` "After a rejection").
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use sha2::{Digest, Sha256};
 
 use tokio::time::Instant;
 
@@ -47,7 +51,29 @@ struct IamUser {
     user: String,
     password: Secret,
     project_id: String,
-    cached: TokenSlot,
+    /// Shared by every target of the same user and project ([`token_slot`]).
+    cached: Arc<TokenSlot>,
+}
+
+/// The token of an IAM user for a project: one slot per (IAM endpoint, account, user,
+/// password, project) in this process, so the targets of one user and project (its CBR, VBS,
+/// CCE and DMS) and a reloaded config share one token. The key holds a hash of the password,
+/// never the password, and is never shown.
+fn token_slot(
+    base: &BaseUrl,
+    domain: &str,
+    user: &str,
+    password: &Secret,
+    project: &str,
+) -> Arc<TokenSlot> {
+    static ALL: OnceLock<Mutex<HashMap<String, Arc<TokenSlot>>>> = OnceLock::new();
+    let password = hex::encode(Sha256::digest(password.expose().as_bytes()));
+    let key = format!("{base} {domain} {user} {password} {project}");
+    let mut all = ALL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    Arc::clone(all.entry(key).or_default())
 }
 
 #[derive(Debug)]
@@ -176,14 +202,19 @@ impl Authenticator {
                 domain,
                 user,
                 password,
-            } => Kind::Iam(Box::new(IamUser {
-                base: endpoint.clone().unwrap_or(iam_default),
-                domain: domain.clone(),
-                user: user.clone(),
-                password: password.clone(),
-                project_id: project_id.unwrap_or_default().to_string(),
-                cached: TokenSlot::default(),
-            })),
+            } => {
+                let base = endpoint.clone().unwrap_or(iam_default);
+                let project_id = project_id.unwrap_or_default().to_string();
+                let cached = token_slot(&base, domain, user, password, &project_id);
+                Kind::Iam(Box::new(IamUser {
+                    base,
+                    domain: domain.clone(),
+                    user: user.clone(),
+                    password: password.clone(),
+                    project_id,
+                    cached,
+                }))
+            }
         };
         Authenticator {
             kind,
