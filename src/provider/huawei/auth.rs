@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-
 use tokio::time::Instant;
 
 use super::config::Auth as Configured;
